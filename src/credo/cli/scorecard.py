@@ -1,0 +1,1 @@
+"""Scorecard commands: train, score, explain, report."""

@@ -1,0 +1,55 @@
+"""Settings: where the event lake lives, which database, which engine.
+
+Read from environment variables (``CREDO_HOME``, ``CREDO_LAKE``, ``CREDO_DATABASE_URL``,
+``CREDO_ENGINE``) with embedded defaults, so that credo runs with no server to install:
+a folder ``./credo-data`` holding the Parquet lake and a SQLite database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credo.errors import ConfigError
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path("credo-data"))
+    lake_path: Path | None = None
+    database_url: str | None = None
+    engine: str = "duckdb"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(
+                f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)} "
+                "(set CREDO_ENGINE or pass --engine)"
+            )
+
+    @property
+    def lake(self) -> Path:
+        return self.lake_path or self.home / "lake"
+
+    @property
+    def truth(self) -> Path:
+        """Simulator ground truth and protected attributes: never read as features."""
+        return self.home / "truth"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'credo.db').as_posix()}"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("CREDO_HOME", "credo-data"))
+        lake = os.environ.get("CREDO_LAKE")
+        return cls(
+            home=home,
+            lake_path=Path(lake) if lake else None,
+            database_url=os.environ.get("CREDO_DATABASE_URL") or None,
+            engine=os.environ.get("CREDO_ENGINE", "duckdb"),
+        )
