@@ -1,0 +1,62 @@
+"""Benchmark credo's scorecard (run with credo's own environment, .venv).
+
+This process also measures the scoring floor (reading the test matrix once), so
+the reference and credo's scoring share the same process, memory and moment.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from common import Dataset, load_dataset, peak_rss_mb, read_reference_s, run_benchmark
+
+
+def fit(ds: Dataset) -> Any:
+    from credo.scorecard import Scorecard
+
+    sc = Scorecard()  # product defaults: no tuning for the benchmark
+    sc.fit(ds.X_train, ds.y_train)
+    return sc
+
+
+def score(model: Any, X: pd.DataFrame) -> np.ndarray:
+    return model.score(X)  # the integer 350-950 score the product serves
+
+
+def proba(model: Any, X: pd.DataFrame) -> np.ndarray:
+    return model.predict_proba(X)[:, 1]
+
+
+def reference_only(data: Path) -> None:
+    """Emit just the read reference when the engine is not importable."""
+    ds = load_dataset(data)
+    print(json.dumps({"library": "reference", "dataset": data.stem,
+                      "read_s": read_reference_s(ds.X_test), "n_test": len(ds.X_test),
+                      "peak_rss_mb": peak_rss_mb()}), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--reference-only" in sys.argv:
+        sys.argv.remove("--reference-only")
+        reference_only(Path(sys.argv[sys.argv.index("--data") + 1]))
+        raise SystemExit(0)
+
+    import credo
+
+    run_benchmark(
+        "credo",
+        getattr(credo, "__version__", "dev"),
+        fit,
+        score,
+        proba,
+        higher_score_is_safer=True,
+        notes=["defaults; headline AUC/KS from the integer score"],
+        read_reference=True,
+    )

@@ -1,0 +1,335 @@
+"""Compare credo's scorecard with optbinning, toad, scorecardpy (and LightGBM).
+
+Prepares the datasets and one shared 70/30 stratified split, runs every library in
+its own subprocess (credo in .venv, the peers in .venv-peers), measures the
+"read the test matrix once" floor in credo's process, and prints one table per
+dataset with credo's ratios to each peer. Results go to bench/results/.
+
+    .venv/bin/python bench/scorecard_vs_peers.py                  # everything
+    .venv/bin/python bench/scorecard_vs_peers.py --datasets german --peers optbinning
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from common import (
+    BENCH_DIR,
+    DATA_DIR,
+    REPO_DIR,
+    RESULTS_DIR,
+    SEED,
+    TARGET,
+    TEST_SHARE,
+    auc,
+    ks,
+    stratified_split,
+    write_split,
+)
+from synthetic import ensure_synthetic, write_parquet
+
+GERMAN_CSV = REPO_DIR / "src" / "credo" / "datasets" / "german_credit.csv"
+# Protected attributes: never model inputs, for any library.
+PROTECTED = ["personal_status_and_sex", "foreign_worker", "age_in_years"]
+GERMAN_TARGET = "creditability"
+
+SCORECARD_PEERS = ["optbinning", "toad", "scorecardpy"]
+ALL_PEERS = [*SCORECARD_PEERS, "lightgbm"]
+CREDO_PY = REPO_DIR / ".venv" / "bin" / "python"
+PEERS_PY = REPO_DIR / ".venv-peers" / "bin" / "python"
+
+# Targets from the issue.
+FIT_SPEEDUP_TARGET = 10.0
+SCORE_SPEEDUP_TARGET = 20.0
+READ_RATIO_LIMIT, READ_RATIO_AIM = 5.0, 2.0
+
+
+# --------------------------------------------------------------------------- data
+
+
+def prepare_german() -> Path:
+    raw = pd.read_csv(GERMAN_CSV)
+    y = (raw[GERMAN_TARGET] == "bad").to_numpy(np.int8)
+    X = raw.drop(columns=[GERMAN_TARGET, *PROTECTED])
+    cols = {
+        c: (X[c].to_numpy(np.float64) if pd.api.types.is_numeric_dtype(X[c])
+            else X[c].astype(str).to_numpy())
+        for c in X.columns
+    }
+    path = DATA_DIR / "german_credit.parquet"
+    write_parquet(cols, y, None, path)
+    train, test = stratified_split(y)
+    write_split(path, train, test)
+    return path
+
+
+def prepare_synthetic(rows: int) -> Path:
+    path = ensure_synthetic(rows, SEED)
+    import pyarrow.parquet as pq
+
+    y = pq.read_table(path, columns=[TARGET]).column(0).to_numpy()
+    train, test = stratified_split(y)
+    write_split(path, train, test)
+    return path
+
+
+def true_ceiling(path: Path) -> dict[str, float] | None:
+    """AUC/KS of the generating probability on the test rows: no model can beat it."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    if "p_true" not in names:
+        return None
+    t = pq.read_table(path, columns=[TARGET, "p_true"])
+    y, p = t.column(0).to_numpy(), t.column(1).to_numpy()
+    test = np.load(path.with_suffix(".split.npz"))["test"]
+    return {"auc": auc(y[test], p[test]), "ks": ks(y[test], p[test])}
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine_load() -> dict[str, Any]:
+    """What else is using the machine: load averages and the busiest processes."""
+    top = subprocess.run(
+        ["ps", "-eo", "pid,pcpu,pmem,etime,comm", "--sort=-pcpu"],
+        capture_output=True, text=True, check=False,
+    ).stdout.splitlines()[:6]
+    return {"loadavg": list(os.getloadavg()), "top": top}
+
+
+def print_load(label: str, load: dict[str, Any]) -> None:
+    la = ", ".join(f"{x:.2f}" for x in load["loadavg"])
+    print(f"[{label}] load average (1/5/15 min): {la}")
+    for line in load["top"]:
+        print(f"    {line}")
+
+
+# --------------------------------------------------------------------------- runners
+
+
+def ensure_peers_env() -> None:
+    # Idempotent and quick when the pins are already installed.
+    subprocess.run(["bash", str(BENCH_DIR / "peers_env.sh")], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def run_one(library: str, data: Path, repeats: int, timeout: float,
+            extra_args: list[str] | None = None) -> dict[str, Any]:
+    python = CREDO_PY if library in ("credo", "reference") else PEERS_PY
+    if not python.exists():
+        python = Path(sys.executable)
+    script = BENCH_DIR / f"run_{'credo' if library == 'reference' else library}.py"
+    cmd = [str(python), str(script), "--data", str(data), "--repeats", str(repeats),
+           *(extra_args or [])]
+    log = RESULTS_DIR / "logs" / f"{data.stem}.{library}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {"PYTHONHASHSEED": "0"}
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=env, cwd=REPO_DIR, check=False)
+    except subprocess.TimeoutExpired:
+        return {"library": library, "dataset": data.stem,
+                "error": f"timed out after {timeout:.0f} s"}
+    wall = time.perf_counter() - t0
+    log.write_text(f"$ {' '.join(cmd)}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if not lines:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"library": library, "dataset": data.stem,
+                "error": f"exit {proc.returncode}: {tail}"}
+    result = json.loads(lines[-1])
+    result["process_wall_s"] = wall
+    result["log"] = str(log.relative_to(REPO_DIR))
+    return result
+
+
+def credo_available() -> tuple[bool, str]:
+    if not CREDO_PY.exists():
+        return False, "no .venv (run `make test` first)"
+    proc = subprocess.run(
+        [str(CREDO_PY), "-c", "from credo.scorecard import Scorecard"],
+        capture_output=True, text=True, cwd=REPO_DIR, check=False,
+    )
+    if proc.returncode == 0:
+        return True, ""
+    return False, (proc.stderr.strip().splitlines() or ["import failed"])[-1]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _fmt_rate(x: float) -> str:
+    return f"{x / 1e6:.2f} M" if x >= 1e5 else f"{x / 1e3:.1f} k"
+
+
+def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, float] | None,
+                read_s: float | None) -> dict[str, Any]:
+    print(f"\n=== {title} ===")
+    header = (f"{'library':<12} {'fit s':>8} {'score rows/s':>13} {'AUC':>7} {'AUC(p)':>7} "
+              f"{'KS':>7} {'peak MB':>8} {'cpu/wall':>8}")
+    print(header)
+    print("-" * len(header))
+    ok = {r["library"]: r for r in results if "error" not in r}
+    for r in results:
+        if "error" in r:
+            print(f"{r['library']:<12} FAILED: {r['error']}")
+            continue
+        ap = f"{r['auc_proba']:.4f}" if r.get("auc_proba") is not None else "-"
+        par = r["cpu_s"] / max(r["process_wall_s"], 1e-9)
+        print(f"{r['library']:<12} {r['fit_s']:>8.2f} {_fmt_rate(r['score_rows_per_s']):>13} "
+              f"{r['auc']:>7.4f} {ap:>7} {r['ks']:>7.4f} {r['peak_rss_mb']:>8.0f} {par:>8.2f}")
+    if ceiling:
+        print(f"{'true p':<12} {'':>8} {'':>13} {ceiling['auc']:>7.4f} {'':>7} "
+              f"{ceiling['ks']:>7.4f}   <- generating probability: the ceiling")
+    n_test = next((r["n_test"] for r in ok.values()), None)
+    if read_s is not None and n_test:
+        print(f"{'read once':<12} {read_s:>8.4f} {_fmt_rate(n_test / read_s):>13}"
+              "   <- seconds / rows/s to read the test matrix once (float64 column sums)")
+
+    summary: dict[str, Any] = {"ratios": {}, "targets": {}}
+    credo = ok.get("credo")
+    if credo is None:
+        print("credo: not measured, so no ratios (peers only).")
+        return summary
+    print("\ncredo vs peer     fit speed-up  scoring speed-up  AUC diff  KS diff")
+    for name, r in ok.items():
+        if name == "credo":
+            continue
+        ratio = {
+            "fit_speedup": r["fit_s"] / credo["fit_s"],
+            "score_speedup": credo["score_rows_per_s"] / r["score_rows_per_s"],
+            "auc_diff": credo["auc"] - r["auc"],
+            "ks_diff": credo["ks"] - r["ks"],
+        }
+        summary["ratios"][name] = ratio
+        print(f"  vs {name:<12} {ratio['fit_speedup']:>10.1f}x {ratio['score_speedup']:>15.1f}x "
+              f"{ratio['auc_diff']:>+9.4f} {ratio['ks_diff']:>+8.4f}")
+
+    peers = [ok[p] for p in SCORECARD_PEERS if p in ok]
+    checks: list[tuple[str, bool, str]] = []
+    if peers:
+        best = max(peers, key=lambda r: r["auc"])
+        checks.append((f"AUC >= best scorecard peer ({best['library']} {best['auc']:.4f})",
+                       credo["auc"] >= best["auc"], f"{credo['auc']:.4f}"))
+        if "lightgbm" in ok:
+            lgbm = ok["lightgbm"]
+            checks.append((f"AUC >= LightGBM ({lgbm['auc']:.4f}) [informative]",
+                           credo["auc"] >= lgbm["auc"], f"{credo['auc']:.4f}"))
+        if ceiling:
+            checks.append(("share of the ceiling's lift over 0.5 reached [informative]",
+                           True, f"{(credo['auc'] - 0.5) / (ceiling['auc'] - 0.5):.1%}"))
+        fastest_fit = min(peers, key=lambda r: r["fit_s"])
+        fit_x = fastest_fit["fit_s"] / credo["fit_s"]
+        checks.append((f"fit >= {FIT_SPEEDUP_TARGET:.0f}x faster than fastest peer "
+                       f"({fastest_fit['library']} {fastest_fit['fit_s']:.2f} s)",
+                       fit_x >= FIT_SPEEDUP_TARGET, f"{fit_x:.1f}x"))
+        fastest_score = max(peers, key=lambda r: r["score_rows_per_s"])
+        score_x = credo["score_rows_per_s"] / fastest_score["score_rows_per_s"]
+        checks.append((f"scoring >= {SCORE_SPEEDUP_TARGET:.0f}x faster than fastest peer "
+                       f"({fastest_score['library']} {_fmt_rate(fastest_score['score_rows_per_s'])}"
+                       " rows/s)", score_x >= SCORE_SPEEDUP_TARGET, f"{score_x:.1f}x"))
+    if read_s:
+        read_x = credo["score_s"] / read_s
+        checks.append((f"scoring within {READ_RATIO_LIMIT:.0f}x of reading the input once "
+                       f"(aim {READ_RATIO_AIM:.0f}x)", read_x <= READ_RATIO_LIMIT,
+                       f"{read_x:.1f}x"))
+    print("\ntargets")
+    for label, passed, value in checks:
+        print(f"  [{'PASS' if passed else 'FAIL'}] {label}: {value}")
+        summary["targets"][label] = {"pass": passed, "value": value}
+    return summary
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=1_000_000, help="synthetic rows")
+    p.add_argument("--datasets", default="german,synthetic")
+    p.add_argument("--peers", default=",".join(ALL_PEERS))
+    p.add_argument("--repeats", type=int, default=5, help="timed scoring runs (median)")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds per runner")
+    p.add_argument("--no-credo", action="store_true", help="measure the peers only")
+    a = p.parse_args()
+
+    datasets = [d for d in a.datasets.split(",") if d]
+    peers = [x for x in a.peers.split(",") if x]
+    unknown = set(peers) - set(ALL_PEERS) | set(datasets) - {"german", "synthetic"}
+    if unknown:
+        p.error(f"unknown: {sorted(unknown)}")
+    if peers:
+        ensure_peers_env()
+
+    with_credo, why_not = (False, "--no-credo") if a.no_credo else credo_available()
+    print(f"credo scorecard: {'measured' if with_credo else 'NOT measured: ' + why_not}")
+    print(f"split: {1 - TEST_SHARE:.0%}/{TEST_SHARE:.0%} stratified, seed {SEED}; "
+          f"scoring: warm-up + median of up to {a.repeats} runs; one process per library")
+    start_load = machine_load()
+    print_load("before", start_load)
+
+    report: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "args": vars(a),
+        "credo_measured": with_credo,
+        "credo_not_measured_because": why_not,
+        "machine": {"cpus": os.cpu_count(), "load_before": start_load},
+        "datasets": {},
+    }
+    tables: list[tuple[str, list[dict[str, Any]], dict[str, float] | None, float | None]] = []
+    for name in datasets:
+        t0 = time.perf_counter()
+        path = prepare_german() if name == "german" else prepare_synthetic(a.rows)
+        print(f"\n[{name}] data ready in {time.perf_counter() - t0:.1f} s: "
+              f"{path.relative_to(REPO_DIR)}")
+        results: list[dict[str, Any]] = []
+        for lib in (["credo"] if with_credo else []) + peers:
+            r = run_one(lib, path, a.repeats, a.timeout)
+            r["load_after"] = list(os.getloadavg())
+            results.append(r)
+            status = r.get("error") or (f"fit {r['fit_s']:.2f} s, "
+                                        f"{_fmt_rate(r['score_rows_per_s'])} rows/s, "
+                                        f"AUC {r['auc']:.4f}")
+            print(f"  {lib:<12} {status}   (load {r['load_after'][0]:.2f})", flush=True)
+        read_s = next((r["extra"]["read_s"] for r in results
+                       if r.get("library") == "credo" and "extra" in r), None)
+        if read_s is None:
+            ref = run_one("reference", path, a.repeats, a.timeout, ["--reference-only"])
+            read_s = ref.get("read_s")
+        ceiling = true_ceiling(path)
+        title = ("German Credit" if name == "german" else f"Synthetic {a.rows:,} x 30") + (
+            f" ({results[0].get('n_train', '?')} train / {results[0].get('n_test', '?')} test"
+            f" rows)" if results else "")
+        tables.append((title, results, ceiling, read_s))
+        report["datasets"][name] = {"path": str(path.relative_to(REPO_DIR)), "results": results,
+                                    "ceiling": ceiling, "read_s": read_s}
+
+    end_load = machine_load()
+    print()
+    print_load("after", end_load)
+    report["machine"]["load_after"] = end_load
+    for (title, results, ceiling, read_s), name in zip(tables, datasets, strict=True):
+        report["datasets"][name]["summary"] = print_table(title, results, ceiling, read_s)
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = RESULTS_DIR / f"scorecard_vs_peers_{stamp}.json"
+    out.write_text(json.dumps(report, indent=2))
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(report, indent=2))
+    print(f"\nresults: {out.relative_to(REPO_DIR)}")
+
+
+if __name__ == "__main__":
+    main()
