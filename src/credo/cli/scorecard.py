@@ -1,1 +1,221 @@
-"""Scorecard commands: train, score, explain, report."""
+"""Scorecard commands: example, train, score, explain, report.
+
+Stable forms (scripts are written against them):
+  credo train DATA --target COLUMN --out MODEL.json [--id COLUMN] [binning options]
+  credo score MODEL.json DATA --out SCORES.csv|.parquet
+  credo explain MODEL.json DATA --id VALUE
+  credo report MODEL.json DATA
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from credo.cli import app
+from credo.errors import InputError
+from credo.scorecard import artifact
+from credo.scorecard.binning import TRENDS
+from credo.scorecard.dictionary import DataDictionary, FeatureInfo
+from credo.scorecard.explain import explain_one, explanation_text
+from credo.scorecard.model import Scorecard
+from credo.scorecard.report import report_text
+from credo.scorecard.training import binary_target, score_frame, train_from_frame
+from credo.tabular import read_table, write_table
+
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<48}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _parse_specials(items: list[str]) -> dict[str, list[float]]:
+    specials: dict[str, list[float]] = {}
+    for item in items:
+        column, sep, value = item.rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if not sep or not column or number is None or not np.isfinite(number):
+            raise InputError(f"--special {item!r} must look like COLUMN=NUMBER, e.g. months_since=-1")
+        specials.setdefault(column, []).append(number)
+    return specials
+
+
+def _with_specials(dictionary: DataDictionary, specials: dict[str, list[float]]) -> DataDictionary:
+    features = dict(dictionary.features)
+    for column, values in specials.items():
+        info = dictionary.info(column)
+        features[column] = FeatureInfo(
+            dimension=info.dimension,
+            description=info.description,
+            trend=info.trend,
+            special_values=tuple(sorted({*info.special_values, *values})),
+        )
+    return DataDictionary(features=features, protected=dictionary.protected)
+
+
+@app.command()
+def example(
+    name: Annotated[str, typer.Argument(help="Which example: german-credit.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")] = Path(),
+) -> None:
+    """Write a built-in example dataset (CSV with an id column) and its data dictionary."""
+    from credo import datasets
+
+    if name != "german-credit":
+        raise InputError(f"unknown example {name!r}: the built-in example is 'german-credit'")
+    out.mkdir(parents=True, exist_ok=True)
+    frame = read_table(datasets.german_credit_path())
+    frame.insert(0, "applicant_id", [f"A{k:04d}" for k in range(1, len(frame) + 1)])
+    data_path = write_table(frame, out / "german_credit.csv")
+    dictionary_path = out / "german_credit.json"
+    dictionary_path.write_text(
+        datasets.german_credit_dictionary_path().read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    typer.echo(f"wrote {data_path} and {dictionary_path}")
+    typer.echo(f"source: {datasets.GERMAN_CREDIT_CITATION}")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(help="Training table: CSV or Parquet, one row per person.")],
+    target: Annotated[str, typer.Option(help="Outcome column: 1/0, or two labels with --bad.")],
+    out: Annotated[Path, typer.Option(help="Where to write the model (JSON).")],
+    id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (not a feature).")] = None,
+    bad: Annotated[str | None, typer.Option(help="Label of a bad outcome in the target column.")] = None,
+    dictionary: Annotated[Path | None, typer.Option(help="Data dictionary (JSON): dimensions, wording, trends, protected columns.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Column never to use (repeatable).")] = None,
+    categorical: Annotated[list[str] | None, typer.Option(help="Column to treat as categorical (repeatable).")] = None,
+    special: Annotated[list[str] | None, typer.Option(help="Special value with a bin of its own, COLUMN=NUMBER (repeatable).")] = None,
+    max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = 10,
+    min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
+    n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = 40,
+    trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
+    min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.02,
+    max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.7,
+    holdout: Annotated[float, typer.Option(help="Share held out to measure the model (0 for none).")] = 0.3,
+    seed: Annotated[int, typer.Option(help="Seed of the holdout split.")] = 0,
+) -> None:
+    """Train a scorecard and write it as a JSON model."""
+    frame = read_table(data)
+    known = DataDictionary.load(dictionary) if dictionary else DataDictionary()
+    known = _with_specials(known, _parse_specials(special or []))
+    for column in [*(exclude or []), *(categorical or [])]:
+        if column not in frame.columns:
+            raise InputError(f"column {column!r} named in an option is not in {str(data)!r}")
+    model = Scorecard(
+        max_bins=max_bins,
+        min_bin_share=min_bin_share,
+        n_prebins=n_prebins,
+        trend=trend,
+        min_iv=min_iv,
+        max_correlation=max_correlation,
+        dictionary=known,
+        categorical=categorical or (),
+        exclude=exclude or (),
+    )
+    n_steps = frame.shape[1] + 2
+    with _progress() as bar:
+        task = bar.add_task("training", total=n_steps)
+
+        def tick(message: str) -> None:
+            bar.update(task, description=message[:48], advance=1)
+
+        result = train_from_frame(
+            frame, target, model, id_column=id_column, bad_value=bad,
+            holdout=holdout, seed=seed, progress=tick,
+        )
+    document = artifact.save(result.model, out, result.metadata)
+    measured = result.metadata["metrics"]
+    typer.echo(f"model {document['model_id']} written to {out}")
+    typer.echo(
+        f"{len(result.model.features_)} features selected of "
+        f"{len(result.model.selection_)} candidates"
+        + (f"; protected attributes kept out: {', '.join(result.model.protected_)}"
+           if result.model.protected_ else "")
+    )
+    for sample in ("train", "holdout"):
+        if sample in measured:
+            m = measured[sample]
+            typer.echo(
+                f"{sample:>8}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "
+                f"({m['rows']} rows)"
+            )
+
+
+@app.command()
+def score(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model JSON from credo train.")],
+    data: Annotated[Path, typer.Argument(help="Table to score: CSV or Parquet.")],
+    out: Annotated[Path, typer.Option(help="Scores file: .csv or .parquet.")],
+    id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (default: the one used in training).")] = None,
+) -> None:
+    """Score every row: id, score, band, five sub-scores, four reason codes."""
+    model, document = artifact.load(model_path)
+    frame = read_table(data)
+    id_column = id_column or document["metadata"].get("id_column")
+    if id_column is not None and id_column not in frame.columns:
+        id_column = None
+    with console.status(f"scoring {len(frame):,} rows"):
+        scores = score_frame(model, frame, id_column)
+    write_table(scores, out)
+    typer.echo(f"scored {len(scores):,} rows into {out}")
+
+
+@app.command()
+def explain(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model JSON from credo train.")],
+    data: Annotated[Path, typer.Argument(help="Table holding the person: CSV or Parquet.")],
+    id_value: Annotated[str, typer.Option("--id", help="The person's identifier value.")],
+    id_column: Annotated[str | None, typer.Option("--id-column", help="Identifier column (default: the one used in training).")] = None,
+) -> None:
+    """Explain one person's score in words."""
+    model, document = artifact.load(model_path)
+    frame = read_table(data)
+    column = id_column or document["metadata"].get("id_column")
+    if column is None:
+        raise InputError("the model was trained without --id: name the column with --id-column")
+    if column not in frame.columns:
+        raise InputError(f"id column {column!r} is not in {str(data)!r}: name it with --id-column")
+    match = frame[frame[column].astype(str) == id_value]
+    if match.empty:
+        raise InputError(f"no row has {column} = {id_value!r} in {str(data)!r}")
+    if len(match) > 1:
+        raise InputError(f"{len(match)} rows have {column} = {id_value!r}: ids must be unique")
+    typer.echo(f"{column} {id_value}")
+    typer.echo(explanation_text(explain_one(model, match)))
+
+
+@app.command()
+def report(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model JSON from credo train.")],
+    data: Annotated[Path, typer.Argument(help="Table to measure the model on: CSV or Parquet.")],
+    target: Annotated[str | None, typer.Option(help="Outcome column (default: the training target, if present).")] = None,
+    bad: Annotated[str | None, typer.Option(help="Label of a bad outcome.")] = None,
+) -> None:
+    """Summarise the model and how it performs on DATA."""
+    model, document = artifact.load(model_path)
+    frame = read_table(data)
+    metadata = document["metadata"]
+    column = target or metadata.get("target")
+    outcome = None
+    if column is not None and column in frame.columns:
+        outcome = binary_target(frame, column, bad or metadata.get("bad_value"))
+    elif target is not None:
+        raise InputError(f"target column {target!r} is not in {str(data)!r}")
+    typer.echo(report_text(model, document, frame, outcome))

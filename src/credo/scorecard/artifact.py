@@ -1,0 +1,180 @@
+"""The model artifact: a versioned, human-readable JSON file.
+
+It holds everything needed to score and to explain (bins, points, scaling, dimensions,
+wording), and what is needed to trust it (training fingerprint, selection decisions,
+metrics). Saving then loading gives a model that scores every row identically: edges
+are written with Python's shortest round-trip float repr and points are integers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from credo import __version__
+from credo.errors import ModelFileError
+from credo.scorecard.binning import Bin, FeatureBinning
+from credo.scorecard.model import Scorecard, ScorecardFeature
+from credo.scorecard.scaling import Scaling
+from credo.scorecard.selection import SelectionEntry
+
+FORMAT = "credo-scorecard"
+FORMAT_VERSION = 1
+_PARAMETERS = (
+    "max_bins", "min_bin_share", "n_prebins", "trend", "shape_gain", "min_rate_diff",
+    "min_category_share", "min_iv", "max_correlation", "C",
+)
+
+
+def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    model._check_fitted()
+    fingerprint = model.fingerprint_
+    created = datetime.now(UTC).replace(microsecond=0)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": f"scorecard-{created:%Y%m%dT%H%M%SZ}-{fingerprint[7:19]}",
+        "created_at": created.isoformat().replace("+00:00", "Z"),
+        "credo_version": __version__,
+        "scaling": model.scaling_.to_dict(),
+        "score_to_probability_of_default": model.scaling_.mapping_table(),
+        "intercept": model.intercept_,
+        "features": [_feature_dict(f) for f in model.features_],
+        "selection": [asdict(e) for e in model.selection_],
+        "candidates": [_binning_dict(b) for b in model.binnings_.values()],
+        "protected_excluded": model.protected_,
+        "parameters": {p: getattr(model, p) for p in _PARAMETERS},
+        "training": {
+            "rows": model.n_train_,
+            "bad_rate": model.bad_rate_train_,
+            "fingerprint": fingerprint,
+        },
+        "metadata": metadata or {},
+    }
+
+
+def save(model: Scorecard, path: str | Path, metadata: dict[str, Any] | None = None) -> dict:
+    """Write the model as JSON (atomically) and return what was written."""
+    document = to_dict(model, metadata)
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return document
+
+
+def load(path: str | Path) -> tuple[Scorecard, dict[str, Any]]:
+    """Read a model file; returns the scorecard and the whole document."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {str(path)!r} does not exist") from None
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as error:
+        raise ModelFileError(f"model file {str(path)!r} cannot be read: {error}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelFileError(
+            f"model file {str(path)!r} is not valid JSON ({error.msg} at line {error.lineno}): "
+            "it is corrupt or truncated; train the model again or restore the file"
+        ) from None
+    return from_dict(document, source=str(path)), document
+
+
+def from_dict(document: Any, source: str = "model") -> Scorecard:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ModelFileError(f"{source} is not a credo scorecard (no 'format': '{FORMAT}')")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{source} has format version {version!r}; this credo reads version "
+            f"{FORMAT_VERSION}: retrain the model with this credo, or use the credo that wrote it"
+        )
+    try:
+        return _build(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ModelFileError(
+            f"{source} is damaged ({type(error).__name__}: {error}): train the model again "
+            "or restore the file"
+        ) from None
+
+
+def _build(document: dict[str, Any]) -> Scorecard:
+    parameters = document["parameters"]
+    model = Scorecard(**{p: parameters[p] for p in _PARAMETERS})
+    model.scaling_ = Scaling(**document["scaling"])
+    model.intercept_ = _finite(document["intercept"], "intercept")
+    model.features_ = [
+        ScorecardFeature(
+            binning=_binning(f),
+            coefficient=_finite(f["coefficient"], "coefficient"),
+            dimension=str(f["dimension"]),
+            description=str(f["description"]),
+        )
+        for f in document["features"]
+    ]
+    if not model.features_:
+        raise ValueError("the model has no features")
+    model.binnings_ = {b["name"]: _binning(b) for b in document["candidates"]}
+    for feature in model.features_:
+        model.binnings_[feature.name] = feature.binning
+    model.selection_ = [SelectionEntry(**e) for e in document["selection"]]
+    model.protected_ = list(document["protected_excluded"])
+    training = document["training"]
+    model.n_train_ = int(training["rows"])
+    model.bad_rate_train_ = float(training["bad_rate"])
+    model.fingerprint_ = str(training["fingerprint"])
+    model.feature_kinds_ = {f.name: f.binning.dtype for f in model.features_}
+    return model
+
+
+def _feature_dict(feature: ScorecardFeature) -> dict[str, Any]:
+    return {
+        **_binning_dict(feature.binning),
+        "dimension": feature.dimension,
+        "description": feature.description,
+        "coefficient": feature.coefficient,
+    }
+
+
+def _binning_dict(binning: FeatureBinning) -> dict[str, Any]:
+    return {
+        "name": binning.name,
+        "dtype": binning.dtype,
+        "trend": binning.trend,
+        "iv": binning.iv,
+        "bins": [{k: v for k, v in asdict(b).items() if v is not None} for b in binning.bins],
+    }
+
+
+def _binning(raw: dict[str, Any]) -> FeatureBinning:
+    dtype = raw["dtype"]
+    if dtype not in ("numeric", "categorical"):
+        raise ValueError(f"feature {raw.get('name')!r} has unknown dtype {dtype!r}")
+    bins = [Bin(**b) for b in raw["bins"]]
+    if not bins or bins[-1].kind != "missing":
+        raise ValueError(f"feature {raw['name']!r} must end with its missing bin")
+    for b in bins:
+        if not isinstance(b.points, int) or isinstance(b.points, bool):
+            raise ValueError(f"feature {raw['name']!r}: points must be integers")
+    lowers = [b.lower for b in bins if b.kind == "interval"][1:]
+    if dtype == "numeric" and (
+        any(v is None or not math.isfinite(v) for v in lowers) or lowers != sorted(set(lowers))
+    ):
+        raise ValueError(f"feature {raw['name']!r}: interval edges must increase")
+    return FeatureBinning(
+        name=str(raw["name"]), dtype=dtype, trend=str(raw["trend"]), bins=bins,
+        iv=float(raw["iv"]),
+    )
+
+
+def _finite(value: Any, name: str) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} is not a finite number")
+    return number

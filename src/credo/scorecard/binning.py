@@ -1,0 +1,435 @@
+"""Optimal binning of one feature, numeric or categorical.
+
+Numeric values are cut into quantile pre-bins, which are then merged by the exact
+dynamic programme of :mod:`credo.scorecard._dp`: the merge with the highest
+information value among those whose bins each hold ``min_bin_share`` of the rows, that
+number at most ``max_bins``, and whose default rates follow the trend. Missing values,
+and each declared special value (such as -1 for "no account"), get bins of their own.
+
+Categories are ordered by their default rate, rare ones pooled first, and the ordered
+sequence is merged by the same programme, so categorical bins are monotone in that order.
+
+The fitted result is a :class:`FeatureBinning`: plain data that serialises to JSON and
+assigns any value to exactly one bin.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from credo.errors import ConfigError, InputError
+from credo.scorecard import _dp, _kernels
+
+Trend = Literal["auto", "auto_monotone", "ascending", "descending", "peak", "valley"]
+TRENDS: tuple[str, ...] = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley")
+_SHAPES = {
+    "ascending": _dp.ASCENDING,
+    "descending": _dp.DESCENDING,
+    "peak": _dp.PEAK,
+    "valley": _dp.VALLEY,
+}
+RARE_LABEL = "(rare categories)"
+
+
+def smoothed_woe(good: float, bad: float, total_good: float, total_bad: float) -> float:
+    """Weight of evidence, ln(share of goods / share of bads), higher is safer.
+
+    Half a count is added to each side so that a bin with no goods or no bads keeps a
+    finite value; an empty bin is neutral (0).
+    """
+    if good + bad == 0:
+        return 0.0
+    return math.log(((good + 0.5) / total_good) / ((bad + 0.5) / total_bad))
+
+
+@dataclass
+class Bin:
+    """One bin of a feature: where values land, what was seen there, what it is worth."""
+
+    kind: Literal["interval", "categories", "special", "missing"]
+    label: str
+    lower: float | None = None  # interval: [lower, upper); None means unbounded
+    upper: float | None = None
+    categories: list[str] | None = None
+    special_value: float | None = None
+    good: int = 0
+    bad: int = 0
+    woe: float = 0.0
+    points: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.good + self.bad
+
+    @property
+    def bad_rate(self) -> float | None:
+        return self.bad / self.count if self.count else None
+
+
+@dataclass
+class FeatureBinning:
+    """The fitted bins of one feature, in order: regular bins, special bins, missing."""
+
+    name: str
+    dtype: Literal["numeric", "categorical"]
+    trend: str
+    bins: list[Bin]
+    iv: float = 0.0
+    # Derived lookups, rebuilt from ``bins`` (never serialised).
+    edges: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    specials: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    category_bin: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rebuild_lookups()
+
+    def rebuild_lookups(self) -> None:
+        regular = [b for b in self.bins if b.kind in ("interval", "categories")]
+        if self.dtype == "numeric":
+            self.edges = np.array([b.lower for b in regular[1:]], dtype=np.float64)
+        self.specials = np.array(
+            [b.special_value for b in self.bins if b.kind == "special"], dtype=np.float64
+        )
+        self.category_bin = {
+            category: position
+            for position, b in enumerate(self.bins)
+            if b.kind == "categories"
+            for category in b.categories or ()
+        }
+
+    @property
+    def n_regular(self) -> int:
+        return sum(b.kind in ("interval", "categories") for b in self.bins)
+
+    @property
+    def missing_index(self) -> int:
+        return len(self.bins) - 1
+
+    def bin_index(self, column: pd.Series | np.ndarray) -> np.ndarray:
+        """The bin of every value (int32). Unknown categories fall in the missing bin."""
+        if self.dtype == "numeric":
+            values = numeric_values(column, self.name)
+            return _kernels.numeric_bin_index(
+                values, self.edges, self.specials, self.n_regular, self.missing_index
+            )
+        codes, categories = category_codes(column)
+        lookup = np.array(
+            [self.category_bin.get(c, self.missing_index) for c in categories] + [
+                self.missing_index
+            ],
+            dtype=np.int32,
+        )
+        return lookup[codes]
+
+    def woe_values(self) -> np.ndarray:
+        return np.array([b.woe for b in self.bins], dtype=np.float64)
+
+    def table(self) -> pd.DataFrame:
+        """The WOE/IV table: one row per bin."""
+        total_good = sum(b.good for b in self.bins) or 1
+        total_bad = sum(b.bad for b in self.bins) or 1
+        rows = []
+        for b in self.bins:
+            share_good = b.good / total_good
+            share_bad = b.bad / total_bad
+            rows.append(
+                {
+                    "feature": self.name,
+                    "bin": b.label,
+                    "count": b.count,
+                    "bad": b.bad,
+                    "bad_rate": b.bad_rate,
+                    "woe": b.woe,
+                    "iv": (share_good - share_bad) * b.woe,
+                    "points": b.points,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def numeric_values(column: pd.Series | np.ndarray, name: str) -> np.ndarray:
+    """Float64 values of a numeric column; a value that is not a number is an error."""
+    if isinstance(column, np.ndarray) and column.dtype == np.float64:
+        return column
+    series = pd.Series(column) if not isinstance(column, pd.Series) else column
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = converted.isna() & series.notna() & (series.astype("string").str.strip() != "")
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"column {name!r} is numeric but row {position + 1} holds "
+            f"{_shorten(series.iloc[position])!r}: fix the value, leave it empty for "
+            "missing, or declare the column categorical"
+        )
+    return converted.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def category_codes(column: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 for missing) and the category labels as strings."""
+    series = pd.Series(column) if not isinstance(column, pd.Series) else column
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categorical = series.array
+    else:
+        categorical = pd.Categorical(series)
+    categories = [str(c) for c in categorical.categories]
+    return np.asarray(categorical.codes, dtype=np.int64), categories
+
+
+def _shorten(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+@dataclass(frozen=True)
+class BinningOptions:
+    """Constraints of the optimal binning, shared by every feature unless overridden."""
+
+    max_bins: int = 10
+    min_bin_share: float = 0.02
+    n_prebins: int = 40
+    trend: str = "auto"
+    shape_gain: float = 0.10  # auto: a peak/valley must beat monotone IV by this share
+    min_rate_diff: float = 0.0
+    min_category_share: float = 0.01
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.max_bins <= 64:
+            raise ConfigError(f"max_bins must be between 2 and 64, got {self.max_bins}")
+        if not 0.0 < self.min_bin_share <= 0.5:
+            raise ConfigError(
+                f"min_bin_share must be in (0, 0.5], got {self.min_bin_share}"
+            )
+        if not 2 <= self.n_prebins <= 128:
+            raise ConfigError(f"n_prebins must be between 2 and 128, got {self.n_prebins}")
+        if self.trend not in TRENDS:
+            raise ConfigError(
+                f"unknown trend {self.trend!r}: choose one of {', '.join(TRENDS)}"
+            )
+        if self.shape_gain < 0 or self.min_rate_diff < 0 or self.min_category_share < 0:
+            raise ConfigError("shape_gain, min_rate_diff and min_category_share must be >= 0")
+
+
+def _choose_partition(
+    good: np.ndarray, bad: np.ndarray, min_count: float, options: BinningOptions, trend: str
+) -> tuple[np.ndarray, str]:
+    """Best group starts over the candidate shapes for ``trend``, and the shape chosen."""
+    if trend in _SHAPES:
+        candidates = [trend]
+    elif trend == "auto_monotone":
+        candidates = ["ascending", "descending"]
+    else:
+        candidates = ["ascending", "descending", "peak", "valley"]
+    max_groups = min(options.max_bins, len(good))
+    results: dict[str, tuple[np.ndarray, float]] = {}
+    for shape in candidates:
+        starts, iv = _dp.optimal_partition(
+            good, bad, float(min_count), max_groups, _SHAPES[shape], options.min_rate_diff
+        )
+        if starts.size:
+            results[shape] = (starts, iv)
+    if not results:
+        # Constraints leave no choice: one group keeps every row together.
+        return np.zeros(1, dtype=np.int64), candidates[0]
+    monotone = {s: r for s, r in results.items() if s in ("ascending", "descending")}
+    chosen = max(monotone or results, key=lambda s: (monotone or results)[s][1])
+    if trend == "auto":
+        shaped = {s: r for s, r in results.items() if s in ("peak", "valley")}
+        if shaped:
+            best_shape = max(shaped, key=lambda s: shaped[s][1])
+            if shaped[best_shape][1] > results[chosen][1] * (1.0 + options.shape_gain):
+                chosen = best_shape
+    return results[chosen][0], chosen
+
+
+def _regular_shape(good: np.ndarray, bad: np.ndarray) -> str:
+    """Name the shape the merged bins actually have (a degenerate peak may be monotone)."""
+    rates = bad / np.maximum(good + bad, 1)
+    steps = np.sign(np.diff(rates))
+    if steps.size == 0 or np.all(steps > 0):
+        return "ascending"
+    if np.all(steps < 0):
+        return "descending"
+    turn = int(np.argmax(steps != steps[0]))
+    return "peak" if steps[0] > 0 and np.all(steps[turn:] < 0) else "valley"
+
+
+def fit_numeric(
+    name: str,
+    values: np.ndarray,
+    target: np.ndarray,
+    options: BinningOptions,
+    special_values: list[float] | None = None,
+    trend: str | None = None,
+) -> FeatureBinning:
+    """Fit the bins of one numeric feature (``values`` float64, ``target`` 1 = bad)."""
+    trend = trend or options.trend
+    specials = np.array(sorted(set(special_values or [])), dtype=np.float64)
+    n_rows = values.shape[0]
+    is_regular = ~np.isnan(values)
+    if specials.size:
+        is_regular &= ~np.isin(values, specials)
+    regular = values[is_regular]
+    if regular.size == 0 and not specials.size:
+        raise InputError(
+            f"feature {name!r} is entirely missing: drop it (--exclude {name}) "
+            "or supply its values"
+        )
+    if regular.size and regular.min() == regular.max() and not specials.size and (
+        regular.size == n_rows
+    ):
+        raise InputError(
+            f"feature {name!r} is constant ({regular[0]:g}) and cannot separate good "
+            f"from bad: drop it (--exclude {name})"
+        )
+
+    # Quantile pre-bins on the regular values; edges are actual data values so that
+    # intervals [edge, next) are never empty by construction.
+    if regular.size:
+        quantiles = np.linspace(0, 1, options.n_prebins + 1)[1:-1]
+        candidate_edges = np.unique(np.quantile(regular, quantiles, method="inverted_cdf"))
+        candidate_edges = candidate_edges[candidate_edges > regular.min()]
+    else:
+        candidate_edges = np.zeros(0)
+    n_special = specials.size
+    pre_index = _kernels.numeric_bin_index(
+        values, candidate_edges, specials, candidate_edges.size + 1,
+        candidate_edges.size + 1 + n_special,
+    )
+    n_pre = candidate_edges.size + 1
+    good, bad = _kernels.count_by_bin(pre_index, target, n_pre + n_special + 1)
+    pre_good, pre_bad = good[:n_pre], bad[:n_pre]
+
+    min_count = math.ceil(options.min_bin_share * n_rows)
+    if regular.size:
+        starts, shape = _choose_partition(pre_good, pre_bad, min_count, options, trend)
+    else:
+        starts, shape = np.zeros(1, dtype=np.int64), "ascending"
+    bounds = [*starts.tolist(), n_pre]
+    bins: list[Bin] = []
+    for g in range(len(bounds) - 1):
+        lo, hi = bounds[g], bounds[g + 1]
+        lower = None if lo == 0 else float(candidate_edges[lo - 1])
+        upper = None if hi == n_pre else float(candidate_edges[hi - 1])
+        bins.append(
+            Bin(
+                kind="interval",
+                label=_interval_label(lower, upper),
+                lower=lower,
+                upper=upper,
+                good=int(pre_good[lo:hi].sum()),
+                bad=int(pre_bad[lo:hi].sum()),
+            )
+        )
+    for s, value in enumerate(specials):
+        bins.append(
+            Bin(
+                kind="special",
+                label=f"special {value:g}",
+                special_value=float(value),
+                good=int(good[n_pre + s]),
+                bad=int(bad[n_pre + s]),
+            )
+        )
+    bins.append(Bin(kind="missing", label="missing", good=int(good[-1]), bad=int(bad[-1])))
+    if trend in ("auto", "auto_monotone") or shape in ("peak", "valley"):
+        regular_bins = bins[: len(bounds) - 1]
+        shape = _regular_shape(
+            np.array([b.good for b in regular_bins], dtype=float),
+            np.array([b.bad for b in regular_bins], dtype=float),
+        )
+    return _finish(FeatureBinning(name=name, dtype="numeric", trend=shape, bins=bins))
+
+
+def fit_categorical(
+    name: str, column: pd.Series, target: np.ndarray, options: BinningOptions
+) -> FeatureBinning:
+    """Fit the bins of one categorical feature: categories grouped in default-rate order."""
+    codes, categories = category_codes(column)
+    n_rows = codes.shape[0]
+    n_cat = len(categories)
+    if n_cat == 0:
+        raise InputError(
+            f"feature {name!r} is entirely missing: drop it (--exclude {name}) "
+            "or supply its values"
+        )
+    index = np.where(codes >= 0, codes, n_cat).astype(np.int32)
+    good, bad = _kernels.count_by_bin(index, target, n_cat + 1)
+    if n_cat == 1 and good[n_cat] + bad[n_cat] == 0:
+        raise InputError(
+            f"feature {name!r} has a single category ({categories[0]!r}) and cannot "
+            f"separate good from bad: drop it (--exclude {name})"
+        )
+
+    # Pool rare categories so that their default rates do not decide the order by noise.
+    counts = good[:n_cat] + bad[:n_cat]
+    rare = counts < options.min_category_share * n_rows
+    units: list[list[int]] = [[c] for c in range(n_cat) if not rare[c]]
+    if rare.any():
+        units.append([c for c in range(n_cat) if rare[c]])
+    unit_good = np.array([good[u].sum() for u in units])
+    unit_bad = np.array([bad[u].sum() for u in units])
+    order = np.argsort((unit_bad + 0.5) / (unit_good + unit_bad + 1.0), kind="stable")
+    units = [units[o] for o in order]
+    unit_good, unit_bad = unit_good[order], unit_bad[order]
+
+    min_count = math.ceil(options.min_bin_share * n_rows)
+    # Sorted by default rate, any contiguous merge is ascending in that order.
+    mono = BinningOptions(
+        max_bins=options.max_bins,
+        min_bin_share=options.min_bin_share,
+        n_prebins=options.n_prebins,
+        trend="ascending",
+        min_rate_diff=options.min_rate_diff,
+    )
+    starts, _ = _choose_partition(unit_good, unit_bad, min_count, mono, "ascending")
+    bounds = [*starts.tolist(), len(units)]
+    bins: list[Bin] = []
+    for g in range(len(bounds) - 1):
+        members = [c for u in units[bounds[g] : bounds[g + 1]] for c in u]
+        labels = sorted(categories[c] for c in members)
+        bins.append(
+            Bin(
+                kind="categories",
+                label=_category_label(labels),
+                categories=labels,
+                good=int(good[members].sum()),
+                bad=int(bad[members].sum()),
+            )
+        )
+    bins.append(
+        Bin(kind="missing", label="missing or unknown", good=int(good[n_cat]), bad=int(bad[n_cat]))
+    )
+    return _finish(FeatureBinning(name=name, dtype="categorical", trend="ascending", bins=bins))
+
+
+def _finish(binning: FeatureBinning) -> FeatureBinning:
+    total_good = sum(b.good for b in binning.bins)
+    total_bad = sum(b.bad for b in binning.bins)
+    iv = 0.0
+    for b in binning.bins:
+        b.woe = smoothed_woe(b.good, b.bad, total_good, total_bad)
+        iv += (b.good / total_good - b.bad / total_bad) * b.woe
+    binning.iv = iv
+    return binning
+
+
+def _interval_label(lower: float | None, upper: float | None) -> str:
+    if lower is None and upper is None:
+        return "any value"
+    if lower is None:
+        return f"< {upper:g}"
+    if upper is None:
+        return f">= {lower:g}"
+    return f"[{lower:g}, {upper:g})"
+
+
+def _category_label(labels: list[str], limit: int = 3) -> str:
+    shown = ", ".join(labels[:limit])
+    return shown if len(labels) <= limit else f"{shown} (+{len(labels) - limit} more)"

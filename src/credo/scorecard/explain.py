@@ -1,0 +1,157 @@
+"""Explanations: five dimension sub-scores and reason codes, per person.
+
+Sub-score of a dimension: the person's points on that dimension's features, placed on
+the same 350-950 scale between the fewest and the most points attainable there, so 950
+means "the best this record can show on this dimension". A dimension with no feature in
+the model has no sub-score.
+
+Reason codes: the features that cost the person the most points against the best bin of
+that feature, at most four, largest loss first; a feature that costs nothing is never a
+reason. Ties are broken by the model's feature order, so explanations are stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from credo.policy.bands import band_of, bands_of
+from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
+from credo.scorecard.model import Scorecard
+from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN
+
+MAX_REASONS = 4
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str
+    description: str
+    bin_label: str
+    points_lost: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.description}: {self.bin_label} (costs {self.points_lost} points)"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    score: int
+    band: str
+    probability_of_default: float
+    sub_scores: dict[str, int | None]
+    reasons: list[Reason]
+    contributions: list[tuple[str, str, int, int]]  # feature, bin, points, best points
+
+
+def sub_scores(model: Scorecard, points: np.ndarray) -> dict[str, np.ndarray]:
+    """Sub-score per dimension for every row of a points matrix (NaN where none)."""
+    result: dict[str, np.ndarray] = {}
+    for dimension in DIMENSIONS:
+        columns = [j for j, f in enumerate(model.features_) if f.dimension == dimension]
+        if not columns:
+            result[dimension] = np.full(points.shape[0], np.nan)
+            continue
+        low = sum(model.features_[j].worst_points for j in columns)
+        high = sum(model.features_[j].best_points for j in columns)
+        mine = points[:, columns].sum(axis=1)
+        span = max(high - low, 1)
+        result[dimension] = np.rint(
+            SCORE_MIN + (SCORE_MAX - SCORE_MIN) * (mine - low) / span
+        )
+    return result
+
+
+def reason_codes(model: Scorecard, points: np.ndarray, limit: int = MAX_REASONS) -> np.ndarray:
+    """Column indices of each row's reasons, shape (rows, limit); -1 where none."""
+    best = np.array([f.best_points for f in model.features_], dtype=np.int32)
+    loss = best[None, :] - points
+    k = min(limit, loss.shape[1])
+    # Stable sort of -loss keeps feature order among equal losses.
+    order = np.argsort(-loss, axis=1, kind="stable")[:, :k]
+    chosen_loss = np.take_along_axis(loss, order, axis=1)
+    order = np.where(chosen_loss > 0, order, -1)
+    if k < limit:
+        order = np.hstack([order, np.full((order.shape[0], limit - k), -1)])
+    return order
+
+
+def explain_frame(
+    model: Scorecard, X: pd.DataFrame, ids: pd.Series | None = None
+) -> pd.DataFrame:
+    """One row per input row: id, score, band, five sub-scores and four reason codes."""
+    points = model.points_matrix(X)
+    raw = points.sum(axis=1)
+    scores = model.scaling_.clip(raw)
+    frame = pd.DataFrame(index=range(X.shape[0]))
+    if ids is not None:
+        frame[ids.name or "id"] = ids.to_numpy()
+    frame["score"] = scores
+    frame["band"] = bands_of(scores)
+    frame["probability_of_default"] = model.scaling_.probability_of_default(raw)
+    for dimension, values in sub_scores(model, points).items():
+        frame[dimension] = pd.array(values, dtype="Int32")
+    names = np.array([f.name for f in model.features_] + [""], dtype=object)
+    reasons = reason_codes(model, points)
+    for r in range(reasons.shape[1]):
+        frame[f"reason_{r + 1}"] = names[reasons[:, r]]
+    return frame
+
+
+def explain_one(model: Scorecard, row: pd.DataFrame) -> Explanation:
+    """Everything about one person's score, for words or for a page."""
+    points = model.points_matrix(row)
+    raw = int(points.sum())
+    score = int(model.scaling_.clip(np.array([raw]))[0])
+    subs = {
+        d: (None if np.isnan(v[0]) else int(v[0])) for d, v in sub_scores(model, points).items()
+    }
+    contributions = []
+    for j, feature in enumerate(model.features_):
+        bin_position = int(feature.binning.bin_index(row[feature.name])[0])
+        contributions.append(
+            (feature.name, feature.binning.bins[bin_position].label, int(points[0, j]),
+             feature.best_points)
+        )
+    reasons = [
+        Reason(
+            feature=model.features_[j].name,
+            description=model.features_[j].description,
+            bin_label=contributions[j][1],
+            points_lost=contributions[j][3] - contributions[j][2],
+        )
+        for j in reason_codes(model, points)[0]
+        if j >= 0
+    ]
+    return Explanation(
+        score=score,
+        band=band_of(score),
+        probability_of_default=float(model.scaling_.probability_of_default(raw)),
+        sub_scores=subs,
+        reasons=reasons,
+        contributions=contributions,
+    )
+
+
+def explanation_text(explanation: Explanation) -> str:
+    lines = [
+        f"Score {explanation.score} ({explanation.band}); "
+        f"estimated default probability {explanation.probability_of_default:.1%}",
+        "",
+        "By dimension (350-950, 950 is the best this record can show):",
+    ]
+    for dimension in DIMENSIONS:
+        value = explanation.sub_scores.get(dimension)
+        shown = "not scored" if value is None else str(value)
+        lines.append(f"  {DIMENSION_TITLES[dimension]:<22} {shown}")
+    lines.append("")
+    if explanation.reasons:
+        lines.append("What lowers the score most:")
+        for k, reason in enumerate(explanation.reasons, start=1):
+            lines.append(f"  {k}. {reason.text}")
+    else:
+        lines.append("Nothing lowers this score: every feature is at its best.")
+    return "\n".join(lines)

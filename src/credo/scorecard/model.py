@@ -1,0 +1,319 @@
+"""The scorecard estimator: binning -> WOE -> logistic regression -> integer points.
+
+Follows scikit-learn's conventions: parameters in ``__init__`` (stored as given, no work
+there), learned state in attributes ending in ``_``, ``fit`` returns ``self``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from credo.errors import InputError, NotFittedError
+from credo.scorecard import _kernels
+from credo.scorecard.binning import (
+    BinningOptions,
+    FeatureBinning,
+    category_codes,
+    fit_categorical,
+    fit_numeric,
+    numeric_values,
+)
+from credo.scorecard.dictionary import DataDictionary
+from credo.scorecard.inputs import check_frame, check_target, feature_kinds, require_columns
+from credo.scorecard.scaling import Scaling
+from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScorecardFeature:
+    """A feature of the fitted scorecard: its bins (with points) and its coefficient."""
+
+    binning: FeatureBinning
+    coefficient: float
+    dimension: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.binning.name
+
+    @property
+    def best_points(self) -> int:
+        return max(b.points for b in self.binning.bins)
+
+    @property
+    def worst_points(self) -> int:
+        return min(b.points for b in self.binning.bins)
+
+
+class Scorecard:
+    """A points scorecard scaled to 350-950 (higher is safer).
+
+    Parameters
+    ----------
+    max_bins, min_bin_share, n_prebins, trend, shape_gain, min_rate_diff,
+    min_category_share:
+        Constraints of the optimal binning (see :class:`BinningOptions`).
+    min_iv:
+        Features with a lower information value are left out.
+    max_correlation:
+        Of two features whose WOE columns correlate more than this, the weaker is left out.
+    C:
+        Inverse L2 regularisation of the logistic regression.
+    scaling:
+        Base score, base odds and points to double the odds (see :class:`Scaling`).
+    dictionary:
+        Dimensions, descriptions, expected trends, special values and protected columns.
+    categorical:
+        Columns to treat as categorical even if their values look numeric.
+    exclude:
+        Columns never to use (an id, a date, a leak).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_bins: int = 10,
+        min_bin_share: float = 0.02,
+        n_prebins: int = 40,
+        trend: str = "auto",
+        shape_gain: float = 0.10,
+        min_rate_diff: float = 0.0,
+        min_category_share: float = 0.01,
+        min_iv: float = 0.02,
+        max_correlation: float = 0.7,
+        C: float = 1.0,
+        scaling: Scaling | None = None,
+        dictionary: DataDictionary | None = None,
+        categorical: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> None:
+        self.max_bins = max_bins
+        self.min_bin_share = min_bin_share
+        self.n_prebins = n_prebins
+        self.trend = trend
+        self.shape_gain = shape_gain
+        self.min_rate_diff = min_rate_diff
+        self.min_category_share = min_category_share
+        self.min_iv = min_iv
+        self.max_correlation = max_correlation
+        self.C = C
+        self.scaling = scaling
+        self.dictionary = dictionary
+        self.categorical = categorical
+        self.exclude = exclude
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Sequence[int] | np.ndarray | pd.Series,
+        progress: Progress | None = None,
+    ) -> Scorecard:
+        X = check_frame(X, "training data")
+        target = check_target(y, X.shape[0])
+        options = BinningOptions(
+            max_bins=self.max_bins,
+            min_bin_share=self.min_bin_share,
+            n_prebins=self.n_prebins,
+            trend=self.trend,
+            shape_gain=self.shape_gain,
+            min_rate_diff=self.min_rate_diff,
+            min_category_share=self.min_category_share,
+        )
+        dictionary = self.dictionary or DataDictionary()
+        self.scaling_ = self.scaling or Scaling()
+        self.protected_ = sorted(c for c in X.columns if c in dictionary.protected)
+        candidates = [
+            str(c) for c in X.columns if c not in dictionary.protected and c not in self.exclude
+        ]
+        if not candidates:
+            raise InputError("no feature columns are left to train on (all are excluded)")
+        kinds = feature_kinds(X, candidates, self.categorical)
+
+        tick = progress or (lambda _message: None)
+        self.binnings_: dict[str, FeatureBinning] = {}
+        bin_index: dict[str, np.ndarray] = {}
+        for name in candidates:
+            tick(f"binning {name}")
+            info = dictionary.info(name)
+            if kinds[name] == "numeric":
+                values = numeric_values(X[name], name)
+                binning = fit_numeric(
+                    name, values, target, options, list(info.special_values), info.trend
+                )
+                bin_index[name] = binning.bin_index(values)
+            else:
+                binning = fit_categorical(name, X[name], target, options)
+                bin_index[name] = binning.bin_index(X[name])
+            self.binnings_[name] = binning
+
+        tick("selecting features")
+        woe = {
+            name: b.woe_values().astype(np.float32)[bin_index[name]]
+            for name, b in self.binnings_.items()
+        }
+        entries = select_by_iv_and_correlation(
+            {n: b.iv for n, b in self.binnings_.items()}, woe, self.min_iv, self.max_correlation
+        )
+        selected = [e.feature for e in entries if e.selected]
+        if not selected:
+            raise InputError(
+                f"no feature reaches the minimum information value {self.min_iv}: the data "
+                "does not separate good from bad (lower --min-iv, or check the target)"
+            )
+
+        tick("fitting the logistic regression")
+        coefficients, intercept = self._fit_signed_regression(selected, woe, target, entries)
+        self.selection_ = entries
+        self.intercept_ = intercept
+        self.features_ = [
+            ScorecardFeature(
+                binning=self.binnings_[name],
+                coefficient=coefficients[name],
+                dimension=dictionary.info(name).dimension,
+                description=dictionary.info(name).description,
+            )
+            for name in selected
+            if name in coefficients
+        ]
+        self._assign_points()
+        self.n_train_ = int(X.shape[0])
+        self.bad_rate_train_ = float(target.mean())
+        self.fingerprint_ = data_fingerprint(X[candidates], target)
+        self.feature_kinds_ = {f.name: f.binning.dtype for f in self.features_}
+        return self
+
+    def _fit_signed_regression(
+        self,
+        selected: list[str],
+        woe: dict[str, np.ndarray],
+        target: np.ndarray,
+        entries: list[SelectionEntry],
+    ) -> tuple[dict[str, float], float]:
+        """Fit on WOE; drop any feature whose coefficient says higher WOE is riskier.
+
+        With WOE = ln(share of goods / share of bads) and the target 1 = bad, every
+        coefficient must be negative. A positive one means the feature's effect is
+        explained away by others (collinearity): it is dropped, never silently kept,
+        and the model is refitted without it.
+        """
+        by_name = {e.feature: e for e in entries}
+        features = list(selected)
+        while True:
+            matrix = np.column_stack([woe[f] for f in features])
+            model = LogisticRegression(C=self.C, solver="lbfgs", max_iter=1000, tol=1e-6)
+            model.fit(matrix, target)
+            coefficients = dict(zip(features, model.coef_[0].tolist(), strict=True))
+            wrong = {f: c for f, c in coefficients.items() if c >= 0}
+            if not wrong:
+                return coefficients, float(model.intercept_[0])
+            worst = max(wrong, key=lambda f: wrong[f])
+            entry = by_name[worst]
+            entry.selected = False
+            entry.reason = (
+                f"coefficient {wrong[worst]:+.4f} has the wrong sign given the other "
+                "features (dropped, model refitted)"
+            )
+            features.remove(worst)
+            if not features:
+                raise InputError(
+                    "every feature's coefficient came out with the wrong sign: check that "
+                    "the target marks bad outcomes with 1"
+                )
+
+    def _assign_points(self) -> None:
+        """Integer points per bin: the model's log-odds, scaled and shared out evenly."""
+        scaling = self.scaling_
+        share = (scaling.offset - scaling.factor * self.intercept_) / len(self.features_)
+        for feature in self.features_:
+            for b in feature.binning.bins:
+                b.points = round(-scaling.factor * feature.coefficient * b.woe + share)
+
+    # ------------------------------------------------------------------ scoring
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "features_"):
+            raise NotFittedError("this scorecard is not fitted: call fit(X, y) or load a model")
+
+    @property
+    def feature_names_(self) -> list[str]:
+        self._check_fitted()
+        return [f.name for f in self.features_]
+
+    def raw_points(self, X: pd.DataFrame) -> np.ndarray:
+        """Unclipped sum of points per row (int32)."""
+        self._check_fitted()
+        X = check_frame(X)
+        require_columns(X, self.feature_names_)
+        total = np.zeros(X.shape[0], dtype=np.int32)
+        for feature in self.features_:
+            _add_feature_points(feature.binning, X[feature.name], total)
+        return total
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        """The 350-950 score of every row (int32, higher is safer)."""
+        return self.scaling_.clip(self.raw_points(X))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of good and of bad per row, from the published score mapping."""
+        bad = self.scaling_.probability_of_default(self.raw_points(X))
+        return np.column_stack([1.0 - bad, bad])
+
+    def points_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Points of every feature for every row, shape (rows, features), int32."""
+        self._check_fitted()
+        X = check_frame(X)
+        require_columns(X, self.feature_names_)
+        out = np.zeros((X.shape[0], len(self.features_)), dtype=np.int32)
+        for j, feature in enumerate(self.features_):
+            points = np.array([b.points for b in feature.binning.bins], dtype=np.int32)
+            out[:, j] = points[feature.binning.bin_index(X[feature.name])]
+        return out
+
+    def woe_iv_tables(self) -> pd.DataFrame:
+        """WOE/IV table of every candidate feature, bins in order."""
+        self._check_fitted()
+        return pd.concat([b.table() for b in self.binnings_.values()], ignore_index=True)
+
+
+def _add_feature_points(binning: FeatureBinning, column: pd.Series, total: np.ndarray) -> None:
+    bins = binning.bins
+    if binning.dtype == "numeric":
+        regular = [b.points for b in bins if b.kind == "interval"]
+        special = [b.points for b in bins if b.kind == "special"]
+        _kernels.add_numeric_points(
+            numeric_values(column, binning.name),
+            binning.edges,
+            np.array(regular, dtype=np.int32),
+            binning.specials,
+            np.array(special, dtype=np.int32),
+            bins[-1].points,
+            total,
+        )
+        return
+    codes, categories = category_codes(column)
+    missing = bins[binning.missing_index].points
+    code_points = np.array(
+        [bins[binning.category_bin[c]].points if c in binning.category_bin else missing
+         for c in categories] + [missing],
+        dtype=np.int32,
+    )
+    _kernels.add_code_points(codes, code_points, total)
+
+
+def data_fingerprint(X: pd.DataFrame, target: np.ndarray) -> str:
+    """SHA-256 over every value of the training table and its target."""
+    digest = hashlib.sha256()
+    digest.update("\x1f".join(map(str, X.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(np.ascontiguousarray(target).tobytes())
+    return "sha256:" + digest.hexdigest()
+

@@ -1,0 +1,65 @@
+"""Feature selection: by information value, then by correlation between WOE columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class SelectionEntry:
+    feature: str
+    iv: float
+    selected: bool
+    reason: str
+
+
+def select_by_iv_and_correlation(
+    ivs: dict[str, float],
+    woe: dict[str, np.ndarray],
+    min_iv: float,
+    max_correlation: float,
+) -> list[SelectionEntry]:
+    """Keep features with IV >= ``min_iv``; of a pair correlated above ``max_correlation``
+    keep the one with the higher IV. Returns one entry per feature, strongest first."""
+    order = sorted(ivs, key=lambda f: (-ivs[f], f))
+    entries: list[SelectionEntry] = []
+    kept: list[str] = []
+    strong = [f for f in order if ivs[f] >= min_iv]
+    correlation = _correlation({f: woe[f] for f in strong})
+    for feature in order:
+        iv = ivs[feature]
+        if iv < min_iv:
+            entries.append(
+                SelectionEntry(feature, iv, False, f"information value {iv:.4f} below {min_iv}")
+            )
+            continue
+        partner = next(
+            (k for k in kept if abs(correlation[(feature, k)]) > max_correlation), None
+        )
+        if partner is not None:
+            rho = correlation[(feature, partner)]
+            entries.append(
+                SelectionEntry(
+                    feature, iv, False,
+                    f"WOE correlation {rho:+.2f} with {partner!r}, which has a higher IV",
+                )
+            )
+            continue
+        kept.append(feature)
+        entries.append(SelectionEntry(feature, iv, True, "selected"))
+    return entries
+
+
+def _correlation(columns: dict[str, np.ndarray]) -> dict[tuple[str, str], float]:
+    names = list(columns)
+    if len(names) < 2:
+        return {}
+    matrix = np.column_stack([columns[n] for n in names]).astype(np.float64)
+    std = matrix.std(axis=0)
+    centred = matrix - matrix.mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (centred.T @ centred) / matrix.shape[0] / np.outer(std, std)
+    corr = np.nan_to_num(corr)
+    return {(a, b): float(corr[i, j]) for i, a in enumerate(names) for j, b in enumerate(names)}
