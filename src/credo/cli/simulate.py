@@ -1,0 +1,1 @@
+"""Simulator command (filled in below)."""
