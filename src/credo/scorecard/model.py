@@ -12,20 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
 from credo.errors import InputError, NotFittedError
 from credo.scorecard import _kernels
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
-    category_codes,
     fit_categorical,
     fit_numeric,
+    known_category_index,
     numeric_values,
 )
 from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.inputs import check_frame, check_target, feature_kinds, require_columns
+from credo.scorecard.logistic import fit_logistic
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 
@@ -208,14 +208,14 @@ class Scorecard:
         """
         by_name = {e.feature: e for e in entries}
         features = list(selected)
+        fit = None
         while True:
-            matrix = np.column_stack([woe[f] for f in features])
-            model = LogisticRegression(C=self.C, solver="lbfgs", max_iter=1000, tol=1e-6)
-            model.fit(matrix, target)
-            coefficients = dict(zip(features, model.coef_[0].tolist(), strict=True))
+            matrix = np.column_stack([woe[f] for f in features]).astype(np.float64)
+            fit = fit_logistic(matrix, target, C=self.C, start=fit)
+            coefficients = dict(zip(features, fit.coef.tolist(), strict=True))
             wrong = {f: c for f, c in coefficients.items() if c >= 0}
             if not wrong:
-                return coefficients, float(model.intercept_[0])
+                return coefficients, fit.intercept
             worst = max(wrong, key=lambda f: wrong[f])
             entry = by_name[worst]
             entry.selected = False
@@ -223,6 +223,8 @@ class Scorecard:
                 f"coefficient {wrong[worst]:+.4f} has the wrong sign given the other "
                 "features (dropped, model refitted)"
             )
+            # Warm start the refit from this fit, less the dropped feature.
+            fit.coef = np.delete(fit.coef, features.index(worst))
             features.remove(worst)
             if not features:
                 raise InputError(
@@ -254,8 +256,10 @@ class Scorecard:
         X = check_frame(X)
         require_columns(X, self.feature_names_)
         total = np.zeros(X.shape[0], dtype=np.int32)
-        for feature in self.features_:
-            _add_feature_points(feature.binning, X[feature.name], total)
+        plan = self.__dict__.get("_plan")
+        if plan is None or plan[0] is not self.features_:
+            plan = self._plan = (self.features_, _ScoringPlan.build(self.features_))
+        plan[1].add_points(X, total)
         return total
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
@@ -284,29 +288,71 @@ class Scorecard:
         return pd.concat([b.table() for b in self.binnings_.values()], ignore_index=True)
 
 
-def _add_feature_points(binning: FeatureBinning, column: pd.Series, total: np.ndarray) -> None:
-    bins = binning.bins
-    if binning.dtype == "numeric":
-        regular = [b.points for b in bins if b.kind == "interval"]
-        special = [b.points for b in bins if b.kind == "special"]
-        _kernels.add_numeric_points(
-            numeric_values(column, binning.name),
-            binning.edges,
-            np.array(regular, dtype=np.int32),
-            binning.specials,
-            np.array(special, dtype=np.int32),
-            bins[-1].points,
-            total,
+@dataclass
+class _ScoringPlan:
+    """The scorecard flattened into arrays for the compiled scoring loop."""
+
+    numeric: list[FeatureBinning]
+    categorical: list[FeatureBinning]
+    edges: np.ndarray
+    edge_start: np.ndarray
+    points: np.ndarray
+    specials: np.ndarray
+    special_points: np.ndarray
+    special_start: np.ndarray
+    missing_points: np.ndarray
+    categorical_points: list[tuple[FeatureBinning, list[str], np.ndarray]]
+
+    @classmethod
+    def build(cls, features: list[ScorecardFeature]) -> _ScoringPlan:
+        numeric = [f.binning for f in features if f.binning.dtype == "numeric"]
+        categorical = [f.binning for f in features if f.binning.dtype == "categorical"]
+
+        def flat(parts: list[list], dtype: type) -> np.ndarray:
+            return np.array([v for part in parts for v in part], dtype=dtype)
+
+        def starts(parts: list[list]) -> np.ndarray:
+            return np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
+
+        edges = [b.edges.tolist() for b in numeric]
+        specials = [b.specials.tolist() for b in numeric]
+        return cls(
+            numeric=numeric,
+            categorical=categorical,
+            edges=flat(edges, np.float64),
+            edge_start=starts(edges),
+            points=flat([[x.points for x in b.bins if x.kind == "interval"] for b in numeric],
+                        np.int32),
+            specials=flat(specials, np.float64),
+            special_points=flat(
+                [[x.points for x in b.bins if x.kind == "special"] for b in numeric], np.int32
+            ),
+            special_start=starts(specials),
+            missing_points=np.array([b.bins[-1].points for b in numeric], dtype=np.int32),
+            categorical_points=[
+                (
+                    b,
+                    list(b.category_bin),
+                    np.array(
+                        [b.bins[k].points for k in b.category_bin.values()]
+                        + [b.bins[-1].points],
+                        dtype=np.int32,
+                    ),
+                )
+                for b in categorical
+            ],
         )
-        return
-    codes, categories = category_codes(column)
-    missing = bins[binning.missing_index].points
-    code_points = np.array(
-        [bins[binning.category_bin[c]].points if c in binning.category_bin else missing
-         for c in categories] + [missing],
-        dtype=np.int32,
-    )
-    _kernels.add_code_points(codes, code_points, total)
+
+    def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
+        if self.numeric:
+            columns = tuple(numeric_values(X[b.name], b.name) for b in self.numeric)
+            _kernels.add_numeric_points(
+                columns, self.edges, self.edge_start, self.points, self.specials,
+                self.special_points, self.special_start, self.missing_points, total,
+            )
+        for binning, known, code_points in self.categorical_points:
+            codes = known_category_index(X[binning.name], known)
+            _kernels.add_code_points(codes, code_points, total)
 
 
 def data_fingerprint(X: pd.DataFrame, target: np.ndarray) -> str:

@@ -56,10 +56,11 @@ def _correlation(columns: dict[str, np.ndarray]) -> dict[tuple[str, str], float]
     names = list(columns)
     if len(names) < 2:
         return {}
-    matrix = np.column_stack([columns[n] for n in names]).astype(np.float64)
-    std = matrix.std(axis=0)
-    centred = matrix - matrix.mean(axis=0)
+    matrix = np.column_stack([columns[n] for n in names]).astype(np.float32)
+    matrix -= matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+    cov = (matrix.T @ matrix).astype(np.float64)
+    std = np.sqrt(np.diag(cov))
     with np.errstate(invalid="ignore", divide="ignore"):
-        corr = (centred.T @ centred) / matrix.shape[0] / np.outer(std, std)
+        corr = cov / np.outer(std, std)
     corr = np.nan_to_num(corr)
     return {(a, b): float(corr[i, j]) for i, a in enumerate(names) for j, b in enumerate(names)}

@@ -1,0 +1,98 @@
+"""L2-penalised logistic regression by Newton's method, for many rows and few columns.
+
+It minimises the same objective as scikit-learn's ``LogisticRegression(C=...)``:
+``C * sum(log-loss) + 0.5 * |coef|^2`` (the intercept unpenalised), and a test holds the
+two to the same coefficients. It exists because a scorecard's regression has a few dozen
+WOE columns and up to millions of rows: there each Newton step is a few matrix-vector
+products, one weighted cross-product and a tiny linear solve, and five or six steps
+converge, several times faster than the general-purpose solvers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+_PILOT_ROWS = 100_000
+
+
+@dataclass
+class LogisticFit:
+    coef: np.ndarray
+    intercept: float
+    n_iter: int
+
+
+def _objective(z: np.ndarray, y: np.ndarray, coef: np.ndarray, C: float) -> float:
+    # log-loss = log(1 + e^z) - y z, with p = expit(z); logaddexp keeps it stable.
+    loss = float(np.logaddexp(0.0, z).sum() - y @ z)
+    return C * loss + 0.5 * float(coef @ coef)
+
+
+def fit_logistic(
+    X: np.ndarray,
+    y: np.ndarray,
+    C: float = 1.0,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    start: LogisticFit | None = None,
+) -> LogisticFit:
+    """Fit ``P(y=1) = expit(X @ coef + intercept)`` on ``X`` of shape (rows, columns)."""
+    n, m = X.shape
+    if start is None and n > 2 * _PILOT_ROWS:
+        # A pilot fit on a regular sample lands near the optimum for little cost; the
+        # full-data Newton steps that follow then converge in two or three steps.
+        stride = n // _PILOT_ROWS
+        start = fit_logistic(X[::stride], y[::stride], C=C / stride, max_iter=max_iter, tol=1e-3)
+    y = y.astype(np.float64)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    coef = np.zeros(m) if start is None else start.coef.astype(np.float64).copy()
+    mean = min(max(y.mean(), 1e-12), 1 - 1e-12)
+    intercept = float(np.log(mean / (1 - mean))) if start is None else start.intercept
+    penalty = np.eye(m + 1) / C
+    penalty[m, m] = 0.0
+
+    z = X @ coef + intercept
+    objective = _objective(z, y, coef, C)
+    iteration = 0
+    while iteration < max_iter:
+        iteration += 1
+        p = expit(z)
+        w = p * (1.0 - p)
+        residual = p - y
+        # One pass over X gives both the gradient and the Hessian's intercept column.
+        residual_x, cross = np.vstack([residual, w]) @ X
+        gradient = np.empty(m + 1)
+        gradient[:m] = residual_x
+        gradient[m] = residual.sum()
+        gradient = C * gradient + penalty @ np.r_[coef, intercept]
+
+        weighted = X * np.sqrt(w)[:, None]
+        hessian = np.empty((m + 1, m + 1))
+        hessian[:m, :m] = weighted.T @ weighted
+        hessian[:m, m] = cross
+        hessian[m, :m] = cross
+        hessian[m, m] = w.sum()
+        hessian = C * hessian + penalty
+        step = np.linalg.solve(hessian, gradient)
+
+        # Backtracking keeps every step a descent step (Newton can overshoot far from
+        # the optimum); near it the full step is taken and convergence is quadratic.
+        scale = 1.0
+        while True:
+            new_coef = coef - scale * step[:m]
+            new_intercept = intercept - scale * step[m]
+            new_z = X @ new_coef + new_intercept
+            new_objective = _objective(new_z, y, new_coef, C)
+            if new_objective <= objective + 1e-12 * abs(objective) or scale < 1e-6:
+                break
+            scale *= 0.5
+        coef, intercept, z, objective = new_coef, new_intercept, new_z, new_objective
+        # Convergence is quadratic near the optimum: once a full step is this small,
+        # what remains is orders smaller and moves no score by a hundredth of a point.
+        if np.max(np.abs(scale * step)) < tol:
+            break
+    return LogisticFit(coef=coef, intercept=float(intercept), n_iter=iteration)
+
