@@ -356,6 +356,7 @@ class Writer:
         self.staging = self.lake.root / "_staging" / self.txn
         self._staged: dict[str, list[Path]] = {}
         self._bulk: list[dict[str, Any]] = []
+        self._bulk_tables: dict[str, list[pa.Table]] = {}
         self._quarantine: list[pa.Table] = []
         self._seq = 0
         self._n = 0
@@ -405,10 +406,11 @@ class Writer:
         if valid.num_rows == 0:
             return
         table = self._with_lake_columns(kind, valid)
-        months = pc.strftime(table.column("reported_at"), format="%Y-%m")
         if not dedup:
-            self._write_partitioned(kind, table, months)
+            # Buffered: one partitioned write per kind at commit keeps files few and big.
+            self._bulk_tables.setdefault(kind, []).append(table)
             return
+        months = pc.strftime(table.column("reported_at"), format="%Y-%m")
         seq = pa.array(np.arange(self._seq, self._seq + table.num_rows, dtype=np.int64))
         self._seq += table.num_rows
         table = table.append_column("_seq", seq).append_column(sc.PARTITION_COLUMN, months)
@@ -416,22 +418,24 @@ class Writer:
         pq.write_table(table, path, compression="zstd")
         self._staged.setdefault(kind, []).append(path)
 
-    def _write_partitioned(self, kind: str, table: pa.Table, months: pa.Array) -> None:
-        months = months.combine_chunks() if isinstance(months, pa.ChunkedArray) else months
-        codes = pc.dictionary_encode(months)
-        order = np.argsort(codes.indices.to_numpy(), kind="stable")
-        sorted_idx = codes.indices.to_numpy()[order]
-        bounds = np.flatnonzero(np.diff(sorted_idx)) + 1
-        for part in np.split(order, bounds):
-            if part.size == 0:
-                continue
-            sub = table.take(pa.array(part))
-            month = months[int(part[0])].as_py()
+    def _write_partitioned(self, kind: str, table: pa.Table) -> None:
+        days = table.column("reported_at").cast(pa.date32()).to_numpy()
+        code = days.astype("datetime64[M]").astype(np.int64)
+        if np.any(np.diff(code) < 0):  # producers that emit month by month skip this take
+            order = np.argsort(code, kind="stable")
+            code = code[order]
+            table = table.take(pa.array(order))
+        bounds = np.flatnonzero(np.diff(code)) + 1
+        starts = np.r_[0, bounds]
+        ends = np.r_[bounds, len(code)]
+        for lo, hi in zip(starts, ends, strict=True):
+            sub = table.slice(lo, hi - lo)
+            month = str(np.datetime64(int(code[lo]), "M"))
             self._n += 1
             rel = self.lake._partition_dir(kind, month) / f"part-{self.txn}-{self._n:06d}.parquet"
             out = self.staging / "out" / rel
             out.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(sub, out, compression="zstd")
+            pq.write_table(sub, out, compression="zstd", use_dictionary=_dict_columns(kind))
             vc = pc.value_counts(sub.column("source_id")).to_pylist()
             self._bulk.append({"out": out, "rel": rel, "kind": kind, "partition": month,
                                "sources": {d["values"]: d["counts"] for d in vc}})
@@ -478,6 +482,9 @@ class Writer:
         """Deduplicate what was staged against the lake and make it visible atomically."""
         counts = CommitCounts()
         adds: list[dict[str, Any]] = []
+        for kind, tables in self._bulk_tables.items():
+            self._write_partitioned(kind, pa.concat_tables(tables))
+        self._bulk_tables = {}
         for b in self._bulk:
             adds.append(self._place(b["out"], b["rel"], b["kind"], b["partition"], b["sources"]))
             counts.accepted += sum(b["sources"].values())
@@ -564,6 +571,14 @@ class Writer:
         if conflicts.num_rows:
             self.quarantine(conflict_records(kind, conflicts))
         return adds, counts
+
+
+def _dict_columns(kind: str) -> list[str]:
+    """Low-cardinality columns: dictionary-encode these only (ids are near unique)."""
+    names = [f.name for f in sc.fields(kind) if f.type == sc.CODE]
+    return [*names, "person_id", "source_id", "_batch"] + (
+        ["account_id"] if "account_id" in sc.field_names(kind) else []
+    )
 
 
 def conflict_records(kind: str, conflicts: pa.Table) -> pa.Table:

@@ -222,7 +222,7 @@ def _check_value(ck: _Checker, f: sc.Field, parsed: pa.Array) -> pa.Array:
         return pc.if_else(bad, None, parsed)
     if f.type == sc.CODE:
         assert f.codes is not None
-        bad = pc.invert(pc.fill_null(pc.is_in(parsed, pa.array(f.codes)), True))
+        bad = _not_in(parsed, f.codes)
         listing = ", ".join(f.codes) if len(f.codes) <= 20 else "an ISO 4217 code such as EUR"
         ck.add(bad, f"{name}: {{}}", lambda rows: [
             _code_problem(v, listing) for v in parsed.take(pa.array(rows)).to_pylist()
@@ -248,6 +248,11 @@ def _check_value(ck: _Checker, f: sc.Field, parsed: pa.Array) -> pa.Array:
         ck.add(bad, f"{name}: before 1900-01-01, got {{}}", _values(parsed))
         return pc.if_else(pc.fill_null(bad, False), None, parsed)
     return parsed
+
+
+def _not_in(arr: pa.Array, codes: tuple[str, ...]) -> pa.Array:
+    """True where a value is present and not one of ``codes`` (null stays allowed)."""
+    return pc.and_(pc.is_valid(arr), pc.invert(pc.is_in(arr, pa.array(codes))))
 
 
 def _code_problem(value: str, listing: str) -> str:
@@ -290,8 +295,9 @@ def validate(
                 ck.add(mask, reason)
 
     rows, reasons = ck.reasons()
-    valid_mask = pa.array(~ck.bad)
-    valid = pa.table(cols, schema=_nullable(sc.record_schema(kind))).filter(valid_mask)
+    valid = pa.table(cols, schema=_nullable(sc.record_schema(kind)))
+    if rows.size:
+        valid = valid.filter(pa.array(~ck.bad))
     valid = valid.cast(sc.record_schema(kind))
     return Validated(valid=valid, rejected_rows=rows, reasons=reasons)
 
@@ -370,8 +376,7 @@ def _identity_rules(ck: _Checker, c: dict[str, pa.Array]) -> None:
         "employment_verified": (sc.EMPLOYMENT_TYPES, "one of " + ", ".join(sc.EMPLOYMENT_TYPES)),
     }
     for k, (codes, expected) in rules.items():
-        bad = pc.and_(pc.equal(kind, k), pc.invert(pc.fill_null(pc.is_in(value, pa.array(codes)),
-                                                              True)))
+        bad = pc.and_(pc.equal(kind, k), _not_in(value, codes))
         ck.add(bad, f"value: for {k} must be {expected}, got {{}}", _values(value))
     is_since = pc.is_in(kind, pa.array(["phone_since", "address_since"]))
     ok = pc.match_substring_regex(value, DATE_PATTERN)
