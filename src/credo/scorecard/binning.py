@@ -164,7 +164,7 @@ def numeric_values(column: pd.Series | np.ndarray, name: str) -> np.ndarray:
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"column {name!r} is numeric but row {position + 1} holds "
+            f"column {name!r} is numeric but {_row_name(series.index[position])} holds "
             f"{_shorten(series.iloc[position])!r}: fix the value, leave it empty for "
             "missing, or declare the column categorical"
         )
@@ -200,6 +200,13 @@ def known_category_index(column: pd.Series | np.ndarray, known: list[str]) -> np
     position = {c: k for k, c in enumerate(known)}
     lookup = np.array([position.get(c, -1) for c in categories] + [-1], dtype=np.int32)
     return lookup[codes]
+
+
+def _row_name(label: object) -> str:
+    # Tables read from a file keep their row numbers as the index, even after a split.
+    if isinstance(label, int | np.integer):
+        return f"row {int(label) + 1}"
+    return f"row {label!r}"
 
 
 def _shorten(value: object, limit: int = 40) -> str:

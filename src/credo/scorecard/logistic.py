@@ -51,7 +51,7 @@ def fit_logistic(
     coef = np.zeros(m) if start is None else start.coef.astype(np.float64).copy()
     mean = min(max(y.mean(), 1e-12), 1 - 1e-12)
     intercept = float(np.log(mean / (1 - mean))) if start is None else start.intercept
-    penalty = np.eye(m + 1) / C
+    penalty = np.eye(m + 1)  # the gradient of 0.5 * |coef|^2; the intercept is free
     penalty[m, m] = 0.0
 
     z = X @ coef + intercept

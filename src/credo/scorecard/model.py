@@ -264,11 +264,13 @@ class Scorecard:
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """The 350-950 score of every row (int32, higher is safer)."""
-        return self.scaling_.clip(self.raw_points(X))
+        raw = self.raw_points(X)
+        return self.scaling_.clip(raw)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of good and of bad per row, from the published score mapping."""
-        bad = self.scaling_.probability_of_default(self.raw_points(X))
+        raw = self.raw_points(X)
+        bad = self.scaling_.probability_of_default(raw)
         return np.column_stack([1.0 - bad, bad])
 
     def points_matrix(self, X: pd.DataFrame) -> np.ndarray:

@@ -1,0 +1,122 @@
+"""Bins: every value lands in exactly one, trends hold, constraints hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credo.errors import InputError
+from credo.scorecard.binning import BinningOptions, fit_categorical, fit_numeric
+
+
+def _rates(binning):
+    return [b.bad_rate for b in binning.bins if b.kind in ("interval", "categories")]
+
+
+def _follows(rates, trend):
+    steps = np.sign(np.diff(rates))
+    if trend == "ascending":
+        return bool(np.all(steps > 0))
+    if trend == "descending":
+        return bool(np.all(steps < 0))
+    first, second = (1, -1) if trend == "peak" else (-1, 1)
+    turn = next((k for k, s in enumerate(steps) if s != first), len(steps))
+    return bool(np.all(steps[turn:] == second))
+
+
+@st.composite
+def numeric_feature(draw):
+    n = draw(st.integers(200, 3000))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n) * draw(st.floats(0.1, 1000))
+    shape = draw(st.sampled_from(["linear", "u", "step", "none"]))
+    signal = {"linear": x / (np.std(x) + 1e-12), "u": (x / (np.std(x) + 1e-12)) ** 2,
+              "step": (x > np.median(x)).astype(float), "none": np.zeros(n)}[shape]
+    y = (rng.random(n) < 1 / (1 + np.exp(2 - signal))).astype(np.uint8)
+    if y.min() == y.max():
+        y[0] = 1 - y[0]
+    x[rng.random(n) < draw(st.floats(0, 0.3))] = np.nan
+    return x, y
+
+
+@given(
+    data=numeric_feature(),
+    trend=st.sampled_from(["ascending", "descending", "peak", "valley", "auto", "auto_monotone"]),
+    max_bins=st.integers(2, 12),
+    share=st.floats(0.01, 0.2),
+)
+def test_numeric_bins_follow_their_trend_and_constraints(data, trend, max_bins, share):
+    x, y = data
+    options = BinningOptions(max_bins=max_bins, min_bin_share=share, trend=trend)
+    binning = fit_numeric("x", x, y, options)
+    regular = [b for b in binning.bins if b.kind == "interval"]
+    assert 1 <= len(regular) <= max_bins
+    if len(regular) > 1:
+        assert all(b.count >= np.ceil(share * len(x)) for b in regular)
+    if trend not in ("auto", "auto_monotone"):
+        # A declared peak or valley may degenerate to a monotone sequence.
+        assert binning.trend in (trend, "ascending", "descending")
+    assert _follows(_rates(binning), binning.trend)
+    # every row lands in exactly one bin and the counts add up
+    index = binning.bin_index(x)
+    assert index.min() >= 0 and index.max() < len(binning.bins)
+    counts = np.bincount(index, minlength=len(binning.bins))
+    assert counts.tolist() == [b.count for b in binning.bins]
+    assert binning.bins[-1].kind == "missing"
+    assert binning.bins[-1].count == int(np.isnan(x).sum())
+
+
+def test_special_values_get_their_own_bins():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 100, 5000)
+    x[:700] = -1
+    y = (rng.random(5000) < np.where(x == -1, 0.02, 0.2)).astype(np.uint8)
+    binning = fit_numeric("months", x, y, BinningOptions(), special_values=[-1])
+    special = [b for b in binning.bins if b.kind == "special"]
+    assert len(special) == 1 and special[0].special_value == -1 and special[0].count == 700
+    assert all(b.lower is None or b.lower > -1 for b in binning.bins if b.kind == "interval")
+
+
+def test_categories_are_ordered_by_default_rate_and_rare_ones_pooled():
+    rng = np.random.default_rng(1)
+    cats = rng.choice(["a", "b", "c", "d", "rare1", "rare2"], 10000,
+                      p=[.3, .3, .2, .196, .002, .002])
+    rate = pd.Series(cats).map({"a": .05, "b": .1, "c": .2, "d": .3, "rare1": .9, "rare2": .0})
+    y = (rng.random(10000) < rate.to_numpy()).astype(np.uint8)
+    binning = fit_categorical("cat", pd.Series(cats), y, BinningOptions(min_bin_share=0.01))
+    assert _follows(_rates(binning), "ascending")
+    groups = [set(b.categories) for b in binning.bins if b.kind == "categories"]
+    assert any({"rare1", "rare2"} <= g for g in groups), "rare categories pooled together"
+    unseen = binning.bin_index(pd.Series(["a", "zzz", None]))
+    assert unseen[1] == unseen[2] == binning.missing_index
+
+
+def test_constant_feature_is_refused_by_name():
+    with pytest.raises(InputError, match="'flat' is constant"):
+        fit_numeric("flat", np.ones(100), np.r_[np.zeros(50), np.ones(50)].astype(np.uint8),
+                    BinningOptions())
+
+
+def test_all_missing_feature_is_refused_by_name():
+    with pytest.raises(InputError, match="'empty' is entirely missing"):
+        fit_numeric("empty", np.full(100, np.nan), np.r_[np.zeros(50), np.ones(50)].astype(
+            np.uint8), BinningOptions())
+    with pytest.raises(InputError, match="'empty' is entirely missing"):
+        fit_categorical("empty", pd.Series([None] * 100, dtype=object),
+                        np.r_[np.zeros(50), np.ones(50)].astype(np.uint8), BinningOptions())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(max_bins=1), dict(min_bin_share=0), dict(min_bin_share=0.9), dict(trend="sideways"),
+     dict(n_prebins=1), dict(shape_gain=-1)],
+)
+def test_invalid_options_are_refused(options):
+    from credo.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        BinningOptions(**options)

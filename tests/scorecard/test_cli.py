@@ -1,0 +1,157 @@
+"""The CLI forms scripts rely on, and one clear line for every user mistake."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from credo.cli import main
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    def _run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["credo", *map(str, args)])
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("example")
+    subprocess.run(
+        [sys.executable, "-m", "credo", "example", "german-credit", "--out", str(folder)],
+        check=True, capture_output=True,
+    )
+    model = folder / "model.json"
+    subprocess.run(
+        [sys.executable, "-m", "credo", "train", str(folder / "german_credit.csv"),
+         "--target", "creditability", "--out", str(model), "--id", "applicant_id",
+         "--dictionary", str(folder / "german_credit.json")],
+        check=True, capture_output=True,
+    )
+    return folder, model
+
+
+def test_train_score_explain_report(example, run, tmp_path):
+    folder, model = example
+    data = folder / "german_credit.csv"
+    for suffix in (".csv", ".parquet"):
+        out = tmp_path / f"scores{suffix}"
+        code, stdout, _ = run("score", model, data, "--out", out)
+        assert code == 0, stdout
+        scores = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+        assert len(scores) == 1000
+        assert list(scores.columns[:3]) == ["applicant_id", "score", "band"]
+        assert scores["score"].between(350, 950).all()
+        assert {"reason_1", "reason_4", "credit_history", "tenure"} <= set(scores.columns)
+
+    code, stdout, _ = run("explain", model, data, "--id", "A0002")
+    assert code == 0
+    assert "What lowers the score most" in stdout and "costs" in stdout
+
+    code, stdout, _ = run("report", model, data)
+    assert code == 0
+    assert "AUC" in stdout and "Protected attributes kept out" in stdout
+    document = json.loads(model.read_text())
+    assert "age_in_years" in document["protected_excluded"]
+    assert document["metadata"]["metrics"]["holdout"]["auc"] > 0.7
+
+
+def _write(tmp_path, name, frame):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _table(n=200):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {"x": rng.normal(size=n), "c": rng.choice(["a", "b"], n), "y": rng.integers(0, 2, n)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "args", "message"),
+    [
+        (lambda t: t, ["--target", "outcome"], "target column 'outcome' is not in the data"),
+        (lambda t: t.assign(y=t["y"] + 1), [], "name the bad outcome with --bad"),
+        (lambda t: t.assign(y=t["y"].astype(str).replace("0", "maybe")), ["--bad", "2"],
+         "--bad '2' does not occur"),
+        (lambda t: t.assign(k=1.0), [], "'k' is constant"),
+        (lambda t: t.assign(k=float("nan")), [], "'k' is entirely missing"),
+        (lambda t: t.assign(x=t["x"].astype(object).where(t.index != 5, "oops")), [],
+         "'x' is numeric but row 6 holds 'oops'"),
+        (lambda t: t, ["--exclude", "nope"], "'nope' named in an option is not in"),
+        (lambda t: t, ["--trend", "sideways"], "unknown trend 'sideways'"),
+        (lambda t: t, ["--special", "x=abc"], "must look like COLUMN=NUMBER"),
+    ],
+)
+def test_training_mistakes_get_one_clear_line(tmp_path, run, mutate, args, message):
+    data = _write(tmp_path, "t.csv", mutate(_table()))
+    code, _, err = run("train", data, "--target", "y", "--out", tmp_path / "m.json", *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_files_get_one_clear_line(tmp_path, run, example):
+    _, model = example
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("x,y\n")
+    wrong_kind = tmp_path / "data.xlsx"
+    wrong_kind.write_text("x")
+    truncated = tmp_path / "t.parquet"
+    _table().to_parquet(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    cases = [
+        (empty, "is empty"),
+        (header_only, "has a header but no rows"),
+        (wrong_kind, "unsupported file type .xlsx"),
+        (truncated, "not a readable Parquet file"),
+        (tmp_path / "absent.csv", "does not exist"),
+    ]
+    for path, message in cases:
+        code, _, err = run("train", path, "--target", "y", "--out", tmp_path / "m.json")
+        assert code == 2 and message in err and "Traceback" not in err, err
+        code, _, err = run("score", model, path, "--out", tmp_path / "s.csv")
+        assert code == 2 and message in err and "Traceback" not in err, err
+
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text(model.read_text()[:500])
+    code, _, err = run("score", corrupt, tmp_path / "header.csv", "--out", tmp_path / "s.csv")
+    assert code == 2 and "corrupt or truncated" in err
+
+    code, _, err = run("explain", model, example[0] / "german_credit.csv", "--id", "nobody")
+    assert code == 2 and "no row has applicant_id = 'nobody'" in err
+
+
+def test_a_user_mistake_never_prints_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "credo", "score", str(tmp_path / "none.json"),
+         str(tmp_path / "none.csv"), "--out", str(tmp_path / "s.csv")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: model file '{tmp_path / 'none.json'}' does not exist"
+
+
+def test_usage_errors_exit_2_with_usage(run):
+    code, _, err = run("train")
+    assert code == 2 and "Missing argument" in err
