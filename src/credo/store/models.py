@@ -1,0 +1,192 @@
+"""The operational store's tables (SQLAlchemy 2 typed models).
+
+Every instant is stored in UTC and comes back timezone-aware on SQLite and PostgreSQL
+alike. Secrets (API keys, passwords, tokens) are stored only as hashes. The audit log
+is append-only: the migration installs triggers that refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = 128  # identifiers follow the data contract: at most 128 characters
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC instants on every backend (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC instant")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrement needs INTEGER
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class ApiKey(Base):
+    """A partner's, source's or operator's key: only its keyed hash is stored."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings to tell keys apart
+    role: Mapped[str] = mapped_column(String(16))  # partner | source | operator
+    owner_id: Mapped[str] = mapped_column(String(ID), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id
+    activation_hash: Mapped[str | None] = mapped_column(String(64))
+    activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class PersonToken(Base):
+    __tablename__ = "person_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Authorization(Base):
+    __tablename__ = "authorizations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_authorizations_lookup", "person_id", "partner_id", "purpose"),)
+
+
+class PublishedRun(Base):
+    __tablename__ = "published_runs"
+    run_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    model_id: Mapped[str] = mapped_column(String(200))
+    data_fingerprint: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class ScoreRecord(Base):
+    """One entry of a person's score history: a monthly run, a rescore, or a pending one.
+
+    ``status``: ``published`` (monthly run), ``rescored`` (after a dispute was resolved)
+    or ``rescore_pending`` (a rescore is due and no score was computed yet: no score).
+    """
+
+    __tablename__ = "score_history"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(ID))
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int | None] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(20))
+    probability_of_default: Mapped[float | None] = mapped_column(Float)
+    credit_history: Mapped[int | None] = mapped_column(Integer)
+    fulfilment_capacity: Mapped[int | None] = mapped_column(Integer)
+    behaviour: Mapped[int | None] = mapped_column(Integer)
+    identity: Mapped[int | None] = mapped_column(Integer)
+    tenure: Mapped[int | None] = mapped_column(Integer)
+    reason_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    model_id: Mapped[str | None] = mapped_column(String(200))
+    data_fingerprint: Mapped[str | None] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(ID))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    __table_args__ = (
+        UniqueConstraint("person_id", "run_id", name="uq_score_history_person_run"),
+        Index("ix_score_history_person", "person_id", "id"),
+    )
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, to whom, for which purpose, with which outcome."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    actor_role: Mapped[str] = mapped_column(String(16))  # partner|person|operator|source
+    actor_id: Mapped[str] = mapped_column(String(ID))
+    action: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[str | None] = mapped_column(String(ID))
+    partner_id: Mapped[str | None] = mapped_column(String(ID))
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    __table_args__ = (Index("ix_audit_person", "person_id", "id"),)
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[str] = mapped_column(String(ID))
+    record_id: Mapped[str] = mapped_column(String(ID))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open|upheld|rejected
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(ID))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
