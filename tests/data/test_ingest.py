@@ -54,7 +54,7 @@ def test_example_account_versions(lake: Lake) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
 def test_reingest_is_a_noop(lake: Lake, tmp_path: Path, fmt: str) -> None:
-    rows = records(50) + [record("statement", record_id="bad", amount_due="x")]
+    rows = [*records(50), record("statement", record_id="bad", amount_due="x")]
     path = tmp_path / f"in.{fmt}"
     if fmt == "csv":
         write_csv(path, rows)
@@ -243,8 +243,8 @@ def test_compaction_keeps_content(lake: Lake, tmp_path: Path) -> None:
 
 def test_cli_exit_codes_and_counts(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
-    good = write_csv(tmp_path / "g.csv", records(5) + [record("statement", record_id="z",
-                                                                 amount_due="oops")])
+    rows = [*records(5), record("statement", record_id="z", amount_due="oops")]
+    good = write_csv(tmp_path / "g.csv", rows)
     cmd = [sys.executable, "-m", "credo", "ingest", "--source", "bank", "--kind", "statement",
            "--lake", str(lake)]
     run = subprocess.run([*cmd, str(good)], capture_output=True, text=True, timeout=120)
