@@ -1,0 +1,239 @@
+"""Service commands: serve, db, partner, source, operator, person, publish, dispute.
+
+A thin shell over ``credo.service`` logic; every operator action here is audited under
+the actor ``cli:<os user>``.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from credo.cli import app
+from credo.config import Settings
+from credo.service.context import ServiceContext
+
+out = Console(soft_wrap=True)
+db_app = typer.Typer(help="The operational database.", no_args_is_help=True)
+partner_app = typer.Typer(help="Partners (lenders, rental services) and their API keys.",
+                          no_args_is_help=True)
+source_app = typer.Typer(help="Sources that push records, and their API keys.",
+                         no_args_is_help=True)
+operator_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
+person_app = typer.Typer(help="People's accounts.", no_args_is_help=True)
+dispute_app = typer.Typer(help="Disputes: list, uphold, reject.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (partner_app, "partner"), (source_app, "source"),
+                  (operator_app, "operator"), (person_app, "person"),
+                  (dispute_app, "dispute")):
+    app.add_typer(sub, name=name)
+
+
+def _actor() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _ctx() -> ServiceContext:
+    return ServiceContext.build(Settings.from_env())
+
+
+def _show_key(key: str) -> None:
+    out.print(f"API key (shown once, store it now): [bold]{key}[/bold]", highlight=False)
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Worker processes (rate limits are per process)."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Start the HTTP API (migrates the database first)."""
+    import uvicorn
+
+    ServiceContext.build(Settings.from_env()).close()  # migrate once, before workers start
+    uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
+                log_level=log_level, access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema (idempotent)."""
+    from credo.store import make_engine, upgrade
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database)
+    rev = upgrade(engine)
+    engine.dispose()
+    out.print(f"database at revision {rev}: {engine.url.render_as_string(hide_password=True)}",
+              highlight=False)
+
+
+@partner_app.command("register")
+def partner_register(
+    name: str = typer.Option(..., "--name", help="The partner's name."),
+    purpose: list[str] = typer.Option(..., "--purpose", help="A declared purpose (repeat)."),
+    partner_id: str | None = typer.Option(None, "--id", help="Partner id (default: generated)."),
+) -> None:
+    """Register a partner for purposes from the closed list; prints its API key once."""
+    from credo.service.partners import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        partner, key = logic.register_partner(s, ctx.pepper, name=name, purposes=purpose,
+                                              partner_id=partner_id, actor=_actor())
+    out.print(f"partner {partner.id} ({partner.name}) for {', '.join(partner.purposes)}",
+              highlight=False)
+    _show_key(key)
+
+
+@partner_app.command("list")
+def partner_list() -> None:
+    """List partners and their declared purposes."""
+    from credo.service.partners import logic
+
+    ctx = _ctx()
+    table = Table("id", "name", "purposes", "active", "registered")
+    with ctx.session() as s:
+        for p in logic.list_partners(s):
+            table.add_row(p.id, p.name, ", ".join(p.purposes), str(p.active),
+                          p.created_at.date().isoformat())
+    out.print(table)
+
+
+@partner_app.command("new-key")
+def partner_new_key(partner_id: str = typer.Argument(..., help="Partner id.")) -> None:
+    """Issue an additional key (to rotate: issue, switch, then revoke the old one)."""
+    from credo.service.partners import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        _show_key(logic.new_key(s, ctx.pepper, partner_id, actor=_actor()))
+
+
+@partner_app.command("revoke-key")
+def partner_revoke_key(
+    partner_id: str = typer.Argument(..., help="Partner id."),
+    prefix: str | None = typer.Option(None, help="Only the key starting so (default: all)."),
+) -> None:
+    """Revoke a partner's keys at once."""
+    from credo.service.partners import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        n = logic.revoke_key(s, partner_id, prefix, actor=_actor())
+    out.print(f"revoked {n} key(s) of {partner_id}", highlight=False)
+
+
+@source_app.command("register")
+def source_register(
+    source_id: str = typer.Argument(..., help="Source id (as in its records' source_id)."),
+    name: str = typer.Option("", "--name", help="Display name."),
+) -> None:
+    """Register a source that pushes records over HTTP; prints its API key once."""
+    from credo.service.sources import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        key = logic.register_source(s, ctx.pepper, source_id, name or source_id, actor=_actor())
+    out.print(f"source {source_id}", highlight=False)
+    _show_key(key)
+
+
+@source_app.command("revoke-key")
+def source_revoke_key(source_id: str = typer.Argument(..., help="Source id.")) -> None:
+    """Revoke every key of a source."""
+    from credo.service.sources import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        n = logic.revoke_key(s, source_id, actor=_actor())
+    out.print(f"revoked {n} key(s) of {source_id}", highlight=False)
+
+
+@operator_app.command("new-key")
+def operator_new_key(name: str = typer.Argument(..., help="The operator's name.")) -> None:
+    """Issue an operator API key (dispute resolution and audit over HTTP)."""
+    from credo.service.keys import issue_key
+    from credo.service.partners.logic import check_id
+    from credo.store import audit
+
+    check_id(name, "operator name")
+    ctx = _ctx()
+    with ctx.session() as s:
+        key = issue_key(s, "operator", name, ctx.pepper)
+        audit.record(s, actor_role="operator", actor_id=_actor(), action="operator.new_key",
+                     operator=name)
+        s.commit()
+    _show_key(key)
+
+
+@person_app.command("enroll")
+def person_enroll(person_id: str = typer.Argument(..., help="The person's id.")) -> None:
+    """Open (or reset) a person's account after checking who they are; prints a one-time
+    activation code to hand to them."""
+    from credo.service.people import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        code = logic.enroll(s, ctx.pepper, person_id, actor=_actor())
+    out.print(f"activation code for {person_id} (valid {logic.ACTIVATION_DAYS} days, once): "
+              f"[bold]{code}[/bold]", highlight=False)
+
+
+@app.command("publish")
+def publish(snapshot: Path = typer.Argument(..., help="A score snapshot (Parquet).")) -> None:
+    """Publish a monthly run's scores into the store (idempotent on run_id)."""
+    from credo.store.publish import publish_snapshot
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        r = publish_snapshot(s, snapshot, actor=_actor())
+    verb = "published" if r.published else "already published (nothing to do)"
+    out.print(f"run {r.run_id} as of {r.as_of}: {r.rows:,} scores {verb}", highlight=False)
+
+
+@dispute_app.command("list")
+def dispute_list(status: str | None = typer.Option("open", help="open, upheld, rejected, or "
+                                                   "'all'.")) -> None:
+    """Disputes by deadline, soonest first."""
+    from credo.service.disputes import logic
+
+    ctx = _ctx()
+    table = Table("id", "person", "record", "status", "due", "reason")
+    with ctx.session() as s:
+        for d in logic.list_all(s, None if status == "all" else status):
+            table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
+                          d.due_at.date().isoformat(), d.reason[:60])
+    out.print(table)
+
+
+def _resolve(dispute_id: str, outcome: str, note: str) -> None:
+    from credo.service.disputes import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        d, entry = logic.resolve(s, dispute_id, outcome, note=note, actor=_actor(),
+                                 rescorer=ctx.rescorer)
+    score = f"new score {entry.score}" if entry.score is not None else "rescore pending"
+    out.print(f"dispute {d.id} {d.status}; {score}", highlight=False)
+
+
+@dispute_app.command("uphold")
+def dispute_uphold(dispute_id: str = typer.Argument(...),
+                   note: str = typer.Option(..., "--note", help="Why, for the person.")) -> None:
+    """The record is wrong: keep it out of scoring and rescore the person."""
+    _resolve(dispute_id, "upheld", note)
+
+
+@dispute_app.command("reject")
+def dispute_reject(dispute_id: str = typer.Argument(...),
+                   note: str = typer.Option(..., "--note", help="Why, for the person.")) -> None:
+    """The record stands: count it again and rescore the person."""
+    _resolve(dispute_id, "rejected", note)

@@ -1,0 +1,47 @@
+"""Service settings beyond ``credo.config.Settings``: limits and secrets, from the env.
+
+``CREDO_RATE_PER_SECOND`` / ``CREDO_RATE_BURST``: each API key (and each client address
+for the login endpoints) gets a token bucket of ``burst`` requests refilled at
+``per_second``; an empty bucket answers 429 with Retry-After. In-process: with several
+server processes each keeps its own buckets (put a shared limiter in front if needed).
+``CREDO_PEPPER``: the secret mixed into key and token hashes (else a file in CREDO_HOME).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from credo.errors import ConfigError
+
+
+def _num(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a number") from None
+    if not value > 0:
+        raise ConfigError(f"{name}={raw!r}: must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    rate_per_second: float = 20.0
+    rate_burst: float = 40.0
+    max_body_bytes: int = 64 * 1024
+    max_ingest_bytes: int = 8 * 1024 * 1024
+    max_ingest_records: int = 10_000
+    token_hours: float = 12.0
+    pepper: str | None = None
+
+    @classmethod
+    def from_env(cls) -> ServiceConfig:
+        return cls(
+            rate_per_second=_num("CREDO_RATE_PER_SECOND", cls.rate_per_second),
+            rate_burst=_num("CREDO_RATE_BURST", cls.rate_burst),
+            pepper=os.environ.get("CREDO_PEPPER") or None,
+        )

@@ -1,0 +1,78 @@
+"""Everything a request or a CLI command needs: settings, database, limits, hooks.
+
+The same ``ServiceContext`` drives the HTTP app and the CLI, so every domain's logic is
+callable without HTTP (the CLI and, later, the web portal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from credo.config import Settings
+from credo.data.lake import Lake
+from credo.service.config import ServiceConfig
+from credo.service.ratelimit import RateLimiter
+from credo.service.security import pepper_for
+from credo.store.engine import make_engine, session_factory, upgrade
+
+# rescore(person_id) -> a score entry (the snapshot contract's fields) or None if it
+# cannot be computed now; None leaves a "rescore pending" entry in the history.
+Rescorer = Callable[[str], dict[str, Any] | None]
+
+
+def default_rescorer() -> Rescorer | None:
+    """The monthly run's rescore, once ``credo.pipeline.rescore`` exists."""
+    try:
+        from credo.pipeline import rescore  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return rescore  # type: ignore[no-any-return]
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    config: ServiceConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    limiter: RateLimiter
+    rescorer: Rescorer | None = None
+    _pepper: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, config: ServiceConfig | None = None,
+        rescorer: Rescorer | None = None, migrate: bool = True,
+    ) -> ServiceContext:
+        config = config or ServiceConfig.from_env()
+        engine = make_engine(settings.database)
+        if migrate:
+            upgrade(engine)
+        return cls(settings=settings, config=config, engine=engine,
+                   sessions=session_factory(engine),
+                   limiter=RateLimiter(config.rate_per_second, config.rate_burst),
+                   rescorer=rescorer if rescorer is not None else default_rescorer())
+
+    @property
+    def pepper(self) -> bytes:
+        if self._pepper is None:
+            self._pepper = pepper_for(str(self.settings.home.resolve()), self.config.pepper)
+        return self._pepper
+
+    @property
+    def lake(self) -> Lake:
+        return Lake(self.settings.lake)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.sessions() as s:
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,69 @@
+"""FastAPI dependencies: context, database session, and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from credo.service.context import ServiceContext
+from credo.service.keys import Principal, authenticate
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="Partner, source or operator API key")
+bearer = HTTPBearer(auto_error=False, description="A person's session token (from login)")
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+Ctx = Annotated[ServiceContext, Depends(get_ctx)]
+
+
+def get_session(ctx: Ctx) -> Iterator[Session]:
+    with ctx.session() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(get_session)]
+
+
+def _key_principal(role: str):
+    def dependency(ctx: Ctx, session: DB,
+                   key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
+        if key is not None and len(key) > 200:
+            key = key[:200]  # never hash megabytes; a key this long is invalid anyway
+        if key:
+            # Limit by presented key before checking it: brute force is throttled too.
+            from credo.service.security import hash_secret
+
+            ctx.limiter.check(role + ":" + hash_secret(key, ctx.pepper))
+        return authenticate(session, role, key, ctx.pepper)
+
+    return dependency
+
+
+def current_person(
+    ctx: Ctx, session: DB,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+) -> Principal:
+    from credo.service.people.logic import authenticate_token
+
+    token = creds.credentials[:200] if creds else None
+    principal = authenticate_token(session, token, ctx.pepper)
+    ctx.limiter.check("person:" + principal.credential)
+    return principal
+
+
+Partner = Annotated[Principal, Depends(_key_principal("partner"))]
+Source = Annotated[Principal, Depends(_key_principal("source"))]
+Operator = Annotated[Principal, Depends(_key_principal("operator"))]
+Person = Annotated[Principal, Depends(current_person)]
+
+
+def client_key(request: Request) -> str:
+    return "ip:" + (request.client.host if request.client else "unknown")

@@ -1,0 +1,172 @@
+"""Disputes: a person contests a lake record of theirs; an operator upholds or rejects it.
+
+While open or upheld, the record is left out of scoring (``credo.store.excluded_records``).
+Resolution triggers a rescore of the person through the injected ``rescorer``; its
+outcome, or a "rescore pending" entry when none can be computed yet, goes into the
+person's score history. Every dispute shows its 30-day deadline.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credo.data.lake import Lake
+from credo.data.schemas import KINDS
+from credo.errors import CredoError
+from credo.service.context import Rescorer
+from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
+from credo.service.partners.logic import check_id
+from credo.store import audit
+from credo.store.models import Dispute, ScoreRecord, now
+
+DEADLINE_DAYS = 30
+STATUSES = ("open", "upheld", "rejected")
+MAX_REASON = 2000
+
+
+def clean_reason(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).strip()
+    if not 1 <= len(text) <= MAX_REASON:
+        raise InvalidRequestError(f"reason: say in 1-{MAX_REASON} characters what is wrong")
+    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn")
+           and c not in "\n\t"]
+    if bad:
+        raise InvalidRequestError(
+            f"reason: remove the invisible or control characters ({''.join(bad[:5])!a})"
+        )
+    return text
+
+
+def record_owner(lake: Lake, kind: str, source_id: str, record_id: str) -> str | None:
+    """The person the latest version of a lake record is about (None: no such record)."""
+    if not lake.files(kind):
+        return None
+    con = lake.connect()
+    try:
+        t = lake.table(kind, con=con)
+        rows = (t.filter((t.source_id == source_id) & (t.record_id == record_id))
+                .select("person_id").limit(1).to_pyarrow().to_pylist())
+    finally:
+        con.disconnect()
+    return rows[0]["person_id"] if rows else None
+
+
+def file_dispute(session: Session, lake: Lake, person_id: str, *, kind: str, source_id: str,
+                 record_id: str, reason: str) -> Dispute:
+    if kind not in KINDS:
+        raise InvalidRequestError(f"kind: choose one of {', '.join(KINDS)}")
+    check_id(source_id, "source_id")
+    check_id(record_id, "record_id")
+    reason = clean_reason(reason)
+    if record_owner(lake, kind, source_id, record_id) != person_id:
+        # Another person's record reads exactly like a missing one: nothing leaks.
+        raise NotFoundError(f"you have no {kind} record {record_id!r} from source "
+                            f"{source_id!r}; find the exact ids in your export "
+                            "(GET /v1/me/export)")
+    existing = session.scalars(select(Dispute).where(
+        Dispute.person_id == person_id, Dispute.kind == kind, Dispute.source_id == source_id,
+        Dispute.record_id == record_id, Dispute.status == "open")).first()
+    if existing is not None:
+        raise ConflictError(f"this record is already under dispute {existing.id}; it is "
+                            f"answered by {existing.due_at.date().isoformat()}")
+    at = now()
+    d = Dispute(id=str(uuid.uuid4()), person_id=person_id, kind=kind, source_id=source_id,
+                record_id=record_id, reason=reason, status="open", filed_at=at,
+                due_at=at + timedelta(days=DEADLINE_DAYS))
+    session.add(d)
+    audit.record(session, actor_role="person", actor_id=person_id, action="dispute.file",
+                 person_id=person_id, dispute_id=d.id, kind=kind, source_id=source_id,
+                 record_id=record_id)
+    session.commit()
+    return d
+
+
+def list_for_person(session: Session, person_id: str) -> list[Dispute]:
+    return list(session.scalars(select(Dispute).where(Dispute.person_id == person_id)
+                                .order_by(Dispute.filed_at.desc())))
+
+
+def get_for_person(session: Session, person_id: str, dispute_id: str) -> Dispute:
+    d = session.get(Dispute, dispute_id)
+    if d is None or d.person_id != person_id:
+        raise NotFoundError(f"you have no dispute {dispute_id!r}; list yours with "
+                            "GET /v1/me/disputes")
+    return d
+
+
+def list_all(session: Session, status: str | None = None) -> list[Dispute]:
+    stmt = select(Dispute).order_by(Dispute.due_at)
+    if status is not None:
+        if status not in STATUSES:
+            raise InvalidRequestError(f"status: choose one of {', '.join(STATUSES)}")
+        stmt = stmt.where(Dispute.status == status)
+    return list(session.scalars(stmt))
+
+
+def _history_entry(person_id: str, dispute: Dispute, result: dict[str, Any] | None,
+                   error: str | None) -> ScoreRecord:
+    run_id = f"rescore-{dispute.id}"
+    if result is None or result.get("score") is None:
+        why = error or "no rescorer is available yet; the score is recomputed at the next run"
+        return ScoreRecord(person_id=person_id, as_of=date.today(), status="rescore_pending",
+                           run_id=run_id, reason_codes=[], reasons=[],
+                           note=f"dispute {dispute.id} {dispute.status}: rescore pending ({why})")
+    from credo.policy.bands import band_of
+
+    reasons = result.get("reasons") or result.get("reasons_json") or []
+    if isinstance(reasons, str):
+        import json
+
+        reasons = json.loads(reasons)
+    score = int(result["score"])
+    return ScoreRecord(
+        person_id=person_id, as_of=result.get("as_of") or date.today(), status="rescored",
+        score=score, band=band_of(score),
+        probability_of_default=result.get("probability_of_default"),
+        credit_history=result.get("credit_history"),
+        fulfilment_capacity=result.get("fulfilment_capacity"),
+        behaviour=result.get("behaviour"), identity=result.get("identity"),
+        tenure=result.get("tenure"),
+        reason_codes=[result[f"reason_{i}"] for i in range(1, 5) if result.get(f"reason_{i}")],
+        reasons=reasons, model_id=result.get("model_id"),
+        data_fingerprint=result.get("data_fingerprint"), run_id=run_id,
+        note=f"rescored after dispute {dispute.id} was {dispute.status}",
+    )
+
+
+def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor: str,
+            rescorer: Rescorer | None) -> tuple[Dispute, ScoreRecord]:
+    """Uphold or reject an open dispute, then rescore the person (or mark it pending)."""
+    if outcome not in ("upheld", "rejected"):
+        raise InvalidRequestError("outcome: upheld or rejected")
+    note = clean_reason(note)
+    d = session.get(Dispute, dispute_id)
+    if d is None:
+        raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
+    if d.status != "open":
+        raise ConflictError(f"dispute {dispute_id} was already {d.status}")
+    d.status = outcome
+    d.resolved_at = now()
+    d.resolved_by = actor
+    d.resolution_note = note
+    audit.record(session, actor_role="operator", actor_id=actor, action=f"dispute.{outcome[:-2]}",
+                 person_id=d.person_id, dispute_id=d.id, note=note)
+    session.commit()  # the decision stands even if the rescore fails
+    result, error = None, None
+    if rescorer is not None:
+        try:
+            result = rescorer(d.person_id)
+        except (CredoError, ValueError, KeyError, OSError) as exc:
+            error = f"rescore failed: {exc}"
+    entry = _history_entry(d.person_id, d, result, error)
+    session.add(entry)
+    audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
+                 outcome=entry.status, person_id=d.person_id, dispute_id=d.id)
+    session.commit()
+    return d, entry

@@ -1,0 +1,69 @@
+"""Issuing, checking and revoking API keys (partners, sources, operators)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from credo.service.errors import NotAuthenticatedError, NotFoundError
+from credo.service.security import KEY_PREFIX, hash_secret, new_secret, same
+from credo.store.models import ApiKey, Partner, now
+
+ROLES = tuple(KEY_PREFIX)
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str  # partner | source | operator | person
+    id: str
+    credential: str  # hash of the credential: the rate-limit key
+
+
+def issue_key(session: Session, role: str, owner_id: str, pepper: bytes) -> str:
+    """Add a key for ``owner_id``; return it in clear (the only time it exists so)."""
+    key = new_secret(KEY_PREFIX[role])
+    session.add(ApiKey(key_hash=hash_secret(key, pepper), prefix=key[:13], role=role,
+                       owner_id=owner_id))
+    return key
+
+
+def revoke_keys(session: Session, role: str, owner_id: str, prefix: str | None = None) -> int:
+    stmt = (update(ApiKey)
+            .where(ApiKey.role == role, ApiKey.owner_id == owner_id,
+                   ApiKey.revoked_at.is_(None))
+            .values(revoked_at=now()))
+    if prefix:
+        stmt = stmt.where(ApiKey.prefix == prefix[:13])
+    n = session.execute(stmt).rowcount  # type: ignore[attr-defined]
+    if not n:
+        raise NotFoundError(f"no active {role} key for {owner_id!r}"
+                            + (f" starting with {prefix[:13]!r}" if prefix else "")
+                            + f"; list keys with `credo {role} list`")
+    return int(n)
+
+
+def authenticate(session: Session, role: str, key: str | None, pepper: bytes) -> Principal:
+    what = {"partner": "partner", "source": "source", "operator": "operator"}[role]
+    if not key:
+        raise NotAuthenticatedError(
+            f"send your {what} API key in the X-API-Key header",
+            headers={"WWW-Authenticate": "ApiKey"},
+        )
+    digest = hash_secret(key, pepper)
+    row = session.execute(
+        select(ApiKey.key_hash, ApiKey.owner_id).where(
+            ApiKey.key_hash == digest, ApiKey.role == role, ApiKey.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None or not same(row.key_hash, digest):
+        raise NotAuthenticatedError(
+            f"this {what} API key is not valid (unknown or revoked); ask the operator "
+            "for a new key", headers={"WWW-Authenticate": "ApiKey"},
+        )
+    if role == "partner":
+        active = session.execute(select(Partner.active).where(Partner.id == row.owner_id))
+        if not active.scalar():
+            raise NotAuthenticatedError("this partner is suspended; contact the operator")
+    return Principal(role, row.owner_id, digest)

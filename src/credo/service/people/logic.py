@@ -1,0 +1,169 @@
+"""People: enrolment by an operator, activation and login, and their rights.
+
+An operator enrols a person after checking who they are and hands them a one-time
+activation code; the person sets a password with it (stored as argon2id) and logs in
+for a bearer token (random, stored hashed, expiring). A person only ever reaches their
+own data: every query below is keyed by the authenticated person's id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from credo.data.lake import Lake
+from credo.data.schemas import KINDS
+from credo.service.errors import InvalidRequestError, NotAuthenticatedError
+from credo.service.keys import Principal
+from credo.service.partners.logic import check_id
+from credo.service.security import hash_password, hash_secret, new_secret, same, verify_password
+from credo.store import audit
+from credo.store.models import (
+    AuditEvent,
+    Authorization,
+    Dispute,
+    Person,
+    PersonToken,
+    ScoreRecord,
+    now,
+)
+
+ACTIVATION_DAYS = 7
+MIN_PASSWORD = 12
+BAD_LOGIN = "wrong person id or password; check both, or ask the operator for a new " \
+            "activation code"
+
+
+def enroll(session: Session, pepper: bytes, person_id: str, actor: str = "operator") -> str:
+    """Create (or re-issue) a person's account; return a one-time activation code."""
+    check_id(person_id, "person id")
+    code = secrets.token_urlsafe(18)
+    person = session.get(Person, person_id) or Person(id=person_id)
+    person.activation_hash = hash_secret(code, pepper)
+    person.activation_expires_at = now() + timedelta(days=ACTIVATION_DAYS)
+    session.add(person)
+    audit.record(session, actor_role="operator", actor_id=actor, action="person.enroll",
+                 person_id=person_id)
+    session.commit()
+    return code
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidRequestError(f"password: use at least {MIN_PASSWORD} characters")
+
+
+def activate(session: Session, pepper: bytes, person_id: str, code: str, password: str) -> None:
+    check_password(password)
+    person = session.get(Person, person_id)
+    digest = hash_secret(code, pepper)
+    if (person is None or person.activation_hash is None
+            or not same(person.activation_hash, digest)
+            or person.activation_expires_at is None or person.activation_expires_at < now()):
+        raise NotAuthenticatedError("this activation code is not valid for this person (wrong, "
+                                    "used or expired); ask the operator for a new one")
+    person.password_hash = hash_password(password)
+    person.activation_hash = None
+    person.activation_expires_at = None
+    session.execute(delete(PersonToken).where(PersonToken.person_id == person_id))
+    audit.record(session, actor_role="person", actor_id=person_id, action="person.activate",
+                 person_id=person_id)
+    session.commit()
+
+
+def login(session: Session, pepper: bytes, person_id: str, password: str, hours: float
+          ) -> tuple[str, datetime]:
+    person = session.get(Person, person_id)
+    ok = verify_password(person.password_hash if person else None, password)
+    if not ok or person is None:
+        raise NotAuthenticatedError(BAD_LOGIN)
+    token = new_secret("credo_pt_")
+    expires = now() + timedelta(hours=hours)
+    session.add(PersonToken(token_hash=hash_secret(token, pepper), person_id=person_id,
+                            expires_at=expires))
+    audit.record(session, actor_role="person", actor_id=person_id, action="person.login",
+                 person_id=person_id)
+    session.commit()
+    return token, expires
+
+
+def issue_token(session: Session, pepper: bytes, person_id: str, hours: float = 12.0) -> str:
+    """A session token without a password (for the operator's tools and tests)."""
+    token = new_secret("credo_pt_")
+    session.add(PersonToken(token_hash=hash_secret(token, pepper), person_id=person_id,
+                            expires_at=now() + timedelta(hours=hours)))
+    session.commit()
+    return token
+
+
+def authenticate_token(session: Session, token: str | None, pepper: bytes) -> Principal:
+    if not token:
+        raise NotAuthenticatedError("log in first (POST /v1/people/login) and send the token "
+                                    "as 'Authorization: Bearer <token>'",
+                                    headers={"WWW-Authenticate": "Bearer"})
+    digest = hash_secret(token, pepper)
+    row = session.execute(select(PersonToken.person_id, PersonToken.token_hash).where(
+        PersonToken.token_hash == digest, PersonToken.expires_at > now())).first()
+    if row is None or not same(row.token_hash, digest):
+        raise NotAuthenticatedError("this session token is not valid (unknown, expired or "
+                                    "logged out); log in again",
+                                    headers={"WWW-Authenticate": "Bearer"})
+    return Principal("person", row.person_id, digest)
+
+
+def logout(session: Session, principal: Principal) -> None:
+    session.execute(delete(PersonToken).where(PersonToken.token_hash == principal.credential))
+    session.commit()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _rows(session: Session, model: Any, *where: Any, exclude: tuple[str, ...] = ()
+          ) -> list[dict[str, Any]]:
+    cols = [c.key for c in model.__table__.columns if c.key not in exclude]
+    return [{c: _plain(getattr(r, c)) for c in cols}
+            for r in session.scalars(select(model).where(*where))]
+
+
+def lake_records(lake: Lake, person_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every version of every lake record about the person, by kind."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    con = lake.connect()
+    try:
+        for kind in KINDS:
+            if not lake.files(kind):
+                out[kind] = []
+                continue
+            t = lake.table(kind, history=True, con=con)
+            rows = t.filter(t.person_id == person_id).drop("_hash").to_pyarrow().to_pylist()
+            out[kind] = [{k: _plain(v) for k, v in r.items()} for r in rows]
+    finally:
+        con.disconnect()
+    return out
+
+
+def export(session: Session, lake: Lake, person_id: str) -> dict[str, Any]:
+    """All data about the person: store records and lake records (GDPR Art. 15 and 20)."""
+    data = {
+        "person_id": person_id,
+        "exported_at": now().isoformat(),
+        "account": _rows(session, Person, Person.id == person_id,
+                         exclude=("password_hash", "activation_hash")),
+        "scores": _rows(session, ScoreRecord, ScoreRecord.person_id == person_id),
+        "authorizations": _rows(session, Authorization, Authorization.person_id == person_id),
+        "disputes": _rows(session, Dispute, Dispute.person_id == person_id),
+        "audit": _rows(session, AuditEvent, AuditEvent.person_id == person_id),
+        "records": lake_records(lake, person_id),
+    }
+    audit.record(session, actor_role="person", actor_id=person_id, action="person.export",
+                 person_id=person_id)
+    session.commit()
+    return data

@@ -1,0 +1,104 @@
+"""Reading scores: the person's own, and a partner's under an authorization.
+
+A partner without a live authorization gets ``NoAuthorizationError`` whether or not the
+person exists: the same status, body and (one indexed query plus one audit row) work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credo.policy import benefits
+from credo.service.authorizations.logic import valid
+from credo.service.errors import NoAuthorizationError, NotFoundError
+from credo.service.scores.schemas import Benefits, Reason, ScoreOut, SubScores, ThresholdOut
+from credo.store import audit
+from credo.store.models import ScoreRecord
+
+NO_AUTHORIZATION = (
+    "no valid authorization from this person for your partner account and this purpose; "
+    "ask the person to grant one (it may have expired or been revoked)"
+)
+
+
+def current(session: Session, person_id: str) -> ScoreRecord | None:
+    """The score in force: the latest entry, unless a rescore is pending after it."""
+    stmt = (select(ScoreRecord).where(ScoreRecord.person_id == person_id)
+            .order_by(ScoreRecord.id.desc()).limit(1))
+    entry = session.scalars(stmt).first()
+    if entry is None or entry.score is None:
+        return None
+    return entry
+
+
+def history(session: Session, person_id: str) -> list[ScoreRecord]:
+    stmt = (select(ScoreRecord).where(ScoreRecord.person_id == person_id)
+            .order_by(ScoreRecord.id.desc()))
+    return list(session.scalars(stmt))
+
+
+def _reasons(raw: list[Any]) -> list[Reason]:
+    out = []
+    for r in raw or []:
+        if isinstance(r, dict) and "feature" in r:
+            out.append(Reason(
+                feature=str(r["feature"]), description=str(r.get("description") or r["feature"]),
+                bin=None if r.get("bin") is None else str(r["bin"]),
+                points_lost=r.get("points_lost"),
+            ))
+    return out
+
+
+def to_out(e: ScoreRecord) -> ScoreOut:
+    assert e.score is not None and e.band is not None
+    return ScoreOut(
+        person_id=e.person_id, as_of=e.as_of, score=e.score, band=e.band,
+        probability_of_default=e.probability_of_default,
+        sub_scores=SubScores(credit_history=e.credit_history,
+                             fulfilment_capacity=e.fulfilment_capacity,
+                             behaviour=e.behaviour, identity=e.identity, tenure=e.tenure),
+        reasons=_reasons(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
+        model_id=e.model_id, run_id=e.run_id,
+        status="rescored" if e.status == "rescored" else "published",
+    )
+
+
+def partner_score(session: Session, partner_id: str, person_id: str, purpose: str
+                  ) -> ScoreOut:
+    auth = valid(session, person_id, partner_id, purpose)
+    entry = current(session, person_id) if auth else None
+    outcome = "denied" if auth is None else ("granted" if entry else "not_available")
+    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
+                 outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
+                 **({"authorization_id": auth.id} if auth else {}))
+    session.commit()
+    if auth is None:
+        raise NoAuthorizationError(NO_AUTHORIZATION)
+    if entry is None:
+        raise NotFoundError("this person has no current score (none published yet, or it is "
+                            "being recomputed after a dispute); try again after the next run")
+    return to_out(entry)
+
+
+def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
+                      threshold: int) -> ThresholdOut:
+    auth = valid(session, person_id, partner_id, purpose)
+    entry = current(session, person_id) if auth else None
+    if auth is None:
+        result = None
+    elif entry is None or entry.score is None:
+        result = "not_available"
+    else:
+        result = "yes" if entry.score >= threshold else "no"
+    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.threshold",
+                 outcome="denied" if auth is None else "granted", person_id=person_id,
+                 partner_id=partner_id, purpose=purpose, threshold=threshold,
+                 **({"authorization_id": auth.id, "result": result} if auth else {}))
+    session.commit()
+    if result is None:
+        raise NoAuthorizationError(NO_AUTHORIZATION)
+    return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,
+                        result=result)  # type: ignore[arg-type]

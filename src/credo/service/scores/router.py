@@ -1,0 +1,27 @@
+"""Partner endpoints: read a score, or only check it against a threshold."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from credo.service.deps import DB, Partner
+from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
+from credo.service.scores import logic
+from credo.service.scores.schemas import ScoreOut, ScoreRequest, ThresholdOut, ThresholdRequest
+
+router = APIRouter(prefix="/v1/partner", tags=["scores"],
+                   responses={**COMMON_RESPONSES, **AUTH_RESPONSES})
+
+
+@router.post("/score", response_model=ScoreOut, responses=NOT_FOUND)
+def read_score(body: ScoreRequest, partner: Partner, session: DB) -> ScoreOut:
+    """Score, band, sub-scores, reasons and benefits, with the person's authorization for
+    this purpose. Without one: 403 no-authorization, also when the person is unknown."""
+    return logic.partner_score(session, partner.id, body.person_id, body.purpose)
+
+
+@router.post("/threshold-check", response_model=ThresholdOut)
+def threshold_check(body: ThresholdRequest, partner: Partner, session: DB) -> ThresholdOut:
+    """Yes / no / not available: does the score reach the threshold? Never the score."""
+    return logic.partner_threshold(session, partner.id, body.person_id, body.purpose,
+                                   body.threshold)

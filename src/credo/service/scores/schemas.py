@@ -1,0 +1,65 @@
+"""Score shapes shared by the partner and the person endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from credo.service.ids import PersonId, PurposeCode
+
+
+class Reason(BaseModel):
+    feature: str
+    description: str = Field(description="In plain words: what cost the person points")
+    bin: str | None = None
+    points_lost: float | None = None
+
+
+class SubScores(BaseModel):
+    credit_history: int | None
+    fulfilment_capacity: int | None
+    behaviour: int | None
+    identity: int | None
+    tenure: int | None
+
+
+class Benefits(BaseModel):
+    band: str
+    credit_line_multiple: float
+    deposit_waiver: bool
+    instalments: bool
+
+
+class ScoreOut(BaseModel):
+    person_id: str
+    as_of: date
+    score: int = Field(ge=350, le=950)
+    band: str
+    probability_of_default: float | None
+    sub_scores: SubScores
+    reasons: list[Reason]
+    benefits: Benefits
+    model_id: str | None
+    run_id: str
+    status: Literal["published", "rescored"]
+
+
+class ScoreRequest(BaseModel):
+    person_id: PersonId
+    purpose: PurposeCode
+
+
+class ThresholdRequest(ScoreRequest):
+    threshold: int = Field(ge=350, le=950, description="The score the partner requires")
+
+
+class ThresholdOut(BaseModel):
+    person_id: str
+    purpose: str
+    threshold: int
+    result: Literal["yes", "no", "not_available"] = Field(
+        description="yes: the score reaches the threshold; no: it does not; "
+        "not_available: no current score (never the score itself)"
+    )

@@ -1,0 +1,130 @@
+"""The store on SQLite and PostgreSQL: migrations, append-only audit, publishing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from credo.errors import InputError
+from credo.store import excluded_records, excluded_records_for, upgrade
+from credo.store.engine import current_revision
+from credo.store.models import AuditEvent, Dispute, Person, PublishedRun, ScoreRecord, now
+from credo.store.publish import publish_snapshot, write_snapshot
+from credo.store.session_utils import session
+
+
+def snapshot_rows(run_id: str, as_of: date, people: dict[str, int]) -> list[dict]:
+    from credo.policy.bands import band_of
+
+    return [{
+        "person_id": pid, "as_of": as_of, "score": score, "band": band_of(score),
+        "probability_of_default": 0.05, "credit_history": 600, "fulfilment_capacity": 610,
+        "behaviour": 620, "identity": 630, "tenure": None, "reason_1": "late_payments",
+        "reason_2": None, "reason_3": None, "reason_4": None,
+        "reasons_json": json.dumps([{"feature": "late_payments", "description":
+                                     "payments made late in the last 12 months",
+                                     "bin": "2+", "points_lost": 41}]),
+        "model_id": "m1", "data_fingerprint": "fp1", "run_id": run_id,
+    } for pid, score in people.items()]
+
+
+def test_migrations_are_idempotent(engine: Engine) -> None:
+    assert current_revision(engine) == "0001"
+    assert upgrade(engine) == "0001"
+
+
+def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
+    with engine.begin() as c:
+        c.execute(AuditEvent.__table__.insert().values(
+            at=now(), actor_role="operator", actor_id="x", action="t", outcome="ok",
+            detail={}))
+    for stmt in ("UPDATE audit_log SET outcome = 'forged'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as c:
+            c.execute(text(stmt))
+    with engine.connect() as c:
+        assert c.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_publish_is_idempotent_and_keeps_history(engine: Engine, tmp_path: Path) -> None:
+    jan = write_snapshot(tmp_path / "jan.parquet",
+                         snapshot_rows("run-jan", date(2026, 1, 31), {"P1": 640, "P2": 700}))
+    feb = write_snapshot(tmp_path / "feb.parquet",
+                         snapshot_rows("run-feb", date(2026, 2, 28), {"P1": 655}))
+    with session(engine) as s:
+        assert publish_snapshot(s, jan).published
+        assert not publish_snapshot(s, jan).published  # same run again: no-op
+        assert publish_snapshot(s, feb).published
+        rows = s.scalars(select(ScoreRecord).where(ScoreRecord.person_id == "P1")
+                         .order_by(ScoreRecord.id)).all()
+        assert [(r.as_of, r.score, r.band) for r in rows] == [
+            (date(2026, 1, 31), 640, "good"), (date(2026, 2, 28), 655, "very good")]
+        assert rows[0].reasons[0]["points_lost"] == 41
+        assert rows[0].reason_codes == ["late_payments"]
+        assert s.scalar(select(func.count()).select_from(PublishedRun)) == 2
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == "scores.publish")) == 2
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"score": 951}, "scores must lie"),
+    ({"band": "excellent"}, "band does not match"),
+    ({"run_id": "other"}, "one run"),
+])
+def test_publish_refuses_bad_snapshots(engine: Engine, tmp_path: Path, change: dict,
+                                       message: str) -> None:
+    rows = snapshot_rows("r", date(2026, 1, 31), {"P1": 640, "P2": 641})
+    rows[1].update(change)
+    path = write_snapshot(tmp_path / "bad.parquet", rows)
+    with session(engine) as s, pytest.raises(InputError, match=message):
+        publish_snapshot(s, path)
+    with session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(ScoreRecord)) == 0
+
+
+def test_publish_refuses_a_file_that_is_not_a_snapshot(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "x.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with session(engine) as s, pytest.raises(InputError, match="not a readable"):
+        publish_snapshot(s, path)
+
+
+def test_excluded_records_are_open_and_upheld_disputes(engine: Engine, database_url: str
+                                                       ) -> None:
+    with session(engine) as s:
+        s.add(Person(id="P1"))
+        s.flush()
+        for i, status in enumerate(("open", "upheld", "rejected")):
+            s.add(Dispute(id=f"00000000-0000-0000-0000-00000000000{i}", person_id="P1",
+                          kind="statement", source_id="bank", record_id=f"r{i}", reason="x",
+                          status=status, due_at=now()))
+        s.commit()
+    expected = {("statement", "bank", "r0"), ("statement", "bank", "r1")}
+    assert excluded_records(engine) == expected
+    assert excluded_records(engine, "P2") == set()
+    assert excluded_records_for(database_url) == expected
+
+
+@settings(max_examples=15)
+@given(st.lists(st.sampled_from(["read", "grant", "revoke"]), min_size=1, max_size=20))
+def test_audit_grows_by_one_row_per_event(actions: list[str]) -> None:
+    # Fresh SQLite per example (hypothesis does not mix with function fixtures).
+    import tempfile
+
+    from credo.store import audit, make_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        e = make_engine(f"sqlite:///{tmp}/a.db")
+        upgrade(e)
+        with session(e) as s:
+            for i, a in enumerate(actions):
+                audit.record(s, actor_role="partner", actor_id="pt", action=a, person_id="P")
+                s.commit()
+                assert s.scalar(select(func.count()).select_from(AuditEvent)) == i + 1
+        e.dispose()
