@@ -1,0 +1,293 @@
+"""Feature definitions, written once as Ibis expressions, run on DuckDB or Spark.
+
+Rules that keep the engines in agreement to the last bit:
+- money stays integer cents and is only divided at the very end (a ratio of two exact
+  integer sums is the same double on every engine; a float sum is not);
+- durations are whole days between dates, never epoch seconds;
+- every window is "within N days before T", from dates, so no time zone can shift it;
+- counts and sums are cast to int64 explicitly.
+
+``T`` is the as-of date: a record counts only if it was reported before T (the lake
+reader filters on that) and if the event itself happened before T.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from credo.data.schemas import CREDIT_KINDS
+
+D3, D6, D12, D24 = 91, 182, 365, 730
+I64 = "int64"
+F64 = "float64"
+ESSENTIALS = ("groceries", "utilities", "health", "transport", "telecom", "fuel")
+SERVICE_KINDS = ("utility", "telecom", "rent")
+# Monthly amounts are clipped (in whole units) before squaring, so that a sum of
+# squares over a year stays far inside int64 even for absurd but valid amounts.
+_UNIT_CLIP = 1_000_000
+
+
+def _days_before(as_of: date, day: ir.DateValue) -> ir.IntegerValue:
+    return ibis.date(as_of).delta(day, unit="day").cast(I64)
+
+
+def _count(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    return condition.ifelse(1, 0).sum().cast(I64)
+
+
+def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
+    """numerator / denominator, or NULL when the denominator is 0 or NULL."""
+    return (denominator > 0).ifelse(numerator.cast(F64) / denominator.cast(F64), ibis.null())
+
+
+def join_on_person(left: ir.Table, right: ir.Table, how: str = "left") -> ir.Table:
+    """Join two per-person tables, keeping one ``person_id`` column."""
+    joined = left.join(right, "person_id", how=how)
+    if "person_id_right" in joined.columns:
+        joined = joined.mutate(
+            person_id=joined.person_id.fill_null(joined.person_id_right)
+        ).drop("person_id_right")
+    return joined
+
+
+def accounts_known(accounts: ir.Table, as_of: date) -> ir.Table:
+    return accounts.filter(accounts.opened_at < ibis.date(as_of))
+
+
+def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) -> ir.Table:
+    acc = accounts_known(accounts, as_of).select(
+        "account_id", "person_id", account_kind="kind", credit_limit="credit_limit"
+    )
+    s = statements.filter(statements.period_end < ibis.date(as_of))
+    s = s.join(acc, ["account_id", "person_id"], how="inner")
+    s = s.mutate(days=_days_before(as_of, s.period_end))
+    dpd = s.days_past_due
+    credit = s.account_kind.isin(CREDIT_KINDS)
+    on_time = (s.amount_paid >= s.amount_due) & s.paid_at.notnull() & (s.paid_at <= s.due_date)
+    due_known = s.due_date < ibis.date(as_of)
+    history = s.group_by("person_id").aggregate(
+        late30_3m=_count((dpd >= 30) & (s.days <= D3)),
+        late30_6m=_count((dpd >= 30) & (s.days <= D6)),
+        late30_12m=_count((dpd >= 30) & (s.days <= D12)),
+        late30_24m=_count((dpd >= 30) & (s.days <= D24)),
+        late60_12m=_count((dpd >= 60) & (s.days <= D12)),
+        late60_24m=_count((dpd >= 60) & (s.days <= D24)),
+        late90_24m=_count((dpd >= 90) & (s.days <= D24)),
+        max_days_past_due_24m=(s.days <= D24).ifelse(dpd, 0).max().cast(I64),
+        days_since_late30=(dpd >= 30).ifelse(s.days, ibis.null()).min().cast(I64),
+        _bills_12m=_count(due_known & (s.days <= D12)),
+        _on_time_12m=_count(due_known & on_time & (s.days <= D12)),
+        missed_payments_6m=_count(
+            due_known & (s.amount_due > 0) & (s.amount_paid == 0) & (s.days <= D6)
+        ),
+        charged_off_24m=_count((s.status == "charged_off") & (s.days <= D24)),
+        utility_late_12m=_count(
+            s.account_kind.isin(SERVICE_KINDS) & (dpd > 0) & (s.days <= D12)
+        ),
+        bnpl_late_12m=_count((s.account_kind == "bnpl") & (dpd > 0) & (s.days <= D12)),
+        statement_months_24m=(s.days <= D24)
+        .ifelse(s.period_end.year() * 12 + s.period_end.month(), ibis.null())
+        .nunique()
+        .cast(I64),
+    )
+    history = history.mutate(
+        on_time_share_12m=_ratio(history._on_time_12m, history._bills_12m),
+    ).drop("_on_time_12m", "_bills_12m")
+
+    # Statements of credit accounts numbered from the latest known one (0), for
+    # accounts still reporting (latest within ~3 months; sources report with a lag).
+    c = s.filter(credit)
+    c = c.mutate(
+        _rank=ibis.row_number().over(
+            ibis.window(group_by=c.account_id, order_by=[c.period_end.desc()])
+        ),
+        _latest_days=c.days.min().over(ibis.window(group_by=c.account_id)),
+    ).filter(lambda t: t._latest_days <= 100)
+    growth = c.group_by("person_id").aggregate(
+        _now=(c._rank == 0).ifelse(c.balance, 0).sum().cast(I64),
+        _before=(c._rank == 6).ifelse(c.balance, 0).sum().cast(I64),
+    )
+    growth = growth.mutate(balance_growth_6m=_ratio(growth._now, growth._before)).drop(
+        "_now", "_before"
+    )
+    latest = c.filter(c._rank == 0)
+    cards = latest.account_kind == "credit_card"
+    current = latest.group_by("person_id").aggregate(
+        credit_balance=latest.balance.sum().cast(I64),
+        _card_balance=cards.ifelse(latest.balance, 0).sum().cast(I64),
+        _card_limit=cards.ifelse(latest.credit_limit.fill_null(0), 0).sum().cast(I64),
+        cards_over_90pct=_count(
+            cards & (latest.balance * 10 >= latest.credit_limit.fill_null(0) * 9)
+        ),
+        _amount_due=latest.amount_due.sum().cast(I64),
+    )
+    current = current.mutate(
+        revolving_utilisation=_ratio(current._card_balance, current._card_limit)
+    ).drop("_card_balance", "_card_limit")
+    return join_on_person(join_on_person(history, current), growth)
+
+
+def _monthly(t: ir.Table, as_of: date, window: int, name: str) -> ir.Table:
+    """Per person: months with activity, sum (cents) and sum of squares (whole units)."""
+    windowed = t.filter(t.days <= window)
+    monthly = windowed.group_by(["person_id", "month"]).aggregate(
+        cents=windowed.amount.sum().cast(I64)
+    )
+    units = (monthly.cents // 100).clip(upper=_UNIT_CLIP).cast(I64)
+    monthly = monthly.mutate(units=units)
+    return monthly.group_by("person_id").aggregate(
+        **{
+            f"_{name}_months": monthly.month.nunique().cast(I64),
+            f"_{name}_cents": monthly.cents.sum().cast(I64),
+            f"_{name}_units": monthly.units.sum().cast(I64),
+            f"_{name}_squares": (monthly.units * monthly.units).sum().cast(I64),
+        }
+    )
+
+
+def _variability(t: ir.Table, name: str, months: int) -> ir.FloatingValue:
+    """Coefficient of variation of monthly amounts over ``months`` (idle months are 0)."""
+    total = t[f"_{name}_units"].cast(F64)
+    squares = t[f"_{name}_squares"].cast(F64)
+    mean = total / months
+    variance = (squares / months - mean * mean).clip(lower=0)
+    return (total > 0).ifelse(variance.sqrt() / mean, ibis.null())
+
+
+def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
+    day = transactions.occurred_at.date()
+    t = transactions.filter(day < ibis.date(as_of))
+    t = t.mutate(
+        days=_days_before(as_of, t.occurred_at.date()),
+        month=(t.occurred_at.year() * 12 + t.occurred_at.month()).cast(I64),
+    )
+    income = t.filter(t.kind == "income")
+    spend = t.filter(t.kind == "purchase")
+    income6 = _monthly(income, as_of, D6, "inc6")
+    income12 = _monthly(income, as_of, D12, "inc12")
+    spend6 = _monthly(spend, as_of, D6, "sp6")
+
+    y = t.filter(t.days <= D12)
+    purchase = y.kind == "purchase"
+    category = y.merchant_category
+    mix = y.group_by("person_id").aggregate(
+        _purchases=_count(purchase),
+        _online=_count(purchase & (y.channel == "online")),
+        _refunds=_count(y.kind == "refund"),
+        _spent=purchase.ifelse(y.amount, 0).sum().cast(I64),
+        _gambling=(purchase & (category == "gambling")).ifelse(y.amount, 0).sum().cast(I64),
+        _cash=(purchase & (category == "cash_withdrawal")).ifelse(y.amount, 0).sum().cast(I64),
+        _essentials=(purchase & category.isin(ESSENTIALS)).ifelse(y.amount, 0).sum().cast(I64),
+        transactions_3m=_count(y.days <= D3),
+    )
+    out = mix
+    for part in (income6, income12, spend6):
+        out = join_on_person(out, part, how="outer")
+    return out.mutate(
+        income_monthly_6m=out._inc6_cents.fill_null(0).cast(F64) / 6.0,
+        income_monthly_12m=out._inc12_cents.fill_null(0).cast(F64) / 12.0,
+        income_months_12m=out._inc12_months.fill_null(0),
+        income_variability_12m=_variability(out, "inc12", 12),
+        spend_monthly_6m=out._sp6_cents.fill_null(0).cast(F64) / 6.0,
+        spend_variability_6m=_variability(out, "sp6", 6),
+        spend_to_income_6m=_ratio(out._sp6_cents, out._inc6_cents),
+        online_share_12m=_ratio(out._online, out._purchases),
+        gambling_share_12m=_ratio(out._gambling, out._spent),
+        cash_share_12m=_ratio(out._cash, out._spent),
+        refund_share_12m=_ratio(out._refunds, out._purchases),
+        essentials_share_12m=_ratio(out._essentials, out._spent),
+        transactions_3m=out.transactions_3m.fill_null(0),
+        _inc6_total=out._inc6_cents.fill_null(0),
+    ).drop(
+        "_purchases", "_online", "_refunds", "_spent", "_gambling", "_cash", "_essentials",
+        *[f"_{n}_{p}" for n in ("inc6", "inc12", "sp6")
+          for p in ("months", "cents", "units", "squares")],
+    )
+
+
+def account_features(accounts: ir.Table, as_of: date) -> ir.Table:
+    a = accounts_known(accounts, as_of)
+    today = ibis.date(as_of)
+    is_open = a.closed_at.isnull() | (a.closed_at >= today)
+    age = _days_before(as_of, a.opened_at)
+    closed_days = a.closed_at.notnull().ifelse(_days_before(as_of, a.closed_at), ibis.null())
+    out = a.group_by("person_id").aggregate(
+        oldest_account_days=age.max().cast(I64),
+        _age_sum=age.sum().cast(I64),
+        _accounts=a.count().cast(I64),
+        open_accounts=_count(is_open),
+        open_credit_accounts=_count(is_open & a.kind.isin(CREDIT_KINDS)),
+        account_kinds=a.kind.nunique().cast(I64),
+        open_mortgages=_count(is_open & (a.kind == "mortgage")),
+        accounts_opened_6m=_count(age <= D6),
+        accounts_opened_12m=_count(age <= D12),
+        accounts_closed_12m=_count(closed_days.notnull() & (closed_days >= 0)
+                                   & (closed_days <= D12) & (a.closed_at < today)),
+        card_limit_total=(is_open & (a.kind == "credit_card"))
+        .ifelse(a.credit_limit.fill_null(0), 0)
+        .sum()
+        .cast(I64),
+    )
+    return out.mutate(average_account_days=_ratio(out._age_sum, out._accounts)).drop(
+        "_age_sum", "_accounts"
+    )
+
+
+def identity_features(identity: ir.Table, as_of: date) -> ir.Table:
+    i = identity.filter(identity.occurred_at.date() < ibis.date(as_of))
+    i = i.mutate(days=_days_before(as_of, i.occurred_at.date()))
+    latest = i.mutate(
+        _rank=ibis.row_number().over(
+            ibis.window(group_by=[i.person_id, i.kind], order_by=[i.occurred_at.desc(),
+                                                                   i.record_id.desc()])
+        )
+    ).filter(lambda t: t._rank == 0)
+    since = latest.value.cast("date")
+    phone = latest.kind == "phone_since"
+    address = latest.kind == "address_since"
+    employment = latest.kind == "employment_verified"
+    facts = latest.group_by("person_id").aggregate(
+        id_verified=_count(latest.kind == "id_verified"),
+        phone_tenure_days=phone.ifelse(_days_before(as_of, since), ibis.null()).max().cast(I64),
+        address_tenure_days=address.ifelse(_days_before(as_of, since), ibis.null())
+        .max()
+        .cast(I64),
+        employment_type=employment.ifelse(latest.value, ibis.null()).max(),
+        days_since_employment_verified=employment.ifelse(latest.days, ibis.null())
+        .min()
+        .cast(I64),
+    )
+    moves = i.group_by("person_id").aggregate(
+        address_changes_24m=_count((i.kind == "address_since") & (i.days <= D24))
+    )
+    out = join_on_person(facts, moves)
+    return out.mutate(address_changes_24m=out.address_changes_24m.fill_null(0))
+
+
+def public_record_features(records: ir.Table, as_of: date) -> ir.Table:
+    r = records.filter(records.occurred_at.date() < ibis.date(as_of))
+    r = r.mutate(days=_days_before(as_of, r.occurred_at.date()))
+    satisfied = r.filter(r.kind == "satisfaction").select(
+        "person_id", satisfied_case="case_id"
+    ).distinct()
+    judgments = r.filter(r.kind == "court_judgment")
+    judgments = judgments.left_join(
+        satisfied,
+        (judgments.person_id == satisfied.person_id)
+        & (judgments.case_id == satisfied.satisfied_case),
+    )
+    if "person_id_right" in judgments.columns:
+        judgments = judgments.drop("person_id_right")
+    open_judgments = judgments.group_by("person_id").aggregate(
+        unsatisfied_judgments=_count(judgments.satisfied_case.isnull())
+    )
+    counts = r.group_by("person_id").aggregate(
+        judgments_24m=_count((r.kind == "court_judgment") & (r.days <= D24)),
+        bankruptcies=_count(r.kind == "bankruptcy"),
+        days_since_judgment=(r.kind == "court_judgment").ifelse(r.days, ibis.null()).min()
+        .cast(I64),
+    )
+    return join_on_person(counts, open_judgments)
