@@ -32,6 +32,7 @@ from common import (
     TARGET,
     TEST_SHARE,
     auc,
+    cpu_busy_s,
     ks,
     stratified_split,
     write_split,
@@ -135,6 +136,7 @@ def run_one(library: str, data: Path, repeats: int, timeout: float,
     log = RESULTS_DIR / "logs" / f"{data.stem}.{library}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"PYTHONHASHSEED": "0"}
+    busy0, steal0 = cpu_busy_s()
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
@@ -143,6 +145,7 @@ def run_one(library: str, data: Path, repeats: int, timeout: float,
         return {"library": library, "dataset": data.stem,
                 "error": f"timed out after {timeout:.0f} s"}
     wall = time.perf_counter() - t0
+    busy1, steal1 = cpu_busy_s()
     log.write_text(f"$ {' '.join(cmd)}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not lines:
@@ -151,6 +154,9 @@ def run_one(library: str, data: Path, repeats: int, timeout: float,
                 "error": f"exit {proc.returncode}: {tail}"}
     result = json.loads(lines[-1])
     result["process_wall_s"] = wall
+    # Average cores used by everything else on the machine while this runner ran.
+    result["others_cores"] = max(0.0, busy1 - busy0 - result.get("cpu_s", 0.0)) / wall
+    result["steal_cores"] = (steal1 - steal0) / wall
     result["log"] = str(log.relative_to(REPO_DIR))
     return result
 
@@ -170,6 +176,10 @@ def credo_available() -> tuple[bool, str]:
 # --------------------------------------------------------------------------- report
 
 
+def _fmt_s(x: float) -> str:
+    return f"{x * 1e6:.0f} us" if x < 1e-3 else f"{x * 1e3:.2f} ms"
+
+
 def _fmt_rate(x: float) -> str:
     return f"{x / 1e6:.2f} M" if x >= 1e5 else f"{x / 1e3:.1f} k"
 
@@ -178,7 +188,7 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
                 read_s: float | None) -> dict[str, Any]:
     print(f"\n=== {title} ===")
     header = (f"{'library':<12} {'fit s':>8} {'score rows/s':>13} {'AUC':>7} {'AUC(p)':>7} "
-              f"{'KS':>7} {'peak MB':>8} {'cpu/wall':>8}")
+              f"{'KS':>7} {'peak MB':>8} {'cpu/wall':>8} {'others':>7}")
     print(header)
     print("-" * len(header))
     ok = {r["library"]: r for r in results if "error" not in r}
@@ -189,16 +199,28 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
         ap = f"{r['auc_proba']:.4f}" if r.get("auc_proba") is not None else "-"
         par = r["cpu_s"] / max(r["process_wall_s"], 1e-9)
         print(f"{r['library']:<12} {r['fit_s']:>8.2f} {_fmt_rate(r['score_rows_per_s']):>13} "
-              f"{r['auc']:>7.4f} {ap:>7} {r['ks']:>7.4f} {r['peak_rss_mb']:>8.0f} {par:>8.2f}")
+              f"{r['auc']:>7.4f} {ap:>7} {r['ks']:>7.4f} {r['peak_rss_mb']:>8.0f} {par:>8.2f} "
+              f"{r['others_cores']:>7.2f}")
     if ceiling:
         print(f"{'true p':<12} {'':>8} {'':>13} {ceiling['auc']:>7.4f} {'':>7} "
               f"{ceiling['ks']:>7.4f}   <- generating probability: the ceiling")
     n_test = next((r["n_test"] for r in ok.values()), None)
     if read_s is not None and n_test:
-        print(f"{'read once':<12} {read_s:>8.4f} {_fmt_rate(n_test / read_s):>13}"
-              "   <- seconds / rows/s to read the test matrix once (float64 column sums)")
+        print(f"{'read once':<12} {_fmt_s(read_s):>8} {_fmt_rate(n_test / read_s):>13}"
+              "   <- time / rows/s to read the test matrix once (float64 column sums)")
+    print("cpu/wall: cores this library used; others: cores used by everything else meanwhile")
+    splits = {name: r["extra"]["auc_splits"] for name, r in ok.items()
+              if r.get("extra", {}).get("auc_splits")}
+    if splits:
+        k = len(next(iter(splits.values())))
+        print(f"\nAUC over {k} further seeded splits (untimed; one split's standard error ~0.03):")
+        for name, v in splits.items():
+            print(f"  {name:<12} mean {np.mean(v):.4f}  sd {np.std(v):.4f}  "
+                  f"min {np.min(v):.4f}  max {np.max(v):.4f}")
 
     summary: dict[str, Any] = {"ratios": {}, "targets": {}}
+    if splits:
+        summary["auc_splits_mean"] = {name: float(np.mean(v)) for name, v in splits.items()}
     credo = ok.get("credo")
     if credo is None:
         print("credo: not measured, so no ratios (peers only).")
@@ -223,6 +245,14 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
         best = max(peers, key=lambda r: r["auc"])
         checks.append((f"AUC >= best scorecard peer ({best['library']} {best['auc']:.4f})",
                        credo["auc"] >= best["auc"], f"{credo['auc']:.4f}"))
+        split_peers = {p["library"]: np.mean(splits[p["library"]]) for p in peers
+                       if p["library"] in splits}
+        if "credo" in splits and split_peers:
+            best_name = max(split_peers, key=lambda n: split_peers[n])
+            m = float(np.mean(splits["credo"]))
+            checks.append((f"mean AUC over further splits >= best peer's ({best_name} "
+                           f"{split_peers[best_name]:.4f}) [informative]",
+                           m >= split_peers[best_name], f"{m:.4f}"))
         if "lightgbm" in ok:
             lgbm = ok["lightgbm"]
             checks.append((f"AUC >= LightGBM ({lgbm['auc']:.4f}) [informative]",
@@ -242,13 +272,17 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
                        " rows/s)", score_x >= SCORE_SPEEDUP_TARGET, f"{score_x:.1f}x"))
     if read_s:
         read_x = credo["score_s"] / read_s
+        # On a few hundred rows a call's fixed cost dwarfs reading the data, so the
+        # ratio only means something on the large table.
+        small = credo["n_test"] < 50_000
         checks.append((f"scoring within {READ_RATIO_LIMIT:.0f}x of reading the input once "
-                       f"(aim {READ_RATIO_AIM:.0f}x)", read_x <= READ_RATIO_LIMIT,
-                       f"{read_x:.1f}x"))
+                       f"(aim {READ_RATIO_AIM:.0f}x)"
+                       + (" [informative: per-call overhead dominates]" if small else ""),
+                       read_x <= READ_RATIO_LIMIT, f"{read_x:.1f}x"))
     print("\ntargets")
     for label, passed, value in checks:
         print(f"  [{'PASS' if passed else 'FAIL'}] {label}: {value}")
-        summary["targets"][label] = {"pass": passed, "value": value}
+        summary["targets"][label] = {"pass": bool(passed), "value": value}
     return summary
 
 
@@ -263,6 +297,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=5, help="timed scoring runs (median)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per runner")
     p.add_argument("--no-credo", action="store_true", help="measure the peers only")
+    p.add_argument("--german-splits", type=int, default=10,
+                   help="also report German Credit AUC over this many further splits")
     a = p.parse_args()
 
     datasets = [d for d in a.datasets.split(",") if d]
@@ -296,7 +332,8 @@ def main() -> None:
               f"{path.relative_to(REPO_DIR)}")
         results: list[dict[str, Any]] = []
         for lib in (["credo"] if with_credo else []) + peers:
-            r = run_one(lib, path, a.repeats, a.timeout)
+            more = ["--extra-splits", str(a.german_splits)] if name == "german" else []
+            r = run_one(lib, path, a.repeats, a.timeout, more)
             r["load_after"] = list(os.getloadavg())
             results.append(r)
             status = r.get("error") or (f"fit {r['fit_s']:.2f} s, "
@@ -309,9 +346,10 @@ def main() -> None:
             ref = run_one("reference", path, a.repeats, a.timeout, ["--reference-only"])
             read_s = ref.get("read_s")
         ceiling = true_ceiling(path)
+        first = next((r for r in results if "n_train" in r), None)
         title = ("German Credit" if name == "german" else f"Synthetic {a.rows:,} x 30") + (
-            f" ({results[0].get('n_train', '?')} train / {results[0].get('n_test', '?')} test"
-            f" rows)" if results else "")
+            f" ({first['n_train']} train / {first['n_test']} test rows, "
+            f"{first['n_features']} features)" if first else "")
         tables.append((title, results, ceiling, read_s))
         report["datasets"][name] = {"path": str(path.relative_to(REPO_DIR)), "results": results,
                                     "ceiling": ceiling, "read_s": read_s}
