@@ -1,0 +1,140 @@
+"""The issue's 'done when', over HTTP, on SQLite and PostgreSQL: a partner is registered,
+a person authorizes it, the partner reads the score and runs a threshold check, the
+person sees that access, revokes it, disputes a record and sees the outcome."""
+
+from __future__ import annotations
+
+from credo.service.people.logic import enroll
+
+from .conftest import World
+
+PROBLEM = "application/problem+json"
+
+
+def test_end_to_end(world: World) -> None:
+    c = world.client
+    # The person activates their account and logs in with a password of their own.
+    with world.ctx.session() as s:
+        code = enroll(s, world.ctx.pepper, "P1")
+    assert c.post("/v1/people/activate", json={"person_id": "P1", "activation_code": code,
+                                                "password": "correct horse battery"}
+                  ).status_code == 204
+    r = c.post("/v1/people/login", json={"person_id": "P1",
+                                         "password": "correct horse battery"})
+    assert r.status_code == 200, r.text
+    me = {"Authorization": f"Bearer {r.json()['token']}"}
+
+    # No authorization yet: the partner learns nothing.
+    assert world.score().status_code == 403
+
+    auth = c.post("/v1/me/authorizations", headers=me,
+                  json={"partner_id": "pt-a", "purpose": "loan", "valid_days": 30})
+    assert auth.status_code == 201, auth.text
+    r = world.score()
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["score"] == 662 and body["band"] == "very good"
+    assert body["sub_scores"]["identity"] == 800
+    assert body["reasons"][0]["description"] == "credit cards used close to their limit"
+    assert body["benefits"]["deposit_waiver"] is True
+
+    c.post("/v1/me/authorizations", headers=me,
+           json={"partner_id": "pt-a", "purpose": "rental_deposit_waiver"})
+    t = world.threshold(650)
+    assert t.json() == {"person_id": "P1", "purpose": "rental_deposit_waiver",
+                        "threshold": 650, "result": "yes"}
+    assert world.threshold(700).json()["result"] == "no"
+
+    log = c.get("/v1/me/access-log", headers=me).json()
+    assert [(e["partner_id"], e["purpose"], e["action"], e["outcome"]) for e in log] == [
+        ("pt-a", "rental_deposit_waiver", "score.threshold", "granted"),
+        ("pt-a", "rental_deposit_waiver", "score.threshold", "granted"),
+        ("pt-a", "loan", "score.read", "granted"),
+        ("pt-a", "loan", "score.read", "denied"),
+    ]
+
+    # Revocation works at once.
+    assert c.delete(f"/v1/me/authorizations/{auth.json()['id']}", headers=me
+                    ).json()["state"] == "revoked"
+    assert world.score().status_code == 403
+
+    # Dispute a record; the operator upholds it; the rescore shows in the history.
+    world.seed_lake()
+    d = c.post("/v1/me/disputes", headers=me, json={
+        "kind": "statement", "source_id": "bank-a", "record_id": "st-1",
+        "reason": "I paid this statement on time; the bank has the receipt."})
+    assert d.status_code == 201, d.text
+    assert d.json()["days_left"] == 30 and d.json()["status"] == "open"
+    from credo.store import excluded_records
+
+    assert excluded_records(world.ctx.engine) == {("statement", "bank-a", "st-1")}
+    ops = c.get("/v1/operator/disputes?status=open", headers=world.operator()).json()
+    assert [x["id"] for x in ops] == [d.json()["id"]]
+    r = c.post(f"/v1/operator/disputes/{d.json()['id']}/uphold", headers=world.operator(),
+               json={"note": "The bank confirmed the payment."})
+    assert r.status_code == 200 and r.json()["status"] == "upheld", r.text
+    assert world.rescored == ["P1"]
+    mine = c.get(f"/v1/me/disputes/{d.json()['id']}", headers=me).json()
+    assert mine["status"] == "upheld" and mine["resolution_note"]
+    hist = c.get("/v1/me/score/history", headers=me).json()
+    assert [(h["status"], h["score"]) for h in hist] == [("rescored", 690),
+                                                         ("published", 662)]
+    assert c.get("/v1/me/score", headers=me).json()["score"]["score"] == 690
+    assert excluded_records(world.ctx.engine) == {("statement", "bank-a", "st-1")}
+
+
+def test_rescore_pending_is_recorded_not_faked(world: World) -> None:
+    world.seed_lake()
+    c = world.client
+    d = c.post("/v1/me/disputes", headers=world.person("P2"), json={
+        "kind": "statement", "source_id": "bank-a", "record_id": "st-2", "reason": "not mine"})
+    assert d.status_code == 201, d.text
+    r = c.post(f"/v1/operator/disputes/{d.json()['id']}/reject", headers=world.operator(),
+               json={"note": "The account is in your name."})
+    assert r.json()["status"] == "rejected"
+    hist = c.get("/v1/me/score/history", headers=world.person("P2")).json()
+    assert hist[0]["status"] == "rescore_pending" and hist[0]["score"] is None
+    me = c.get("/v1/me/score", headers=world.person("P2")).json()
+    assert me["pending"] is True and me["score"] is None
+    # Partners get no stale score while it is recomputed.
+    world.grant("P2", "pt-b", "rental_deposit_waiver")
+    assert world.threshold(500, "P2", "B").json()["result"] == "not_available"
+    from credo.store import excluded_records
+
+    assert excluded_records(world.ctx.engine) == set()  # rejected: the record counts again
+
+
+def test_export_holds_store_and_lake_records(world: World) -> None:
+    world.seed_lake()
+    world.grant()
+    world.score()
+    r = world.client.get("/v1/me/export", headers=world.person())
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert [s["score"] for s in data["scores"]] == [662]
+    assert [a["partner_id"] for a in data["authorizations"]] == ["pt-a"]
+    assert [x["record_id"] for x in data["records"]["statement"]] == ["st-1"]
+    assert {e["action"] for e in data["audit"]} >= {"authorization.grant", "score.read"}
+    assert "password_hash" not in data["account"][0]
+
+
+def test_sources_push_through_ingest(world: World) -> None:
+    c = world.client
+    good = {k: v for k, v in world_statement().items() if k != "source_id"}
+    bad = {**good, "record_id": "st-9", "status": "'; DROP TABLE people; --"}
+    r = c.post("/v1/sources/records", headers=world.source(),
+               json={"kind": "statement", "records": [good, bad]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["accepted"], r.json()["quarantined"]) == (1, 1)
+    again = c.post("/v1/sources/records", headers=world.source(),
+                   json={"kind": "statement", "records": [good]})
+    assert again.json()["duplicate"] == 1 and again.json()["accepted"] == 0
+    # A partner key is not a source key.
+    assert c.post("/v1/sources/records", headers=world.partner(),
+                  json={"kind": "statement", "records": [good]}).status_code == 401
+
+
+def world_statement() -> dict:
+    from .conftest import STATEMENT
+
+    return dict(STATEMENT)
