@@ -367,7 +367,7 @@ class Writer:
 
         tmp = self.staging / "duckdb-tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(
+        con = duckdb.connect(
             config={
                 "memory_limit": self.lake.memory_limit,
                 "temp_directory": str(tmp),
@@ -375,6 +375,8 @@ class Writer:
                 "threads": max(1, min(4, os.cpu_count() or 1)),
             }
         )
+        con.execute("SET enable_progress_bar = false")
+        return con
 
     def _with_lake_columns(self, kind: str, valid: pa.Table) -> pa.Table:
         cols = sc.field_names(kind)
@@ -526,7 +528,12 @@ class Writer:
                     "SEMI JOIN (SELECT DISTINCT source_id, record_id FROM s) k "
                     "ON e.source_id = k.source_id AND e.record_id = k.record_id"
                 )
-            con.execute(_CLASSIFY_SQL)
+            fresh = con.execute("SELECT count(*) FROM ek").fetchone()[0] == 0 and con.execute(
+                "SELECT count(*) = count(DISTINCT (source_id, record_id)) FROM s"
+            ).fetchone()[0]
+            # New keys, each once: nothing to classify (the usual first ingest of a file).
+            con.execute("CREATE TEMP TABLE c AS SELECT *, 'accepted' AS _status FROM s"
+                        if fresh else _CLASSIFY_SQL)
             out_dir = self.staging / "out-dedup" / kind
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             lake_cols = ", ".join(f'"{c}"' for c in sc.lake_schema(kind).names)

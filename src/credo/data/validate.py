@@ -169,6 +169,21 @@ def _cast_int(ck: _Checker, f: sc.Field, raw: pa.Array) -> pa.Array:
     return raw.cast(pa.int64())
 
 
+def _fast_cast(text: pa.Array, ok: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Arrow's strict ISO cast when every present value is well formed (the usual case).
+
+    It rejects impossible dates (2024-02-30) and needs an explicit offset for instants;
+    on any failure the per-row path below finds and explains the culprits.
+    """
+    if pc.any(pc.and_(pc.is_valid(text), pc.invert(ok))).as_py():
+        return None
+    try:
+        out = pc.cast(text, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return out
+
+
 def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
     name = f.name
     present = pc.is_valid(text)
@@ -182,6 +197,9 @@ def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
         return pc.cast(pc.if_else(ok, text, None), pa.int64())
     if f.type == sc.DATE:
         ok = pc.match_substring_regex(text, DATE_PATTERN)
+        fast = _fast_cast(text, ok, pa.date32())
+        if fast is not None:
+            return fast
         parsed = pc.strptime(pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s",
                              error_is_null=True)
         # strptime rolls 2024-02-30 over to March: accept only exact round trips.
@@ -191,6 +209,9 @@ def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
         return pc.if_else(pc.fill_null(exact, False), parsed, None).cast(pa.date32())
     if f.type == sc.TIMESTAMP:
         ok = pc.match_substring_regex(text, TS_PATTERN)
+        fast = _fast_cast(text, ok, pa.timestamp("us", tz="UTC"))
+        if fast is not None:
+            return pc.floor_temporal(fast, unit="second")
         offset = pc.match_substring_regex(text, TS_OFFSET_PATTERN)
         body = pc.utf8_slice_codeunits(pc.if_else(ok, text, None), 0, 19)
         body = pc.replace_substring(body, " ", "T")
