@@ -132,7 +132,8 @@ def _install_handlers(app: FastAPI) -> None:
         title = HTTP_TITLES.get(exc.status_code, "Error")
         detail = HTTP_DETAILS.get(exc.status_code) or str(exc.detail)
         if exc.status_code == 400:
-            detail = f"{exc.detail}; send a JSON body as described in /openapi.json"
+            detail = ("the request body could not be parsed; send UTF-8 JSON as described in "
+                      "/openapi.json")
         return problem(exc.status_code, title.lower().replace(" ", "-"), title, detail,
                        request, dict(exc.headers or {}))
 
