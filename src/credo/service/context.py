@@ -26,13 +26,31 @@ from credo.store.engine import make_engine, session_factory, upgrade
 Rescorer = Callable[[str], dict[str, Any] | None]
 
 
-def default_rescorer() -> Rescorer | None:
-    """The monthly run's rescore, once ``credo.pipeline.rescore`` exists."""
+def default_rescorer(settings: Settings) -> Rescorer | None:
+    """The monthly run's rescore, once ``credo.pipeline.rescore`` exists.
+
+    Accepts a function ``rescore(person_id)`` or ``rescore(person_id, settings=...)``,
+    exported by ``credo.pipeline`` directly or from a ``credo.pipeline.rescore`` module.
+    Until then there is none, and a resolved dispute leaves "rescore pending".
+    """
+    import importlib
+    import inspect
+    import types
+
     try:
-        from credo.pipeline import rescore  # type: ignore[attr-defined]
+        pipeline = importlib.import_module("credo.pipeline")
+        fn = getattr(pipeline, "rescore", None)
+        if fn is None:
+            fn = importlib.import_module("credo.pipeline.rescore")
     except ImportError:
         return None
-    return rescore  # type: ignore[no-any-return]
+    if isinstance(fn, types.ModuleType):
+        fn = getattr(fn, "rescore", None)
+    if not callable(fn):
+        return None
+    if "settings" in inspect.signature(fn).parameters:
+        return lambda person_id: fn(person_id, settings=settings)
+    return fn  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -57,7 +75,7 @@ class ServiceContext:
         return cls(settings=settings, config=config, engine=engine,
                    sessions=session_factory(engine),
                    limiter=RateLimiter(config.rate_per_second, config.rate_burst),
-                   rescorer=rescorer if rescorer is not None else default_rescorer())
+                   rescorer=rescorer if rescorer is not None else default_rescorer(settings))
 
     @property
     def pepper(self) -> bytes:

@@ -17,7 +17,8 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
 bearer = HTTPBearer(auto_error=False, description="A person's session token (from login)")
 
 
-def get_ctx(request: Request) -> ServiceContext:
+async def get_ctx(request: Request) -> ServiceContext:
+    # async: resolved on the event loop, no thread hop per request
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
@@ -30,19 +31,24 @@ def get_session(ctx: Ctx) -> Iterator[Session]:
 
 
 DB = Annotated[Session, Depends(get_session)]
+ApiKeyValue = Annotated[str | None, Security(api_key_header)]
+
+
+def key_principal(ctx: ServiceContext, session: Session, role: str, key: str | None
+                  ) -> Principal:
+    if key is not None and len(key) > 200:
+        key = key[:200]  # never hash megabytes; a key this long is invalid anyway
+    if key:
+        # Limit by presented key before checking it: brute force is throttled too.
+        from credo.service.security import hash_secret
+
+        ctx.limiter.check(role + ":" + hash_secret(key, ctx.pepper))
+    return authenticate(session, role, key, ctx.pepper)
 
 
 def _key_principal(role: str):
-    def dependency(ctx: Ctx, session: DB,
-                   key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
-        if key is not None and len(key) > 200:
-            key = key[:200]  # never hash megabytes; a key this long is invalid anyway
-        if key:
-            # Limit by presented key before checking it: brute force is throttled too.
-            from credo.service.security import hash_secret
-
-            ctx.limiter.check(role + ":" + hash_secret(key, ctx.pepper))
-        return authenticate(session, role, key, ctx.pepper)
+    def dependency(ctx: Ctx, session: DB, key: ApiKeyValue = None) -> Principal:
+        return key_principal(ctx, session, role, key)
 
     return dependency
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from credo.service.errors import NotAuthenticatedError, NotFoundError
@@ -44,6 +44,13 @@ def revoke_keys(session: Session, role: str, owner_id: str, prefix: str | None =
     return int(n)
 
 
+# Built once: this runs on every authenticated request.
+_KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active)
+        .outerjoin(Partner, (Partner.id == ApiKey.owner_id) & (ApiKey.role == "partner"))
+        .where(ApiKey.key_hash == bindparam("digest"), ApiKey.role == bindparam("role"),
+               ApiKey.revoked_at.is_(None)))
+
+
 def authenticate(session: Session, role: str, key: str | None, pepper: bytes) -> Principal:
     what = {"partner": "partner", "source": "source", "operator": "operator"}[role]
     if not key:
@@ -52,18 +59,13 @@ def authenticate(session: Session, role: str, key: str | None, pepper: bytes) ->
             headers={"WWW-Authenticate": "ApiKey"},
         )
     digest = hash_secret(key, pepper)
-    row = session.execute(
-        select(ApiKey.key_hash, ApiKey.owner_id).where(
-            ApiKey.key_hash == digest, ApiKey.role == role, ApiKey.revoked_at.is_(None)
-        )
-    ).first()
+    # One round trip: the key and, for partners, whether the partner is active.
+    row = session.execute(_KEY, {"digest": digest, "role": role}).first()
     if row is None or not same(row.key_hash, digest):
         raise NotAuthenticatedError(
             f"this {what} API key is not valid (unknown or revoked); ask the operator "
             "for a new key", headers={"WWW-Authenticate": "ApiKey"},
         )
-    if role == "partner":
-        active = session.execute(select(Partner.active).where(Partner.id == row.owner_id))
-        if not active.scalar():
-            raise NotAuthenticatedError("this partner is suspended; contact the operator")
+    if role == "partner" and not row.active:
+        raise NotAuthenticatedError("this partner is suspended; contact the operator")
     return Principal(role, row.owner_id, digest)

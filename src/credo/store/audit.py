@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from credo.store.models import AuditEvent
+from credo.store.models import AuditEvent, now
 
 
 def record(
@@ -20,12 +21,11 @@ def record(
     partner_id: str | None = None,
     purpose: str | None = None,
     **detail: Any,
-) -> AuditEvent:
-    """Add one event to the session; it is written with the caller's commit, so an
-    action and its audit row succeed or fail together."""
-    event = AuditEvent(
-        actor_role=actor_role, actor_id=actor_id, action=action, outcome=outcome,
+) -> None:
+    """Write one event in the caller's transaction: it is committed with the caller's
+    commit, so an action and its audit row succeed or fail together. (A plain INSERT,
+    not an ORM object: this runs on every partner request.)"""
+    session.execute(insert(AuditEvent).values(
+        at=now(), actor_role=actor_role, actor_id=actor_id, action=action, outcome=outcome,
         person_id=person_id, partner_id=partner_id, purpose=purpose, detail=detail,
-    )
-    session.add(event)
-    return event
+    ))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from credo.policy import benefits
@@ -24,11 +24,13 @@ NO_AUTHORIZATION = (
 )
 
 
+_CURRENT = (select(ScoreRecord).where(ScoreRecord.person_id == bindparam("person_id"))
+            .order_by(ScoreRecord.id.desc()).limit(1))
+
+
 def current(session: Session, person_id: str) -> ScoreRecord | None:
     """The score in force: the latest entry, unless a rescore is pending after it."""
-    stmt = (select(ScoreRecord).where(ScoreRecord.person_id == person_id)
-            .order_by(ScoreRecord.id.desc()).limit(1))
-    entry = session.scalars(stmt).first()
+    entry = session.scalars(_CURRENT, {"person_id": person_id}).first()
     if entry is None or entry.score is None:
         return None
     return entry
@@ -73,7 +75,7 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
     outcome = "denied" if auth is None else ("granted" if entry else "not_available")
     audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
                  outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
-                 **({"authorization_id": auth.id} if auth else {}))
+                 **({"authorization_id": auth} if auth else {}))
     session.commit()
     if auth is None:
         raise NoAuthorizationError(NO_AUTHORIZATION)
@@ -96,7 +98,7 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
     audit.record(session, actor_role="partner", actor_id=partner_id, action="score.threshold",
                  outcome="denied" if auth is None else "granted", person_id=person_id,
                  partner_id=partner_id, purpose=purpose, threshold=threshold,
-                 **({"authorization_id": auth.id, "result": result} if auth else {}))
+                 **({"authorization_id": auth, "result": result} if auth else {}))
     session.commit()
     if result is None:
         raise NoAuthorizationError(NO_AUTHORIZATION)

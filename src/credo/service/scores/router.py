@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from credo.service.deps import DB, Partner
+from credo.service.deps import ApiKeyValue, Ctx, key_principal
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
 from credo.service.scores import logic
 from credo.service.scores.schemas import ScoreOut, ScoreRequest, ThresholdOut, ThresholdRequest
@@ -14,14 +14,20 @@ router = APIRouter(prefix="/v1/partner", tags=["scores"],
 
 
 @router.post("/score", response_model=ScoreOut, responses=NOT_FOUND)
-def read_score(body: ScoreRequest, partner: Partner, session: DB) -> ScoreOut:
+def read_score(body: ScoreRequest, ctx: Ctx, key: ApiKeyValue = None) -> ScoreOut:
     """Score, band, sub-scores, reasons and benefits, with the person's authorization for
     this purpose. Without one: 403 no-authorization, also when the person is unknown."""
-    return logic.partner_score(session, partner.id, body.person_id, body.purpose)
+    # The hot path: authentication and logic in one worker-thread call, one session.
+    with ctx.session() as session:
+        partner = key_principal(ctx, session, "partner", key)
+        return logic.partner_score(session, partner.id, body.person_id, body.purpose)
 
 
 @router.post("/threshold-check", response_model=ThresholdOut)
-def threshold_check(body: ThresholdRequest, partner: Partner, session: DB) -> ThresholdOut:
+def threshold_check(body: ThresholdRequest, ctx: Ctx, key: ApiKeyValue = None
+                    ) -> ThresholdOut:
     """Yes / no / not available: does the score reach the threshold? Never the score."""
-    return logic.partner_threshold(session, partner.id, body.person_id, body.purpose,
-                                   body.threshold)
+    with ctx.session() as session:
+        partner = key_principal(ctx, session, "partner", key)
+        return logic.partner_threshold(session, partner.id, body.person_id, body.purpose,
+                                       body.threshold)

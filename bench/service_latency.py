@@ -1,0 +1,187 @@
+"""Latency and throughput of the partner endpoints, on SQLite and on PostgreSQL.
+
+For each database: seeds a store (partner, people, published scores, authorizations),
+starts ``credo serve`` (uvicorn, one worker) on loopback, then drives the partner score
+endpoint and the threshold check from a separate process with a few concurrent
+keep-alive clients. Every request runs the authorization check and writes its audit row.
+Prints p50 / p99 latency and throughput; never asserts times.
+
+    python bench/service_latency.py [--requests 3000] [--concurrency 4 16] [--people 2000]
+
+PostgreSQL runs as a throwaway cluster with fsync on (durable commits), like production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed(home: Path, url: str, people: int) -> str:
+    """Store with one partner, ``people`` scored people and their authorizations."""
+    from credo.config import Settings
+    from credo.policy.bands import band_of
+    from credo.service.context import ServiceContext
+    from credo.service.partners.logic import register_partner
+    from credo.store.models import Authorization, Person, now
+    from credo.store.publish import publish_snapshot, write_snapshot
+
+    ctx = ServiceContext.build(Settings(home=home, database_url=url))
+    rng = random.Random(7)
+    rows = []
+    for i in range(people):
+        score = rng.randint(350, 950)
+        rows.append({
+            "person_id": f"P{i:06d}", "as_of": date(2026, 1, 31), "score": score,
+            "band": band_of(score), "probability_of_default": 0.03, "credit_history": 600,
+            "fulfilment_capacity": 620, "behaviour": 640, "identity": 700, "tenure": 500,
+            "reason_1": "utilisation", "reason_2": None, "reason_3": None, "reason_4": None,
+            "reasons_json": json.dumps([{"feature": "utilisation", "description":
+                                         "credit used close to the limit", "bin": "80%+",
+                                         "points_lost": 30}]),
+            "model_id": "m", "data_fingerprint": "f", "run_id": "bench-run",
+        })
+    with ctx.session() as s:
+        _, key = register_partner(s, ctx.pepper, name="Bench lender",
+                                  purposes=["loan", "rental_deposit_waiver"], partner_id="bench")
+        publish_snapshot(s, write_snapshot(home / "snap.parquet", rows))
+        at = now()
+        s.add_all(Person(id=r["person_id"]) for r in rows)
+        s.flush()
+        s.add_all(Authorization(id=str(uuid.uuid4()), person_id=r["person_id"],
+                                partner_id="bench", purpose=p, granted_at=at,
+                                expires_at=at + timedelta(days=30))
+                  for r in rows for p in ("loan", "rental_deposit_waiver"))
+        s.commit()
+    ctx.close()
+    return key
+
+
+async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
+                people: int) -> dict[str, float]:
+    import httpx
+
+    lat: list[float] = []
+    per = requests // concurrency
+    rng = random.Random(1)
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key},
+                                     timeout=30) as c:
+            for _ in range(per):
+                body = {"person_id": f"P{rng.randrange(people):06d}"}
+                if path.endswith("threshold-check"):
+                    body |= {"purpose": "rental_deposit_waiver", "threshold": 650}
+                else:
+                    body |= {"purpose": "loan"}
+                t = time.perf_counter()
+                r = await c.post(path, json=body)
+                lat.append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    wall = time.perf_counter() - start
+    a = np.array(lat) * 1000
+    return {"p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
+            "rps": len(a) / wall, "n": len(a)}
+
+
+def driver_main(args: argparse.Namespace) -> None:
+    """Runs in its own process: the load generator must not share the server's core."""
+    out = {}
+    for path in ("/v1/partner/score", "/v1/partner/threshold-check"):
+        asyncio.run(drive(args.base, args.key, path, 200, 2, args.people))  # warm-up
+        for c in args.concurrency:
+            out[f"{path}|{c}"] = asyncio.run(
+                drive(args.base, args.key, path, args.requests, c, args.people))
+    print(json.dumps(out))
+
+
+def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> dict:
+    key = seed(home, url, args.people)
+    port = free_port()
+    env = {**os.environ, "CREDO_HOME": str(home), "CREDO_DATABASE_URL": url,
+           "CREDO_RATE_PER_SECOND": "1e9", "CREDO_RATE_BURST": "1e9"}
+    server = subprocess.Popen([sys.executable, "-m", "credo", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        import httpx
+
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+        cmd = [sys.executable, __file__, "--drive", "--base", base, "--key", key,
+               "--requests", str(args.requests), "--people", str(args.people),
+               "--concurrency", *map(str, args.concurrency)]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--requests", type=int, default=3000, help="per endpoint and concurrency")
+    p.add_argument("--concurrency", type=int, nargs="+", default=[4, 16])
+    p.add_argument("--people", type=int, default=2000)
+    p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    p.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--base", help=argparse.SUPPRESS)
+    p.add_argument("--key", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.drive:
+        driver_main(args)
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from credo.store.pgtemp import temp_postgres
+
+    print(f"partner endpoints on loopback, {os.cpu_count()} cores, uvicorn 1 worker, "
+          f"{args.requests} requests per row, {args.people} people; authorization check "
+          "and audit write included")
+    print(f"{'database':<11}{'endpoint':<29}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'req/s':>9}")
+    for backend in args.backends:
+        with ExitStack() as stack:
+            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="credo-bench-")))
+            if backend == "sqlite":
+                url = f"sqlite:///{home / 'credo.db'}"
+            else:
+                url = stack.enter_context(temp_postgres(durable=True))
+            res = run_backend(backend, url, home, args)
+        for k, v in res.items():
+            path, c = k.split("|")
+            print(f"{backend:<11}{path:<29}{c:>8}{v['p50']:>9.2f}{v['p99']:>9.2f}"
+                  f"{v['rps']:>9.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
