@@ -154,4 +154,6 @@ def test_a_user_mistake_never_prints_a_traceback(tmp_path):
 
 def test_usage_errors_exit_2_with_usage(run):
     code, _, err = run("train")
+    assert code == 2 and "needs DATA, --target and --out" in err
+    code, _, err = run("score")
     assert code == 2 and "Missing argument" in err

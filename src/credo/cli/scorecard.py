@@ -93,9 +93,9 @@ def example(
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Argument(help="Training table: CSV or Parquet, one row per person.")],
-    target: Annotated[str, typer.Option(help="Outcome column: 1/0, or two labels with --bad.")],
-    out: Annotated[Path, typer.Option(help="Where to write the model (JSON).")],
+    data: Annotated[Path | None, typer.Argument(help="Training table: CSV or Parquet, one row per person (or use --as-of to train on the lake).")] = None,
+    target: Annotated[str | None, typer.Option(help="Outcome column: 1/0, or two labels with --bad.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON); with --as-of, default the champion model in CREDO_HOME.")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (not a feature).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome in the target column.")] = None,
     dictionary: Annotated[Path | None, typer.Option(help="Data dictionary (JSON): dimensions, wording, trends, protected columns.")] = None,
@@ -110,8 +110,26 @@ def train(
     max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.7,
     holdout: Annotated[float, typer.Option(help="Share held out to measure the model (0 for none).")] = 0.3,
     seed: Annotated[int, typer.Option(help="Seed of the holdout split.")] = 0,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
+    validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Validate out of time on this later date.")] = None,
+    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
 ) -> None:
-    """Train a scorecard and write it as a JSON model."""
+    """Train a scorecard from a table (DATA --target) or from the lake (--as-of)."""
+    if as_of is not None:
+        if data is not None or target is not None:
+            raise InputError("give either DATA with --target, or --as-of, not both")
+        from credo.cli.pipeline import train_from_lake
+
+        train_from_lake(as_of, validate_as_of, out, engine, Scorecard(
+            max_bins=max_bins, min_bin_share=min_bin_share, n_prebins=n_prebins, trend=trend,
+            min_iv=min_iv, max_correlation=max_correlation,
+            dictionary=_catalogue_dictionary(), categorical=["employment_type"],
+        ))
+        return
+    if data is None or target is None or out is None:
+        raise InputError("credo train needs DATA, --target and --out (or --as-of to use the lake)")
+    if validate_as_of is not None:
+        raise InputError("--validate-as-of goes with --as-of")
     frame = read_table(data)
     known = DataDictionary.load(dictionary) if dictionary else DataDictionary()
     known = _with_specials(known, _parse_specials(special or []))
@@ -141,21 +159,27 @@ def train(
             holdout=holdout, seed=seed, progress=tick,
         )
     document = artifact.save(result.model, out, result.metadata)
-    measured = result.metadata["metrics"]
-    typer.echo(f"model {document['model_id']} written to {out}")
+    print_training(document, result.model)
+
+
+def _catalogue_dictionary() -> DataDictionary:
+    from credo.features.catalogue import data_dictionary
+
+    return data_dictionary()
+
+
+def print_training(document: dict, model: Scorecard) -> None:
+    typer.echo(f"model {document['model_id']} written")
     typer.echo(
-        f"{len(result.model.features_)} features selected of "
-        f"{len(result.model.selection_)} candidates"
-        + (f"; protected attributes kept out: {', '.join(result.model.protected_)}"
-           if result.model.protected_ else "")
+        f"{len(model.features_)} features selected of {len(model.selection_)} candidates"
+        + (f"; protected attributes kept out: {', '.join(model.protected_)}"
+           if model.protected_ else "")
     )
-    for sample in ("train", "holdout"):
-        if sample in measured:
-            m = measured[sample]
-            typer.echo(
-                f"{sample:>8}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "
-                f"({m['rows']} rows)"
-            )
+    for sample, m in document["metadata"]["metrics"].items():
+        typer.echo(
+            f"{sample:>14}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "
+            f"({m['rows']} rows)"
+        )
 
 
 @app.command()

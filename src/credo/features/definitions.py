@@ -47,9 +47,9 @@ def join_on_person(left: ir.Table, right: ir.Table, how: str = "left") -> ir.Tab
     """Join two per-person tables, keeping one ``person_id`` column."""
     joined = left.join(right, "person_id", how=how)
     if "person_id_right" in joined.columns:
-        joined = joined.mutate(
-            person_id=joined.person_id.fill_null(joined.person_id_right)
-        ).drop("person_id_right")
+        joined = joined.mutate(person_id=joined.person_id.fill_null(joined.person_id_right)).drop(
+            "person_id_right"
+        )
     return joined
 
 
@@ -80,13 +80,24 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         days_since_late30=(dpd >= 30).ifelse(s.days, ibis.null()).min().cast(I64),
         _bills_12m=_count(due_known & (s.days <= D12)),
         _on_time_12m=_count(due_known & on_time & (s.days <= D12)),
+        paid_late_12m=_count(
+            due_known & s.paid_at.notnull() & (s.paid_at > s.due_date) & (s.days <= D12)
+        ),
+        _card_bills_12m=_count(
+            due_known & (s.account_kind == "credit_card") & (s.amount_due > 0) & (s.days <= D12)
+        ),
+        _card_full_12m=_count(
+            due_known
+            & (s.account_kind == "credit_card")
+            & (s.amount_due > 0)
+            & (s.amount_paid >= s.balance)
+            & (s.days <= D12)
+        ),
         missed_payments_6m=_count(
             due_known & (s.amount_due > 0) & (s.amount_paid == 0) & (s.days <= D6)
         ),
         charged_off_24m=_count((s.status == "charged_off") & (s.days <= D24)),
-        utility_late_12m=_count(
-            s.account_kind.isin(SERVICE_KINDS) & (dpd > 0) & (s.days <= D12)
-        ),
+        utility_late_12m=_count(s.account_kind.isin(SERVICE_KINDS) & (dpd > 0) & (s.days <= D12)),
         bnpl_late_12m=_count((s.account_kind == "bnpl") & (dpd > 0) & (s.days <= D12)),
         statement_months_24m=(s.days <= D24)
         .ifelse(s.period_end.year() * 12 + s.period_end.month(), ibis.null())
@@ -95,7 +106,8 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
     )
     history = history.mutate(
         on_time_share_12m=_ratio(history._on_time_12m, history._bills_12m),
-    ).drop("_on_time_12m", "_bills_12m")
+        card_paid_in_full_share_12m=_ratio(history._card_full_12m, history._card_bills_12m),
+    ).drop("_on_time_12m", "_bills_12m", "_card_full_12m", "_card_bills_12m")
 
     # Statements of credit accounts numbered from the latest known one (0), for
     # accounts still reporting (latest within ~3 months; sources report with a lag).
@@ -124,10 +136,33 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         ),
         _amount_due=latest.amount_due.sum().cast(I64),
     )
+    # Where each account stands now, from every kind of account (bills included).
+    every = s.mutate(
+        _rank=ibis.row_number().over(
+            ibis.window(group_by=s.account_id, order_by=[s.period_end.desc()])
+        )
+    )
+    unpaid = (every.amount_due > 0) & (every.amount_paid == 0)
+    # Bills left unpaid in a row mark an account rolling into default; a single missed
+    # bill that is caught up the next month does not.
+    streaks = (
+        every.filter((every._rank <= 2) & (every.days <= 160))
+        .group_by(["person_id", "account_id"])
+        .aggregate(_unpaid=_count(unpaid))
+    )
+    streaks = streaks.group_by("person_id").aggregate(
+        unpaid_bills_in_a_row=streaks._unpaid.max().cast(I64)
+    )
+    now = every.filter((every._rank == 0) & (every.days <= 100))
+    standing = now.group_by("person_id").aggregate(
+        current_days_past_due=now.days_past_due.max().cast(I64),
+        accounts_unpaid_now=_count((now.amount_due > 0) & (now.amount_paid == 0)),
+    )
+    standing = join_on_person(standing, streaks, how="outer")
     current = current.mutate(
         revolving_utilisation=_ratio(current._card_balance, current._card_limit)
     ).drop("_card_balance", "_card_limit")
-    return join_on_person(join_on_person(history, current), growth)
+    return join_on_person(join_on_person(join_on_person(history, current), growth), standing)
 
 
 def _monthly(t: ir.Table, as_of: date, window: int, name: str) -> ir.Table:
@@ -182,6 +217,10 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         _cash=(purchase & (category == "cash_withdrawal")).ifelse(y.amount, 0).sum().cast(I64),
         _essentials=(purchase & category.isin(ESSENTIALS)).ifelse(y.amount, 0).sum().cast(I64),
         transactions_3m=_count(y.days <= D3),
+        _inc_recent=((y.kind == "income") & (y.days <= D3)).ifelse(y.amount, 0).sum().cast(I64),
+        _inc_before=((y.kind == "income") & (y.days > D3)).ifelse(y.amount, 0).sum().cast(I64),
+        _sp_recent=(purchase & (y.days <= D3)).ifelse(y.amount, 0).sum().cast(I64),
+        _sp_before=(purchase & (y.days > D3)).ifelse(y.amount, 0).sum().cast(I64),
     )
     out = mix
     for part in (income6, income12, spend6):
@@ -200,11 +239,27 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         refund_share_12m=_ratio(out._refunds, out._purchases),
         essentials_share_12m=_ratio(out._essentials, out._spent),
         transactions_3m=out.transactions_3m.fill_null(0),
+        # Last 3 months against the 9 before them, per month: a drop flags a shock.
+        income_change_3m=_ratio(out._inc_recent * 3, out._inc_before),
+        spend_change_3m=_ratio(out._sp_recent * 3, out._sp_before),
         _inc6_total=out._inc6_cents.fill_null(0),
     ).drop(
-        "_purchases", "_online", "_refunds", "_spent", "_gambling", "_cash", "_essentials",
-        *[f"_{n}_{p}" for n in ("inc6", "inc12", "sp6")
-          for p in ("months", "cents", "units", "squares")],
+        "_inc_recent",
+        "_inc_before",
+        "_sp_recent",
+        "_sp_before",
+        "_purchases",
+        "_online",
+        "_refunds",
+        "_spent",
+        "_gambling",
+        "_cash",
+        "_essentials",
+        *[
+            f"_{n}_{p}"
+            for n in ("inc6", "inc12", "sp6")
+            for p in ("months", "cents", "units", "squares")
+        ],
     )
 
 
@@ -224,8 +279,12 @@ def account_features(accounts: ir.Table, as_of: date) -> ir.Table:
         open_mortgages=_count(is_open & (a.kind == "mortgage")),
         accounts_opened_6m=_count(age <= D6),
         accounts_opened_12m=_count(age <= D12),
-        accounts_closed_12m=_count(closed_days.notnull() & (closed_days >= 0)
-                                   & (closed_days <= D12) & (a.closed_at < today)),
+        accounts_closed_12m=_count(
+            closed_days.notnull()
+            & (closed_days >= 0)
+            & (closed_days <= D12)
+            & (a.closed_at < today)
+        ),
         card_limit_total=(is_open & (a.kind == "credit_card"))
         .ifelse(a.credit_limit.fill_null(0), 0)
         .sum()
@@ -241,8 +300,9 @@ def identity_features(identity: ir.Table, as_of: date) -> ir.Table:
     i = i.mutate(days=_days_before(as_of, i.occurred_at.date()))
     latest = i.mutate(
         _rank=ibis.row_number().over(
-            ibis.window(group_by=[i.person_id, i.kind], order_by=[i.occurred_at.desc(),
-                                                                   i.record_id.desc()])
+            ibis.window(
+                group_by=[i.person_id, i.kind], order_by=[i.occurred_at.desc(), i.record_id.desc()]
+            )
         )
     ).filter(lambda t: t._rank == 0)
     since = latest.value.cast("date")
@@ -252,13 +312,9 @@ def identity_features(identity: ir.Table, as_of: date) -> ir.Table:
     facts = latest.group_by("person_id").aggregate(
         id_verified=_count(latest.kind == "id_verified"),
         phone_tenure_days=phone.ifelse(_days_before(as_of, since), ibis.null()).max().cast(I64),
-        address_tenure_days=address.ifelse(_days_before(as_of, since), ibis.null())
-        .max()
-        .cast(I64),
+        address_tenure_days=address.ifelse(_days_before(as_of, since), ibis.null()).max().cast(I64),
         employment_type=employment.ifelse(latest.value, ibis.null()).max(),
-        days_since_employment_verified=employment.ifelse(latest.days, ibis.null())
-        .min()
-        .cast(I64),
+        days_since_employment_verified=employment.ifelse(latest.days, ibis.null()).min().cast(I64),
     )
     moves = i.group_by("person_id").aggregate(
         address_changes_24m=_count((i.kind == "address_since") & (i.days <= D24))
@@ -270,9 +326,9 @@ def identity_features(identity: ir.Table, as_of: date) -> ir.Table:
 def public_record_features(records: ir.Table, as_of: date) -> ir.Table:
     r = records.filter(records.occurred_at.date() < ibis.date(as_of))
     r = r.mutate(days=_days_before(as_of, r.occurred_at.date()))
-    satisfied = r.filter(r.kind == "satisfaction").select(
-        "person_id", satisfied_case="case_id"
-    ).distinct()
+    satisfied = (
+        r.filter(r.kind == "satisfaction").select("person_id", satisfied_case="case_id").distinct()
+    )
     judgments = r.filter(r.kind == "court_judgment")
     judgments = judgments.left_join(
         satisfied,
@@ -287,7 +343,9 @@ def public_record_features(records: ir.Table, as_of: date) -> ir.Table:
     counts = r.group_by("person_id").aggregate(
         judgments_24m=_count((r.kind == "court_judgment") & (r.days <= D24)),
         bankruptcies=_count(r.kind == "bankruptcy"),
-        days_since_judgment=(r.kind == "court_judgment").ifelse(r.days, ibis.null()).min()
+        days_since_judgment=(r.kind == "court_judgment")
+        .ifelse(r.days, ibis.null())
+        .min()
         .cast(I64),
     )
     return join_on_person(counts, open_judgments)

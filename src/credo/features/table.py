@@ -18,7 +18,8 @@ from credo.features.catalogue import FEATURE_NAMES
 _ZERO_WHEN_ABSENT = (
     "late30_3m", "late30_6m", "late30_12m", "late30_24m", "late60_12m", "late60_24m",
     "late90_24m", "max_days_past_due_24m", "missed_payments_6m", "charged_off_24m",
-    "utility_late_12m", "bnpl_late_12m", "statement_months_24m", "credit_balance",
+    "utility_late_12m", "bnpl_late_12m", "paid_late_12m", "current_days_past_due",
+    "accounts_unpaid_now", "unpaid_bills_in_a_row", "statement_months_24m", "credit_balance",
     "cards_over_90pct", "income_months_12m", "transactions_3m", "id_verified",
     "address_changes_24m", "judgments_24m", "unsatisfied_judgments", "bankruptcies",
 )

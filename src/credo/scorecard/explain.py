@@ -12,6 +12,7 @@ reason. Ties are broken by the model's feature order, so explanations are stable
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,3 +156,30 @@ def explanation_text(explanation: Explanation) -> str:
     else:
         lines.append("Nothing lowers this score: every feature is at its best.")
     return "\n".join(lines)
+
+
+def reason_details(model: Scorecard, X: pd.DataFrame, limit: int = MAX_REASONS) -> list[str]:
+    """Per row, the reasons in plain words as JSON: feature, description, the person's
+    bin and the points it costs against the best bin."""
+    points = model.points_matrix(X)
+    reasons = reason_codes(model, points, limit)
+    best = [f.best_points for f in model.features_]
+    used = set(np.unique(reasons[reasons >= 0]).tolist())
+    labels = []
+    for j, feature in enumerate(model.features_):
+        names = np.array([b.label for b in feature.binning.bins], dtype=object)
+        labels.append(names[feature.binning.bin_index(X[feature.name])] if j in used else None)
+    out = []
+    for row in range(points.shape[0]):
+        items = [
+            {
+                "feature": model.features_[j].name,
+                "description": model.features_[j].description,
+                "bin": str(labels[j][row]),
+                "points_lost": int(best[j] - points[row, j]),
+            }
+            for j in reasons[row]
+            if j >= 0
+        ]
+        out.append(json.dumps(items, ensure_ascii=False))
+    return out

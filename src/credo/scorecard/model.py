@@ -347,7 +347,7 @@ class _ScoringPlan:
 
     def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
         if self.numeric:
-            columns = tuple(numeric_values(X[b.name], b.name) for b in self.numeric)
+            columns = tuple(_read_only(numeric_values(X[b.name], b.name)) for b in self.numeric)
             _kernels.add_numeric_points(
                 columns, self.edges, self.edge_start, self.points, self.specials,
                 self.special_points, self.special_start, self.missing_points, total,
@@ -355,6 +355,14 @@ class _ScoringPlan:
         for binning, known, code_points in self.categorical_points:
             codes = known_category_index(X[binning.name], known)
             _kernels.add_code_points(codes, code_points, total)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    # Columns shared with Arrow are read-only; the compiled loop takes a tuple of one
+    # array type, so every column is passed as a read-only view (no copy).
+    view = values.view()
+    view.flags.writeable = False
+    return view
 
 
 def data_fingerprint(X: pd.DataFrame, target: np.ndarray) -> str:

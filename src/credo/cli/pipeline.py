@@ -1,0 +1,120 @@
+"""Lake commands: features, train --as-of (via credo train), run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from credo.cli import app
+from credo.config import Settings
+from credo.errors import InputError
+from credo.features.engines import open_engine
+from credo.pipeline.run import monthly_run
+from credo.pipeline.snapshot import compute_features, features_path, parse_as_of, write_atomic
+from credo.pipeline.training import train_on_lake
+from credo.scorecard import Scorecard, artifact
+
+console = Console(stderr=True)
+
+
+class _Stages:
+    """Prints each stage with the time the previous one took."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.current: str | None = None
+
+    def __call__(self, name: str) -> None:
+        self.close()
+        self.current = name
+        self.started = time.perf_counter()
+        console.print(f"[bold]>[/bold] {name} ...")
+
+    def close(self) -> None:
+        if self.current is not None:
+            console.print(f"  {self.current}: {time.perf_counter() - self.started:.1f} s")
+            self.current = None
+
+
+def champion_path(settings: Settings) -> Path:
+    return settings.home / "models" / "champion.json"
+
+
+@app.command()
+def features(
+    as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
+    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    out: Annotated[Path | None, typer.Option(help="Parquet file (default under CREDO_HOME/features).")] = None,
+) -> None:
+    """Compute every catalogue feature for everyone known before the as-of date."""
+    settings = Settings.from_env()
+    day = parse_as_of(as_of)
+    stages = _Stages()
+    stages(f"opening {engine}")
+    runner = open_engine(engine)
+    try:
+        stages(f"features as of {day}")
+        table = compute_features(settings, runner, day)
+    finally:
+        runner.close()
+    path = write_atomic(table, out or features_path(settings, day))
+    stages.close()
+    typer.echo(f"{table.num_rows:,} people x {table.num_columns - 1} features written to {path}")
+
+
+def train_from_lake(
+    as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard
+) -> None:
+    from credo.cli.scorecard import print_training
+
+    settings = Settings.from_env()
+    first = parse_as_of(as_of)
+    second = parse_as_of(validate_as_of) if validate_as_of else None
+    stages = _Stages()
+    stages(f"opening {engine}")
+    runner = open_engine(engine)
+    try:
+        result = train_on_lake(settings, runner, first, second, model, stage=stages)
+    finally:
+        runner.close()
+    stages.close()
+    path = out or champion_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = artifact.save(result.model, path, result.metadata)
+    print_training(document, result.model)
+    typer.echo(f"written to {path}")
+
+
+@app.command()
+def run(
+    as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
+    model: Annotated[Path | None, typer.Option(help="Model JSON (default: the champion in CREDO_HOME/models).")] = None,
+    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+) -> None:
+    """The monthly run: features and scores for everyone, written as a snapshot."""
+    settings = Settings.from_env()
+    day = parse_as_of(as_of)
+    path = model or champion_path(settings)
+    if not path.exists():
+        raise InputError(
+            f"no model at {path}: train one first (credo train --as-of ...) or pass --model"
+        )
+    scorecard, document = artifact.load(path)
+    stages = _Stages()
+    stages(f"opening {engine}")
+    runner = open_engine(engine)
+    try:
+        report = monthly_run(settings, runner, day, scorecard, document, stage=stages)
+    finally:
+        runner.close()
+    stages.close()
+    if report.reused:
+        typer.echo(f"snapshot {report.run_id} for {day} is already up to date: {report.path}")
+        return
+    bands = ", ".join(f"{k} {v:,}" for k, v in sorted(report.bands.items()))
+    typer.echo(f"scored {report.people:,} people as of {day} (run {report.run_id}): {bands}")
+    typer.echo(f"snapshot written to {report.path}")

@@ -1,0 +1,88 @@
+"""Train the scorecard on one month of the population and validate it out of time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from credo.config import Settings
+from credo.errors import InputError
+from credo.features.catalogue import BY_NAME, data_dictionary
+from credo.features.engines import Engine
+from credo.pipeline.snapshot import Stage, compute_features, compute_outcome, with_outcome
+from credo.scorecard import Scorecard, metrics
+from credo.scorecard.training import _distribution
+
+
+@dataclass
+class LakeTraining:
+    model: Scorecard
+    metadata: dict[str, Any]
+    development: pa.Table
+    validation: pa.Table | None
+
+
+def _frame(table: pa.Table):
+    frame = table.to_pandas()
+    return frame.drop(columns=["person_id", "bad"]), frame["bad"].to_numpy().astype(np.uint8)
+
+
+def train_on_lake(
+    settings: Settings,
+    engine: Engine,
+    as_of: date,
+    validate_as_of: date | None,
+    model: Scorecard | None = None,
+    stage: Stage | None = None,
+) -> LakeTraining:
+    if validate_as_of is not None and validate_as_of <= as_of:
+        raise InputError(
+            f"--validate-as-of {validate_as_of} must come after --as-of {as_of}: "
+            "out-of-time validation looks at a later month"
+        )
+    tick = stage or (lambda _s: None)
+    tick(f"features as of {as_of}")
+    development = with_outcome(
+        compute_features(settings, engine, as_of), compute_outcome(settings, engine, as_of)
+    )
+    validation = None
+    if validate_as_of is not None:
+        tick(f"features as of {validate_as_of}")
+        validation = with_outcome(
+            compute_features(settings, engine, validate_as_of),
+            compute_outcome(settings, engine, validate_as_of),
+        )
+    X, y = _frame(development)
+    if X.empty:
+        raise InputError(f"nobody is known before {as_of}: choose a later as-of date")
+    tick("fitting the scorecard")
+    model = model or Scorecard(
+        dictionary=data_dictionary(),
+        categorical=[n for n, spec in BY_NAME.items() if spec.categorical],
+    )
+    model.fit(X, y)
+    scores = model.score(X)
+    metadata: dict[str, Any] = {
+        "target": "bad",
+        "id_column": "person_id",
+        "as_of": str(as_of),
+        "validate_as_of": str(validate_as_of) if validate_as_of else None,
+        "engine": engine.name,
+        "metrics": {"development": metrics.summary(y, scores)},
+        "score_distribution": _distribution(scores),
+        "outcome": "90+ days past due, charge-off, court judgment or bankruptcy within 12 months",
+    }
+    if validation is not None:
+        tick("validating out of time")
+        X_oot, y_oot = _frame(validation)
+        oot_scores = model.score(X_oot)
+        metadata["metrics"]["out_of_time"] = metrics.summary(y_oot, oot_scores)
+        metadata["calibration_out_of_time"] = metrics.band_table(
+            y_oot, oot_scores, model.scaling_
+        ).to_dict(orient="records")
+        metadata["psi_development_to_out_of_time"] = metrics.psi(scores, oot_scores)
+    return LakeTraining(model, metadata, development, validation)
