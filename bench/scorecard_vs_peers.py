@@ -100,6 +100,16 @@ def true_ceiling(path: Path) -> dict[str, float] | None:
 # --------------------------------------------------------------------------- machine
 
 
+def code_version() -> dict[str, Any]:
+    """Which credo was measured: the commit, and whether the engine had local edits."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO_DIR,
+                              check=False).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src/credo/scorecard").splitlines()
+    return {"commit": git("rev-parse", "--short", "HEAD"), "scorecard_local_edits": len(dirty)}
+
+
 def machine_load() -> dict[str, Any]:
     """What else is using the machine: load averages and the busiest processes."""
     top = subprocess.run(
@@ -310,7 +320,10 @@ def main() -> None:
         ensure_peers_env()
 
     with_credo, why_not = (False, "--no-credo") if a.no_credo else credo_available()
-    print(f"credo scorecard: {'measured' if with_credo else 'NOT measured: ' + why_not}")
+    version = code_version()
+    print(f"credo scorecard: {'measured' if with_credo else 'NOT measured: ' + why_not} "
+          f"(commit {version['commit']}, {version['scorecard_local_edits']} uncommitted "
+          "file(s) in src/credo/scorecard)")
     print(f"split: {1 - TEST_SHARE:.0%}/{TEST_SHARE:.0%} stratified, seed {SEED}; "
           f"scoring: warm-up + median of up to {a.repeats} runs; one process per library")
     start_load = machine_load()
@@ -320,6 +333,7 @@ def main() -> None:
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "args": vars(a),
         "credo_measured": with_credo,
+        "code": version,
         "credo_not_measured_because": why_not,
         "machine": {"cpus": os.cpu_count(), "load_before": start_load},
         "datasets": {},
