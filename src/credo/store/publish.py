@@ -51,6 +51,8 @@ class PublishReport:
 
 
 def read_snapshot(path: Path) -> pa.Table:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; check the path of the monthly run's snapshot")
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as error:
