@@ -130,6 +130,7 @@ class Lake:
         self.root = Path(root)
         self.memory_limit = memory_limit
         self._cache: tuple[tuple[str, ...], Snapshot] | None = None
+        self._con: Any = None
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -166,10 +167,13 @@ class Lake:
         return [self.root / f.path for f in self.snapshot().of_kind(kind, until_month)]
 
     def connect(self) -> Any:
-        """A fresh Ibis DuckDB connection to read this lake with."""
+        """The Ibis DuckDB connection this lake reads with by default (one per Lake, so
+        tables of different kinds can be joined)."""
         import ibis
 
-        return ibis.duckdb.connect()
+        if self._con is None:
+            self._con = ibis.duckdb.connect()
+        return self._con
 
     def table(
         self,
