@@ -6,6 +6,7 @@ callable without HTTP (the CLI and, later, the web portal).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ def default_rescorer(settings: Settings) -> Rescorer | None:
         if fn is None:
             fn = importlib.import_module("credo.pipeline.rescore")
     except ImportError:
+        return None
+    except Exception:  # a broken pipeline must not stop the service: disputes still work
+        logging.getLogger("credo.service").exception("credo.pipeline.rescore failed to load")
         return None
     if isinstance(fn, types.ModuleType):
         fn = getattr(fn, "rescore", None)

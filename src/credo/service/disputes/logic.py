@@ -8,6 +8,7 @@ person's score history. Every dispute shows its 30-day deadline.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 import uuid
 from datetime import date, timedelta
@@ -162,8 +163,11 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
     if rescorer is not None:
         try:
             result = rescorer(d.person_id)
-        except (CredoError, ValueError, KeyError, OSError) as exc:
-            error = f"rescore failed: {exc}"
+        except Exception as exc:  # the decision stands; the history says the rescore failed
+            logging.getLogger("credo.service").exception("rescore of a person failed")
+            error = f"rescore failed ({type(exc).__name__}); it is retried at the next run"
+            if isinstance(exc, CredoError):
+                error = f"rescore failed: {exc}"
     entry = _history_entry(d.person_id, d, result, error)
     session.add(entry)
     audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
