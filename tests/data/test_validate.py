@@ -189,3 +189,15 @@ def test_every_reason_names_its_field() -> None:
     [reasons] = check("statement", [row])
     fields = {r.split(":")[0] for r in reasons}
     assert {"amount_due", "balance", "status", "currency", "period_end"} <= fields
+
+
+MALFORMED = {sc.ID: "a b", sc.CODE: "zzz", sc.MONEY: "1.5", sc.INT: "1.5",
+             sc.DATE: "2024-02-30", sc.TIMESTAMP: "2024-02-30T00:00:00Z", sc.DATE_TEXT: "x" * 65}
+
+
+@pytest.mark.parametrize("kind", sc.KINDS)
+def test_every_field_malformed_is_named(kind: str) -> None:
+    fields = [f for f in sc.fields(kind) if f.name != "source_id"]
+    rows = [record(kind, **{f.name: MALFORMED[f.type]}) for f in fields]
+    for f, reasons in zip(fields, check(kind, rows), strict=True):
+        assert any(r.startswith(f"{f.name}: ") for r in reasons), (f.name, reasons)
