@@ -355,6 +355,8 @@ def run_benchmark(
         auc_proba = None
         if proba is not None:
             auc_proba = auc(ds.y_test, np.asarray(proba(model, ds.X_test)).ravel())
+        # Peak memory of fit + scoring, taken before the untimed extras below.
+        peak = peak_rss_mb()
         extra: dict[str, Any] = {
             "score_min": float(scores.min()),
             "score_max": float(scores.max()),
@@ -381,7 +383,7 @@ def run_benchmark(
                 auc=auc(ds.y_test, risk),
                 ks=ks(ds.y_test, risk),
                 auc_proba=auc_proba,
-                peak_rss_mb=peak_rss_mb(),
+                peak_rss_mb=peak,
                 data_rss_mb=data_rss,
                 notes=notes or [],
                 extra=extra,
