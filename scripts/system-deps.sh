@@ -6,6 +6,7 @@ set -euo pipefail
 # package -> a file that proves it is installed (a glob is fine)
 declare -A PACKAGES=(
     [postgresql]="/usr/lib/postgresql/*/bin/initdb"
+    [default-jre-headless]="/usr/lib/jvm/*/bin/java"
 )
 
 missing=()

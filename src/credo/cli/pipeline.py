@@ -14,7 +14,13 @@ from credo.config import Settings
 from credo.errors import InputError
 from credo.features.engines import open_engine
 from credo.pipeline.run import monthly_run
-from credo.pipeline.snapshot import compute_features, features_path, parse_as_of, write_atomic
+from credo.pipeline.snapshot import (
+    Exclusions,
+    compute_features,
+    features_path,
+    parse_as_of,
+    write_atomic,
+)
 from credo.pipeline.training import train_on_lake
 from credo.scorecard import Scorecard, artifact
 
@@ -38,6 +44,13 @@ class _Stages:
         if self.current is not None:
             console.print(f"  {self.current}: {time.perf_counter() - self.started:.1f} s")
             self.current = None
+
+
+def _disputed(settings: Settings) -> Exclusions:
+    """Records under dispute (or upheld) in the operational store, left out of scoring."""
+    from credo.store.exclusions import excluded_records_for
+
+    return Exclusions(frozenset(excluded_records_for(settings.database)))
 
 
 def champion_path(settings: Settings) -> Path:
@@ -108,7 +121,8 @@ def run(
     stages(f"opening {engine}")
     runner = open_engine(engine)
     try:
-        report = monthly_run(settings, runner, day, scorecard, document, stage=stages)
+        report = monthly_run(settings, runner, day, scorecard, document,
+                             exclusions=_disputed(settings), stage=stages)
     finally:
         runner.close()
     stages.close()

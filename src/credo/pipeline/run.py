@@ -82,7 +82,11 @@ def score_in_engine(engine: Engine, features: pa.Table, model: Scorecard) -> np.
         result = engine.sql(query + " ORDER BY person_id")
     else:
         spark = engine.spark
-        spark.createDataFrame(features.to_pandas()).createOrReplaceTempView("credo_features")
+        # From Arrow, so that missing values stay NULL (pandas would make them NaN).
+        spark.createDataFrame(features).createOrReplaceTempView("credo_features")
+        # The rendered SQL quotes identifiers the standard way, with double quotes.
+        spark.conf.set("spark.sql.ansi.enabled", "true")
+        spark.conf.set("spark.sql.ansi.doubleQuotedIdentifiers", "true")
         result = pa.Table.from_pandas(spark.sql(query + " ORDER BY person_id").toPandas())
     ids = result.column("person_id").to_pylist()
     if ids != features.column("person_id").to_pylist():

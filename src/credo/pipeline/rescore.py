@@ -1,0 +1,89 @@
+"""Rescore one person now, as the monthly run would, leaving out disputed records.
+
+Used when a dispute is resolved: the person's features are recomputed from the lake as
+of the latest run's date, without the records under dispute or upheld, and scored with
+the champion model. The result has the fields of a snapshot row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+import ibis
+
+from credo.config import Settings
+from credo.data.lake import Lake
+from credo.features.engines import DuckDBEngine
+from credo.features.table import feature_table
+from credo.pipeline.run import check_model_features, snapshot_dir
+from credo.pipeline.snapshot import Exclusions, _normalise, lake_tables
+from credo.scorecard import artifact
+from credo.scorecard.explain import explain_frame, reason_details
+from credo.scorecard.model import data_fingerprint
+
+
+def latest_run_date(settings: Settings) -> date | None:
+    folder = settings.home / "scores"
+    if not folder.is_dir():
+        return None
+    days = [
+        date.fromisoformat(p.name.removeprefix("as_of="))
+        for p in folder.iterdir()
+        if p.name.startswith("as_of=") and (p / "manifest.json").exists()
+    ]
+    return max(days) if days else None
+
+
+def rescore(person_id: str, settings: Settings | None = None) -> dict[str, Any] | None:
+    """The person's score as of the latest run, or None when there is no run yet."""
+    settings = settings or Settings.from_env()
+    as_of = latest_run_date(settings)
+    model_path = settings.home / "models" / "champion.json"
+    if as_of is None or not model_path.exists():
+        return None
+    model, document = artifact.load(model_path)
+    excluded = _excluded(settings, person_id)
+    engine = DuckDBEngine(memory_limit="1GB")
+    try:
+        tables = lake_tables(Lake(settings.lake), engine, as_of, excluded)
+        who = ibis.literal(person_id)
+        mine = {kind: t.filter(t.person_id == who) for kind, t in tables.items()}
+        features = _normalise(engine.to_arrow(feature_table(mine, as_of)))
+    finally:
+        engine.close()
+    if features.num_rows == 0:
+        return None
+    check_model_features(model, features.column_names)
+    frame = features.to_pandas()
+    row = explain_frame(model, frame, frame["person_id"]).iloc[0].to_dict()
+    manifest = json.loads((snapshot_dir(settings, as_of) / "manifest.json").read_text())
+    fingerprint = data_fingerprint(frame, frame["person_id"].isna().to_numpy().astype("uint8"))
+    row.update(
+        as_of=as_of,
+        reasons_json=reason_details(model, frame)[0],
+        model_id=document["model_id"],
+        data_fingerprint=fingerprint,
+        run_id="rescore-" + hashlib.sha256(
+            f"{manifest['run_id']}|{fingerprint}|{sorted(excluded.keys)}".encode()
+        ).hexdigest()[:14],
+    )
+    return {k: (None if v == "" else _plain(v)) for k, v in row.items()}
+
+
+def _excluded(settings: Settings, person_id: str) -> Exclusions:
+    from credo.store.exclusions import excluded_records_for
+
+    return Exclusions(frozenset(excluded_records_for(settings.database, person_id)))
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars as plain Python values (for JSON and SQL)."""
+    if hasattr(value, "item"):
+        return value.item()
+    if value is not None and str(value) == "<NA>":
+        return None
+    return value
+

@@ -1,0 +1,127 @@
+"""Training on the lake, the monthly run, its snapshot, and rescoring one person."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from credo.errors import InputError
+from credo.features.engines import EngineError, SparkEngine
+from credo.pipeline.rescore import rescore
+from credo.pipeline.run import SNAPSHOT_COLUMNS, monthly_run, snapshot_dir
+from credo.pipeline.training import train_on_lake
+from credo.scorecard import Scorecard, artifact
+
+from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF, World
+
+
+@pytest.fixture(scope="module")
+def trained(world: World, tmp_path_factory):
+    from credo.features.engines import DuckDBEngine
+
+    engine = DuckDBEngine(memory_limit="2GB")
+    try:
+        result = train_on_lake(world.settings, engine, TRAIN_AS_OF, VALIDATE_AS_OF)
+    finally:
+        engine.close()
+    path = world.settings.home / "models" / "champion.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = artifact.save(result.model, path, result.metadata)
+    return result, document
+
+
+def test_training_validates_out_of_time(trained):
+    result, document = trained
+    m = document["metadata"]["metrics"]
+    assert m["development"]["rows"] > 2000 and m["out_of_time"]["rows"] > 2000
+    assert m["out_of_time"]["auc"] > 0.7
+    assert document["metadata"]["as_of"] == str(TRAIN_AS_OF)
+    dimensions = {f.dimension for f in result.model.features_}
+    assert len(dimensions) >= 3
+
+
+def test_run_writes_the_snapshot_contract_and_is_idempotent(world, trained, duckdb_engine):
+    result, document = trained
+    first = monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
+    assert not first.reused and first.people > 2000
+    table = pq.read_table(first.path / "scores.parquet")
+    assert tuple(table.column_names) == SNAPSHOT_COLUMNS
+    frame = table.to_pandas()
+    assert frame["score"].between(350, 950).all()
+    assert (frame["run_id"] == first.run_id).all()
+    reasons = json.loads(frame["reasons_json"].iloc[0])
+    assert all({"feature", "description", "bin", "points_lost"} <= set(r) for r in reasons)
+    again = monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
+    assert again.reused and again.run_id == first.run_id
+    assert pq.read_table(first.path / "scores.parquet").equals(table)
+
+
+def test_interrupted_run_leaves_nothing_behind(world, trained, duckdb_engine):
+    result, document = trained
+    folder = snapshot_dir(world.settings, RUN_AS_OF).parent
+    leftover = folder / f".as_of={RUN_AS_OF}.tmp-deadbeef"
+    leftover.mkdir(parents=True, exist_ok=True)
+    (leftover / "scores.parquet").write_bytes(b"half a file")
+    monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
+    assert not leftover.exists()
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+
+
+def test_rescore_matches_the_run_for_an_unchanged_person(world, trained, duckdb_engine):
+    result, document = trained
+    report = monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
+    frame = pq.read_table(report.path / "scores.parquet").to_pandas().set_index("person_id")
+    for person in frame.index[:3]:
+        row = rescore(person, settings=world.settings)
+        assert row is not None
+        assert row["score"] == frame.loc[person, "score"]
+        assert row["as_of"] == RUN_AS_OF
+        assert row["reason_1"] == (frame.loc[person, "reason_1"] or None)
+    assert rescore("nobody-at-all", settings=world.settings) is None
+
+
+def test_model_with_other_features_is_refused(world, duckdb_engine):
+    rng = np.random.default_rng(0)
+    import pandas as pd
+
+    X = pd.DataFrame({"shoe_size": rng.normal(40, 3, 500)})
+    y = (rng.random(500) < 0.2).astype(int)
+    y[:5] = 1
+    other = Scorecard(min_iv=0.0).fit(X, y)
+    with pytest.raises(InputError, match="shoe_size"):
+        monthly_run(world.settings, duckdb_engine, RUN_AS_OF, other, {"model_id": "x"})
+
+
+def test_spark_that_cannot_start_says_what_to_do(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(EngineError, match="Java"):
+        SparkEngine()
+
+
+def test_validation_date_must_follow_training(world, duckdb_engine):
+    with pytest.raises(InputError, match="must come after"):
+        train_on_lake(world.settings, duckdb_engine, VALIDATE_AS_OF, TRAIN_AS_OF)
+
+
+def test_cli_three_commands(world, trained, tmp_path):
+    import subprocess
+
+    env = {**os.environ, "CREDO_HOME": str(world.settings.home)}
+    for args in (
+        ["features", "--as-of", str(RUN_AS_OF), "--out", str(tmp_path / "f.parquet")],
+        ["run", "--as-of", str(RUN_AS_OF)],
+        ["run", "--as-of", "2999-01-01"],
+    ):
+        result = subprocess.run([sys.executable, "-m", "credo", *args], env=env,
+                                capture_output=True, text=True)
+        if args[-1] == "2999-01-01":
+            assert result.returncode == 2 and "in the future" in result.stderr
+        else:
+            assert result.returncode == 0, result.stderr
+    assert pq.read_table(tmp_path / "f.parquet").num_rows > 2000
