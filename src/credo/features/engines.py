@@ -50,7 +50,7 @@ class DuckDBEngine:
         return self.con.to_pyarrow(expr)
 
     def sql(self, query: str) -> pa.Table:
-        return self.con.raw_sql(query).to_arrow_table()
+        return self.con.con.sql(query).to_arrow_table()
 
     def register(self, name: str, table: pa.Table) -> None:
         self.con.con.register(name, table)

@@ -1,0 +1,177 @@
+"""The monthly run on a simulated population: accuracy against the ceiling, time, memory.
+
+Prints, for one simulated world (simulated once into bench/results/, then reused):
+- out-of-time AUC of the scorecard, of LightGBM on the same features (unconstrained and
+  additive, depth 1), and of the simulator's true probability (the ceiling);
+- the time of each stage of `credo run` on DuckDB and the process's peak memory;
+- with --spark, the same run's features on Spark, its time, and a person-by-person
+  parity check of features and scores against DuckDB.
+
+    .venv/bin/python bench/monthly_run.py --people 100000
+    .venv/bin/python bench/monthly_run.py --people 1000000 --skip-train-compare
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from credo.config import Settings
+from credo.data.lake import Lake
+from credo.features.catalogue import BY_NAME
+from credo.features.engines import DuckDBEngine, SparkEngine
+from credo.pipeline.run import monthly_run, score_in_engine
+from credo.pipeline.snapshot import compute_features
+from credo.pipeline.training import train_on_lake
+from credo.scorecard import artifact, metrics
+from credo.simulate.population import SimConfig, simulate
+
+RESULTS = Path(__file__).parent / "results"
+TRAIN, VALIDATE, RUN = date(2024, 10, 1), date(2024, 11, 1), date(2025, 1, 1)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def world(people: int, seed: int) -> Settings:
+    home = RESULTS / f"world-{people}-s{seed}"
+    settings = Settings(home=home)
+    if not (settings.truth / f"meta-seed={seed}.json").exists():
+        started = time.perf_counter()
+        report = simulate(
+            SimConfig(people=people, months=30, seed=seed, bad_share=0.0),
+            Lake(settings.lake), settings.truth,
+        )
+        print(f"simulated {people:,} people x 30 months: {report.total_records:,} records "
+              f"in {time.perf_counter() - started:.0f} s")
+    return settings
+
+
+def truth_auc(settings: Settings, as_of: date, people: list[str], bad: np.ndarray) -> float:
+    truth = pq.read_table(settings.truth / "true_pd").to_pandas()
+    truth = truth[truth["as_of"] == as_of].set_index("person_id")
+    return metrics.auc(bad, -truth.loc[people, "true_pd"].to_numpy())
+
+
+def lightgbm_aucs(dev, oot) -> dict[str, float]:
+    import lightgbm
+
+    def frame(table):
+        x = table.to_pandas().set_index("person_id")
+        y = x.pop("bad").to_numpy()
+        for name, spec in BY_NAME.items():
+            if spec.categorical:
+                x[name] = x[name].astype("category")
+        return x, y
+
+    x_dev, y_dev = frame(dev)
+    x_oot, y_oot = frame(oot)
+    out = {}
+    for label, depth, leaves in (("lightgbm", -1, 31), ("lightgbm additive (depth 1)", 1, 2)):
+        model = lightgbm.LGBMClassifier(
+            n_estimators=500, learning_rate=0.03, num_leaves=leaves, max_depth=depth,
+            min_child_samples=100, n_jobs=2, verbose=-1,
+        ).fit(x_dev, y_dev)
+        out[label] = metrics.auc(y_oot, -model.predict_proba(x_oot)[:, 1])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--spark", action="store_true", help="also run on Spark, with parity")
+    parser.add_argument("--skip-train-compare", action="store_true",
+                        help="train without the LightGBM comparison (large populations)")
+    args = parser.parse_args()
+    print(machine_load())
+    settings = world(args.people, args.seed)
+    engine = DuckDBEngine(memory_limit="12GB")
+    results: dict[str, object] = {"people": args.people}
+
+    started = time.perf_counter()
+    trained = train_on_lake(settings, engine, TRAIN, VALIDATE)
+    results["train_seconds"] = time.perf_counter() - started
+    document = artifact.save(trained.model, settings.home / "models" / "champion.json",
+                             trained.metadata)
+    oot = trained.validation
+    people = oot.column("person_id").to_pylist()
+    bad = oot.column("bad").to_numpy()
+    accuracy = {
+        "scorecard": document["metadata"]["metrics"]["out_of_time"]["auc"],
+        "true probability (ceiling)": truth_auc(settings, VALIDATE, people, bad),
+    }
+    if not args.skip_train_compare:
+        accuracy |= lightgbm_aucs(trained.development, oot)
+    results["out_of_time_auc"] = accuracy
+    print(f"\nOut-of-time AUC (trained as of {TRAIN}, validated as of {VALIDATE}, "
+          f"{len(people):,} people, bad rate {bad.mean():.2%}):")
+    for label, value in accuracy.items():
+        print(f"  {label:<32} {value:.4f}")
+    ceiling = accuracy["true probability (ceiling)"]
+    print(f"  scorecard gap to the ceiling     {ceiling - accuracy['scorecard']:.4f}")
+
+    # The monthly run itself, on a fresh snapshot folder.
+    snapshot = settings.home / "scores"
+    if snapshot.exists():
+        import shutil
+
+        shutil.rmtree(snapshot)
+    started = time.perf_counter()
+    report = monthly_run(settings, engine, RUN, trained.model, document)
+    total = time.perf_counter() - started
+    print(f"\nMonthly run as of {RUN} on DuckDB: {report.people:,} people in {total:.1f} s, "
+          f"peak memory {peak_mb():,.0f} MB")
+    for stage, seconds in report.timings.items():
+        print(f"  {stage:<20} {seconds:8.1f} s")
+    results["run_seconds"] = total
+    results["run_stages"] = report.timings
+    results["peak_mb"] = peak_mb()
+
+    if args.spark:
+        duck_features = compute_features(settings, engine, RUN)
+        duck_scores = score_in_engine(engine, duck_features, trained.model)
+        spark = SparkEngine(driver_memory="8g")
+        try:
+            started = time.perf_counter()
+            spark_features = compute_features(settings, spark, RUN)
+            features_s = time.perf_counter() - started
+            started = time.perf_counter()
+            spark_scores = score_in_engine(spark, spark_features, trained.model)
+            scoring_s = time.perf_counter() - started
+        finally:
+            spark.close()
+        same_features = all(
+            duck_features.column(n).equals(spark_features.column(n))
+            for n in duck_features.column_names
+        )
+        same_scores = bool(np.array_equal(duck_scores, spark_scores))
+        print(f"\nSpark (local[2]): features {features_s:.1f} s, scoring {scoring_s:.1f} s; "
+              f"parity with DuckDB on {duck_features.num_rows:,} people: features "
+              f"{'identical' if same_features else 'DIFFER'}, scores "
+              f"{'identical' if same_scores else 'DIFFER'}")
+        results["spark"] = {"features_seconds": features_s, "scoring_seconds": scoring_s,
+                            "features_identical": same_features, "scores_identical": same_scores}
+    engine.close()
+    print(machine_load())
+    out = RESULTS / f"monthly_run_{args.people}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"results saved to {out}")
+
+
+if __name__ == "__main__":
+    main()
