@@ -173,7 +173,7 @@ def simulate(
                 for source, part in _by_source(table):
                     ingest_table(part, source=source, kind=kind, writer=writer,
                                  dedup=not report.bulk, label=f"simulate:{kind}")
-                _inject_bad(cfg, kind, table, chunk["rng"], bad_dir, index, report)
+                _inject_bad(cfg, kind, table, chunk["rng"], bad_dir, report)
                 del table
             counts = writer.commit()
             report.accepted += counts.accepted
@@ -198,7 +198,7 @@ def simulate(
 
 
 def _inject_bad(cfg: SimConfig, kind: str, table: pa.Table, rng: np.random.Generator,
-                bad_dir: Path, index: int, report: SimReport) -> None:
+                bad_dir: Path, report: SimReport) -> None:
     if cfg.bad_share <= 0 or table.num_rows == 0:
         return
     k = int(rng.binomial(table.num_rows, cfg.bad_share))
@@ -207,7 +207,10 @@ def _inject_bad(cfg: SimConfig, kind: str, table: pa.Table, rng: np.random.Gener
     rows = np.sort(rng.choice(table.num_rows, size=k, replace=False))
     bad, dupes, counts = corrupt(kind, table.take(pa.array(rows)), rng)
     report.bad_injected.update(counts)
+    # One file per source and kind, appended chunk after chunk: one ingest commit each.
     for source, part in _by_source(pa.concat_tables([bad, dupes])):
-        out = bad_dir / source / kind / f"chunk-{index:05d}.csv"
+        out = bad_dir / source / kind / "bad.csv"
         out.parent.mkdir(parents=True, exist_ok=True)
-        pacsv.write_csv(part, out)
+        with out.open("ab") as fh:
+            header = fh.tell() == 0
+            pacsv.write_csv(part, fh, pacsv.WriteOptions(include_header=header))
