@@ -173,6 +173,7 @@ class Lake:
 
         if self._con is None:
             self._con = ibis.duckdb.connect()
+            self._con.raw_sql("SET enable_progress_bar = false")  # keep library output quiet
         return self._con
 
     def table(
