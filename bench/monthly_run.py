@@ -106,8 +106,9 @@ def main() -> None:
     started = time.perf_counter()
     trained = train_on_lake(settings, engine, TRAIN, VALIDATE)
     results["train_seconds"] = time.perf_counter() - started
-    document = artifact.save(trained.model, settings.home / "models" / "champion.json",
-                             trained.metadata)
+    model_path = settings.home / "models" / "champion.json"
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    document = artifact.save(trained.model, model_path, trained.metadata)
     oot = trained.validation
     people = oot.column("person_id").to_pylist()
     bad = oot.column("bad").to_numpy()

@@ -45,7 +45,7 @@ def _rises(rate_before: float, rate_after: float, min_diff: float) -> bool:
     return rate_after - rate_before > min_diff
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def optimal_partition(
     good: np.ndarray,
     bad: np.ndarray,

@@ -23,7 +23,7 @@ def _interval(value: float, edges: np.ndarray) -> int:
     return k
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def numeric_bin_index(
     values: np.ndarray,
     edges: np.ndarray,
@@ -109,7 +109,7 @@ def add_code_points(codes: np.ndarray, code_points: np.ndarray, total: np.ndarra
         total[r] += code_points[c] if c >= 0 else code_points[last]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def count_by_bin(index: np.ndarray, target: np.ndarray, n_bins: int) -> tuple:
     """Good and bad counts per bin (target: 1 = bad)."""
     good = np.zeros(n_bins)

@@ -222,7 +222,7 @@ class BinningOptions:
     min_bin_share: float = 0.02
     n_prebins: int = 40
     trend: str = "auto"
-    shape_gain: float = 0.10  # auto: a peak/valley must beat monotone IV by this share
+    shape_gain: float = 0.0  # auto: a peak/valley must beat monotone IV by this share
     min_rate_diff: float = 0.0
     min_category_share: float = 0.01
 

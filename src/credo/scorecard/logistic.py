@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-_PILOT_ROWS = 100_000
+PILOT_ROWS = 100_000
 
 
 @dataclass
@@ -41,10 +41,10 @@ def fit_logistic(
 ) -> LogisticFit:
     """Fit ``P(y=1) = expit(X @ coef + intercept)`` on ``X`` of shape (rows, columns)."""
     n, m = X.shape
-    if start is None and n > 2 * _PILOT_ROWS:
+    if start is None and n > 2 * PILOT_ROWS:
         # A pilot fit on a regular sample lands near the optimum for little cost; the
         # full-data Newton steps that follow then converge in two or three steps.
-        stride = n // _PILOT_ROWS
+        stride = n // PILOT_ROWS
         start = fit_logistic(X[::stride], y[::stride], C=C / stride, max_iter=max_iter, tol=1e-3)
     y = y.astype(np.float64)
     X = np.ascontiguousarray(X, dtype=np.float64)

@@ -7,7 +7,9 @@ there), learned state in attributes ending in ``_``, ``fit`` returns ``self``.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +27,7 @@ from credo.scorecard.binning import (
 )
 from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.inputs import check_frame, check_target, feature_kinds, require_columns
-from credo.scorecard.logistic import fit_logistic
+from credo.scorecard.logistic import PILOT_ROWS, LogisticFit, fit_logistic
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 
@@ -85,11 +87,11 @@ class Scorecard:
         min_bin_share: float = 0.02,
         n_prebins: int = 40,
         trend: str = "auto",
-        shape_gain: float = 0.10,
+        shape_gain: float = 0.0,
         min_rate_diff: float = 0.0,
         min_category_share: float = 0.01,
-        min_iv: float = 0.02,
-        max_correlation: float = 0.7,
+        min_iv: float = 0.01,
+        max_correlation: float = 0.9,
         C: float = 1.0,
         scaling: Scaling | None = None,
         dictionary: DataDictionary | None = None,
@@ -140,21 +142,29 @@ class Scorecard:
         kinds = feature_kinds(X, candidates, self.categorical)
 
         tick = progress or (lambda _message: None)
-        self.binnings_: dict[str, FeatureBinning] = {}
-        bin_index: dict[str, np.ndarray] = {}
-        for name in candidates:
-            tick(f"binning {name}")
+
+        def bin_one(name: str) -> tuple[FeatureBinning, np.ndarray]:
             info = dictionary.info(name)
             if kinds[name] == "numeric":
                 values = numeric_values(X[name], name)
                 binning = fit_numeric(
                     name, values, target, options, list(info.special_values), info.trend
                 )
-                bin_index[name] = binning.bin_index(values)
-            else:
-                binning = fit_categorical(name, X[name], target, options)
-                bin_index[name] = binning.bin_index(X[name])
-            self.binnings_[name] = binning
+                return binning, binning.bin_index(values)
+            binning = fit_categorical(name, X[name], target, options)
+            return binning, binning.bin_index(X[name])
+
+        # Features are binned side by side: the compiled kernels and numpy's partition
+        # release the GIL, so threads use every core without copying the data.
+        self.binnings_: dict[str, FeatureBinning] = {}
+        bin_index: dict[str, np.ndarray] = {}
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for name, (binning, index) in zip(
+                candidates, pool.map(bin_one, candidates), strict=True
+            ):
+                tick(f"binning {name}")
+                self.binnings_[name] = binning
+                bin_index[name] = index
 
         tick("selecting features")
         woe = {
@@ -199,6 +209,38 @@ class Scorecard:
         target: np.ndarray,
         entries: list[SelectionEntry],
     ) -> tuple[dict[str, float], float]:
+        """The logistic regression on WOE, with wrong-signed features dropped."""
+        by_name = {e.feature: e for e in entries}
+        matrix = np.empty((target.shape[0], len(selected)))
+        for k, name in enumerate(selected):
+            matrix[:, k] = woe[name]
+        active = list(range(len(selected)))
+        start = None
+        n = target.shape[0]
+        if n > 2 * PILOT_ROWS:
+            # Signs are decided on a regular sample first: each drop means a refit, and
+            # refits on the sample are cheap. The full-data fit then starts from there.
+            stride = n // PILOT_ROWS
+            active, start = self._drop_wrong_signs(
+                matrix[::stride], target[::stride], self.C / stride, active, selected,
+                by_name, None,
+            )
+        active, fit = self._drop_wrong_signs(
+            matrix, target, self.C, active, selected, by_name, start
+        )
+        coefficients = {selected[k]: float(c) for k, c in zip(active, fit.coef, strict=True)}
+        return coefficients, fit.intercept
+
+    def _drop_wrong_signs(
+        self,
+        matrix: np.ndarray,
+        target: np.ndarray,
+        C: float,
+        active: list[int],
+        names: list[str],
+        by_name: dict[str, SelectionEntry],
+        start: LogisticFit | None,
+    ) -> tuple[list[int], LogisticFit]:
         """Fit on WOE; drop any feature whose coefficient says higher WOE is riskier.
 
         With WOE = ln(share of goods / share of bads) and the target 1 = bad, every
@@ -206,27 +248,24 @@ class Scorecard:
         explained away by others (collinearity): it is dropped, never silently kept,
         and the model is refitted without it.
         """
-        by_name = {e.feature: e for e in entries}
-        features = list(selected)
-        fit = None
+        active = list(active)
+        fit = start
         while True:
-            matrix = np.column_stack([woe[f] for f in features]).astype(np.float64)
-            fit = fit_logistic(matrix, target, C=self.C, start=fit)
-            coefficients = dict(zip(features, fit.coef.tolist(), strict=True))
-            wrong = {f: c for f, c in coefficients.items() if c >= 0}
+            fit = fit_logistic(matrix[:, active], target, C=C, start=fit)
+            wrong = {k: c for k, c in zip(active, fit.coef, strict=True) if c >= 0}
             if not wrong:
-                return coefficients, fit.intercept
-            worst = max(wrong, key=lambda f: wrong[f])
-            entry = by_name[worst]
+                return active, fit
+            worst = max(wrong, key=lambda k: wrong[k])
+            entry = by_name[names[worst]]
             entry.selected = False
             entry.reason = (
                 f"coefficient {wrong[worst]:+.4f} has the wrong sign given the other "
                 "features (dropped, model refitted)"
             )
             # Warm start the refit from this fit, less the dropped feature.
-            fit.coef = np.delete(fit.coef, features.index(worst))
-            features.remove(worst)
-            if not features:
+            fit.coef = np.delete(fit.coef, active.index(worst))
+            active.remove(worst)
+            if not active:
                 raise InputError(
                     "every feature's coefficient came out with the wrong sign: check that "
                     "the target marks bad outcomes with 1"
