@@ -49,10 +49,10 @@ def numeric_bin_index(
     return out
 
 
-_BLOCK = 8192
+_BLOCK = 2048
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def add_numeric_points(
     columns: tuple,
     edges: np.ndarray,
@@ -63,44 +63,57 @@ def add_numeric_points(
     special_start: np.ndarray,
     missing_points: np.ndarray,
     total: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> None:
-    """Add every numeric feature's points into ``total`` (in place).
+    """Add every numeric feature's points into ``total[lo:hi]`` (in place).
 
     ``columns`` is a tuple of float64 arrays, one per feature; feature ``j``'s edges are
     ``edges[edge_start[j]:edge_start[j+1]]`` and its interval points are the slice of
-    ``points`` starting at ``edge_start[j] + j`` (one more than edges). Rows are split in
-    blocks across threads, and each block runs through all features while its slice of
-    ``total`` stays in cache: one parallel launch for the whole scorecard.
+    ``points`` starting at ``edge_start[j] + j`` (one more than edges).
+
+    A row's points are the first interval's points plus, for every edge it reaches, the
+    step to the next interval's points. Written so, each edge is one branch-free pass
+    over a block of rows that the compiler turns into vector instructions, and there is
+    no table lookup per row. Blocks are small enough to stay in the first-level cache
+    while every feature adds to them. The loop releases the GIL: callers run row ranges
+    on several threads.
     """
-    n = total.shape[0]
-    n_blocks = (n + _BLOCK - 1) // _BLOCK
-    for block in numba.prange(n_blocks):
-        lo = block * _BLOCK
-        hi = min(n, lo + _BLOCK)
+    acc = np.empty(_BLOCK, dtype=np.int32)
+    for block_lo in range(lo, hi, _BLOCK):
+        block_hi = min(hi, block_lo + _BLOCK)
+        m = block_hi - block_lo
         for j in range(len(columns)):
-            values = columns[j]
+            values = columns[j][block_lo:block_hi]
             feature_edges = edges[edge_start[j] : edge_start[j + 1]]
             feature_points = points[edge_start[j] + j : edge_start[j + 1] + j + 1]
+            first = feature_points[0]
+            for r in range(m):
+                acc[r] = first
+            for i in range(feature_edges.shape[0]):
+                edge = feature_edges[i]
+                step = feature_points[i + 1] - feature_points[i]
+                for r in range(m):
+                    acc[r] += step if values[r] >= edge else 0
+            missing = missing_points[j]
+            n_special = special_start[j + 1] - special_start[j]
+            if n_special == 0:
+                for r in range(m):
+                    v = values[r]
+                    total[block_lo + r] += missing if v != v else acc[r]
+                continue
             feature_specials = specials[special_start[j] : special_start[j + 1]]
             feature_special_points = special_points[special_start[j] : special_start[j + 1]]
-            missing = missing_points[j]
-            for r in range(lo, hi):
+            for r in range(m):
                 v = values[r]
-                if np.isnan(v):
-                    total[r] += missing
-                    continue
-                k = -1
-                for s in range(feature_specials.shape[0]):
+                add = missing if v != v else acc[r]
+                for s in range(n_special):
                     if v == feature_specials[s]:
-                        k = s
-                        break
-                if k >= 0:
-                    total[r] += feature_special_points[k]
-                else:
-                    total[r] += feature_points[_interval(v, feature_edges)]
+                        add = feature_special_points[s]
+                total[block_lo + r] += add
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def add_code_points(codes: np.ndarray, code_points: np.ndarray, total: np.ndarray) -> None:
     """Add points looked up by category code (code -1, unknown, is the last entry)."""
     last = code_points.shape[0] - 1

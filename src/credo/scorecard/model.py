@@ -32,6 +32,7 @@ from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 
 Progress = Callable[[str], None]
+_ROWS_PER_THREAD = 100_000
 
 
 @dataclass
@@ -387,10 +388,25 @@ class _ScoringPlan:
     def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
         if self.numeric:
             columns = tuple(_read_only(numeric_values(X[b.name], b.name)) for b in self.numeric)
-            _kernels.add_numeric_points(
-                columns, self.edges, self.edge_start, self.points, self.specials,
-                self.special_points, self.special_start, self.missing_points, total,
-            )
+
+            def rows(bounds: tuple[int, int]) -> None:
+                _kernels.add_numeric_points(
+                    columns, self.edges, self.edge_start, self.points, self.specials,
+                    self.special_points, self.special_start, self.missing_points, total,
+                    *bounds,
+                )
+
+            # Large tables are cut into one row range per core; the kernel releases the
+            # GIL, so plain threads run them side by side.
+            n = total.shape[0]
+            parts = min(os.cpu_count() or 1, max(1, n // _ROWS_PER_THREAD))
+            cuts = np.linspace(0, n, parts + 1).astype(int)
+            ranges = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+            if len(ranges) == 1:
+                rows(ranges[0])
+            else:
+                with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+                    list(pool.map(rows, ranges))
         for binning, known, code_points in self.categorical_points:
             codes = known_category_index(X[binning.name], known)
             _kernels.add_code_points(codes, code_points, total)
