@@ -212,24 +212,24 @@ class Scorecard:
     ) -> tuple[dict[str, float], float]:
         """The logistic regression on WOE, with wrong-signed features dropped."""
         by_name = {e.feature: e for e in entries}
-        matrix = np.empty((target.shape[0], len(selected)))
-        for k, name in enumerate(selected):
-            matrix[:, k] = woe[name]
-        active = list(range(len(selected)))
-        start = None
         n = target.shape[0]
+        names = list(selected)
+        start = None
         if n > 2 * PILOT_ROWS:
             # Signs are decided on a regular sample first: each drop means a refit, and
             # refits on the sample are cheap. The full-data fit then starts from there.
             stride = n // PILOT_ROWS
-            active, start = self._drop_wrong_signs(
-                matrix[::stride], target[::stride], self.C / stride, active, selected,
+            sample = _columns(woe, names, slice(None, None, stride))
+            kept, start = self._drop_wrong_signs(
+                sample, target[::stride], self.C / stride, list(range(len(names))), names,
                 by_name, None,
             )
+            names = [names[k] for k in kept]
         active, fit = self._drop_wrong_signs(
-            matrix, target, self.C, active, selected, by_name, start
+            _columns(woe, names, slice(None)), target, self.C, list(range(len(names))),
+            names, by_name, start,
         )
-        coefficients = {selected[k]: float(c) for k, c in zip(active, fit.coef, strict=True)}
+        coefficients = {names[k]: float(c) for k, c in zip(active, fit.coef, strict=True)}
         return coefficients, fit.intercept
 
     def _drop_wrong_signs(
@@ -252,7 +252,9 @@ class Scorecard:
         active = list(active)
         fit = start
         while True:
-            fit = fit_logistic(matrix[:, active], target, C=C, start=fit)
+            # Every column still in play means no copy of the (large) matrix.
+            columns = matrix if len(active) == matrix.shape[1] else matrix[:, active]
+            fit = fit_logistic(columns, target, C=C, start=fit)
             wrong = {k: c for k, c in zip(active, fit.coef, strict=True) if c >= 0}
             if not wrong:
                 return active, fit
@@ -410,6 +412,15 @@ class _ScoringPlan:
         for binning, known, code_points in self.categorical_points:
             codes = known_category_index(X[binning.name], known)
             _kernels.add_code_points(codes, code_points, total)
+
+
+def _columns(woe: dict[str, np.ndarray], names: list[str], rows: slice) -> np.ndarray:
+    """The WOE columns of ``names`` as one C-ordered float64 matrix."""
+    first = woe[names[0]][rows]
+    matrix = np.empty((first.shape[0], len(names)))
+    for k, name in enumerate(names):
+        matrix[:, k] = woe[name][rows]
+    return matrix
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
