@@ -23,7 +23,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to ``app``.
-    from credo.cli import data, pipeline, scorecard, service, simulate  # noqa: F401
+    from credo.cli import data, governance, pipeline, scorecard, service, simulate  # noqa: F401
 
 
 def main() -> None:

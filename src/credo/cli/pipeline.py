@@ -95,11 +95,17 @@ def train_from_lake(
     finally:
         runner.close()
     stages.close()
-    path = out or champion_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = artifact.save(result.model, path, result.metadata)
+    # Every model trained on the lake goes to the registry as a candidate (the first
+    # becomes champion); it serves only once promoted (credo model promote).
+    from credo.cli.governance import register_trained
+    from credo.governance.registry import model_path, write_document
+
+    document = artifact.to_dict(result.model, result.metadata)
+    path = out or model_path(settings, document["model_id"])
+    write_document(path, document)
     print_training(document, result.model)
     typer.echo(f"written to {path}")
+    typer.echo(register_trained(settings, document))
 
 
 @app.command()

@@ -95,7 +95,7 @@ def example(
 def train(
     data: Annotated[Path | None, typer.Argument(help="Training table: CSV or Parquet, one row per person (or use --as-of to train on the lake).")] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column: 1/0, or two labels with --bad.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON); with --as-of, default the champion model in CREDO_HOME.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON); with --as-of, default CREDO_HOME/models/MODEL_ID.json.")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (not a feature).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome in the target column.")] = None,
     dictionary: Annotated[Path | None, typer.Option(help="Data dictionary (JSON): dimensions, wording, trends, protected columns.")] = None,
@@ -227,12 +227,28 @@ def explain(
 
 @app.command()
 def report(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model JSON from credo train.")],
-    data: Annotated[Path, typer.Argument(help="Table to measure the model on: CSV or Parquet.")],
+    model_path: Annotated[Path | None, typer.Argument(metavar="MODEL", help="Model JSON from credo train.")] = None,
+    data: Annotated[Path | None, typer.Argument(help="Table to measure the model on: CSV or Parquet.")] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column (default: the training target, if present).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Validation report on the lake: development month (default: the model's).")] = None,
+    validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Out-of-time month (default: the model's).")] = None,
+    model_ref: Annotated[str | None, typer.Option("--model", help="Registered model id or model file (default: the latest registered).")] = None,
+    out: Annotated[Path | None, typer.Option(help="HTML validation report to write (a .json twin goes next to it).")] = None,
+    margin: Annotated[float, typer.Option(help="AUC margin the challenger must win by.")] = 0.01,
+    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
 ) -> None:
-    """Summarise the model and how it performs on DATA."""
+    """Summarise the model on DATA, or (--out) write the HTML validation report."""
+    if out is not None or as_of is not None:
+        from credo.cli.governance import governance_report
+
+        if model_path is not None or data is not None:
+            raise InputError("give either MODEL DATA, or --out/--as-of for the validation report")
+        governance_report(as_of, validate_as_of, model_ref, out or Path("report.html"), margin,
+                          engine)
+        return
+    if model_path is None or data is None:
+        raise InputError("credo report needs MODEL and DATA, or --out for the validation report")
     model, document = artifact.load(model_path)
     frame = read_table(data)
     metadata = document["metadata"]

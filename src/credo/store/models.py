@@ -190,3 +190,26 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(ID))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelRecord(Base):
+    """A trained model in the registry: what it was trained on, how it did, its status.
+
+    ``status``: ``candidate`` (trained, not serving), ``champion`` (the one ``credo run``
+    uses; at most one) or ``retired`` (served once, replaced). Promotions and rollbacks
+    are operator actions written to the audit log as well.
+    """
+
+    __tablename__ = "models"
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    validate_as_of: Mapped[date | None] = mapped_column(Date)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    document: Mapped[dict] = mapped_column(JSON)  # the model file itself
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    promoted_by: Mapped[str | None] = mapped_column(String(ID))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_champion: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,2 @@
+"""Model governance: registry, validation report, stability monitoring, challenger,
+fairness audit."""

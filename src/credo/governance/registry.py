@@ -1,0 +1,206 @@
+"""The model registry, kept in the operational store.
+
+Every model trained on the lake is registered as a *candidate* with its version, its
+training and validation months, its data fingerprint, its metrics and the model file
+itself. Promoting one makes it the *champion*: its file is written to the champion path
+that ``credo run`` reads, the previous champion is *retired* and remembered, and the
+operator's action goes to the append-only audit log. A rollback restores the champion
+that the current one replaced. Each published score carries its ``model_id``, so
+:func:`model_of_score` answers which model produced it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from credo.config import Settings
+from credo.errors import InputError
+from credo.store import audit
+from credo.store.engine import make_engine, session_factory, upgrade
+from credo.store.models import ModelRecord, ScoreRecord, now
+
+CANDIDATE, CHAMPION, RETIRED = "candidate", "champion", "retired"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_id: str
+    version: int
+    status: str
+    as_of: date | None
+    validate_as_of: date | None
+    fingerprint: str
+    metrics: dict[str, Any]
+    promoted_by: str | None
+    promoted_at: str | None
+    created_at: str
+
+
+def champion_path(settings: Settings) -> Path:
+    return settings.home / "models" / "champion.json"
+
+
+def model_path(settings: Settings, model_id: str) -> Path:
+    return settings.home / "models" / f"{model_id}.json"
+
+
+class Registry:
+    """Registry operations on one store (opened, and migrated, on construction)."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._own = engine is None
+        self.engine = engine or make_engine(settings.database)
+        upgrade(self.engine)
+        self.sessions = session_factory(self.engine)
+
+    def close(self) -> None:
+        if self._own:
+            self.engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- writing
+    def register(self, document: dict[str, Any], actor: str = "system") -> ModelInfo:
+        """Register a model file as a candidate (idempotent on its model_id)."""
+        model_id = str(document["model_id"])
+        metadata = document.get("metadata", {})
+        with self.sessions() as session, session.begin():
+            existing = session.get(ModelRecord, model_id)
+            if existing is not None:
+                return _info(existing)
+            version = (session.scalar(select(func.max(ModelRecord.version))) or 0) + 1
+            record = ModelRecord(
+                model_id=model_id,
+                version=version,
+                as_of=_day(metadata.get("as_of")),
+                validate_as_of=_day(metadata.get("validate_as_of")),
+                fingerprint=str(document.get("training", {}).get("fingerprint", "")),
+                metrics=metadata.get("metrics", {}),
+                document=document,
+                status=CANDIDATE,
+            )
+            session.add(record)
+            audit.record(session, actor_role="operator", actor_id=actor,
+                         action="model_register", model_id=model_id, version=version)
+        path = model_path(self.settings, model_id)
+        if not path.exists():
+            write_document(path, document)
+        return _info(record)
+
+    def promote(self, model_id: str, actor: str, note: str | None = None) -> ModelInfo:
+        """Make ``model_id`` the champion and write it where ``credo run`` reads it."""
+        with self.sessions() as session, session.begin():
+            record = self._get(session, model_id)
+            current = self._champion(session)
+            if current is not None and current.model_id == model_id:
+                return _info(record)
+            if current is not None:
+                current.status = RETIRED
+            record.status = CHAMPION
+            record.promoted_by = actor
+            record.promoted_at = now()
+            record.previous_champion = current.model_id if current else None
+            audit.record(session, actor_role="operator", actor_id=actor,
+                         action="model_promote", model_id=model_id,
+                         replaced=current.model_id if current else None, note=note)
+            document = record.document
+        write_document(champion_path(self.settings), document)
+        return _info(record)
+
+    def rollback(self, actor: str, note: str | None = None) -> ModelInfo:
+        """Restore the champion the current one replaced; the current one is retired."""
+        with self.sessions() as session, session.begin():
+            current = self._champion(session)
+            if current is None or not current.previous_champion:
+                raise InputError(
+                    "there is no earlier champion to roll back to (credo model list shows "
+                    "the registry)"
+                )
+            previous = self._get(session, current.previous_champion)
+            current.status = RETIRED
+            previous.status = CHAMPION
+            previous.promoted_by = actor
+            previous.promoted_at = now()
+            # Its own predecessor is kept, so successive rollbacks walk back in time.
+            audit.record(session, actor_role="operator", actor_id=actor,
+                         action="model_rollback", model_id=previous.model_id,
+                         replaced=current.model_id, note=note)
+            document = previous.document
+        write_document(champion_path(self.settings), document)
+        return _info(previous)
+
+    # ---------------------------------------------------------------- reading
+    def list(self) -> list[ModelInfo]:
+        with self.sessions() as session:
+            rows = session.scalars(select(ModelRecord).order_by(ModelRecord.version))
+            return [_info(r) for r in rows]
+
+    def champion(self) -> ModelInfo | None:
+        with self.sessions() as session:
+            record = self._champion(session)
+            return _info(record) if record else None
+
+    def document(self, model_id: str) -> dict[str, Any]:
+        with self.sessions() as session:
+            return self._get(session, model_id).document
+
+    def model_of_score(self, person_id: str, as_of: date) -> ModelInfo | None:
+        """The registered model that produced a person's published score for a month."""
+        with self.sessions() as session:
+            model_id = session.scalar(
+                select(ScoreRecord.model_id)
+                .where(ScoreRecord.person_id == person_id, ScoreRecord.as_of == as_of)
+                .order_by(ScoreRecord.id.desc())
+                .limit(1)
+            )
+            if model_id is None:
+                return None
+            record = session.get(ModelRecord, model_id)
+            return _info(record) if record else None
+
+    # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def _champion(session: Session) -> ModelRecord | None:
+        return session.scalar(select(ModelRecord).where(ModelRecord.status == CHAMPION))
+
+    @staticmethod
+    def _get(session: Session, model_id: str) -> ModelRecord:
+        record = session.get(ModelRecord, model_id)
+        if record is None:
+            raise InputError(f"no model {model_id!r} in the registry: see credo model list")
+        return record
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n",
+                         encoding="utf-8")
+    temporary.replace(path)
+
+
+def _info(record: ModelRecord) -> ModelInfo:
+    return ModelInfo(
+        model_id=record.model_id, version=record.version, status=record.status,
+        as_of=record.as_of, validate_as_of=record.validate_as_of,
+        fingerprint=record.fingerprint, metrics=record.metrics or {},
+        promoted_by=record.promoted_by,
+        promoted_at=record.promoted_at.isoformat() if record.promoted_at else None,
+        created_at=record.created_at.isoformat() if record.created_at else "",
+    )

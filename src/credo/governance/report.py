@@ -1,0 +1,381 @@
+"""The validation report: one JSON-able dict, rendered as a self-contained HTML file.
+
+Sections: data summary; every scorecard feature's bins (count, default rate, WOE, IV,
+points); discrimination (ROC, KS, Gini) on the development and out-of-time samples;
+calibration by band (predicted vs observed bad rate); score distribution and its
+stability; the challenger comparison; the fairness audit. Charts are inline SVG and the
+styles are in the file, so it opens offline and nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from credo.governance import challenger as challenger_mod
+from credo.governance import charts, fairness
+from credo.scorecard import metrics
+from credo.scorecard.model import Scorecard
+from credo.scorecard.training import SCORE_BUCKETS
+
+SECTIONS = ("Data", "Features", "Discrimination", "Calibration", "Score distribution",
+            "Challenger", "Fairness")
+
+
+def _split(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    return frame.drop(columns=["bad"]), frame["bad"].to_numpy().astype(np.uint8)
+
+
+def _distribution(scores: np.ndarray) -> list[int]:
+    edges = np.array(SCORE_BUCKETS[1:-1])
+    return np.bincount(np.searchsorted(edges, scores, side="right"),
+                       minlength=edges.size + 1).tolist()
+
+
+def build(
+    model: Scorecard,
+    document: dict[str, Any],
+    development: pd.DataFrame,
+    validation: pd.DataFrame | None,
+    protected: pd.DataFrame | None = None,
+    margin: float = 0.01,
+    registry_entry: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the report shows. ``development``/``validation``: person_id, the
+    catalogue features and ``bad`` (the 12-month outcome), as from the lake."""
+    started = time.perf_counter()
+    X_dev, y_dev = _split(development)
+    samples: dict[str, tuple[pd.DataFrame, np.ndarray]] = {"development": (X_dev, y_dev)}
+    if validation is not None:
+        samples["out_of_time"] = _split(validation)
+    scaling = model.scaling_
+    scores = {name: model.score(X) for name, (X, _) in samples.items()}
+
+    performance, calibration, roc, distribution = {}, {}, {}, {}
+    for name, (_X, y) in samples.items():
+        performance[name] = metrics.summary(y, scores[name])
+        table = metrics.band_table(y, scores[name], scaling)
+        calibration[name] = table.to_dict(orient="records")
+        performance[name]["calibration_error"] = challenger_mod.calibration_error(table)
+        roc[name] = charts.roc_points(y, scores[name])
+        distribution[name] = _distribution(scores[name])
+
+    # The challenger learns on the same development month and is judged out of time.
+    fitted = challenger_mod.train_challenger(X_dev, y_dev)
+    judge = "out_of_time" if "out_of_time" in samples else "development"
+    challenger_metrics = {}
+    for name, (X, y) in samples.items():
+        challenger_metrics[name] = challenger_mod.evaluate(y, fitted.score(X, scaling), scaling)
+    champion_metrics = {**performance[judge], "calibration": calibration[judge]}
+    challenger_section = {
+        "model": "LightGBM, monotone constraints from the catalogue trends",
+        "params": {**challenger_mod.PARAMS, "rounds": challenger_mod.ROUNDS},
+        "constraints": dict(zip(fitted.features, fitted.constraints, strict=True)),
+        "metrics": challenger_metrics,
+        "judged_on": judge,
+        "decision": challenger_mod.decide(champion_metrics, challenger_metrics[judge], margin),
+    }
+    challenger_section["roc"] = charts.roc_points(
+        samples[judge][1], fitted.score(samples[judge][0], scaling)
+    )
+
+    fairness_section: dict[str, Any] | None = None
+    if protected is not None:
+        X_f, y_f = samples[judge]
+        frame = pd.DataFrame({"person_id": X_f["person_id"].astype(str).to_numpy(),
+                              "score": scores[judge], "bad": y_f})
+        points = fairness.points_frame(model, X_f)
+        points["person_id"] = points["person_id"].astype(str)
+        fairness_section = fairness.audit(frame, protected, points)
+        fairness_section["sample"] = judge
+
+    report: dict[str, Any] = {
+        "title": f"Validation report: {document.get('model_id')}",
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "model": {
+            "model_id": document.get("model_id"),
+            "created_at": document.get("created_at"),
+            "fingerprint": document.get("training", {}).get("fingerprint"),
+            "scaling": scaling.to_dict(),
+            "registry": registry_entry,
+        },
+        "data": {
+            name: {
+                "as_of": document.get("metadata", {}).get(
+                    "as_of" if name == "development" else "validate_as_of"),
+                "rows": len(y),
+                "bads": int(y.sum()),
+                "bad_rate": float(y.mean()) if len(y) else None,
+                "score_min": int(scores[name].min()), "score_max": int(scores[name].max()),
+                "score_median": float(np.median(scores[name])),
+            }
+            for name, (_X, y) in samples.items()
+        },
+        "selection": {
+            "candidates": len(model.selection_),
+            "selected": len(model.features_),
+            "left_out": [{"feature": e.feature, "reason": e.reason}
+                         for e in model.selection_ if not e.selected],
+        },
+        "features": [_feature(f) for f in model.features_],
+        "performance": performance,
+        "roc": roc,
+        "calibration": calibration,
+        "score_distribution": {"edges": SCORE_BUCKETS, **distribution},
+        "stability": (
+            {"psi_development_to_out_of_time": metrics.psi(scores["development"],
+                                                           scores["out_of_time"])}
+            if "out_of_time" in scores else {}
+        ),
+        "challenger": challenger_section,
+        "fairness": fairness_section,
+    }
+    if report["stability"]:
+        value = report["stability"]["psi_development_to_out_of_time"]
+        report["stability"]["status"] = metrics.psi_status(value)
+    report["generation_seconds"] = time.perf_counter() - started
+    return report
+
+
+def _feature(feature: Any) -> dict[str, Any]:
+    table = feature.binning.table()
+    total = max(int(table["count"].sum()), 1)
+    return {
+        "name": feature.name,
+        "dimension": feature.dimension,
+        "description": feature.description,
+        "trend": feature.binning.trend,
+        "iv": feature.binning.iv,
+        "coefficient": feature.coefficient,
+        "bins": [
+            {"bin": r.bin, "count": int(r.count), "share": r.count / total,
+             "bad_rate": None if pd.isna(r.bad_rate) else float(r.bad_rate),
+             "woe": float(r.woe), "iv": float(r.iv), "points": int(r.points)}
+            for r in table.itertuples()
+        ],
+    }
+
+
+# ------------------------------------------------------------------ writing
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    """The HTML file and its JSON twin (same name, .json)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    twin = out.with_suffix(".json")
+    clean = _clean(report)
+    twin.write_text(json.dumps(clean, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    out.write_text(render_html(clean), encoding="utf-8")
+    return out, twin
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _num(value: Any, fmt: str = ".4f") -> str:
+    return "–" if value is None else format(value, fmt)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;
+color:#222;max-width:1100px}h1{font-size:1.5em}h2{border-bottom:2px solid #1f5fa8;
+padding-bottom:.2em;margin-top:2em}h3{font-size:1em;margin-bottom:.3em}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.85em}
+td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th{background:#eef2f7}td:first-child,th:first-child{text-align:left}
+.flag{color:#b00020;font-weight:bold}.ok{color:#2e7d32}.note{color:#555;font-size:.9em}
+.charts{display:flex;flex-wrap:wrap;gap:1em}
+"""
+
+
+def render_html(report: dict[str, Any]) -> str:
+    parts: list[str] = []
+    add = parts.append
+    add(f"<h1>{escape(report['title'])}</h1>")
+    model = report["model"]
+    registry = model.get("registry") or {}
+    add(f"<p class='note'>Generated {escape(report['generated_at'])} in "
+        f"{report['generation_seconds']:.1f} s. Model created {escape(str(model['created_at']))}"
+        f"; training data {escape(str(model['fingerprint']))}"
+        + (f"; registry version {registry.get('version')}, status {registry.get('status')}"
+           if registry else "") + ".</p>")
+
+    add("<h2 id='data'>Data</h2>")
+    add(_table(["sample", "as of", "people", "bads", "bad rate", "scores", "median"], [
+        [name, d["as_of"], f"{d['rows']:,}", f"{d['bads']:,}", _pct(d["bad_rate"]),
+         f"{d['score_min']}–{d['score_max']}", f"{d['score_median']:.0f}"]
+        for name, d in report["data"].items()
+    ]))
+    sel = report["selection"]
+    add(f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
+        "The outcome is 90+ days past due, charge-off, court judgment or bankruptcy within "
+        "12 months of the as-of date.</p>")
+
+    add("<h2 id='features'>Features</h2>")
+    for f in report["features"]:
+        add(f"<h3>{escape(f['name'])} <span class='note'>({escape(f['dimension'])}, trend "
+            f"{escape(f['trend'])}, IV {f['iv']:.3f})</span></h3>")
+        add(f"<p class='note'>{escape(f['description'])}</p>")
+        add(_table(["bin", "count", "share", "default rate", "WOE", "IV", "points"], [
+            [b["bin"], f"{b['count']:,}", _pct(b["share"]), _pct(b["bad_rate"]),
+             _num(b["woe"], "+.3f"), _num(b["iv"], ".4f"), b["points"]]
+            for b in f["bins"]
+        ]))
+    if sel["left_out"]:
+        add("<h3>Left out</h3>")
+        add(_table(["feature", "reason"], [[e["feature"], e["reason"]] for e in sel["left_out"]]))
+
+    add("<h2 id='discrimination'>Discrimination</h2>")
+    add(_table(["sample", "AUC", "Gini", "KS", "people"], [
+        [name, _num(m["auc"]), _num(m["gini"]), _num(m["ks"]), f"{m['rows']:,}"]
+        for name, m in report["performance"].items()
+    ]))
+    add("<div class='charts'>" + charts.line_chart(
+        [(f"scorecard, {name}", xs, ys) for name, (xs, ys) in report["roc"].items()],
+        "ROC (bad = positive)", "false-positive rate", "true-positive rate", diagonal=True,
+    ) + "</div>")
+
+    add("<h2 id='calibration'>Calibration</h2>")
+    add("<p class='note'>Predicted: the default probability the published score mapping "
+        "gives; observed: the share that turned bad.</p>")
+    for name, rows in report["calibration"].items():
+        add(f"<h3>{escape(name)}</h3>")
+        add(_table(["band", "scores", "people", "share", "observed", "predicted"], [
+            [r["band"], r["scores"], f"{r['count']:,}", _pct(r["share"]),
+             _pct(r["observed_bad_rate"]), _pct(r["predicted_bad_rate"])] for r in rows
+        ]))
+    last = list(report["calibration"])[-1]
+    rows = report["calibration"][last]
+    add("<div class='charts'>" + charts.bar_chart(
+        [r["band"] for r in rows],
+        [("observed", [r["observed_bad_rate"] for r in rows]),
+         ("predicted", [r["predicted_bad_rate"] for r in rows])],
+        f"Bad rate by band ({last})", "band", "bad rate", percent=True,
+    ) + "</div>")
+
+    add("<h2 id='score-distribution'>Score distribution</h2>")
+    dist = report["score_distribution"]
+    labels = [str(e) for e in dist["edges"][:-1]]
+    series = [(name, dist[name]) for name in report["data"]]
+    add("<div class='charts'>" + charts.bar_chart(
+        labels, [(n, [v / max(sum(c), 1) for v in c]) for n, c in series],
+        "Scores in 25-point buckets", "score from", "share", percent=True) + "</div>")
+    if report["stability"]:
+        st = report["stability"]
+        add(f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
+            f"({escape(st['status'])}; watch from 0.10, act from 0.25).</p>")
+
+    add("<h2 id='challenger'>Challenger</h2>")
+    ch = report["challenger"]
+    judge = ch["judged_on"]
+    add(f"<p>{escape(ch['model'])}. Judged on the {escape(judge)} sample. "
+        f"{escape(ch['decision']['rule'])}.</p>")
+    champ = report["performance"][judge]
+    rows_ch = [["scorecard (champion)", _num(champ["auc"]), _num(champ["ks"]),
+                _num(champ["calibration_error"], ".2%")]]
+    rows_ch += [[f"challenger ({name})" if name != judge else "challenger",
+                 _num(m["auc"]), _num(m["ks"]), _num(m["calibration_error"], ".2%")]
+                for name, m in ch["metrics"].items() if name == judge]
+    add(_table(["model", "AUC", "KS", "calibration error"], rows_ch))
+    d = ch["decision"]
+    verdict = "flag" if d["winner"] == "challenger" else "ok"
+    add(f"<p class='{verdict}'>Winner: {escape(d['winner'])} (AUC gain "
+        f"{d['auc_gain']:+.4f}, KS gain {d['ks_gain']:+.4f}, margin {d['margin']:.3f}).</p>")
+    add(_table(["band", "people", "observed", "predicted (challenger)"], [
+        [r["band"], f"{r['count']:,}", _pct(r["observed_bad_rate"]),
+         _pct(r["predicted_bad_rate"])] for r in ch["metrics"][judge]["calibration"]
+    ]))
+    xs, ys = report["roc"][judge]
+    add("<div class='charts'>" + charts.line_chart(
+        [("scorecard", xs, ys), ("challenger", *ch["roc"])],
+        f"ROC, {judge}", "false-positive rate", "true-positive rate", diagonal=True,
+    ) + "</div>")
+    constrained = sum(1 for v in ch["constraints"].values() if v)
+    add(f"<p class='note'>{constrained} of {len(ch['constraints'])} features monotone-"
+        "constrained (+1: default probability may only rise with the value; -1: only "
+        "fall).</p>")
+
+    add("<h2 id='fairness'>Fairness</h2>")
+    add(_fairness_html(report.get("fairness")))
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(report['title'])}</title><style>{STYLE}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+def _fairness_html(section: dict[str, Any] | None) -> str:
+    if not section:
+        return ("<p class='note'>No protected attributes were available: the fairness "
+                "audit was not run.</p>")
+    parts = [
+        f"<p class='note'>{section['people']:,} people of the {escape(section['sample'])} "
+        "sample. Approval: scoring at or above the threshold. AIR: approval rate over the "
+        f"most-approved group's (flagged under {section['air_flag']}). TPR: approval rate "
+        "among the truly good (no bad outcome); difference against the most-approved "
+        "group. The protected attributes are not model inputs: they are joined to the "
+        "scores after scoring.</p>"
+    ]
+    thresholds = [str(t) for t in section["thresholds"]]
+    for attribute, a in section["attributes"].items():
+        parts.append(f"<h3>{escape(attribute)}</h3>")
+        header = ["group", "people", "mean score", "bad rate"]
+        header += [f"approval ≥{t}" for t in thresholds] + [f"AIR ≥{t}" for t in thresholds]
+        header += [f"TPR diff ≥{t}" for t in thresholds]
+        rows = []
+        for g in a["groups"]:
+            rows.append(
+                [g["group"], f"{g['count']:,}", f"{g['mean_score']:.0f}", _pct(g.get("bad_rate"))]
+                + [_pct(g["approval"][t]) for t in thresholds]
+                + [("⚑ " if g["air"][t] < section["air_flag"] else "") + f"{g['air'][t]:.3f}"
+                   for t in thresholds]
+                + [_num((g.get("tpr_difference") or {}).get(t), "+.3f") for t in thresholds]
+            )
+        parts.append(_table(header, rows))
+        if a["flags"]:
+            parts.append("<p class='flag'>Adverse impact flagged: " + ", ".join(
+                f"{escape(f['group'])} at {f['threshold']} (AIR {f['air']:.3f})"
+                for f in a["flags"]) + "</p>")
+        else:
+            parts.append("<p class='ok'>No adverse impact ratio under the flag.</p>")
+        drivers = a.get("drivers")
+        if drivers:
+            parts.append(
+                f"<p>What drives the gap between {escape(drivers['group'])} and "
+                f"{escape(drivers['reference'])} (mean score gap {drivers['score_gap']:+.1f}, "
+                f"points gap {drivers['points_gap']:+.1f}):</p>")
+            parts.append(_table(["feature", "mean points gap"], [
+                [f["feature"], f"{f['points_gap']:+.1f}"] for f in drivers["features"]
+            ] + [[f"{f['feature']} (offsetting)", f"{f['points_gap']:+.1f}"]
+                 for f in drivers["offsetting"]]))
+    return "\n".join(parts)

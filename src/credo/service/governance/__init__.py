@@ -1,0 +1,1 @@
+"""The operator's governance view: the model registry and stability monitoring."""
