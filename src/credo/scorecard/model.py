@@ -7,10 +7,12 @@ there), learned state in attributes ending in ``_``, ``fit`` returns ``self``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -398,30 +400,41 @@ class _ScoringPlan:
         )
 
     def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
+        n = total.shape[0]
+        tasks: list[Callable[[], np.ndarray | None]] = []
         if self.numeric:
             columns = tuple(_read_only(numeric_values(X[b.name], b.name)) for b in self.numeric)
 
-            def rows(bounds: tuple[int, int]) -> None:
+            def rows(lo: int, hi: int) -> None:
                 _kernels.add_numeric_points(
                     columns, self.edges, self.edge_start, self.points, self.specials,
                     self.special_points, self.special_start, self.missing_points, total,
-                    *bounds,
+                    lo, hi,
                 )
 
-            # Large tables are cut into one row range per core; the kernel releases the
-            # GIL, so plain threads run them side by side.
-            n = total.shape[0]
             parts = min(os.cpu_count() or 1, max(1, n // _ROWS_PER_THREAD))
-            cuts = np.linspace(0, n, parts + 1).astype(int)
-            ranges = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
-            if len(ranges) == 1:
-                rows(ranges[0])
-            else:
-                with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-                    list(pool.map(rows, ranges))
+            cuts = np.linspace(0, n, parts + 1).astype(int).tolist()
+            tasks += [partial(rows, lo, hi) for lo, hi in itertools.pairwise(cuts)]
         for binning, known, code_points in self.categorical_points:
-            codes = known_category_index(X[binning.name], known)
-            _kernels.add_code_points(codes, code_points, total)
+
+            def lookup(name: str = binning.name, known: list[str] = known,
+                       code_points: np.ndarray = code_points) -> np.ndarray:
+                points = np.zeros(n, dtype=np.int32)
+                _kernels.add_code_points(known_category_index(X[name], known), code_points,
+                                         points)
+                return points
+
+            tasks.append(lookup)
+        if len(tasks) == 1 or n < _ROWS_PER_THREAD:
+            results = [task() for task in tasks]
+        else:
+            # Row ranges of the numeric kernel and the category lookups run side by side:
+            # both release the GIL. Lookups add into arrays of their own (no races).
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                results = list(pool.map(lambda task: task(), tasks))
+        for points in results:
+            if points is not None:
+                total += points
 
 
 def _columns(woe: dict[str, np.ndarray], names: list[str], rows: slice) -> np.ndarray:
