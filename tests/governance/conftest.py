@@ -1,35 +1,17 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 import pytest
 
-from credo.config import Settings
-from credo.data.lake import Lake
-from credo.simulate.population import SimConfig, simulate
+from tests.worlds import NEXT_AS_OF, RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF, World, make_world
 
-TRAIN_AS_OF = date(2024, 10, 1)
-VALIDATE_AS_OF = date(2024, 11, 1)
-RUN_AS_OF = date(2025, 1, 1)
-NEXT_AS_OF = date(2025, 2, 1)
-
-
-@dataclass
-class World:
-    settings: Settings
-    lake: Lake
+__all__ = ["NEXT_AS_OF", "RUN_AS_OF", "TRAIN_AS_OF", "VALIDATE_AS_OF", "World"]
 
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> World:
-    root: Path = tmp_path_factory.mktemp("governance-world")
-    settings = Settings(home=root)
-    lake = Lake(settings.lake)
-    simulate(SimConfig(people=2500, months=30, seed=11, bad_share=0.0), lake, settings.truth)
-    return World(settings, lake)
+    return make_world(tmp_path_factory.mktemp("governance-world"))
 
 
 @pytest.fixture
