@@ -8,7 +8,8 @@ Prints, for one simulated world (simulated once into bench/results/, then reused
   parity check of features and scores against DuckDB.
 
     .venv/bin/python bench/monthly_run.py --people 100000
-    .venv/bin/python bench/monthly_run.py --people 1000000 --skip-train-compare
+    .venv/bin/python bench/monthly_run.py --people 1000000 \
+        --model bench/results/world-100000-s5/models/champion.json
 """
 
 from __future__ import annotations
@@ -90,19 +91,7 @@ def lightgbm_aucs(dev, oot) -> dict[str, float]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--spark", action="store_true", help="also run on Spark, with parity")
-    parser.add_argument("--skip-train-compare", action="store_true",
-                        help="train without the LightGBM comparison (large populations)")
-    args = parser.parse_args()
-    print(machine_load())
-    settings = world(args.people, args.seed)
-    engine = DuckDBEngine(memory_limit="12GB")
-    results: dict[str, object] = {"people": args.people}
-
+def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
     started = time.perf_counter()
     trained = train_on_lake(settings, engine, TRAIN, VALIDATE)
     results["train_seconds"] = time.perf_counter() - started
@@ -125,7 +114,28 @@ def main() -> None:
         print(f"  {label:<32} {value:.4f}")
     ceiling = accuracy["true probability (ceiling)"]
     print(f"  scorecard gap to the ceiling     {ceiling - accuracy['scorecard']:.4f}")
+    return trained.model, document
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--spark", action="store_true", help="also run on Spark, with parity")
+    parser.add_argument("--skip-train-compare", action="store_true",
+                        help="train without the LightGBM comparison (large populations)")
+    parser.add_argument("--model", type=Path,
+                        help="score with this model instead of training (times the run only)")
+    args = parser.parse_args()
+    print(machine_load())
+    settings = world(args.people, args.seed)
+    engine = DuckDBEngine(memory_limit="12GB")
+    results: dict[str, object] = {"people": args.people}
+
+    if args.model:
+        model, document = artifact.load(args.model)
+    else:
+        model, document = train_and_compare(settings, engine, args, results)
     # The monthly run itself, on a fresh snapshot folder.
     snapshot = settings.home / "scores"
     if snapshot.exists():
@@ -133,7 +143,7 @@ def main() -> None:
 
         shutil.rmtree(snapshot)
     started = time.perf_counter()
-    report = monthly_run(settings, engine, RUN, trained.model, document)
+    report = monthly_run(settings, engine, RUN, model, document)
     total = time.perf_counter() - started
     print(f"\nMonthly run as of {RUN} on DuckDB: {report.people:,} people in {total:.1f} s, "
           f"peak memory {peak_mb():,.0f} MB")
@@ -145,14 +155,14 @@ def main() -> None:
 
     if args.spark:
         duck_features = compute_features(settings, engine, RUN)
-        duck_scores = score_in_engine(engine, duck_features, trained.model)
+        duck_scores = score_in_engine(engine, duck_features, model)
         spark = SparkEngine(driver_memory="8g")
         try:
             started = time.perf_counter()
             spark_features = compute_features(settings, spark, RUN)
             features_s = time.perf_counter() - started
             started = time.perf_counter()
-            spark_scores = score_in_engine(spark, spark_features, trained.model)
+            spark_scores = score_in_engine(spark, spark_features, model)
             scoring_s = time.perf_counter() - started
         finally:
             spark.close()
