@@ -24,7 +24,6 @@ from credo.governance import challenger as challenger_mod
 from credo.governance import charts, fairness
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
-from credo.scorecard.training import SCORE_BUCKETS
 
 SECTIONS = ("Data", "Features", "Discrimination", "Calibration", "Score distribution",
             "Challenger", "Fairness")
@@ -32,12 +31,6 @@ SECTIONS = ("Data", "Features", "Discrimination", "Calibration", "Score distribu
 
 def _split(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return frame.drop(columns=["bad"]), frame["bad"].to_numpy().astype(np.uint8)
-
-
-def _distribution(scores: np.ndarray) -> list[int]:
-    edges = np.array(SCORE_BUCKETS[1:-1])
-    return np.bincount(np.searchsorted(edges, scores, side="right"),
-                       minlength=edges.size + 1).tolist()
 
 
 def build(
@@ -66,7 +59,7 @@ def build(
         calibration[name] = table.to_dict(orient="records")
         performance[name]["calibration_error"] = challenger_mod.calibration_error(table)
         roc[name] = charts.roc_points(y, scores[name])
-        distribution[name] = _distribution(scores[name])
+        distribution[name] = metrics.bucket_counts(scores[name]).tolist()
 
     # The challenger learns on the same development month and is judged out of time.
     fitted = challenger_mod.train_challenger(X_dev, y_dev)
@@ -129,7 +122,7 @@ def build(
         "performance": performance,
         "roc": roc,
         "calibration": calibration,
-        "score_distribution": {"edges": SCORE_BUCKETS, **distribution},
+        "score_distribution": {"edges": list(metrics.SCORE_BUCKETS), **distribution},
         "stability": (
             {"psi_development_to_out_of_time": metrics.psi(scores["development"],
                                                            scores["out_of_time"])}

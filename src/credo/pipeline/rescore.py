@@ -19,7 +19,7 @@ from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
 from credo.pipeline.run import check_model_features, snapshot_dir
-from credo.pipeline.snapshot import Exclusions, _normalise, lake_tables
+from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
 from credo.scorecard.explain import explain_frame, reason_details
 from credo.scorecard.model import data_fingerprint
@@ -51,7 +51,7 @@ def rescore(person_id: str, settings: Settings | None = None) -> dict[str, Any] 
         tables = lake_tables(Lake(settings.lake), engine, as_of, excluded)
         who = ibis.literal(person_id)
         mine = {kind: t.filter(t.person_id == who) for kind, t in tables.items()}
-        features = _normalise(engine.to_arrow(feature_table(mine, as_of)))
+        features = normalise_features(engine.to_arrow(feature_table(mine, as_of)))
     finally:
         engine.close()
     if features.num_rows == 0:

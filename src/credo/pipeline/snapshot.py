@@ -101,7 +101,7 @@ def compute_features(
     lake = Lake(settings.lake)
     check_lake(lake, as_of)
     table = engine.to_arrow(feature_table(lake_tables(lake, engine, as_of, exclusions), as_of))
-    return _normalise(table)
+    return normalise_features(table)
 
 
 def compute_outcome(settings: Settings, engine: Engine, as_of: date) -> pa.Table:
@@ -130,7 +130,7 @@ def with_outcome(features: pa.Table, outcome: pa.Table) -> pa.Table:
     return features.append_column("bad", pc.cast(flags, pa.int8()))
 
 
-def _normalise(table: pa.Table) -> pa.Table:
+def normalise_features(table: pa.Table) -> pa.Table:
     """One Arrow schema whatever the engine: int64 counts, float64 measures, strings."""
     columns = []
     for column in table.columns:

@@ -15,7 +15,7 @@ from credo.features.catalogue import BY_NAME, data_dictionary
 from credo.features.engines import Engine
 from credo.pipeline.snapshot import Stage, compute_features, compute_outcome, with_outcome
 from credo.scorecard import Scorecard, metrics
-from credo.scorecard.training import _distribution
+from credo.scorecard.training import score_distribution
 
 
 @dataclass
@@ -73,7 +73,7 @@ def train_on_lake(
         "validate_as_of": str(validate_as_of) if validate_as_of else None,
         "engine": engine.name,
         "metrics": {"development": metrics.summary(y, scores)},
-        "score_distribution": _distribution(scores),
+        "score_distribution": score_distribution(scores),
         "outcome": "90+ days past due, charge-off, court judgment or bankruptcy within 12 months",
     }
     if validation is not None:

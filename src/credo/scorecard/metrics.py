@@ -17,6 +17,8 @@ from credo.scorecard.scaling import Scaling
 
 PSI_WATCH = 0.10
 PSI_ACT = 0.25
+# Score distributions are counted in 25-point buckets: 350-374, 375-399, ..., 925-950.
+SCORE_BUCKETS: tuple[int, ...] = tuple(range(350, 951, 25))
 
 
 def _check(bad: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,6 +86,12 @@ def psi_status(value: float) -> str:
     if value >= PSI_ACT:
         return "act"
     return "watch" if value >= PSI_WATCH else "stable"
+
+
+def bucket_counts(scores: np.ndarray) -> np.ndarray:
+    """How many scores fall in each 25-point bucket (the last one includes 950)."""
+    edges = np.array(SCORE_BUCKETS[1:-1])
+    return np.bincount(np.searchsorted(edges, scores, side="right"), minlength=edges.size + 1)
 
 
 def band_table(bad: np.ndarray, score: np.ndarray, scaling: Scaling) -> pd.DataFrame:

@@ -9,7 +9,6 @@ import pandas as pd
 
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
-from credo.scorecard.training import SCORE_BUCKETS
 
 
 def report_text(
@@ -73,11 +72,10 @@ def report_text(
                 f"{observed:>9} {predicted:>9}")
     add("")
     add("Score distribution:")
-    edges = np.array(SCORE_BUCKETS[1:-1])
-    counts = np.bincount(np.searchsorted(edges, scores, side="right"), minlength=edges.size + 1)
+    counts = metrics.bucket_counts(scores)
     peak = max(int(counts.max()), 1)
     for k, count in enumerate(counts):
         if count:
-            low = SCORE_BUCKETS[k]
+            low = metrics.SCORE_BUCKETS[k]
             add(f"  {low:>3}-{low + 24:<3} {'#' * max(1, round(40 * count / peak)):<40} {count}")
     return "\n".join(out)

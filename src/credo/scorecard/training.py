@@ -15,8 +15,6 @@ from credo.scorecard import metrics
 from credo.scorecard.explain import explain_frame
 from credo.scorecard.model import Progress, Scorecard
 
-SCORE_BUCKETS = list(range(350, 951, 25))
-
 
 def binary_target(frame: pd.DataFrame, column: str, bad_value: str | None = None) -> np.ndarray:
     """The target column as 0/1 (1 = bad). ``bad_value`` names the bad label if not 0/1."""
@@ -107,7 +105,7 @@ def train_from_frame(
         "holdout_share": holdout,
         "seed": seed,
         "metrics": {"train": metrics.summary(y_train, train_scores)},
-        "score_distribution": _distribution(train_scores),
+        "score_distribution": score_distribution(train_scores),
     }
     if X_test is not None:
         test_scores = model.score(X_test)
@@ -118,11 +116,12 @@ def train_from_frame(
     return TrainingResult(model=model, metadata=metadata)
 
 
-def _distribution(scores: np.ndarray) -> dict[str, list]:
+def score_distribution(scores: np.ndarray) -> dict[str, list]:
     """Training score counts in 25-point buckets: the baseline for stability (PSI)."""
-    edges = np.array(SCORE_BUCKETS[1:-1])
-    counts = np.bincount(np.searchsorted(edges, scores, side="right"), minlength=edges.size + 1)
-    return {"edges": edges.tolist(), "counts": counts.tolist()}
+    return {
+        "edges": list(metrics.SCORE_BUCKETS[1:-1]),
+        "counts": metrics.bucket_counts(scores).tolist(),
+    }
 
 
 def score_frame(
