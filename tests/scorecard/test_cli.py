@@ -9,22 +9,12 @@ import sys
 import pandas as pd
 import pytest
 
-from credo.cli import main
+from tests.cli import invoke
 
 
 @pytest.fixture
 def run(capsys, monkeypatch):
-    def _run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["credo", *map(str, args)])
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return lambda *args: invoke(monkeypatch, capsys, *args)
 
 
 @pytest.fixture(scope="module")

@@ -20,24 +20,8 @@ from credo.service.config import ServiceConfig
 from credo.service.keys import issue_key
 from credo.service.partners.logic import register_partner
 from credo.service.people.logic import enroll, issue_token
-from credo.store.pgtemp import create_database, server_for_tests
 from credo.store.publish import publish_snapshot, write_snapshot
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str | None]:
-    with server_for_tests() as url:
-        yield url
-
-
-def database_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'credo.db'}"
-    server = request.getfixturevalue("pg_server")
-    if server is None:
-        pytest.skip("PostgreSQL is not installed (run scripts/system-deps.sh); "
-                    "in CI this is an error")
-    return create_database(server)
+from tests.databases import database_for
 
 
 def snapshot_row(pid: str, score: int, run_id: str, as_of: date) -> dict[str, Any]:

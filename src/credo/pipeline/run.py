@@ -161,11 +161,10 @@ def monthly_run(
         "engine": engine.name,
         "excluded_records": len(exclusions.keys) if exclusions else 0,
         "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     _publish(out, table, manifest)
     timings["write"] = time.perf_counter() - mark
-    manifest["timings_seconds"] = {k: round(v, 3) for k, v in timings.items()}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return RunReport(as_of, run_id, out, len(explained), False, timings, manifest["bands"])
 
 
