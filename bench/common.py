@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -85,13 +86,17 @@ class Dataset:
     p_true_test: np.ndarray | None = None
 
 
-def load_dataset(data_path: Path) -> Dataset:
+def load_dataset(data_path: Path, dictionary_text: bool = False) -> Dataset:
     """Read the Parquet cache and the saved split into train/test frames.
 
     Numeric columns come back as float64 with NaN for missing; text columns as the
-    environment's pandas string representation (object in pandas 2, str in pandas 3).
+    environment's pandas string representation (object in pandas 2, str in pandas 3),
+    or, with ``dictionary_text``, as pandas Categoricals read straight from Parquet's
+    dictionary encoding (the labels once, a small integer code per row).
     """
-    table = pq.read_table(data_path)
+    text = [f.name for f in pq.read_schema(data_path)
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    table = pq.read_table(data_path, read_dictionary=text if dictionary_text else None)
     df = table.to_pandas()
     y = df.pop(TARGET).to_numpy(dtype=np.int8)
     p_true = df.pop(TRUE_PROBA).to_numpy() if TRUE_PROBA in df.columns else None
@@ -199,25 +204,46 @@ def time_fit(
     return float(np.median(times)), times, out
 
 
-def numeric_matrix(X: pd.DataFrame) -> np.ndarray:
-    """The test features as one column-major float64 matrix (text columns as codes)."""
-    M = np.empty((len(X), X.shape[1]), dtype=np.float64, order="F")
-    for j, c in enumerate(X.columns):
-        col = X[c]
-        M[:, j] = col.to_numpy(np.float64) if pd.api.types.is_numeric_dtype(col) else (
-            pd.factorize(col)[0]
-        )
-    return M
+def held_values(X: pd.DataFrame, columns: list[str] | None = None) -> list[np.ndarray]:
+    """Every value of ``columns`` in the form the frame holds it, as flat arrays.
 
-
-def read_reference_s(X: pd.DataFrame, repeats: int = 7) -> float:
-    """Seconds to read every value of the feature matrix once: the floor for scoring.
-
-    A column-wise sum streams each float64 once from memory and does almost no
-    arithmetic, so it measures memory bandwidth on this machine, in this run.
+    float64 columns: their values; Categorical columns: their integer codes (the
+    labels are a handful of strings); text columns: the Arrow offsets and the string
+    bytes. Nothing is converted: these are (views of) the buffers scoring reads.
     """
-    M = numeric_matrix(X)
-    t, _, _ = time_scoring(lambda: M.sum(axis=0), repeats, cap_s=5.0)
+    out: list[np.ndarray] = []
+    for c in columns if columns is not None else list(X.columns):
+        col = X[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out.append(np.asarray(col.array.codes))
+        elif pd.api.types.is_numeric_dtype(col.dtype):
+            out.append(col.to_numpy())
+        else:
+            array = pa.array(col, from_pandas=True)
+            if pa.types.is_dictionary(array.type):
+                out.append(array.indices.to_numpy(zero_copy_only=False))
+                continue
+            if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+                array = array.cast(pa.large_string())
+            _validity, offsets, data = array.buffers()
+            width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+            out.append(np.frombuffer(offsets, dtype=width))
+            out.append(np.frombuffer(data, dtype=np.uint8) if data is not None
+                       else np.zeros(0, np.uint8))
+    return out
+
+
+def read_reference_s(X: pd.DataFrame, columns: list[str] | None = None,
+                     repeats: int = 7) -> float:
+    """Seconds to read every value of ``columns`` once, as held: the floor for scoring.
+
+    One sum per column over the arrays of :func:`held_values` (on one thread) streams
+    each value (a float64, a category code, or a text column's offsets and bytes) once
+    from memory and does almost no arithmetic, so it measures what merely reading the
+    model's inputs costs on this machine, in this run.
+    """
+    arrays = held_values(X, columns)
+    t, _, _ = time_scoring(lambda: [a.sum() for a in arrays], repeats, cap_s=5.0)
     return t
 
 
@@ -332,18 +358,21 @@ def run_benchmark(
     proba: Callable[[Any, pd.DataFrame], np.ndarray] | None,
     higher_score_is_safer: bool,
     notes: list[str] | None = None,
-    read_reference: bool = False,
+    read_reference: Callable[[Any], list[str]] | None = None,
+    dictionary_text: bool = False,
 ) -> None:
     """The one measuring protocol every runner follows, so numbers stay comparable.
 
     `score` is the library's own production scoring call (the one that is timed);
     the headline AUC/KS are computed from its output, and `proba` (if any) gives a
-    second AUC from the probability of bad.
+    second AUC from the probability of bad. ``read_reference`` names the columns the
+    fitted model reads; the time to read those once (as held) is then measured too.
+    ``dictionary_text`` reads text columns dictionary-encoded (see load_dataset).
     """
     args = runner_args(f"benchmark {library}")
     dataset = args.data.stem
     try:
-        ds = load_dataset(args.data)
+        ds = load_dataset(args.data, dictionary_text=dictionary_text)
         data_rss = peak_rss_mb()
         n_train = len(ds.X_train)
         fit_s, fit_runs, model = time_fit(lambda: fit(ds), n_train, args.fit_repeats)
@@ -362,8 +391,10 @@ def run_benchmark(
             "score_max": float(scores.max()),
             "n_distinct_scores": int(np.unique(scores).size),
         }
-        if read_reference:
-            extra["read_s"] = read_reference_s(ds.X_test)
+        if read_reference is not None:
+            used = read_reference(model)
+            extra["read_s"] = read_reference_s(ds.X_test, used)
+            extra["read_columns"] = len(used)
         if args.extra_splits:
             extra["auc_splits"] = auc_over_splits(ds, fit, score, higher_score_is_safer,
                                                   args.extra_splits)

@@ -217,8 +217,13 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
               f"{ceiling['ks']:>7.4f}   <- generating probability: the ceiling")
     n_test = next((r["n_test"] for r in ok.values()), None)
     if read_s is not None and n_test:
+        cols = next((r["extra"].get("read_columns") for r in ok.values()
+                     if r["library"] == "credo"), None)
+        what = f"the {cols} columns the model uses" if cols else "every column"
         print(f"{'read once':<12} {_fmt_s(read_s):>8} {_fmt_rate(n_test / read_s):>13}"
-              "   <- time / rows/s to read the test matrix once (float64 column sums)")
+              f"   <- time / rows/s to read {what} once, as credo is handed them\n"
+              f"{'':<36}(one sum per column on one thread over its float64 values, its\n"
+              f"{'':<36}category codes, or a text column's offsets and bytes)")
     print("peak MB: process high-water mark; over data: peak above the mark right after loading\n"
           "  the data (pandas 3 holds text columns in Arrow, pandas 2 as objects, so the data\n"
           "  alone weighs less in credo's process); cpu/wall: cores this library used;\n"

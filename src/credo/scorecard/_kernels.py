@@ -72,45 +72,42 @@ def add_numeric_points(
     ``edges[edge_start[j]:edge_start[j+1]]`` and its interval points are the slice of
     ``points`` starting at ``edge_start[j] + j`` (one more than edges).
 
-    A row's points are the first interval's points plus, for every edge it reaches, the
-    step to the next interval's points. Written so, each edge is one branch-free pass
-    over a block of rows that the compiler turns into vector instructions, and there is
-    no table lookup per row. Blocks are small enough to stay in the first-level cache
-    while every feature adds to them. The loop releases the GIL: callers run row ranges
-    on several threads.
+    A row's points are the first interval's points (or the missing bin's, for NaN)
+    plus, for every edge it reaches, the step to the next interval's points; a special
+    value then adds the difference between its own points and those of the interval it
+    falls in. Each of these is one branch-free pass over a block of rows that the
+    compiler turns into vector instructions, with no table lookup per row. Blocks are
+    small enough that the block's running sum stays in the first-level cache while
+    every feature adds to it, and it is added to ``total`` once. The loop releases
+    the GIL: callers run row ranges on several threads.
     """
     acc = np.empty(_BLOCK, dtype=np.int32)
     for block_lo in range(lo, hi, _BLOCK):
         block_hi = min(hi, block_lo + _BLOCK)
         m = block_hi - block_lo
+        for r in range(m):
+            acc[r] = 0
         for j in range(len(columns)):
             values = columns[j][block_lo:block_hi]
             feature_edges = edges[edge_start[j] : edge_start[j + 1]]
             feature_points = points[edge_start[j] + j : edge_start[j + 1] + j + 1]
             first = feature_points[0]
+            missing = missing_points[j]
             for r in range(m):
-                acc[r] = first
+                acc[r] += missing if values[r] != values[r] else first
             for i in range(feature_edges.shape[0]):
                 edge = feature_edges[i]
                 step = feature_points[i + 1] - feature_points[i]
                 for r in range(m):
                     acc[r] += step if values[r] >= edge else 0
-            missing = missing_points[j]
-            n_special = special_start[j + 1] - special_start[j]
-            if n_special == 0:
+            for s in range(special_start[j], special_start[j + 1]):
+                special = specials[s]
+                delta = special_points[s] - feature_points[_interval(special, feature_edges)]
                 for r in range(m):
-                    v = values[r]
-                    total[block_lo + r] += missing if v != v else acc[r]
-                continue
-            feature_specials = specials[special_start[j] : special_start[j + 1]]
-            feature_special_points = special_points[special_start[j] : special_start[j + 1]]
-            for r in range(m):
-                v = values[r]
-                add = missing if v != v else acc[r]
-                for s in range(n_special):
-                    if v == feature_specials[s]:
-                        add = feature_special_points[s]
-                total[block_lo + r] += add
+                    acc[r] += delta if values[r] == special else 0
+        out = total[block_lo:block_hi]
+        for r in range(m):
+            out[r] += acc[r]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -171,34 +171,80 @@ def numeric_values(column: pd.Series | np.ndarray, name: str) -> np.ndarray:
     return converted.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def category_codes(column: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (-1 for missing) and the category labels as strings."""
+def dictionary_parts(column: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]] | None:
+    """Codes (-1 for missing, the column's own integer width) and labels of a column that
+    arrives dictionary-encoded (pandas Categorical or an Arrow dictionary); else None.
+
+    No per-row work beyond what the encoding already holds: the codes are the column's
+    own array (a Categorical's codes are not copied), so a lookup per label and a
+    ``take`` by code replace hashing every row's string.
+    """
     series = pd.Series(column) if not isinstance(column, pd.Series) else column
     if isinstance(series.dtype, pd.CategoricalDtype):
         categorical = series.array
-    else:
+        return np.asarray(categorical.codes), [str(c) for c in categorical.categories]
+    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_dictionary(
+        series.dtype.pyarrow_dtype
+    ):
+        chunked = pa.chunked_array(series.array._pa_array).unify_dictionaries()
+        dictionary = chunked.chunk(0).dictionary if chunked.num_chunks else pa.array([])
+        indices = pa.chunked_array(
+            [c.indices for c in chunked.chunks], type=chunked.type.index_type
+        )
+        codes = pc.fill_null(indices, -1).to_numpy(zero_copy_only=False)
+        return codes, [str(c) for c in dictionary.to_pylist()]
+    return None
+
+
+def category_codes(column: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 for missing) and the category labels as strings, sorted.
+
+    Labels are sorted whatever order a dictionary-encoded column lists them in, so the
+    codes (and any tie broken by them) do not depend on how the column was encoded.
+    """
+    series = pd.Series(column) if not isinstance(column, pd.Series) else column
+    parts = dictionary_parts(series)
+    if parts is None:
         categorical = pd.Categorical(series)
-    categories = [str(c) for c in categorical.categories]
-    return np.asarray(categorical.codes, dtype=np.int64), categories
+        return (
+            np.asarray(categorical.codes, dtype=np.int64),
+            [str(c) for c in categorical.categories],
+        )
+    codes, labels = parts
+    categories = sorted(set(labels))
+    position = {c: k for k, c in enumerate(categories)}
+    remap = np.array([position[c] for c in labels] + [-1], dtype=np.int64)
+    return remap[codes], categories
+
+
+def known_category_codes(
+    column: pd.Series | np.ndarray, known: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, lookup)``: row ``r`` holds ``known[lookup[codes[r]]]``.
+
+    ``lookup`` ends with -1, and ``codes[r] == -1`` (missing) reaches that entry, as
+    does a ``lookup`` value of -1 for a category not in ``known``. Dictionary-encoded
+    columns map their few labels and keep their own codes; text columns are looked up
+    row by row in Arrow (a hash lookup on the string buffers, no Python objects).
+    """
+    series = pd.Series(column) if not isinstance(column, pd.Series) else column
+    parts = dictionary_parts(series)
+    if parts is None:
+        array = pa.array(series, from_pandas=True)
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            found = pc.index_in(array, value_set=pa.array(known, type=array.type))
+            codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+            return codes, np.append(np.arange(len(known), dtype=np.int32), np.int32(-1))
+        parts = category_codes(series)
+    codes, labels = parts
+    position = {c: k for k, c in enumerate(known)}
+    lookup = np.array([position.get(c, -1) for c in labels] + [-1], dtype=np.int32)
+    return codes, lookup
 
 
 def known_category_index(column: pd.Series | np.ndarray, known: list[str]) -> np.ndarray:
     """Position of each value in ``known`` (int32), -1 for missing or unseen values."""
-    series = pd.Series(column) if not isinstance(column, pd.Series) else column
-    array = (
-        pa.array(series, from_pandas=True)
-        if not isinstance(series.dtype, pd.CategoricalDtype)
-        else None
-    )
-    if array is not None and (
-        pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
-    ):
-        # Hash lookup in Arrow, straight on the string buffers: no Python objects.
-        found = pc.index_in(array, value_set=pa.array(known, type=array.type))
-        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    codes, categories = category_codes(series)
-    position = {c: k for k, c in enumerate(known)}
-    lookup = np.array([position.get(c, -1) for c in categories] + [-1], dtype=np.int32)
+    codes, lookup = known_category_codes(column, known)
     return lookup[codes]
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,10 @@ from credo.scorecard import _kernels
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
+    dictionary_parts,
     fit_categorical,
     fit_numeric,
-    known_category_index,
+    known_category_codes,
     numeric_values,
 )
 from credo.scorecard.dictionary import DataDictionary
@@ -35,6 +36,7 @@ from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlati
 
 Progress = Callable[[str], None]
 _ROWS_PER_THREAD = 100_000
+_ROWS_PER_TASK = 32_768
 
 
 @dataclass
@@ -319,7 +321,9 @@ class Scorecard:
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """The 350-950 score of every row (int32, higher is safer)."""
         raw = self.raw_points(X)
-        return self.scaling_.clip(raw)
+        scaling = self.scaling_
+        # The raw sums are this call's own array: clipped in place, no copy.
+        return np.clip(raw, scaling.score_min, scaling.score_max, out=raw)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of good and of bad per row, from the published score mapping."""
@@ -401,40 +405,66 @@ class _ScoringPlan:
 
     def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
         n = total.shape[0]
-        tasks: list[Callable[[], np.ndarray | None]] = []
-        if self.numeric:
-            columns = tuple(_read_only(numeric_values(X[b.name], b.name)) for b in self.numeric)
+        threads = os.cpu_count() or 1
+        parallel = threads > 1 and n >= _ROWS_PER_THREAD
 
-            def rows(lo: int, hi: int) -> None:
+        frame = {b.name: X[b.name] for b in (*self.numeric, *self.categorical)}
+
+        def encode(item: tuple[FeatureBinning, list[str], np.ndarray]) -> tuple:
+            # Points per code of the column's own encoding; the last entry (code -1)
+            # is the missing bin's. A dictionary-encoded column costs a lookup per
+            # label here; a text column, a hash lookup per row (in Arrow, GIL released).
+            binning, known, code_points = item
+            codes, positions = known_category_codes(frame[binning.name], known)
+            return codes, code_points[positions]
+
+        items = self.categorical_points
+        hashed = sum(dictionary_parts(frame[b.name]) is None for b, _, _ in items)
+        if parallel and hashed > 1:
+            coded = list(_scoring_pool().map(encode, items))
+        else:
+            coded = [encode(item) for item in items]
+        columns = tuple(_read_only(numeric_values(frame[b.name], b.name))
+                        for b in self.numeric)
+
+        def rows(lo: int, hi: int) -> None:
+            # Every feature adds into the same rows: row ranges never overlap, so
+            # threads write to ``total`` without races.
+            if columns:
                 _kernels.add_numeric_points(
                     columns, self.edges, self.edge_start, self.points, self.specials,
                     self.special_points, self.special_start, self.missing_points, total,
                     lo, hi,
                 )
+            for codes, code_points in coded:
+                _kernels.add_code_points(codes[lo:hi], code_points, total[lo:hi])
 
-            parts = min(os.cpu_count() or 1, max(1, n // _ROWS_PER_THREAD))
-            cuts = np.linspace(0, n, parts + 1).astype(int).tolist()
-            tasks += [partial(rows, lo, hi) for lo, hi in itertools.pairwise(cuts)]
-        for binning, known, code_points in self.categorical_points:
+        if not parallel:
+            rows(0, n)
+            return
+        # The compiled loops release the GIL, so row ranges run side by side. A few
+        # ranges per thread, taken by whichever thread is free: on a shared machine
+        # one descheduled thread then does not hold the whole call up.
+        parts = min(4 * threads, max(1, n // _ROWS_PER_TASK))
+        cuts = np.linspace(0, n, parts + 1).astype(int).tolist()
+        list(_scoring_pool().map(lambda bounds: rows(*bounds), itertools.pairwise(cuts)))
 
-            def lookup(name: str = binning.name, known: list[str] = known,
-                       code_points: np.ndarray = code_points) -> np.ndarray:
-                points = np.zeros(n, dtype=np.int32)
-                _kernels.add_code_points(known_category_index(X[name], known), code_points,
-                                         points)
-                return points
 
-            tasks.append(lookup)
-        if len(tasks) == 1 or n < _ROWS_PER_THREAD:
-            results = [task() for task in tasks]
-        else:
-            # Row ranges of the numeric kernel and the category lookups run side by side:
-            # both release the GIL. Lookups add into arrays of their own (no races).
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                results = list(pool.map(lambda task: task(), tasks))
-        for points in results:
-            if points is not None:
-                total += points
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _scoring_pool() -> ThreadPoolExecutor:
+    """Worker threads kept for scoring: starting threads costs milliseconds per call,
+    as much as scoring a few hundred thousand rows. Tasks given to it never wait on
+    other tasks of the pool, so concurrent callers cannot deadlock it."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(
+                ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                   thread_name_prefix="credo-scoring")
+            )
+        return _POOL[0]
 
 
 def _columns(woe: dict[str, np.ndarray], names: list[str], rows: slice) -> np.ndarray:
