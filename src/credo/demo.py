@@ -3,9 +3,9 @@
 1. the scorecard engine on the built-in German Credit example (train, score, explain);
 2. a simulated population written into the event lake through the ingest path;
 3. the monthly cycle: train on the lake with out-of-time validation, score everyone;
-4. the operational store: publish the scores, register a demo lender, enrol a demo person
-   who authorizes it;
-5. the scoring service on localhost, with the demo credentials printed.
+4. the operational store: publish six months of scores, register a demo lender, enrol a
+   demo person who authorizes it, and an operator;
+5. the scoring service and the web portal on localhost, with the demo sign-ins printed.
 
 Every step is the command a user would type, so the demo shows the real thing. Re-running
 it reuses what is already there (the lake, the snapshot, the store).
@@ -13,6 +13,8 @@ it reuses what is already there (the lake, the snapshot, the store).
 
 from __future__ import annotations
 
+import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -20,7 +22,12 @@ from pathlib import Path
 from credo.config import Settings
 
 DEMO_PEOPLE = 20_000
-TRAIN_AS_OF, VALIDATE_AS_OF, RUN_AS_OF = "2024-10-01", "2024-11-01", "2025-01-01"
+TRAIN_AS_OF, VALIDATE_AS_OF = "2024-10-01", "2024-11-01"
+# The months the demo scores and publishes: the person's page shows them as a history.
+RUN_MONTHS = ("2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01",
+              "2025-06-01")
+RUN_AS_OF = RUN_MONTHS[0]
+DEMO_OPERATOR = "demo-operator"
 DEMO_PASSWORD = "demo-password-2025"
 DEMO_PARTNER = "pt-demo-lender"
 
@@ -50,30 +57,42 @@ def scorecard_example(home: Path) -> None:
     _credo("explain", model, data, "--id", "A0002")
 
 
-def monthly_cycle(settings: Settings) -> Path:
+def monthly_cycle(settings: Settings, people: int = DEMO_PEOPLE,
+                  months: tuple[str, ...] = RUN_MONTHS) -> list[Path]:
+    """Simulate (once), train with out-of-time validation, score and publish each month."""
     from credo.data.lake import Lake
 
     if not Lake(settings.lake).snapshot().files:
-        _credo("simulate", "--people", DEMO_PEOPLE, "--months", 30, "--seed", 1)
+        _credo("simulate", "--people", people, "--months", 30, "--seed", 1)
     _credo("lake")
     _credo("train", "--as-of", TRAIN_AS_OF, "--validate-as-of", VALIDATE_AS_OF)
-    _credo("run", "--as-of", RUN_AS_OF)
-    return settings.home / "scores" / f"as_of={RUN_AS_OF}" / "scores.parquet"
+    snapshots = []
+    for month in months:
+        _credo("run", "--as-of", month)
+        snapshot = settings.home / "scores" / f"as_of={month}" / "scores.parquet"
+        _credo("publish", snapshot)
+        snapshots.append(snapshot)
+    return snapshots
 
 
 def demo_accounts(settings: Settings, snapshot: Path) -> dict[str, str]:
-    """A lender and a person who authorizes it, through the service's own logic."""
+    """A lender that read the score, the person who authorized it, and an operator,
+    all made through the service's own logic."""
     import pyarrow.parquet as pq
 
     from credo.service.authorizations import logic as authorizations
     from credo.service.context import ServiceContext
     from credo.service.errors import ConflictError
+    from credo.service.keys import issue_key
     from credo.service.partners import logic as partners
     from credo.service.people import logic as people
+    from credo.service.scores import logic as scores
 
-    _credo("publish", snapshot)
-    scores = pq.read_table(snapshot, columns=["person_id", "score"]).to_pandas()
-    person = str(scores.sort_values("person_id").iloc[0]["person_id"])
+    table = pq.read_table(snapshot, columns=["person_id", "score"]).to_pandas()
+    # The first person, by id, whose score leaves something to explain and improve.
+    ordered = table.sort_values("person_id")
+    middling = ordered[(ordered["score"] > 560) & (ordered["score"] < 700)]
+    person = str((middling if len(middling) else ordered).iloc[0]["person_id"])
     ctx = ServiceContext.build(settings)
     try:
         with ctx.session() as session:
@@ -85,46 +104,81 @@ def demo_accounts(settings: Settings, snapshot: Path) -> dict[str, str]:
             except ConflictError:
                 session.rollback()
             key = partners.new_key(session, ctx.pepper, DEMO_PARTNER, actor="demo")
+            operator_key = issue_key(session, "operator", DEMO_OPERATOR, ctx.pepper)
             code = people.enroll(session, ctx.pepper, person, actor="demo")
             people.activate(session, ctx.pepper, person, code, DEMO_PASSWORD)
             authorizations.grant(session, person, DEMO_PARTNER, "loan", 30)
             session.commit()
+            scores.partner_score(session, DEMO_PARTNER, person, "loan")  # one look, logged
     finally:
         ctx.close()
-    return {"person": person, "password": DEMO_PASSWORD, "partner_key": key}
+    return {"person": person, "password": DEMO_PASSWORD, "partner_key": key,
+            "operator_key": operator_key}
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m credo.demo",
+        description="credo end to end on the embedded defaults (what `make demo` runs).")
+    parser.add_argument("--people", type=int, default=DEMO_PEOPLE,
+                        help="people to simulate (only when the lake is empty)")
+    parser.add_argument("--months", type=int, default=len(RUN_MONTHS),
+                        choices=range(1, len(RUN_MONTHS) + 1), metavar=f"1-{len(RUN_MONTHS)}",
+                        help="monthly runs to score and publish")
+    parser.add_argument("--port", type=int, default=8000, help="port of the service")
+    parser.add_argument("--no-example", action="store_true",
+                        help="skip the German Credit scorecard example")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="prepare everything, print the sign-ins, do not serve")
+    parser.add_argument("--accounts", type=Path, default=None,
+                        help="also write the demo sign-ins to this JSON file")
+    args = parser.parse_args(argv)
+    if args.people < 100:
+        parser.error("--people: at least 100, so that a scorecard can be trained")
+    if not 1 <= args.port <= 65535:
+        parser.error("--port: 1-65535")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
     from credo.cli import _register
     from credo.errors import CredoError
 
+    args = parse_args(argv)
     _register()
     settings = Settings.from_env()
     try:
-        scorecard_example(settings.home)
-        snapshot = monthly_cycle(settings)
-        accounts = demo_accounts(settings, snapshot)
+        if not args.no_example:
+            scorecard_example(settings.home)
+        snapshots = monthly_cycle(settings, args.people, RUN_MONTHS[:args.months])
+        accounts = demo_accounts(settings, snapshots[-1])
     except CredoError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
-    port = 8000
+    if args.accounts is not None:
+        args.accounts.write_text(json.dumps(accounts, indent=2) + "\n")
+    port = args.port
     base = f"http://127.0.0.1:{port}"
+    verb = "can be started (credo serve)" if args.no_serve else "are starting"
     print(
         f"""
-The scoring service is starting on {base} (API documentation: {base}/docs).
-Demo person:  {accounts['person']}  password {accounts['password']}
-Demo lender:  {DEMO_PARTNER}  API key {accounts['partner_key']}  (purpose: loan)
+The scoring service and the web portal {verb} on {base}.
+  Your score (a person's page):  {base}/login
+      person id {accounts['person']}   password {accounts['password']}
+  Operator console:              {base}/console/login
+      operator API key {accounts['operator_key']}
+  API documentation:             {base}/docs
+      demo lender {DEMO_PARTNER}, API key {accounts['partner_key']} (purpose: loan)
 
 Try, in another terminal:
   curl -s -X POST {base}/v1/partner/score -H 'X-API-Key: {accounts['partner_key']}' \\
        -H 'Content-Type: application/json' \\
        -d '{{"person_id": "{accounts['person']}", "purpose": "loan"}}'
-  curl -s -X POST {base}/v1/people/login -H 'Content-Type: application/json' \\
-       -d '{{"person_id": "{accounts['person']}", "password": "{accounts['password']}"}}'
 Stop with Ctrl-C. Everything lives in {settings.home}/.""",
         flush=True,
     )
-    _credo("serve", "--port", port)
+    if not args.no_serve:
+        _credo("serve", "--port", port)
 
 
 if __name__ == "__main__":

@@ -130,3 +130,18 @@ def roc_points(bad: Sequence[int], score: Sequence[float], points: int = 101
     fpr.append(1.0)
     tpr.append(1.0)
     return fpr, tpr
+
+
+def ks_points(bad: Sequence[int], score: Sequence[float], step: int = 10
+              ) -> tuple[list[int], list[float], list[float]]:
+    """Cumulative shares of bads and of goods at or below each score cut-off (the KS
+    statistic is the largest gap between the two)."""
+    import numpy as np
+
+    bad_a = np.asarray(bad).astype(bool)
+    score_a = np.asarray(score, dtype=np.float64)
+    cuts = np.arange(350, 951, step)
+    order = np.sort(score_a[bad_a]), np.sort(score_a[~bad_a])
+    shares = [np.searchsorted(o, cuts, side="right") / max(o.size, 1) for o in order]
+    return ([int(c) for c in cuts], [round(float(v), 5) for v in shares[0]],
+            [round(float(v), 5) for v in shares[1]])

@@ -31,6 +31,17 @@ def _frame(table: pa.Table):
     return frame.drop(columns=["person_id", "bad"]), frame["bad"].to_numpy().astype(np.uint8)
 
 
+def validation_curves(bad: Any, scores: Any) -> dict[str, Any]:
+    """ROC and KS curves of a validation sample, small enough to keep in the model file
+    (the operator console draws them without reading the lake again)."""
+    from credo.governance.charts import ks_points, roc_points
+
+    fpr, tpr = roc_points(bad, scores)
+    cuts, bad_share, good_share = ks_points(bad, scores)
+    return {"roc": {"fpr": fpr, "tpr": tpr},
+            "ks": {"score": cuts, "bad_share": bad_share, "good_share": good_share}}
+
+
 def train_on_lake(
     settings: Settings,
     engine: Engine,
@@ -85,4 +96,5 @@ def train_on_lake(
             y_oot, oot_scores, model.scaling_
         ).to_dict(orient="records")
         metadata["psi_development_to_out_of_time"] = metrics.psi(scores, oot_scores)
+        metadata["curves_out_of_time"] = validation_curves(y_oot, oot_scores)
     return LakeTraining(model, metadata, development, validation)

@@ -174,6 +174,9 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
               audit_router, partners_router, sources_router, governance_router):
         app.include_router(r)
     _install_handlers(app)
+    from credo.portal import install as install_portal
+
+    install_portal(app)
     app.add_middleware(BodyLimit, default=ctx.config.max_body_bytes,  # type: ignore[arg-type]
                        larger={"/v1/sources/records": ctx.config.max_ingest_bytes})
     _problem_openapi(app)

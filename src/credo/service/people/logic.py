@@ -133,8 +133,10 @@ def _rows(session: Session, model: Any, *where: Any, exclude: tuple[str, ...] = 
             for r in session.scalars(select(model).where(*where))]
 
 
-def lake_records(lake: Lake, person_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Every version of every lake record about the person, by kind."""
+def lake_records(lake: Lake, person_id: str, *, history: bool = True
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """Every lake record about the person, by kind: every version (``history``), or
+    only the latest version of each, as scoring reads them."""
     out: dict[str, list[dict[str, Any]]] = {}
     con = lake.connect()
     try:
@@ -142,7 +144,7 @@ def lake_records(lake: Lake, person_id: str) -> dict[str, list[dict[str, Any]]]:
             if not lake.files(kind):
                 out[kind] = []
                 continue
-            t = lake.table(kind, history=True, con=con)
+            t = lake.table(kind, history=history, con=con)
             rows = t.filter(t.person_id == person_id).drop("_hash").to_pyarrow().to_pylist()
             out[kind] = [{k: _plain(v) for k, v in r.items()} for r in rows]
     finally:

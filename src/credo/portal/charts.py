@@ -1,0 +1,217 @@
+"""The portal's pictures, drawn as SVG on the server: they work offline and need no script.
+
+Each function returns markup that is safe to embed (every text in it is escaped) and
+carries a ``role="img"`` with a label that says in words what the picture shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+from credo.policy.bands import BANDS
+from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN
+
+BAND_COLOURS = {"poor": "#b3261e", "fair": "#d9822b", "good": "#b59a00",
+                "very good": "#5b9a3c", "excellent": "#1e7a46"}
+INK, GRID, ACCENT = "#1d1d1f", "#d0d0d5", "#1f5fa8"
+
+
+def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
+    head = (f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'role="img" aria-label="{escape(label)}" class="chart">')
+    return Markup("\n".join([head, f"<title>{escape(label)}</title>", *body, "</svg>"]))
+
+
+def _polar(cx: float, cy: float, r: float, score: float) -> tuple[float, float]:
+    angle = math.pi * (1 - (score - SCORE_MIN) / (SCORE_MAX - SCORE_MIN))
+    return cx + r * math.cos(angle), cy - r * math.sin(angle)
+
+
+def gauge(score: int, band: str) -> Markup:
+    """The score on a half-dial from 350 to 950, coloured by band."""
+    cx, cy, r, width = 160, 150, 120, 26
+    body = []
+    for b in BANDS:
+        lo, hi = max(b.low, SCORE_MIN), min(b.high + 1, SCORE_MAX)
+        x1, y1 = _polar(cx, cy, r, lo)
+        x2, y2 = _polar(cx, cy, r, hi)
+        body.append(f'<path d="M{x1:.1f},{y1:.1f} A{r},{r} 0 0 1 {x2:.1f},{y2:.1f}" '
+                    f'fill="none" stroke="{BAND_COLOURS[b.name]}" stroke-width="{width}"/>')
+    for tick in (350, 550, 650, 750, 950):
+        x, y = _polar(cx, cy, r + width / 2 + 10, tick)
+        body.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" '
+                    f'fill="{INK}">{tick}</text>')
+    nx, ny = _polar(cx, cy, r - width / 2 - 6, min(max(score, SCORE_MIN), SCORE_MAX))
+    body += [
+        f'<line x1="{cx}" y1="{cy}" x2="{nx:.1f}" y2="{ny:.1f}" stroke="{INK}" '
+        'stroke-width="4" stroke-linecap="round"/>',
+        f'<circle cx="{cx}" cy="{cy}" r="7" fill="{INK}"/>',
+        f'<text x="{cx}" y="{cy + 36}" font-size="34" font-weight="bold" text-anchor="middle" '
+        f'fill="{INK}">{score}</text>',
+        f'<text x="{cx}" y="{cy + 56}" font-size="15" text-anchor="middle" '
+        f'fill="{INK}">{escape(band)}</text>',
+    ]
+    return _svg(320, 215, f"Score {score} of 350 to 950, band {band}", body)
+
+
+def horizontal_bars(rows: Sequence[tuple[str, int | None]], label: str,
+                    low: int = SCORE_MIN, high: int = SCORE_MAX) -> Markup:
+    """One bar per row on a fixed scale (the five sub-scores on 350-950)."""
+    left, width, row_h = 150, 250, 30
+    height = row_h * len(rows) + 24
+    body = []
+    for k in range(5):
+        value = low + (high - low) * k / 4
+        x = left + width * k / 4
+        body.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{height - 20}" '
+                    f'stroke="{GRID}"/>')
+        body.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" '
+                    f'fill="{INK}">{value:.0f}</text>')
+    for i, (name, value) in enumerate(rows):
+        y = 6 + row_h * i
+        body.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" text-anchor="end" '
+                    f'fill="{INK}">{escape(name)}</text>')
+        if value is None:
+            body.append(f'<text x="{left + 4}" y="{y + 15}" font-size="11" fill="{INK}">'
+                        "no data</text>")
+            continue
+        share = (min(max(value, low), high) - low) / (high - low)
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{width * share:.1f}" height="18" '
+                    f'fill="{ACCENT}"/>')
+        body.append(f'<text x="{left + width * share + 4:.1f}" y="{y + 16}" font-size="11" '
+                    f'fill="{INK}">{value}</text>')
+    return _svg(left + width + 40, height, label, body)
+
+
+def score_history(points: Sequence[tuple[str, int]], label: str) -> Markup:
+    """Scores over the months, on bands drawn as background stripes."""
+    w, h, left, right, top, bottom = 560, 240, 44, 12, 10, 34
+    pw, ph = w - left - right, h - top - bottom
+
+    def y_of(score: float) -> float:
+        return top + ph * (1 - (score - SCORE_MIN) / (SCORE_MAX - SCORE_MIN))
+
+    body = []
+    for b in BANDS:
+        y1, y2 = y_of(min(b.high + 1, SCORE_MAX)), y_of(max(b.low, SCORE_MIN))
+        body.append(f'<rect x="{left}" y="{y1:.1f}" width="{pw}" height="{y2 - y1:.1f}" '
+                    f'fill="{BAND_COLOURS[b.name]}" fill-opacity="0.12"/>')
+    for tick in (350, 450, 550, 650, 750, 850, 950):
+        body.append(f'<text x="{left - 6}" y="{y_of(tick) + 4:.1f}" font-size="10" '
+                    f'text-anchor="end" fill="{INK}">{tick}</text>')
+    n = len(points)
+    xs = [left + (pw * (i + 0.5) / n) for i in range(n)]
+    if n > 1:
+        line = " ".join(f"{x:.1f},{y_of(s):.1f}" for x, (_, s) in zip(xs, points, strict=True))
+        body.append(f'<polyline points="{line}" fill="none" stroke="{ACCENT}" '
+                    'stroke-width="2.5"/>')
+    step = max(n // 8, 1)
+    for i, (x, (when, score)) in enumerate(zip(xs, points, strict=True)):
+        body.append(f'<circle cx="{x:.1f}" cy="{y_of(score):.1f}" r="4" fill="{ACCENT}">'
+                    f"<title>{escape(when)}: {score}</title></circle>")
+        if i % step == 0 or i == n - 1:
+            body.append(f'<text x="{x:.1f}" y="{h - 12}" font-size="10" text-anchor="middle" '
+                        f'fill="{INK}">{escape(when)}</text>')
+    return _svg(w, h, label, body)
+
+
+def curves(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], label: str,
+           xlabel: str, ylabel: str, x_range: tuple[float, float] = (0.0, 1.0),
+           diagonal: bool = False) -> Markup:
+    """Lines on a plot whose y axis is a share (ROC, KS): each series is (name, xs, ys)."""
+    w, h, left, right, top, bottom = 420, 300, 48, 12, 28, 40
+    pw, ph = w - left - right, h - top - bottom
+    x0, x1 = x_range
+    colours = (ACCENT, "#d9822b", "#2e8b57")
+
+    def point(x: float, y: float) -> str:
+        return f"{left + pw * (x - x0) / (x1 - x0):.1f},{top + ph * (1 - y):.1f}"
+
+    body = []
+    for k in range(5):
+        y = top + ph * (1 - k / 4)
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
+                    f'stroke="{GRID}"/>')
+        body.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" '
+                    f'fill="{INK}">{k / 4:.2f}</text>')
+        xv = x0 + (x1 - x0) * k / 4
+        xx = left + pw * k / 4
+        body.append(f'<text x="{xx:.1f}" y="{h - bottom + 14}" font-size="10" '
+                    f'text-anchor="middle" fill="{INK}">{xv:g}</text>')
+    body.append(f'<text x="{left + pw / 2}" y="{h - 6}" font-size="11" text-anchor="middle" '
+                f'fill="{INK}">{escape(xlabel)}</text>')
+    body.append(f'<text x="12" y="{top + ph / 2}" font-size="11" text-anchor="middle" '
+                f'transform="rotate(-90 12 {top + ph / 2})" fill="{INK}">{escape(ylabel)}</text>')
+    if diagonal:
+        body.append(f'<polyline points="{point(x0, 0)} {point(x1, 1)}" fill="none" '
+                    'stroke="#888" stroke-dasharray="4 3"/>')
+    for k, (name, xs, ys) in enumerate(series):
+        colour = colours[k % len(colours)]
+        pts = " ".join(point(x, y) for x, y in zip(xs, ys, strict=True))
+        body.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+                    'stroke-width="2"/>')
+        lx = left + 8 + 130 * k
+        body.append(f'<rect x="{lx}" y="8" width="12" height="12" fill="{colour}"/>')
+        body.append(f'<text x="{lx + 16}" y="18" font-size="11" fill="{INK}">'
+                    f"{escape(name)}</text>")
+    return _svg(w, h, label, body)
+
+
+def columns(categories: Sequence[str], values: Sequence[float | None], label: str,
+            overlay: Sequence[float | None] | None = None, value_label: str = "",
+            overlay_label: str = "", percent: bool = True) -> Markup:
+    """Columns per category, with an optional second measure drawn as dots on its own
+    right-hand scale (share of people per band, and their observed bad rate)."""
+    w, h, left, right, top, bottom = 460, 260, 48, 48, 30, 36
+    pw, ph = w - left - right, h - top - bottom
+    top_value = max((v for v in values if v is not None), default=0.0) * 1.15 or 1.0
+    top_overlay = max((v for v in (overlay or []) if v is not None), default=0.0) * 1.15 or 1.0
+    fmt = ".0%" if percent else ",.0f"
+    body = []
+    for k in range(5):
+        y = top + ph * (1 - k / 4)
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
+                    f'stroke="{GRID}"/>')
+        body.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" '
+                    f'fill="{INK}">{format(top_value * k / 4, fmt)}</text>')
+        if overlay is not None:
+            body.append(f'<text x="{w - right + 4}" y="{y + 3:.1f}" font-size="10" '
+                        f'fill="#b3261e">{top_overlay * k / 4:.1%}</text>')
+    slot = pw / max(len(categories), 1)
+    for i, (name, value) in enumerate(zip(categories, values, strict=True)):
+        x = left + slot * i
+        colour = BAND_COLOURS.get(name, ACCENT)
+        if value is not None:
+            bh = ph * value / top_value
+            body.append(f'<rect x="{x + slot * 0.15:.1f}" y="{top + ph - bh:.1f}" '
+                        f'width="{slot * 0.7:.1f}" height="{bh:.1f}" fill="{colour}">'
+                        f"<title>{escape(name)}: {format(value, fmt)}</title></rect>")
+        body.append(f'<text x="{x + slot / 2:.1f}" y="{h - bottom + 14}" font-size="10" '
+                    f'text-anchor="middle" fill="{INK}">{escape(name)}</text>')
+        if overlay is not None and overlay[i] is not None:
+            oy = top + ph * (1 - overlay[i] / top_overlay)
+            body.append(f'<circle cx="{x + slot / 2:.1f}" cy="{oy:.1f}" r="5" fill="#b3261e" '
+                        f'stroke="#fff"><title>{escape(name)}: {overlay[i]:.2%}</title>'
+                        "</circle>")
+    if value_label:
+        body.append(f'<text x="{left}" y="16" font-size="11" fill="{INK}">'
+                    f"{escape(value_label)} (columns)</text>")
+    if overlay is not None and overlay_label:
+        body.append(f'<text x="{w - right}" y="16" font-size="11" text-anchor="end" '
+                    f'fill="#b3261e">{escape(overlay_label)} (dots)</text>')
+    return _svg(w, h, label, body)
+
+
+def meter(share: float | None, label: str, width: int = 120) -> Markup:
+    """A small inline bar for a share in [0, 1] (a bin's default rate in a table row)."""
+    if share is None:
+        return Markup("")
+    filled = width * min(max(share, 0.0), 1.0)
+    return _svg(width, 12, label, [
+        f'<rect x="0" y="1" width="{width}" height="10" fill="#eee"/>',
+        f'<rect x="0" y="1" width="{filled:.1f}" height="10" fill="#b3261e"/>',
+    ])

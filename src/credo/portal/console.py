@@ -1,0 +1,156 @@
+"""The operator's console: the model, the monthly runs, the dispute queue, the sources.
+
+Operators sign in with their operator API key. Deciding a dispute goes through the same
+``disputes.resolve`` as the API and the CLI (audited, then the person is rescored);
+everything else here only reads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from credo.policy.bands import BAND_NAMES
+from credo.portal import charts, views
+from credo.portal.web import (
+    CONSOLE_COOKIE,
+    CONSOLE_HOURS,
+    LOGIN_CSRF_COOKIE,
+    PortalError,
+    Visitor,
+    check_csrf,
+    check_login_csrf,
+    console_cookie,
+    login_csrf,
+    operator_visitor,
+    page,
+    redirect,
+    set_cookie,
+)
+from credo.service.deps import DB, Ctx, client_key
+from credo.service.disputes import logic as disputes
+from credo.service.errors import ProblemError
+from credo.store import audit
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FormText = Annotated[str, Form()]
+DONE = {"upheld": "The dispute was upheld: the record stays out of scoring and the person "
+                  "was rescored.",
+        "rejected": "The dispute was rejected: the record counts again and the person was "
+                    "rescored."}
+
+
+def _operator(request: Request, ctx: Ctx, session: DB) -> Visitor:
+    return operator_visitor(request, ctx, session)
+
+
+OperatorVisitor = Annotated[Visitor, Depends(_operator)]
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    token = login_csrf(request)
+    response = page(request, "console_login.html", csrf=token, error=None)
+    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
+    return response
+
+
+@router.post("/login")
+def login(request: Request, ctx: Ctx, session: DB, api_key: FormText = "",
+          csrf: FormText = "") -> Response:
+    check_login_csrf(request, csrf)
+    try:
+        ctx.limiter.check("console-login:" + client_key(request))
+        cookie = console_cookie(ctx, session, api_key.strip())
+    except ProblemError as error:
+        return page(request, "console_login.html", status=error.status, csrf=csrf,
+                    error=error.detail)
+    response = redirect("/console")
+    set_cookie(response, request, CONSOLE_COOKIE, cookie, int(CONSOLE_HOURS * 3600))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, visitor: OperatorVisitor, csrf: FormText = "") -> Response:
+    check_csrf(request, visitor, csrf)
+    response = redirect("/console/login")
+    response.delete_cookie(CONSOLE_COOKIE, path="/")
+    return response
+
+
+@router.get("")
+def model_page(request: Request, visitor: OperatorVisitor, ctx: Ctx, session: DB) -> Response:
+    view = views.model_overview(ctx.settings, session)
+    pictures = {}
+    if view is not None:
+        rows = view["calibration"]
+        if rows:
+            pictures["bands"] = charts.columns(
+                [r["band"] for r in rows], [r["share"] for r in rows],
+                "Share of people and observed bad rate by score band (out of time)",
+                overlay=[r["observed_bad_rate"] for r in rows],
+                value_label="share of people", overlay_label="observed bad rate")
+        curves = view["curves"]
+        if curves:
+            pictures["roc"] = charts.curves(
+                [("out of time", curves["roc"]["fpr"], curves["roc"]["tpr"])],
+                "ROC curve out of time", "share of goods declined",
+                "share of bads declined", diagonal=True)
+            ks = curves["ks"]
+            pictures["ks"] = charts.curves(
+                [("bads", ks["score"], ks["bad_share"]),
+                 ("goods", ks["score"], ks["good_share"])],
+                "KS: cumulative shares of bads and goods by score", "score",
+                "share at or below the score", x_range=(350, 950))
+    return page(request, "console_model.html", visitor=visitor, view=view,
+                pictures=pictures)
+
+
+@router.get("/runs")
+def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
+    runs = views.runs(ctx.settings)
+    pictures = {}
+    if runs:
+        pictures["psi"] = charts.columns(
+            [r["as_of"][:7] for r in runs], [r["mean_score"] for r in runs],
+            "Mean score and PSI against the month before, by run",
+            overlay=[r["psi"] for r in runs], value_label="mean score",
+            overlay_label="PSI", percent=False)
+    return page(request, "console_runs.html", visitor=visitor, runs=list(reversed(runs)),
+                bands=BAND_NAMES, pictures=pictures)
+
+
+@router.get("/disputes")
+def disputes_page(request: Request, visitor: OperatorVisitor, session: DB,
+                  done: str = "") -> Response:
+    return page(request, "console_disputes.html", visitor=visitor,
+                view=views.dispute_queue(session), done=DONE.get(done))
+
+
+@router.post("/disputes/{dispute_id}")
+def decide(request: Request, dispute_id: str, visitor: OperatorVisitor, ctx: Ctx,
+           session: DB, outcome: FormText = "", note: FormText = "",
+           csrf: FormText = "") -> Response:
+    check_csrf(request, visitor, csrf)
+    if outcome not in ("upheld", "rejected"):
+        raise PortalError(422, "Choose Uphold or Reject.")
+    try:
+        disputes.resolve(session, dispute_id[:64], outcome, note=note or f"{outcome} in the "
+                         "console", actor=visitor.id, rescorer=ctx.rescorer)
+    except ProblemError as error:
+        session.rollback()
+        raise PortalError(error.status, error.detail) from None
+    return redirect(f"/console/disputes?done={outcome}")
+
+
+@router.get("/sources")
+def sources_page(request: Request, visitor: OperatorVisitor, ctx: Ctx,
+                 session: DB) -> Response:
+    view = views.sources(ctx.lake)
+    audit.record(session, actor_role="operator", actor_id=visitor.id,
+                 action="sources.read", rows=len(view["sources"]))
+    session.commit()
+    return page(request, "console_sources.html", visitor=visitor, view=view)

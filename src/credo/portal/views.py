@@ -1,0 +1,300 @@
+"""What each page shows, gathered through the same library calls as the API.
+
+Functions here only read and arrange: every rule (who may see what, what a dispute
+does, what a band unlocks) lives in the service's logic and the policy modules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credo.config import Settings
+from credo.data.lake import QUARANTINE, Lake
+from credo.data.schemas import KINDS
+from credo.features.catalogue import BY_NAME
+from credo.policy import benefits
+from credo.policy.bands import BANDS
+from credo.portal.wording import bin_in_words
+from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
+from credo.service.authorizations import logic as authorizations
+from credo.service.disputes import logic as disputes
+from credo.service.scores import logic as scores
+from credo.store.exclusions import EXCLUDING
+from credo.store.models import Dispute, ModelRecord, Partner, ScoreRecord
+
+HIDDEN_FIELDS = ("person_id", "_hash", "_batch", "_ingested_at", "_schema_version")
+MONEY_FIELDS = ("credit_limit", "amount_due", "amount_paid", "balance", "amount")
+RECORDS_SHOWN = 25
+KIND_TITLES = {"account": "Accounts", "statement": "Bills and statements",
+               "transaction": "Payments and purchases", "identity": "Identity checks",
+               "public_record": "Public records"}
+
+
+# -- the person ------------------------------------------------------------------------
+@dataclass
+class ReasonView:
+    description: str
+    situation: str
+    points_lost: int | None
+    advice: str
+
+
+def _reason_views(raw: list[Any]) -> list[ReasonView]:
+    out = []
+    for reason in scores._reasons(raw):
+        spec = BY_NAME.get(reason.feature)
+        out.append(ReasonView(
+            description=reason.description,
+            situation=bin_in_words(reason.feature, reason.bin) if reason.bin else "",
+            points_lost=None if reason.points_lost is None else int(reason.points_lost),
+            advice=spec.advice if spec else "Keep every account in good standing.",
+        ))
+    return out
+
+
+def sub_scores(entry: ScoreRecord) -> list[tuple[str, int | None]]:
+    return [(DIMENSION_TITLES[d], getattr(entry, d)) for d in DIMENSIONS]
+
+
+def person_overview(session: Session, person_id: str) -> dict[str, Any]:
+    history = scores.history(session, person_id)
+    entry = scores.current(session, person_id)
+    pending = bool(history) and history[0].status == "rescore_pending"
+    over_time = [(e.as_of.isoformat()[:7] if e.status == "published" else
+                  f"{e.as_of.isoformat()} rescored", e.score)
+                 for e in reversed(history) if e.score is not None]
+    result: dict[str, Any] = {"entry": entry, "pending": pending, "history": history,
+                              "over_time": over_time, "reasons": [], "benefits": None,
+                              "sub_scores": []}
+    if entry is not None and entry.score is not None:
+        result["reasons"] = _reason_views(entry.reasons)
+        result["benefits"] = benefits.current().for_score(entry.score)
+        result["sub_scores"] = sub_scores(entry)
+    return result
+
+
+def sharing(session: Session, person_id: str) -> dict[str, Any]:
+    from credo.service.audit.logic import access_log
+
+    grants = authorizations.list_for_person(session, person_id)
+    partner_ids = {a.partner_id for a in grants}
+    looks = access_log(session, person_id)
+    partner_ids |= {e.partner_id for e in looks if e.partner_id}
+    names = {p.id: p.name for p in session.scalars(
+        select(Partner).where(Partner.id.in_(partner_ids)))} if partner_ids else {}
+    return {
+        "authorizations": [
+            {"id": a.id, "partner": names.get(a.partner_id, a.partner_id),
+             "partner_id": a.partner_id, "purpose": a.purpose, "granted_at": a.granted_at,
+             "expires_at": a.expires_at, "revoked_at": a.revoked_at,
+             "state": authorizations.state(a)}
+            for a in grants
+        ],
+        "access": [
+            {"at": e.at, "partner": names.get(e.partner_id or "", e.partner_id),
+             "purpose": e.purpose, "what": "score" if e.action == "score.read"
+             else f"a yes/no check against {e.detail.get('threshold', '?')}",
+             "outcome": e.outcome}
+            for e in looks
+        ],
+    }
+
+
+def _display(kind: str, record: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for key, value in record.items():
+        if key in HIDDEN_FIELDS or key in ("source_id", "record_id"):
+            continue
+        if key in MONEY_FIELDS and isinstance(value, int):
+            value = f"{value / 100:,.2f}"
+        elif key.endswith("_at") and isinstance(value, str) and len(value) > 10:
+            value = value[:10]  # the day is what a person checks; the export has the rest
+        out[key.replace("_", " ")] = "" if value is None else str(value)[:40]
+    return out
+
+
+@dataclass
+class RecordGroup:
+    kind: str
+    title: str
+    total: int
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def records(lake: Lake, session: Session, person_id: str, show_all: str | None = None
+            ) -> list[RecordGroup]:
+    """The records scoring reads (latest version of each), newest first, by kind."""
+    from credo.service.people.logic import lake_records
+
+    by_kind = lake_records(lake, person_id, history=False)
+    left_out = {(d.kind, d.source_id, d.record_id): d.status for d in
+                disputes.list_for_person(session, person_id) if d.status in EXCLUDING}
+    groups = []
+    for kind in KINDS:
+        rows = sorted(by_kind.get(kind, []), key=lambda r: str(r.get("reported_at")),
+                      reverse=True)
+        group = RecordGroup(kind, KIND_TITLES[kind], len(rows))
+        shown = rows if show_all == kind else rows[:RECORDS_SHOWN]
+        for r in shown:
+            fields = _display(kind, r)
+            group.columns = group.columns or list(fields)
+            group.rows.append({"source_id": r["source_id"], "record_id": r["record_id"],
+                               "fields": fields,
+                               "dispute": left_out.get((kind, r["source_id"], r["record_id"]))})
+        groups.append(group)
+    return groups
+
+
+def find_record(lake: Lake, person_id: str, kind: str, source_id: str, record_id: str
+                ) -> dict[str, str] | None:
+    """One of the person's own records, for the dispute form (None if not theirs)."""
+    if kind not in KINDS:
+        return None
+    from credo.service.people.logic import lake_records
+
+    # Only the person's own records are searched: another person's reads as missing.
+
+    for r in lake_records(lake, person_id, history=False).get(kind, []):
+        if r["source_id"] == source_id and r["record_id"] == record_id:
+            return _display(kind, r)
+    return None
+
+
+# -- the operator's console ------------------------------------------------------------
+def champion(session: Session) -> ModelRecord | None:
+    return session.scalars(select(ModelRecord).where(ModelRecord.status == "champion")
+                           .order_by(ModelRecord.version.desc())).first()
+
+
+def model_overview(settings: Settings, session: Session) -> dict[str, Any] | None:
+    """The champion: its validation figures and curves, and every feature's bins."""
+    from credo.governance.registry import champion_path
+    from credo.scorecard import artifact
+
+    record = champion(session)
+    path = champion_path(settings)
+    if not path.exists():
+        return None
+    model, document = artifact.load(path)
+    metadata = document.get("metadata", {})
+    calibration = metadata.get("calibration_out_of_time") or []
+    features = []
+    for f in model.features_:
+        rates = [b.bad_rate for b in f.binning.bins]
+        top = max((r for r in rates if r is not None), default=0.0) or 1.0
+        features.append({
+            "name": f.name, "description": f.description,
+            "dimension": DIMENSION_TITLES.get(f.dimension, f.dimension),
+            "iv": f.binning.iv, "trend": f.binning.trend,
+            "bins": [{"label": b.label, "words": bin_in_words(f.name, b.label),
+                      "count": b.count, "bad_rate": b.bad_rate,
+                      "scaled": None if b.bad_rate is None else b.bad_rate / top,
+                      "points": b.points} for b in f.binning.bins],
+        })
+    return {
+        "record": record, "model_id": document.get("model_id"),
+        "as_of": metadata.get("as_of"), "validate_as_of": metadata.get("validate_as_of"),
+        "metrics": metadata.get("metrics", {}), "calibration": calibration,
+        "curves": metadata.get("curves_out_of_time"), "features": features,
+        "scaling": model.scaling_.to_dict(),
+    }
+
+
+def runs(settings: Settings) -> list[dict[str, Any]]:
+    """Every monthly run's manifest, oldest first, with PSI against the month before."""
+    from credo.scorecard import metrics
+
+    root = settings.home / "scores"
+    out: list[dict[str, Any]] = []
+    previous: np.ndarray | None = None
+    for folder in sorted(root.glob("as_of=*")) if root.exists() else []:
+        manifest_path = folder / "manifest.json"
+        if not manifest_path.exists():
+            continue
+        manifest = json.loads(manifest_path.read_text())
+        current = pq.read_table(folder / "scores.parquet", columns=["score"])["score"]
+        current_a = current.to_numpy()
+        psi = None if previous is None else float(metrics.psi(previous, current_a))
+        out.append({**manifest, "psi": psi,
+                    "psi_status": None if psi is None else metrics.psi_status(psi),
+                    "mean_score": float(current_a.mean()) if current_a.size else None,
+                    "band_shares": [manifest.get("bands", {}).get(b.name, 0)
+                                    / max(manifest.get("people", 0), 1) for b in BANDS]})
+        previous = current_a
+    return out
+
+
+def dispute_queue(session: Session) -> dict[str, Any]:
+    """Open disputes by deadline, and what each decision changed (score before/after)."""
+    open_ = disputes.list_all(session, "open")
+    decided = sorted(
+        (d for d in session.scalars(select(Dispute).where(Dispute.status != "open"))),
+        key=lambda d: d.resolved_at or d.filed_at, reverse=True,
+    )[:50]
+    changes = []
+    for d in decided:
+        after = session.scalars(select(ScoreRecord).where(
+            ScoreRecord.person_id == d.person_id,
+            ScoreRecord.run_id == f"rescore-{d.id}")).first()
+        before = None
+        if after is not None:
+            before = session.scalars(select(ScoreRecord).where(
+                ScoreRecord.person_id == d.person_id, ScoreRecord.id < after.id,
+                ScoreRecord.score.is_not(None)).order_by(ScoreRecord.id.desc())).first()
+        changes.append({"dispute": d, "before": before.score if before else None,
+                        "after": after.score if after else None,
+                        "after_status": after.status if after else None})
+    return {"open": open_, "decided": changes, "today": date.today()}
+
+
+_RECEIVED = re.compile(r"[,;]? *\(?got .*$|'[^']*'")
+
+
+def rule_of(reason: str) -> str:
+    """A quarantine reason without the value received, so that reasons group by rule."""
+    return _RECEIVED.sub("", reason).strip(" ,;:") or reason
+
+
+def sources(lake: Lake) -> dict[str, Any]:
+    """Records per source and kind, and what was quarantined, by reason."""
+    per_source: dict[tuple[str, str], int] = {}
+    for row in lake.summary().to_pylist():
+        if row["kind"] == QUARANTINE:
+            continue
+        key = (row["source_id"], row["kind"])
+        per_source[key] = per_source.get(key, 0) + int(row["records"])
+    quarantined: dict[str, int] = {}
+    reasons: dict[tuple[str, str, str], int] = {}
+    if lake.files(QUARANTINE):
+        con = lake.connect()
+        try:
+            q = lake.quarantine(con=con)
+            table = q.group_by(["source_id", "kind", "reasons"]).aggregate(
+                n=q.count()).to_pyarrow().to_pylist()
+        finally:
+            con.disconnect()
+        for row in table:
+            quarantined[row["source_id"]] = quarantined.get(row["source_id"], 0) + row["n"]
+            for reason in str(row["reasons"]).split(" | "):
+                key = (row["source_id"], row["kind"], rule_of(reason))
+                reasons[key] = reasons.get(key, 0) + row["n"]
+    sources_ = sorted({s for s, _ in per_source} | set(quarantined))
+    return {
+        "sources": [{"source_id": s,
+                     "kinds": {k: n for (src, k), n in per_source.items() if src == s},
+                     "records": sum(n for (src, _), n in per_source.items() if src == s),
+                     "quarantined": quarantined.get(s, 0)} for s in sources_],
+        "reasons": sorted(({"source_id": s, "kind": k, "reason": r, "count": n}
+                           for (s, k, r), n in reasons.items()),
+                          key=lambda x: -x["count"])[:100],
+    }

@@ -1,0 +1,214 @@
+"""What every portal page shares: templates, sign-in cookies, CSRF and security headers.
+
+Two kinds of visitor sign in. A person signs in with their id and password through the
+service's own login, and the session cookie holds the same token the API would hand
+out (stored only hashed; logging out deletes it). An operator signs in with an operator
+API key; the console cookie holds a signed (HMAC with the store's pepper), expiring
+reference to that key, checked against the key table on every request, so revoking the
+key ends the console session too.
+
+Every form that changes something carries a CSRF token derived from the session (an
+HMAC of its credential), and is refused if the browser says it came from another
+origin. Sign-in forms, which have no session yet, use a double-submit cookie. Cookies
+are HttpOnly and SameSite=Strict; pages are sent with a strict Content-Security-Policy
+(no script at all, no inline style), so even a missed escape cannot run code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credo.portal.charts import meter
+from credo.service.context import ServiceContext
+from credo.service.errors import NotAuthenticatedError
+from credo.service.keys import Principal
+from credo.service.security import hash_secret, same
+from credo.store.models import ApiKey
+
+PERSON_COOKIE = "credo_session"
+CONSOLE_COOKIE = "credo_console"
+LOGIN_CSRF_COOKIE = "credo_login_csrf"
+CONSOLE_HOURS = 8.0
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("credo.portal", "templates"),
+    autoescape=True,  # every value is escaped unless a chart marks its own SVG safe
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _thousands(value: Any) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _percent(value: Any, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}%}"
+
+
+def _day(value: Any) -> str:
+    return "–" if value is None else str(value)[:10]
+
+
+def _moment(value: Any) -> str:
+    return "–" if value is None else str(value)[:16].replace("T", " ")
+
+
+_env.filters.update(thousands=_thousands, percent=_percent, day=_day, moment=_moment)
+_env.globals["meter"] = meter
+
+
+class LoginRequired(Exception):  # noqa: N818 - a redirect, not a failure
+    """No valid sign-in for this page: send the browser to ``login``."""
+
+    def __init__(self, login: str) -> None:
+        self.login = login
+
+
+class PortalError(Exception):
+    """A request the portal refuses, shown as a page with what to do."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is signed in, and the CSRF token their forms must carry."""
+
+    principal: Principal
+    csrf: str
+
+    @property
+    def id(self) -> str:
+        return self.principal.id
+
+
+def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(request_path=request.url.path, **values)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def redirect(location: str) -> RedirectResponse:
+    # 303: the browser follows with GET, so a reload never re-submits the form.
+    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str,
+               max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
+
+
+def csrf_for(pepper: bytes, credential: str) -> str:
+    return hmac.new(pepper, b"csrf|" + credential.encode(), hashlib.sha256).hexdigest()
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a form posted from another site (browsers send Origin on POST)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return  # no claim either way; the CSRF token still has to match
+    if urlsplit(origin).netloc != request.url.netloc:
+        raise PortalError(403, "This form was sent from another site, so it was refused. "
+                               "Open credo's page yourself and try again.")
+
+
+def check_csrf(request: Request, visitor: Visitor, token: str) -> None:
+    check_origin(request)
+    if not hmac.compare_digest(token.encode(), visitor.csrf.encode()):
+        raise PortalError(403, "This form has expired or did not come from this page. "
+                               "Reload the page and send it again.")
+
+
+def login_csrf(request: Request) -> str:
+    """The sign-in form's token: the cookie's value if the browser has one, else new."""
+    value = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return value if 20 <= len(value) <= 64 and value.isascii() else secrets.token_urlsafe(24)
+
+
+def check_login_csrf(request: Request, token: str) -> None:
+    check_origin(request)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), token.encode()):
+        raise PortalError(403, "The sign-in form has expired (or cookies are blocked). "
+                               "Reload the sign-in page, allow cookies for this site and "
+                               "try again.")
+
+
+# -- people --------------------------------------------------------------------------
+def person_visitor(request: Request, ctx: ServiceContext, session: Session) -> Visitor:
+    from credo.service.people.logic import authenticate_token
+
+    token = request.cookies.get(PERSON_COOKIE, "")[:200]
+    try:
+        principal = authenticate_token(session, token or None, ctx.pepper)
+    except NotAuthenticatedError:
+        raise LoginRequired("/login") from None
+    return Visitor(principal, csrf_for(ctx.pepper, principal.credential))
+
+
+# -- operators -----------------------------------------------------------------------
+def _sign(pepper: bytes, payload: str) -> str:
+    return hmac.new(pepper, b"console|" + payload.encode(), hashlib.sha256).hexdigest()
+
+
+def console_cookie(ctx: ServiceContext, session: Session, api_key: str) -> str:
+    """Check an operator API key; return the signed console cookie for it."""
+    from credo.service.keys import authenticate
+
+    principal = authenticate(session, "operator", api_key[:200], ctx.pepper)
+    expires = int(time.time() + CONSOLE_HOURS * 3600)
+    payload = f"{principal.id}|{principal.credential}|{expires}"
+    encoded = base64.urlsafe_b64encode(payload.encode()).decode()
+    return f"{encoded}.{_sign(ctx.pepper, payload)}"
+
+
+def operator_visitor(request: Request, ctx: ServiceContext, session: Session) -> Visitor:
+    raw = request.cookies.get(CONSOLE_COOKIE, "")[:600]
+    encoded, _, signature = raw.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(encoded.encode()).decode()
+        operator_id, digest, expires = payload.split("|")
+        expired = int(expires) < time.time()
+    except (ValueError, UnicodeDecodeError):
+        raise LoginRequired("/console/login") from None
+    if expired or not same(_sign(ctx.pepper, payload), signature):
+        raise LoginRequired("/console/login")
+    live = session.execute(select(ApiKey.key_hash).where(
+        ApiKey.key_hash == digest, ApiKey.role == "operator", ApiKey.owner_id == operator_id,
+        ApiKey.revoked_at.is_(None))).first()
+    if live is None:  # the key was revoked: so is every console session made with it
+        raise LoginRequired("/console/login")
+    principal = Principal("operator", operator_id, digest)
+    return Visitor(principal, csrf_for(ctx.pepper, hash_secret(signature, ctx.pepper)))
+
+
+STATIC = Path(__file__).parent / "static"

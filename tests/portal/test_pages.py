@@ -1,0 +1,307 @@
+"""The portal's pages over HTTP: sign-in, CSRF, hostile input, one person's data only.
+
+These drive the real app (in-process) over the world the demo prepared; the browser
+tests drive the same pages through Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from credo.service.app import create_app
+from credo.service.errors import NoAuthorizationError
+from credo.store.models import Authorization, Person
+from tests.portal.conftest import PASSWORD, PortalWorld
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+HOSTILE = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
+           "' OR '1'='1' --", "\u202eevil", "x" * 5000, "😀 ünïcode"]
+
+
+@pytest.fixture(scope="module")
+def app(portal_world: PortalWorld):
+    return create_app(context=portal_world.context())
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(app, person_id: str, password: str = PASSWORD) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"person_id": person_id, "password": password,
+                                            "csrf": token})
+    assert response.status_code == 303, response.text[:500]
+    assert response.headers["location"] == "/me"
+    return client
+
+
+def console(app, key: str) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/console/login").text)
+    response = client.post("/console/login", data={"api_key": key, "csrf": token})
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def auth_state(world: PortalWorld, auth_id: str) -> bool:
+    """True while the authorization is not revoked."""
+    ctx = world.context()
+    try:
+        with ctx.session() as s:
+            return s.get(Authorization, auth_id).revoked_at is None
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("path", ["/me", "/me/sharing", "/me/records",
+                                  "/me/records/dispute?kind=statement"])
+def test_person_pages_need_a_sign_in(app, path: str) -> None:
+    response = TestClient(app, follow_redirects=False).get(path)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("path", ["/console", "/console/runs", "/console/disputes",
+                                  "/console/sources"])
+def test_console_pages_need_an_operator(app, path: str) -> None:
+    response = TestClient(app, follow_redirects=False).get(path)
+    assert response.headers["location"] == "/console/login"
+
+
+def test_forged_or_stale_console_cookies_sign_nobody_in(app) -> None:
+    client = TestClient(app, follow_redirects=False)
+    for forged in ("", "abc", "Zm9v.bar", "b3BlcmF0b3J8eHw5OTk5OTk5OTk5.0000", "." * 700):
+        client.cookies.set("credo_console", forged)
+        assert client.get("/console").headers["location"] == "/console/login"
+
+
+def test_a_wrong_password_says_so_without_saying_which_part(app, portal_world) -> None:
+    person = portal_world.people[11]
+    portal_world.enrol(person, grant=None)
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/login").text)
+    answers = []
+    for who, password in ((person, "not the password"), ("nobody-here", PASSWORD)):
+        r = client.post("/login", data={"person_id": who, "password": password,
+                                         "csrf": token})
+        assert r.status_code == 401
+        assert "credo_session" not in r.headers.get("set-cookie", "")
+        answers.append(re.search(r'role="alert">([^<]*)<', r.text).group(1))
+    assert answers[0] == answers[1]
+
+
+def test_sign_in_needs_the_forms_own_token(app) -> None:
+    client = TestClient(app, follow_redirects=False)
+    r = client.post("/login", data={"person_id": "x", "password": "y", "csrf": "z" * 30})
+    assert r.status_code == 403  # no cookie: a login CSRF from another site
+    client.get("/login")
+    r = client.post("/login", data={"person_id": "x", "password": "y", "csrf": "z" * 30})
+    assert r.status_code == 403  # a cookie, but not this one
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_sign_in_input_is_refused_and_escaped(app, value: str) -> None:
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"person_id": value, "password": value, "csrf": token})
+    assert r.status_code == 401
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_a_huge_form_is_refused_before_it_is_read(app) -> None:
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"person_id": "x", "password": "p" * 200_000,
+                                     "csrf": token})
+    assert r.status_code == 413
+
+
+def test_passwords_are_stored_only_as_slow_hashes(portal_world) -> None:
+    person = portal_world.people[12]
+    portal_world.enrol(person, grant=None)
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            stored = s.scalars(select(Person.password_hash)
+                               .where(Person.id == person)).one()
+    finally:
+        ctx.close()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_session_cookie_is_http_only_and_same_site(app, portal_world) -> None:
+    person = portal_world.people[13]
+    portal_world.enrol(person, grant=None)
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"person_id": person, "password": PASSWORD,
+                                     "csrf": token})
+    cookie = r.headers["set-cookie"].lower()
+    assert "credo_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_revoking_needs_the_pages_token_and_this_site(app, portal_world) -> None:
+    from credo.service.scores import logic as scores
+
+    person = portal_world.people[14]
+    auth_id = portal_world.enrol(person)
+    client = sign_in(app, person)
+    page = client.get("/me/sharing")
+    assert auth_id in page.text
+    token = csrf_of(page.text)
+    url = f"/me/authorizations/{auth_id}/revoke"
+    assert client.post(url, data={}).status_code == 403
+    assert client.post(url, data={"csrf": "f" * 64}).status_code == 403
+    assert client.post(url, data={"csrf": token},
+                       headers={"Origin": "http://evil.example"}).status_code == 403
+    assert auth_state(portal_world, auth_id)
+    r = client.post(url, data={"csrf": token})
+    assert r.status_code == 303 and r.headers["location"] == "/me/sharing?done=revoked"
+    assert not auth_state(portal_world, auth_id)
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s, pytest.raises(NoAuthorizationError):
+            scores.partner_score(s, "pt-demo-lender", person, "loan")
+    finally:
+        ctx.close()
+    assert "revoked" in client.get("/me/sharing?done=revoked").text
+
+
+def test_one_persons_pages_never_show_another_persons_data(app, portal_world) -> None:
+    mine, theirs = portal_world.people[15], portal_world.people[16]
+    portal_world.enrol(mine)
+    their_auth = portal_world.enrol(theirs)
+    their_record = portal_world.late_statement(theirs) or {"source_id": "sim-bank",
+                                                             "record_id": "r-1"}
+    client = sign_in(app, mine)
+    for path in ("/me", "/me/sharing", "/me/records", "/me/records?all=transaction"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert theirs not in page.text and their_auth not in page.text
+    token = csrf_of(client.get("/me").text)
+    r = client.post(f"/me/authorizations/{their_auth}/revoke", data={"csrf": token})
+    assert r.status_code == 404
+    assert auth_state(portal_world, their_auth)
+    query = {"kind": "statement", "source_id": their_record["source_id"],
+             "record_id": their_record["record_id"]}
+    assert client.get("/me/records/dispute", params=query).status_code == 404
+    r = client.post("/me/disputes", data={**query, "reason": "not mine", "csrf": token})
+    assert r.status_code == 404
+    export = client.post("/me/export", data={"csrf": token})
+    assert export.status_code == 200
+    assert theirs not in export.text
+
+
+def test_export_downloads_everything_about_the_person(app, portal_world) -> None:
+    person = portal_world.people[17]
+    portal_world.enrol(person)
+    client = sign_in(app, person)
+    token = csrf_of(client.get("/me").text)
+    assert client.post("/me/export", data={}).status_code == 403
+    r = client.post("/me/export", data={"csrf": token})
+    assert r.headers["content-disposition"].startswith("attachment")
+    data = r.json()
+    assert data["person_id"] == person
+    assert len(data["scores"]) == 3 and data["authorizations"]
+    assert data["records"]["statement"]
+    assert all(r["person_id"] == person for kind in data["records"].values() for r in kind)
+    assert "password_hash" not in data["account"][0]
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "bell\x07", "x" * 2001])
+def test_a_dispute_reason_that_cannot_be_kept_is_refused_with_the_form_kept(
+        app, portal_world, reason: str) -> None:
+    person = portal_world.people[18]
+    portal_world.enrol(person, grant=None)
+    record = portal_world.late_statement(person) or next(
+        r for r in _statements(portal_world, person))
+    client = sign_in(app, person)
+    token = csrf_of(client.get("/me").text)
+    r = client.post("/me/disputes", data={"kind": "statement", "source_id": record["source_id"],
+                                          "record_id": record["record_id"], "reason": reason,
+                                          "csrf": token})
+    assert r.status_code == 422
+    assert 'role="alert"' in r.text and "<textarea" in r.text
+
+
+def _statements(world: PortalWorld, person: str) -> list[dict]:
+    from credo.data.lake import Lake
+    from credo.service.people.logic import lake_records
+
+    return lake_records(Lake(world.settings.lake), person, history=False)["statement"]
+
+
+@pytest.mark.parametrize("query", [{"kind": "bogus", "source_id": "a", "record_id": "b"},
+                                   {"kind": "statement", "source_id": "<b>x</b>",
+                                    "record_id": "' OR 1=1"},
+                                   {"kind": "statement", "source_id": "", "record_id": ""}])
+def test_a_dispute_form_for_no_such_record_says_so(app, portal_world, query) -> None:
+    person = portal_world.people[19]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    r = client.get("/me/records/dispute", params=query)
+    assert r.status_code == 404
+    assert "<b>x</b>" not in r.text
+
+
+def test_hostile_query_values_are_harmless(app, portal_world) -> None:
+    person = portal_world.people[19]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    r = client.get("/me/records", params={"all": "<script>", "done": "<script>"})
+    assert r.status_code == 200 and "<script>" not in r.text
+    assert client.get("/me/records", params={"all": "x" * 500}).status_code == 422
+
+
+def test_console_shows_model_runs_and_sources(app, portal_world) -> None:
+    client = console(app, portal_world.operator_key("op-pages"))
+    model = client.get("/console")
+    assert model.status_code == 200
+    assert 'data-testid="model-id"' in model.text and "<svg" in model.text
+    assert model.text.count("<details>") >= 10  # one per feature of the scorecard
+    runs = client.get("/console/runs").text
+    assert runs.count("<tr>") == MONTHS_ROWS
+    assert "(stable)" in runs or "(watch)" in runs or "(act)" in runs
+    sources = client.get("/console/sources").text
+    assert "sim-bank" in sources and 'data-testid="quarantine"' in sources
+
+
+MONTHS_ROWS = 1 + 3  # header row and one per published month
+
+
+def test_a_revoked_operator_key_ends_its_console_sessions(app, portal_world) -> None:
+    from credo.service.keys import revoke_keys
+
+    client = console(app, portal_world.operator_key("op-revoked"))
+    assert client.get("/console").status_code == 200
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            revoke_keys(s, "operator", "op-revoked")
+            s.commit()
+    finally:
+        ctx.close()
+    assert client.get("/console").headers["location"] == "/console/login"
+
+
+def test_deciding_a_dispute_needs_the_consoles_token(app, portal_world) -> None:
+    client = console(app, portal_world.operator_key("op-csrf"))
+    r = client.post("/console/disputes/any-id", data={"outcome": "upheld", "note": "x"})
+    assert r.status_code == 403
+    token = csrf_of(client.get("/console/disputes").text)
+    r = client.post("/console/disputes/no-such-id",
+                    data={"outcome": "upheld", "note": "x", "csrf": token})
+    assert r.status_code == 404
+    r = client.post("/console/disputes/no-such-id",
+                    data={"outcome": "<script>", "note": "x", "csrf": token})
+    assert r.status_code == 422 and "<script>" not in r.text
