@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(BIN)/python -m credo.demo
 
 test: $(STAMP)
+	bash scripts/system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

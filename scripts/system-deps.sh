@@ -7,6 +7,7 @@ set -euo pipefail
 declare -A PACKAGES=(
     [postgresql]="/usr/lib/postgresql/*/bin/initdb"
     [default-jre-headless]="/usr/lib/jvm/*/bin/java"
+    [chromium]="/usr/bin/chromium"
 )
 
 missing=()

@@ -33,7 +33,7 @@ def _polar(cx: float, cy: float, r: float, score: float) -> tuple[float, float]:
 
 def gauge(score: int, band: str) -> Markup:
     """The score on a half-dial from 350 to 950, coloured by band."""
-    cx, cy, r, width = 160, 150, 120, 26
+    cx, cy, r, width = 160, 160, 120, 26
     body = []
     for b in BANDS:
         lo, hi = max(b.low, SCORE_MIN), min(b.high + 1, SCORE_MAX)
@@ -55,7 +55,7 @@ def gauge(score: int, band: str) -> Markup:
         f'<text x="{cx}" y="{cy + 56}" font-size="15" text-anchor="middle" '
         f'fill="{INK}">{escape(band)}</text>',
     ]
-    return _svg(320, 215, f"Score {score} of 350 to 950, band {band}", body)
+    return _svg(320, 228, f"Score {score} of 350 to 950, band {band}", body)
 
 
 def horizontal_bars(rows: Sequence[tuple[str, int | None]], label: str,
