@@ -108,8 +108,10 @@ def test_a_person_revokes_disputes_and_an_operator_upholds(browser: Browser, ser
     shot(me, "01-login")
     sign_in(me, server, person)
     expect(me.get_by_test_id("score")).to_have_text(str(before))
-    expect(me.get_by_role("img", name=re.compile(rf"^Score {before} of 350 to 950"))).to_be_visible()
-    expect(me.get_by_role("heading", name="What holds your score back, and what helps")).to_be_visible()
+    gauge = me.get_by_role("img", name=re.compile(rf"^Score {before} of 350 to 950"))
+    expect(gauge).to_be_visible()
+    reasons = me.get_by_role("heading", name="What holds your score back, and what helps")
+    expect(reasons).to_be_visible()
     history_rows = me.get_by_test_id("history").locator("tbody tr").count()
     shot(me, "02-person-score")
 

@@ -7,6 +7,7 @@ carries a ``role="img"`` with a label that says in words what the picture shows.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -18,12 +19,18 @@ from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN
 BAND_COLOURS = {"poor": "#b3261e", "fair": "#d9822b", "good": "#b59a00",
                 "very good": "#5b9a3c", "excellent": "#1e7a46"}
 INK, GRID, ACCENT = "#1d1d1f", "#d0d0d5", "#1f5fa8"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def esc(text: object) -> str:
+    """Escaped for markup, with control characters (not allowed in SVG) replaced."""
+    return escape(_CONTROL.sub("\ufffd", str(text)))
 
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
     head = (f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'role="img" aria-label="{escape(label)}" class="chart">')
-    return Markup("\n".join([head, f"<title>{escape(label)}</title>", *body, "</svg>"]))
+            f'role="img" aria-label="{esc(label)}" class="chart">')
+    return Markup("\n".join([head, f"<title>{esc(label)}</title>", *body, "</svg>"]))
 
 
 def _polar(cx: float, cy: float, r: float, score: float) -> tuple[float, float]:
@@ -53,7 +60,7 @@ def gauge(score: int, band: str) -> Markup:
         f'<text x="{cx}" y="{cy + 36}" font-size="34" font-weight="bold" text-anchor="middle" '
         f'fill="{INK}">{score}</text>',
         f'<text x="{cx}" y="{cy + 56}" font-size="15" text-anchor="middle" '
-        f'fill="{INK}">{escape(band)}</text>',
+        f'fill="{INK}">{esc(band)}</text>',
     ]
     return _svg(320, 228, f"Score {score} of 350 to 950, band {band}", body)
 
@@ -74,7 +81,7 @@ def horizontal_bars(rows: Sequence[tuple[str, int | None]], label: str,
     for i, (name, value) in enumerate(rows):
         y = 6 + row_h * i
         body.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" text-anchor="end" '
-                    f'fill="{INK}">{escape(name)}</text>')
+                    f'fill="{INK}">{esc(name)}</text>')
         if value is None:
             body.append(f'<text x="{left + 4}" y="{y + 15}" font-size="11" fill="{INK}">'
                         "no data</text>")
@@ -112,10 +119,10 @@ def score_history(points: Sequence[tuple[str, int]], label: str) -> Markup:
     step = max(n // 8, 1)
     for i, (x, (when, score)) in enumerate(zip(xs, points, strict=True)):
         body.append(f'<circle cx="{x:.1f}" cy="{y_of(score):.1f}" r="4" fill="{ACCENT}">'
-                    f"<title>{escape(when)}: {score}</title></circle>")
+                    f"<title>{esc(when)}: {score}</title></circle>")
         if i % step == 0 or i == n - 1:
             body.append(f'<text x="{x:.1f}" y="{h - 12}" font-size="10" text-anchor="middle" '
-                        f'fill="{INK}">{escape(when)}</text>')
+                        f'fill="{INK}">{esc(when)}</text>')
     return _svg(w, h, label, body)
 
 
@@ -143,9 +150,9 @@ def curves(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], label
         body.append(f'<text x="{xx:.1f}" y="{h - bottom + 14}" font-size="10" '
                     f'text-anchor="middle" fill="{INK}">{xv:g}</text>')
     body.append(f'<text x="{left + pw / 2}" y="{h - 6}" font-size="11" text-anchor="middle" '
-                f'fill="{INK}">{escape(xlabel)}</text>')
+                f'fill="{INK}">{esc(xlabel)}</text>')
     body.append(f'<text x="12" y="{top + ph / 2}" font-size="11" text-anchor="middle" '
-                f'transform="rotate(-90 12 {top + ph / 2})" fill="{INK}">{escape(ylabel)}</text>')
+                f'transform="rotate(-90 12 {top + ph / 2})" fill="{INK}">{esc(ylabel)}</text>')
     if diagonal:
         body.append(f'<polyline points="{point(x0, 0)} {point(x1, 1)}" fill="none" '
                     'stroke="#888" stroke-dasharray="4 3"/>')
@@ -157,7 +164,7 @@ def curves(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], label
         lx = left + 8 + 130 * k
         body.append(f'<rect x="{lx}" y="8" width="12" height="12" fill="{colour}"/>')
         body.append(f'<text x="{lx + 16}" y="18" font-size="11" fill="{INK}">'
-                    f"{escape(name)}</text>")
+                    f"{esc(name)}</text>")
     return _svg(w, h, label, body)
 
 
@@ -189,20 +196,20 @@ def columns(categories: Sequence[str], values: Sequence[float | None], label: st
             bh = ph * value / top_value
             body.append(f'<rect x="{x + slot * 0.15:.1f}" y="{top + ph - bh:.1f}" '
                         f'width="{slot * 0.7:.1f}" height="{bh:.1f}" fill="{colour}">'
-                        f"<title>{escape(name)}: {format(value, fmt)}</title></rect>")
+                        f"<title>{esc(name)}: {format(value, fmt)}</title></rect>")
         body.append(f'<text x="{x + slot / 2:.1f}" y="{h - bottom + 14}" font-size="10" '
-                    f'text-anchor="middle" fill="{INK}">{escape(name)}</text>')
+                    f'text-anchor="middle" fill="{INK}">{esc(name)}</text>')
         if overlay is not None and overlay[i] is not None:
             oy = top + ph * (1 - overlay[i] / top_overlay)
             body.append(f'<circle cx="{x + slot / 2:.1f}" cy="{oy:.1f}" r="5" fill="#b3261e" '
-                        f'stroke="#fff"><title>{escape(name)}: {overlay[i]:.2%}</title>'
+                        f'stroke="#fff"><title>{esc(name)}: {overlay[i]:.2%}</title>'
                         "</circle>")
     if value_label:
         body.append(f'<text x="{left}" y="16" font-size="11" fill="{INK}">'
-                    f"{escape(value_label)} (columns)</text>")
+                    f"{esc(value_label)} (columns)</text>")
     if overlay is not None and overlay_label:
         body.append(f'<text x="{w - right}" y="16" font-size="11" text-anchor="end" '
-                    f'fill="#b3261e">{escape(overlay_label)} (dots)</text>')
+                    f'fill="#b3261e">{esc(overlay_label)} (dots)</text>')
     return _svg(w, h, label, body)
 
 

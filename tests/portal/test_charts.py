@@ -1,0 +1,100 @@
+"""The portal's SVG pictures and plain-word bins: well-formed, bounded, escaped."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credo.policy.bands import band_of
+from credo.portal import charts
+from credo.portal.views import rule_of
+from credo.portal.wording import bin_in_words, value_in_words
+
+SCORES = st.integers(350, 950)
+TEXT = st.text(max_size=60)
+SHARES = st.floats(0, 1)
+
+
+def parse(markup: str) -> ET.Element:
+    return ET.fromstring(str(markup))  # raises if any text broke the markup
+
+
+def numbers(root: ET.Element, *attributes: str) -> list[float]:
+    return [float(e.get(a)) for e in root.iter() for a in attributes if e.get(a) is not None]
+
+
+@given(SCORES)
+def test_the_gauge_needle_stays_on_the_dial(score: int) -> None:
+    root = parse(charts.gauge(score, band_of(score)))
+    width, height = (float(v) for v in root.get("viewBox").split()[2:])
+    line = next(e for e in root.iter() if e.tag.endswith("line"))
+    x2, y2 = float(line.get("x2")), float(line.get("y2"))
+    assert 0 <= x2 <= width and 0 <= y2 <= height
+    assert root.get("aria-label").startswith(f"Score {score} of 350 to 950")
+
+
+def test_the_needle_moves_with_the_score() -> None:
+    def needle_x(score: int) -> float:
+        root = parse(charts.gauge(score, band_of(score)))
+        return float(next(e for e in root.iter() if e.tag.endswith("line")).get("x2"))
+
+    xs = [needle_x(s) for s in range(350, 951, 50)]
+    assert xs == sorted(xs) and xs[0] < xs[-1]
+
+
+@given(st.lists(st.tuples(TEXT, st.one_of(st.none(), st.integers(0, 2000))), max_size=8))
+def test_bars_escape_their_names_and_stay_in_the_frame(rows) -> None:
+    root = parse(charts.horizontal_bars(rows, "label <b>"))
+    width = float(root.get("viewBox").split()[2])
+    for e in root.iter():
+        if e.tag.endswith("rect"):
+            x = float(e.get("x"))
+            assert x >= 0
+            assert x + float(e.get("width")) <= width
+
+
+@given(st.lists(st.tuples(TEXT, SCORES), min_size=1, max_size=40))
+def test_the_history_line_stays_inside_the_picture(points) -> None:
+    root = parse(charts.score_history(points, "history"))
+    height = float(root.get("viewBox").split()[3])
+    ys = numbers(root, "cy")
+    assert len(ys) == len(points) and all(0 <= y <= height for y in ys)
+
+
+@given(st.lists(st.tuples(SHARES, SHARES), min_size=1, max_size=50))
+def test_curves_are_well_formed(pairs) -> None:
+    xs, ys = zip(*sorted(pairs), strict=True)
+    parse(charts.curves([("a & b", xs, ys)], "roc", "x", "y", diagonal=True))
+
+
+@given(st.lists(st.one_of(st.none(), SHARES), min_size=1, max_size=12))
+def test_columns_take_missing_values(values) -> None:
+    names = [f"c{i}" for i in range(len(values))]
+    parse(charts.columns(names, values, "cols", overlay=list(reversed(values))))
+
+
+@given(st.text(max_size=80), st.sampled_from(["revolving_utilisation", "income_monthly_6m",
+                                               "days_since_late30", "late30_12m",
+                                               "income_change_3m", "unknown_feature"]))
+def test_any_bin_label_reads_as_words(label: str, feature: str) -> None:
+    assert isinstance(bin_in_words(feature, label), str)
+
+
+def test_bins_in_words() -> None:
+    assert bin_in_words("revolving_utilisation", "[0.3, 0.9)") == "from 30% to under 90%"
+    assert bin_in_words("income_monthly_6m", ">= 250000") == "2,500 a month or more"
+    assert bin_in_words("days_since_late30", "< 400") == "below 13 months"
+    assert bin_in_words("late30_12m", "missing") == "nothing reported"
+    assert bin_in_words("employment_type", "salaried, self_employed") == \
+        "salaried, self employed"
+    assert value_in_words("oldest_account_days", 3000) == "8.2 years"
+
+
+def test_quarantine_reasons_group_by_rule_not_by_value() -> None:
+    assert rule_of("currency: unknown value 'XXX'; expected an ISO 4217 code such as EUR") \
+        == rule_of("currency: unknown value 'ABC'; expected an ISO 4217 code such as EUR")
+    assert rule_of("amount: must be integer cents, got 'abc'") == \
+        "amount: must be integer cents"
+    assert "DROP" not in rule_of("record_id: contains '\"; DROP TABLE x; --' (got it)")
