@@ -26,8 +26,11 @@ FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1
 _PARAMETERS = (
     "max_bins", "min_bin_share", "n_prebins", "trend", "shape_gain", "min_rate_diff",
-    "min_category_share", "min_iv", "max_correlation", "C",
+    "min_category_share", "min_iv", "max_correlation", "C", "min_bin_count",
 )
+# Parameters added after format version 1 was published: files without them were
+# written with these values.
+_LATER_PARAMETERS = {"min_bin_count": 0}
 
 
 def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -47,14 +50,17 @@ def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[st
         "selection": [asdict(e) for e in model.selection_],
         "candidates": [_binning_dict(b) for b in model.binnings_.values()],
         "protected_excluded": model.protected_,
-        "parameters": {p: getattr(model, p) for p in _PARAMETERS},
+        # The values the model was fitted with (after tuning, if it was tuned).
+        "parameters": {
+            p: getattr(model, "best_params_", {}).get(p, getattr(model, p)) for p in _PARAMETERS
+        },
         "training": {
             "rows": model.n_train_,
             "bad_rate": model.bad_rate_train_,
             "fingerprint": fingerprint,
         },
         "metadata": metadata or {},
-    }
+    } | ({"tuning": model.tuning_} if hasattr(model, "tuning_") else {})
 
 
 def save(model: Scorecard, path: str | Path, metadata: dict[str, Any] | None = None) -> dict:
@@ -106,7 +112,11 @@ def from_dict(document: Any, source: str = "model") -> Scorecard:
 
 def _build(document: dict[str, Any]) -> Scorecard:
     parameters = document["parameters"]
-    model = Scorecard(**{p: parameters[p] for p in _PARAMETERS})
+    model = Scorecard(**{
+        p: parameters[p] if p in parameters or p not in _LATER_PARAMETERS
+        else _LATER_PARAMETERS[p]
+        for p in _PARAMETERS
+    })
     model.scaling_ = Scaling(**document["scaling"])
     model.intercept_ = _finite(document["intercept"], "intercept")
     model.features_ = [
@@ -130,6 +140,8 @@ def _build(document: dict[str, Any]) -> Scorecard:
     model.bad_rate_train_ = float(training["bad_rate"])
     model.fingerprint_ = str(training["fingerprint"])
     model.feature_kinds_ = {f.name: f.binning.dtype for f in model.features_}
+    if "tuning" in document:
+        model.tuning_ = dict(document["tuning"])
     return model
 
 

@@ -266,6 +266,7 @@ class BinningOptions:
 
     max_bins: int = 10
     min_bin_share: float = 0.02
+    min_bin_count: int = 0  # and at least this many rows, however large the sample
     n_prebins: int = 40
     trend: str = "auto"
     shape_gain: float = 0.0  # auto: a peak/valley must beat monotone IV by this share
@@ -277,12 +278,18 @@ class BinningOptions:
             raise ConfigError(f"max_bins must be between 2 and 64, got {self.max_bins}")
         if not 0.0 < self.min_bin_share <= 0.5:
             raise ConfigError(f"min_bin_share must be in (0, 0.5], got {self.min_bin_share}")
+        if self.min_bin_count < 0:
+            raise ConfigError(f"min_bin_count must be >= 0, got {self.min_bin_count}")
         if not 2 <= self.n_prebins <= 128:
             raise ConfigError(f"n_prebins must be between 2 and 128, got {self.n_prebins}")
         if self.trend not in TRENDS:
             raise ConfigError(f"unknown trend {self.trend!r}: choose one of {', '.join(TRENDS)}")
         if self.shape_gain < 0 or self.min_rate_diff < 0 or self.min_category_share < 0:
             raise ConfigError("shape_gain, min_rate_diff and min_category_share must be >= 0")
+
+    def min_rows(self, n_rows: int) -> int:
+        """Least rows in a bin: the share of the sample, and never under the count."""
+        return max(math.ceil(self.min_bin_share * n_rows), self.min_bin_count)
 
 
 def _choose_partition(
@@ -383,7 +390,7 @@ def fit_numeric(
     good, bad = _kernels.count_by_bin(pre_index, target, n_pre + n_special + 1)
     pre_good, pre_bad = good[:n_pre], bad[:n_pre]
 
-    min_count = math.ceil(options.min_bin_share * n_rows)
+    min_count = options.min_rows(n_rows)
     if regular.size:
         starts, shape = _choose_partition(pre_good, pre_bad, min_count, options, trend)
     else:
@@ -455,11 +462,12 @@ def fit_categorical(
     units = [units[o] for o in order]
     unit_good, unit_bad = unit_good[order], unit_bad[order]
 
-    min_count = math.ceil(options.min_bin_share * n_rows)
+    min_count = options.min_rows(n_rows)
     # Sorted by default rate, any contiguous merge is ascending in that order.
     mono = BinningOptions(
         max_bins=options.max_bins,
         min_bin_share=options.min_bin_share,
+        min_bin_count=options.min_bin_count,
         n_prebins=options.n_prebins,
         trend="ascending",
         min_rate_diff=options.min_rate_diff,

@@ -10,15 +10,16 @@ import hashlib
 import itertools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from credo.errors import InputError, NotFittedError
-from credo.scorecard import _kernels
+from credo.errors import ConfigError, InputError, NotFittedError
+from credo.scorecard import _kernels, metrics
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
@@ -35,6 +36,12 @@ from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 
 Progress = Callable[[str], None]
+TUNING_GRID: dict[str, tuple[Any, ...]] = {"min_bin_share": (0.02, 0.05, 0.1), "C": (0.1, 1.0)}
+TUNE_AUTO_MAX_ROWS = 20_000
+_TUNABLE = ("max_bins", "min_bin_share", "min_bin_count", "n_prebins", "trend", "shape_gain",
+            "min_rate_diff", "min_category_share", "min_iv", "max_correlation", "C")
+_INIT_PARAMETERS = (*_TUNABLE, "scaling", "dictionary", "categorical", "exclude", "tune", "cv",
+                    "random_state")
 _ROWS_PER_THREAD = 100_000
 _ROWS_PER_TASK = 32_768
 
@@ -66,7 +73,7 @@ class Scorecard:
 
     Parameters
     ----------
-    max_bins, min_bin_share, n_prebins, trend, shape_gain, min_rate_diff,
+    max_bins, min_bin_share, min_bin_count, n_prebins, trend, shape_gain, min_rate_diff,
     min_category_share:
         Constraints of the optimal binning (see :class:`BinningOptions`).
     min_iv:
@@ -83,6 +90,17 @@ class Scorecard:
         Columns to treat as categorical even if their values look numeric.
     exclude:
         Columns never to use (an id, a date, a leak).
+    tune:
+        Choose some of the parameters above by stratified cross-validation on the
+        training data (never on anything else): ``False``; ``True`` for the grid
+        :data:`TUNING_GRID`; a mapping of parameter name to candidate values; or
+        ``"auto"``, the grid only on samples under :data:`TUNE_AUTO_MAX_ROWS` rows, where
+        bin sizes and regularisation matter and a few dozen refits are cheap. The
+        candidate with the highest mean held-out AUC wins (ties: the earlier one, and
+        the given values come first); the record is kept in ``tuning_`` and
+        ``best_params_``.
+    cv, random_state:
+        Folds of the cross-validation and the seed of their stratified assignment.
     """
 
     def __init__(
@@ -90,6 +108,7 @@ class Scorecard:
         *,
         max_bins: int = 10,
         min_bin_share: float = 0.02,
+        min_bin_count: int = 0,
         n_prebins: int = 40,
         trend: str = "auto",
         shape_gain: float = 0.0,
@@ -102,9 +121,13 @@ class Scorecard:
         dictionary: DataDictionary | None = None,
         categorical: Sequence[str] = (),
         exclude: Sequence[str] = (),
+        tune: bool | str | Mapping[str, Sequence[Any]] = False,
+        cv: int = 5,
+        random_state: int = 0,
     ) -> None:
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
+        self.min_bin_count = min_bin_count
         self.n_prebins = n_prebins
         self.trend = trend
         self.shape_gain = shape_gain
@@ -117,6 +140,68 @@ class Scorecard:
         self.dictionary = dictionary
         self.categorical = categorical
         self.exclude = exclude
+        self.tune = tune
+        self.cv = cv
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ tuning
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _INIT_PARAMETERS}
+
+    def _tuning_grid(self, n_rows: int) -> dict[str, list[Any]]:
+        tune = self.tune
+        if tune is False or tune is None:
+            return {}
+        if tune == "auto":
+            if n_rows >= TUNE_AUTO_MAX_ROWS:
+                return {}
+            tune = True
+        grid = dict(TUNING_GRID) if tune is True else dict(tune)  # type: ignore[arg-type]
+        if not isinstance(grid, dict) or not grid:
+            raise ConfigError("tune must be False, True, 'auto' or a mapping of parameters")
+        unknown = sorted(set(grid) - set(_TUNABLE))
+        if unknown:
+            raise ConfigError(
+                f"cannot tune {unknown}: tunable parameters are {', '.join(_TUNABLE)}"
+            )
+        if not 2 <= int(self.cv) <= 20:
+            raise ConfigError(f"cv must be between 2 and 20 folds, got {self.cv}")
+        # The given value of each parameter is a candidate too, and comes first.
+        return {
+            name: list(dict.fromkeys([getattr(self, name), *values]))
+            for name, values in grid.items()
+        }
+
+    def _cross_validate(
+        self, X: pd.DataFrame, target: np.ndarray, grid: dict[str, list[Any]],
+        tick: Progress,
+    ) -> dict[str, Any]:
+        """Mean held-out AUC of every candidate over the same stratified folds."""
+        folds = stratified_folds(target, int(self.cv), self.random_state)
+        names = list(grid)
+        results = []
+        for values in itertools.product(*(grid[n] for n in names)):
+            candidate = dict(zip(names, values, strict=True))
+            tick(f"cross-validating {candidate}")
+            aucs = []
+            for k in range(int(self.cv)):
+                train, test = folds != k, folds == k
+                try:
+                    model = self._clone(**candidate).fit(
+                        X.iloc[np.flatnonzero(train)], target[train]
+                    )
+                    raw = model.raw_points(X.iloc[np.flatnonzero(test)])
+                    aucs.append(metrics.auc(target[test], raw))
+                except InputError:
+                    aucs.append(0.5)  # no usable model on this fold: no better than chance
+            results.append({"params": candidate, "auc_mean": float(np.mean(aucs)),
+                            "auc_sd": float(np.std(aucs))})
+        best = max(range(len(results)), key=lambda i: (results[i]["auc_mean"], -i))
+        return {"folds": int(self.cv), "random_state": self.random_state,
+                "candidates": results, "chosen": results[best]["params"]}
+
+    def _clone(self, **overrides: Any) -> Scorecard:
+        return Scorecard(**{**self.get_params(), "tune": False, **overrides})
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -127,9 +212,21 @@ class Scorecard:
     ) -> Scorecard:
         X = check_frame(X, "training data")
         target = check_target(y, X.shape[0])
+        grid = self._tuning_grid(X.shape[0])
+        if grid:
+            record = self._cross_validate(X, target, grid, progress or (lambda _m: None))
+            fitted = self._clone(**record["chosen"]).fit(X, target, progress)
+            for name, value in fitted.__dict__.items():
+                if name.endswith("_") and not name.startswith("_"):
+                    setattr(self, name, value)
+            self.tuning_ = record
+            self.best_params_ = {**self.get_params(), "tune": False, **record["chosen"]}
+            return self
+        self.best_params_ = {**self.get_params(), "tune": False}
         options = BinningOptions(
             max_bins=self.max_bins,
             min_bin_share=self.min_bin_share,
+            min_bin_count=self.min_bin_count,
             n_prebins=self.n_prebins,
             trend=self.trend,
             shape_gain=self.shape_gain,
@@ -465,6 +562,18 @@ def _scoring_pool() -> ThreadPoolExecutor:
                                    thread_name_prefix="credo-scoring")
             )
         return _POOL[0]
+
+
+def stratified_folds(target: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Fold number (0..k-1) of every row: each class shuffled by the seed, then dealt
+    out in turn, so every fold has the same bad rate (within one row)."""
+    rng = np.random.default_rng(seed)
+    folds = np.empty(target.shape[0], dtype=np.int64)
+    for value in (0, 1):
+        rows = np.flatnonzero(target == value)
+        rng.shuffle(rows)
+        folds[rows] = np.arange(rows.size) % k
+    return folds
 
 
 def _columns(woe: dict[str, np.ndarray], names: list[str], rows: slice) -> np.ndarray:

@@ -1,0 +1,113 @@
+"""Minimum bin counts and hyper-parameters chosen by cross-validation on training data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credo.errors import ConfigError
+from credo.scorecard import Scorecard, artifact
+from credo.scorecard.binning import BinningOptions, fit_numeric
+from credo.scorecard.model import stratified_folds
+
+from .conftest import make_table
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(200, 2000),
+    st.integers(0, 400),
+    st.floats(0.005, 0.2),
+    st.integers(0, 2**31 - 1),
+)
+def test_every_regular_bin_holds_the_minimum_count(n, min_count, share, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=n)
+    target = (rng.random(n) < 1 / (1 + np.exp(-2 * values))).astype(np.uint8)
+    options = BinningOptions(min_bin_share=share, min_bin_count=min_count)
+    binning = fit_numeric("x", values, target, options)
+    regular = [b for b in binning.bins if b.kind == "interval"]
+    floor = options.min_rows(n)
+    assert floor >= min_count
+    if len(regular) > 1:
+        assert min(b.count for b in regular) >= floor
+    assert sum(b.count for b in binning.bins) == n
+
+
+def test_min_bin_count_is_validated():
+    with pytest.raises(ConfigError):
+        BinningOptions(min_bin_count=-1)
+
+
+def test_stratified_folds_keep_the_bad_rate():
+    target = (np.random.default_rng(0).random(1003) < 0.3).astype(np.uint8)
+    folds = stratified_folds(target, 5, seed=7)
+    assert set(np.unique(folds)) == set(range(5))
+    rates = [target[folds == k].mean() for k in range(5)]
+    assert max(rates) - min(rates) < 0.01
+    np.testing.assert_array_equal(folds, stratified_folds(target, 5, seed=7))
+
+
+@pytest.fixture(scope="module")
+def table():
+    return make_table(1500, seed=11)
+
+
+def test_tuning_is_deterministic_and_recorded(table, tmp_path):
+    X, y = table
+    grid = {"min_bin_share": (0.05, 0.1), "C": (0.1,)}
+    a = Scorecard(tune=grid, cv=3, random_state=1).fit(X, y)
+    b = Scorecard(tune=grid, cv=3, random_state=1).fit(X, y)
+    assert a.tuning_ == b.tuning_
+    np.testing.assert_array_equal(a.score(X), b.score(X))
+    # The given values are candidates too, first in line.
+    assert a.tuning_["candidates"][0]["params"] == {"min_bin_share": 0.02, "C": 1.0}
+    assert len(a.tuning_["candidates"]) == 3 * 2
+    chosen = a.tuning_["chosen"]
+    best = max(c["auc_mean"] for c in a.tuning_["candidates"])
+    assert next(c for c in a.tuning_["candidates"] if c["params"] == chosen)["auc_mean"] == best
+    # The tuned model is the plain fit with the chosen values; parameters stay as given.
+    plain = Scorecard(**chosen).fit(X, y)
+    np.testing.assert_array_equal(a.score(X), plain.score(X))
+    assert a.min_bin_share == 0.02 and a.C == 1.0
+    # The model file records the values used and the tuning; it loads to the same scores.
+    path = tmp_path / "model.json"
+    document = artifact.save(a, path)
+    assert {k: document["parameters"][k] for k in chosen} == chosen
+    assert json.loads(path.read_text())["tuning"]["chosen"] == chosen
+    loaded, _ = artifact.load(path)
+    np.testing.assert_array_equal(loaded.score(X), a.score(X))
+    assert loaded.tuning_["chosen"] == chosen
+
+
+def test_auto_tunes_small_samples_only(table, monkeypatch):
+    X, y = table
+    from credo.scorecard import model as model_module
+
+    assert Scorecard(tune="auto")._tuning_grid(len(X))
+    monkeypatch.setattr(model_module, "TUNE_AUTO_MAX_ROWS", 1000)
+    assert Scorecard(tune="auto")._tuning_grid(len(X)) == {}
+    fitted = Scorecard(tune="auto").fit(X, y)
+    assert not hasattr(fitted, "tuning_")
+    np.testing.assert_array_equal(fitted.score(X), Scorecard().fit(X, y).score(X))
+
+
+def test_untunable_parameter_is_an_error(table):
+    X, y = table
+    with pytest.raises(ConfigError, match="cannot tune"):
+        Scorecard(tune={"dictionary": (None,)}).fit(X, y)
+    with pytest.raises(ConfigError, match="cv must be"):
+        Scorecard(tune=True, cv=1).fit(X, y)
+
+
+def test_old_model_files_without_min_bin_count_still_load(german_model, tmp_path):
+    path = tmp_path / "model.json"
+    document = artifact.to_dict(german_model)
+    del document["parameters"]["min_bin_count"]
+    path.write_text(json.dumps(document))
+    loaded, _ = artifact.load(path)
+    assert loaded.min_bin_count == 0
