@@ -360,6 +360,7 @@ def run_benchmark(
     notes: list[str] | None = None,
     read_reference: Callable[[Any], list[str]] | None = None,
     dictionary_text: bool = False,
+    more: Callable[[Any, Dataset], dict[str, Any]] | None = None,
 ) -> None:
     """The one measuring protocol every runner follows, so numbers stay comparable.
 
@@ -368,6 +369,7 @@ def run_benchmark(
     second AUC from the probability of bad. ``read_reference`` names the columns the
     fitted model reads; the time to read those once (as held) is then measured too.
     ``dictionary_text`` reads text columns dictionary-encoded (see load_dataset).
+    ``more`` returns further untimed-protocol figures for the JSON's ``extra``.
     """
     args = runner_args(f"benchmark {library}")
     dataset = args.data.stem
@@ -395,6 +397,8 @@ def run_benchmark(
             used = read_reference(model)
             extra["read_s"] = read_reference_s(ds.X_test, used)
             extra["read_columns"] = len(used)
+        if more is not None:
+            extra |= more(model, ds)
         if args.extra_splits:
             extra["auc_splits"] = auc_over_splits(ds, fit, score, higher_score_is_safer,
                                                   args.extra_splits)

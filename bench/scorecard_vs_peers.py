@@ -212,6 +212,10 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
               f"{r['auc']:>7.4f} {ap:>7} {r['ks']:>7.4f} {r['peak_rss_mb']:>8.0f} "
               f"{r['peak_rss_mb'] - r['data_rss_mb']:>9.0f} {par:>8.2f} "
               f"{r['others_cores']:>7.2f}")
+    text_rate = ok.get("credo", {}).get("extra", {}).get("score_rows_per_s_text")
+    if text_rate:
+        print(f"{'  (as text)':<12} {'':>8} {_fmt_rate(text_rate):>13}"
+              "   <- credo scoring the same rows with text columns as plain strings")
     if ceiling:
         print(f"{'true p':<12} {'':>8} {'':>13} {ceiling['auc']:>7.4f} {'':>7} "
               f"{ceiling['ks']:>7.4f}   <- generating probability: the ceiling")
