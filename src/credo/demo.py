@@ -18,6 +18,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from credo.config import Settings
 
@@ -110,10 +111,31 @@ def demo_accounts(settings: Settings, snapshot: Path) -> dict[str, str]:
             authorizations.grant(session, person, DEMO_PARTNER, "loan", 30)
             session.commit()
             scores.partner_score(session, DEMO_PARTNER, person, "loan")  # one look, logged
+            _demo_dispute(session, ctx, ordered["person_id"].iloc[-1])
     finally:
         ctx.close()
     return {"person": person, "password": DEMO_PASSWORD, "partner_key": key,
             "operator_key": operator_key}
+
+
+def _demo_dispute(session: Any, ctx: Any, person_id: str) -> None:
+    """Another person disputes their latest bill, so the operator's queue has one."""
+    from credo.service.disputes import logic as disputes
+    from credo.service.errors import ConflictError
+    from credo.service.people.logic import enroll, lake_records
+
+    statements = lake_records(ctx.lake, person_id, history=False)["statement"]
+    if not statements:
+        return
+    enroll(session, ctx.pepper, person_id, actor="demo")  # a dispute needs an account
+    latest = max(statements, key=lambda r: str(r["period_end"]))
+    try:
+        disputes.file_dispute(session, ctx.lake, person_id, kind="statement",
+                              source_id=latest["source_id"], record_id=latest["record_id"],
+                              reason="I paid this bill in full before the due date; the "
+                                     "bank's receipt is attached to my letter.")
+    except ConflictError:  # already filed by an earlier run of the demo
+        session.rollback()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

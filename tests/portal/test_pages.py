@@ -305,3 +305,13 @@ def test_deciding_a_dispute_needs_the_consoles_token(app, portal_world) -> None:
     r = client.post("/console/disputes/no-such-id",
                     data={"outcome": "<script>", "note": "x", "csrf": token})
     assert r.status_code == 422 and "<script>" not in r.text
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, "credo_ok_" + "A" * 43])
+def test_hostile_or_wrong_operator_keys_are_refused_and_escaped(app, value: str) -> None:
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/console/login").text)
+    r = client.post("/console/login", data={"api_key": value, "csrf": token})
+    assert r.status_code == 401
+    assert "credo_console" not in r.headers.get("set-cookie", "")
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
