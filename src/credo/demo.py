@@ -65,7 +65,7 @@ def monthly_cycle(settings: Settings, people: int = DEMO_PEOPLE,
 
     if not Lake(settings.lake).snapshot().files:
         _credo("simulate", "--people", people, "--months", 30, "--seed", 1)
-    _credo("lake")
+    _credo("lake", "--totals")
     _credo("train", "--as-of", TRAIN_AS_OF, "--validate-as-of", VALIDATE_AS_OF)
     snapshots = []
     for month in months:
