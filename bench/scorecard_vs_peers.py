@@ -322,6 +322,9 @@ def main() -> None:
     p.add_argument("--no-credo", action="store_true", help="measure the peers only")
     p.add_argument("--german-splits", type=int, default=10,
                    help="also report German Credit AUC over this many further splits")
+    p.add_argument("--credo-params", default="",
+                   help='credo estimator parameters as JSON, e.g. \'{"tune": true}\' '
+                        "(default: the product's defaults)")
     a = p.parse_args()
 
     datasets = [d for d in a.datasets.split(",") if d]
@@ -337,6 +340,8 @@ def main() -> None:
     print(f"credo scorecard: {'measured' if with_credo else 'NOT measured: ' + why_not} "
           f"(commit {version['commit']}, {version['scorecard_local_edits']} uncommitted "
           "file(s) in src/credo/scorecard)")
+    if a.credo_params:
+        print(f"credo parameters (not the defaults): {a.credo_params}")
     print(f"split: {1 - TEST_SHARE:.0%}/{TEST_SHARE:.0%} stratified, seed {SEED}; "
           f"scoring: warm-up + median of up to {a.repeats} runs; one process per library")
     start_load = machine_load()
@@ -360,6 +365,8 @@ def main() -> None:
         results: list[dict[str, Any]] = []
         for lib in (["credo"] if with_credo else []) + peers:
             more = ["--extra-splits", str(a.german_splits)] if name == "german" else []
+            if lib == "credo" and a.credo_params:
+                more += ["--params", a.credo_params]
             r = run_one(lib, path, a.repeats, a.timeout, more)
             r["load_after"] = list(os.getloadavg())
             results.append(r)
