@@ -98,6 +98,26 @@ def test_correction_supersedes_and_keeps_history(lake: Lake, tmp_path: Path) -> 
     assert current["r2"]["amount_paid"] == 5000
 
 
+def test_a_persons_records_follow_corrections_that_move_a_record(lake: Lake,
+                                                                 tmp_path: Path) -> None:
+    ingest(lake, write_csv(tmp_path / "v1.csv", records(3)))
+    moved = record("statement", record_id="r1", person_id="P2", amount_paid="4000",
+                   reported_at="2025-04-01T00:00:00Z")  # it was P2's all along
+    ingest(lake, write_csv(tmp_path / "v2.csv", [moved]))
+
+    def ids(person: str, history: bool = False) -> list[str]:
+        t = lake.table("statement", person_id=person, history=history)
+        return sorted(t.to_pyarrow()["record_id"].to_pylist())
+
+    assert ids("P1") == [] and ids("P1", history=True) == ["r1"]
+    assert ids("P2") == ["r1", "r2"]
+    assert ids("nobody") == [] and ids("' OR 1=1 --") == []
+    everyone = lake_rows(lake, "statement")
+    for person in ("P0", "P1", "P2"):
+        assert ids(person) == sorted(r["record_id"] for r in everyone
+                                     if r["person_id"] == person)
+
+
 def test_conflicting_version_is_quarantined(lake: Lake, tmp_path: Path) -> None:
     ingest(lake, write_csv(tmp_path / "a.csv", records(2)))
     clash = record("statement", record_id="r0", person_id="P0", amount_paid="1")

@@ -182,6 +182,7 @@ class Lake:
         *,
         as_of: datetime | None = None,
         history: bool = False,
+        person_id: str | None = None,
         con: Any = None,
     ) -> ir.Table:
         """Records of ``kind`` as an Ibis table.
@@ -189,6 +190,8 @@ class Lake:
         ``as_of``: only what was known strictly before that instant (``reported_at <
         as_of``), reading only partitions up to its month. By default each record
         appears once, in its latest version; ``history=True`` returns every version.
+        ``person_id``: only records about that person, read without ranking the
+        versions of everyone else's (what a person's own pages and export need).
         """
         import ibis
 
@@ -207,6 +210,14 @@ class Lake:
             return t
         if as_of is not None:
             t = t.filter(t.reported_at < ibis.literal(as_of, type="timestamp('UTC', 6)"))
+        if person_id is not None:
+            # Every version of every record that was ever about the person (a correction
+            # may move a record to someone else), then the latest versions about them.
+            # The few record ids are fetched first, so the versions of everyone else's
+            # records are never ranked.
+            ids = (t.filter(t.person_id == person_id).select("record_id").distinct()
+                   .to_pyarrow()["record_id"].to_pylist())
+            t = t.filter(t.record_id.isin(ids)) if ids else t.filter(ibis.literal(False))
         if not history:
             w = ibis.window(
                 group_by=[t.source_id, t.record_id],
@@ -214,6 +225,8 @@ class Lake:
             )
             t = t.mutate(_version_rank=ibis.row_number().over(w))
             t = t.filter(t._version_rank == 0).drop("_version_rank")
+        if person_id is not None:
+            t = t.filter(t.person_id == person_id)
         return t
 
     def quarantine(self, con: Any = None) -> ir.Table:

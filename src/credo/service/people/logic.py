@@ -144,8 +144,8 @@ def lake_records(lake: Lake, person_id: str, *, history: bool = True
             if not lake.files(kind):
                 out[kind] = []
                 continue
-            t = lake.table(kind, history=history, con=con)
-            rows = t.filter(t.person_id == person_id).drop("_hash").to_pyarrow().to_pylist()
+            t = lake.table(kind, history=history, person_id=person_id, con=con)
+            rows = t.drop("_hash").to_pyarrow().to_pylist()
             out[kind] = [{k: _plain(v) for k, v in r.items()} for r in rows]
     finally:
         con.disconnect()
