@@ -4,9 +4,10 @@ way its risk is expected to go, and what a person can do about it.
 The computations live in :mod:`credo.features.definitions`; this module is the data
 dictionary the scorecard, the reason codes and the portal read. Trends are the
 default-rate trend the business expects as the value grows ("ascending": more is
-riskier); ``None`` lets the binning choose. Every feature here is a fact about the
-person's own obligations and records: nothing about whom they know, and no protected
-attribute.
+riskier); ``None`` lets the binning choose. Special values are states the business
+declares distinct, each scored in a bin of its own however few people are in it. Every
+feature here is a fact about the person's own obligations and records: nothing about whom
+they know, and no protected attribute (nor whether income comes from benefits).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class FeatureSpec:
     trend: str | None
     advice: str
     categorical: bool = False
+    special_values: tuple[float, ...] = ()
 
 
 CH, FC, BE, ID, TE = "credit_history", "fulfilment_capacity", "behaviour", "identity", "tenure"
@@ -51,15 +53,21 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
                 "ascending", "Bring every account up to date."),
     FeatureSpec("accounts_unpaid_now", CH, "Accounts whose latest bill is unpaid", "ascending",
                 "Pay the latest bill on every account."),
-    FeatureSpec("unpaid_bills_in_a_row", CH, "Unpaid bills in a row on one account (latest 3)",
-                "ascending", "Pay the overdue bills; an account caught up stops the count."),
+    # 1 unpaid bill is often a slip caught up the next month; 2 in a row is mostly a
+    # default under way; 3 and more, an account already in collections.
+    FeatureSpec("unpaid_bills_in_a_row", CH,
+                "Bills left unpaid in a row up to the latest one, on one account", None,
+                "Pay the overdue bills; an account caught up stops the count.",
+                special_values=(1.0, 2.0, 3.0, 4.0, 5.0, 6.0)),
     FeatureSpec("days_since_late30", CH, "Time since the last payment 30+ days late",
                 "descending", "Keep paying on time: a late mark counts less every month."),
     FeatureSpec("on_time_share_12m", CH, "Share of bills paid in full and on time (12 months)",
                 "descending", "Pay the full amount due by the due date."),
     FeatureSpec("paid_late_12m", CH, "Bills paid after their due date (12 months)", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("card_paid_in_full_share_12m", CH, "Share of card bills paid in full (12 months)",
+    FeatureSpec("paid_late_share_24m", CH, "Share of bills paid after their due date (24 months)",
+                "ascending", _PAY_ON_TIME),
+    FeatureSpec("card_paid_in_full_share_24m", CH, "Share of card bills paid in full (24 months)",
                 "descending", "Pay the whole card balance when you can."),
     FeatureSpec("missed_payments_6m", CH, "Bills with nothing paid in the last 6 months",
                 "ascending", "Pay at least the amount due on every bill."),
@@ -84,6 +92,9 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
                 "descending", "Have your income paid into a reporting account."),
     FeatureSpec("revolving_utilisation", FC, "Card balances as a share of card limits",
                 "ascending", "Keep card balances under 30% of their limits."),
+    FeatureSpec("card_utilisation_12m", FC,
+                "Card balances as a share of card limits, over 12 months of statements",
+                "ascending", "Keep card balances under 30% of their limits, month after month."),
     FeatureSpec("cards_over_90pct", FC, "Cards used above 90% of their limit", "ascending",
                 "Bring each card's balance under 90% of its limit."),
     FeatureSpec("credit_balance", FC, "Total balance owed on credit accounts", "ascending",
@@ -96,6 +107,10 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
                 "Pay down balances relative to income."),
     FeatureSpec("income_change_3m", FC, "Income of the last 3 months against the 9 before",
                 "descending", "Tell your lenders early if your income falls."),
+    FeatureSpec("salary_monthly_12m", FC, "Usual monthly salary (12 months, months paid)",
+                "descending", "Have your salary paid into a reporting account."),
+    FeatureSpec("salary_change_1m", FC, "Salary of the last month against the usual month",
+                "descending", "Tell your lenders early if your salary stops or falls."),
     FeatureSpec("card_limit_total", FC, "Total credit card limits", None,
                 "Limits grow with a record of careful use."),
     # -- behaviour: stability and patterns of spending and use ----------------------
@@ -103,18 +118,20 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
                 "descending", "A regular income paid into a reporting account helps."),
     FeatureSpec("income_variability_12m", BE, "Month-to-month variability of income",
                 "ascending", "Regular income helps; irregular income is not a fault."),
+    FeatureSpec("salary_variability_12m", BE, "Variability of the salary between months paid",
+                "ascending", "A regular salary helps; irregular pay is not a fault."),
     FeatureSpec("spend_monthly_6m", BE, "Average monthly spending (6 months)", None,
                 "Keep spending within income."),
     FeatureSpec("spend_variability_6m", BE, "Month-to-month variability of spending",
                 "ascending", "Steady spending reads as a stable budget."),
-    FeatureSpec("spend_to_income_6m", BE, "Spending as a share of income (6 months)",
+    FeatureSpec("spend_to_income_12m", BE, "Spending as a share of income (12 months)",
                 "ascending", "Keep spending below income."),
     FeatureSpec("spend_change_3m", BE, "Spending of the last 3 months against the 9 before",
                 None, "Keep spending steady and within income."),
     FeatureSpec("online_share_12m", BE, "Share of purchases made online (12 months)", None,
                 "Neither online nor offline shopping is a fault in itself."),
-    FeatureSpec("gambling_share_12m", BE, "Share of spending on gambling (12 months)",
-                "ascending", "Limit gambling spending."),
+    FeatureSpec("gambling_share_24m", BE, "Share of purchases made at gambling merchants "
+                "(24 months)", "ascending", "Limit gambling."),
     FeatureSpec("cash_share_12m", BE, "Share of spending taken as cash (12 months)", "ascending",
                 "Card or transfer payments leave a clearer record."),
     FeatureSpec("refund_share_12m", BE, "Refunds as a share of purchases (12 months)", None,
@@ -167,7 +184,12 @@ def data_dictionary() -> DataDictionary:
     """The catalogue as the scorecard's data dictionary."""
     return DataDictionary(
         features={
-            f.name: FeatureInfo(dimension=f.dimension, description=f.description, trend=f.trend)
+            f.name: FeatureInfo(
+                dimension=f.dimension,
+                description=f.description,
+                trend=f.trend,
+                special_values=f.special_values,
+            )
             for f in CATALOGUE
         }
     )

@@ -67,7 +67,16 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
     dpd = s.days_past_due
     credit = s.account_kind.isin(CREDIT_KINDS)
     on_time = (s.amount_paid >= s.amount_due) & s.paid_at.notnull() & (s.paid_at <= s.due_date)
+    paid_late = s.paid_at.notnull() & (s.paid_at > s.due_date)
     due_known = s.due_date < ibis.date(as_of)
+    billed_24m = due_known & (s.amount_due > 0) & (s.days <= D24)
+    card_bill_24m = billed_24m & (s.account_kind == "credit_card")
+    # Card statements with a limit in the last 12 months: the average utilisation over a
+    # year is a steadier read of how much of their credit a person lives on than the
+    # latest statement alone.
+    card_12m = (
+        (s.account_kind == "credit_card") & (s.credit_limit.fill_null(0) > 0) & (s.days <= D12)
+    )
     history = s.group_by("person_id").aggregate(
         late30_3m=_count((dpd >= 30) & (s.days <= D3)),
         late30_6m=_count((dpd >= 30) & (s.days <= D6)),
@@ -80,19 +89,13 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         days_since_late30=(dpd >= 30).ifelse(s.days, ibis.null()).min().cast(I64),
         _bills_12m=_count(due_known & (s.days <= D12)),
         _on_time_12m=_count(due_known & on_time & (s.days <= D12)),
-        paid_late_12m=_count(
-            due_known & s.paid_at.notnull() & (s.paid_at > s.due_date) & (s.days <= D12)
-        ),
-        _card_bills_12m=_count(
-            due_known & (s.account_kind == "credit_card") & (s.amount_due > 0) & (s.days <= D12)
-        ),
-        _card_full_12m=_count(
-            due_known
-            & (s.account_kind == "credit_card")
-            & (s.amount_due > 0)
-            & (s.amount_paid >= s.balance)
-            & (s.days <= D12)
-        ),
+        paid_late_12m=_count(due_known & paid_late & (s.days <= D12)),
+        _bills_24m=_count(billed_24m),
+        _paid_late_24m=_count(billed_24m & paid_late),
+        _card_bills_24m=_count(card_bill_24m),
+        _card_full_24m=_count(card_bill_24m & (s.amount_paid >= s.balance)),
+        _card_balance_12m=card_12m.ifelse(s.balance, 0).sum().cast(I64),
+        _card_limit_12m=card_12m.ifelse(s.credit_limit.fill_null(0), 0).sum().cast(I64),
         missed_payments_6m=_count(
             due_known & (s.amount_due > 0) & (s.amount_paid == 0) & (s.days <= D6)
         ),
@@ -106,8 +109,19 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
     )
     history = history.mutate(
         on_time_share_12m=_ratio(history._on_time_12m, history._bills_12m),
-        card_paid_in_full_share_12m=_ratio(history._card_full_12m, history._card_bills_12m),
-    ).drop("_on_time_12m", "_bills_12m", "_card_full_12m", "_card_bills_12m")
+        paid_late_share_24m=_ratio(history._paid_late_24m, history._bills_24m),
+        card_paid_in_full_share_24m=_ratio(history._card_full_24m, history._card_bills_24m),
+        card_utilisation_12m=_ratio(history._card_balance_12m, history._card_limit_12m),
+    ).drop(
+        "_on_time_12m",
+        "_bills_12m",
+        "_bills_24m",
+        "_paid_late_24m",
+        "_card_full_24m",
+        "_card_bills_24m",
+        "_card_balance_12m",
+        "_card_limit_12m",
+    )
 
     # Statements of credit accounts numbered from the latest known one (0), for
     # accounts still reporting (latest within ~3 months; sources report with a lag).
@@ -143,15 +157,20 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         )
     )
     unpaid = (every.amount_due > 0) & (every.amount_paid == 0)
-    # Bills left unpaid in a row mark an account rolling into default; a single missed
-    # bill that is caught up the next month does not.
-    streaks = (
-        every.filter((every._rank <= 2) & (every.days <= 160))
-        .group_by(["person_id", "account_id"])
-        .aggregate(_unpaid=_count(unpaid))
+    # Bills left unpaid in a row up to the latest one (at most the latest 6) mark an
+    # account rolling into default; a single missed bill caught up the next month does
+    # not. Each stage of the roll is a state of its own (see the catalogue's special
+    # values): one unpaid bill is often a slip, two in a row mostly a default under way.
+    recent = every.mutate(_paid=~unpaid)
+    recent = recent.filter((recent._rank <= 5) & (recent.days <= 250))
+    runs = recent.group_by(["person_id", "account_id"]).aggregate(
+        _first_paid=recent._paid.ifelse(recent._rank, ibis.null()).min().cast(I64),
+        _statements=recent.count().cast(I64),
+        _latest_days=recent.days.min().cast(I64),
     )
-    streaks = streaks.group_by("person_id").aggregate(
-        unpaid_bills_in_a_row=streaks._unpaid.max().cast(I64)
+    runs = runs.filter(runs._latest_days <= 100)
+    streaks = runs.group_by("person_id").aggregate(
+        unpaid_bills_in_a_row=runs._first_paid.fill_null(runs._statements).max().cast(I64)
     )
     now = every.filter((every._rank == 0) & (every.days <= 100))
     standing = now.group_by("person_id").aggregate(
@@ -192,6 +211,16 @@ def _variability(t: ir.Table, name: str, months: int) -> ir.FloatingValue:
     return (total > 0).ifelse(variance.sqrt() / mean, ibis.null())
 
 
+def _per_month_variability(t: ir.Table, name: str) -> ir.FloatingValue:
+    """Coefficient of variation of monthly amounts over the months that had any (3+)."""
+    months = t[f"_{name}_months"].cast(F64)
+    total = t[f"_{name}_units"].cast(F64)
+    squares = t[f"_{name}_squares"].cast(F64)
+    mean = total / months
+    variance = (squares / months - mean * mean).clip(lower=0)
+    return ((t[f"_{name}_months"] >= 3) & (total > 0)).ifelse(variance.sqrt() / mean, ibis.null())
+
+
 def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
     day = transactions.occurred_at.date()
     t = transactions.filter(day < ibis.date(as_of))
@@ -204,26 +233,38 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
     income6 = _monthly(income, as_of, D6, "inc6")
     income12 = _monthly(income, as_of, D12, "inc12")
     spend6 = _monthly(spend, as_of, D6, "sp6")
+    # Salary alone (benefits and other income left out): its usual level, its
+    # regularity, and whether the last month's salary came in as usual.
+    salary12 = _monthly(income.filter(income.merchant_category == "salary"), as_of, D12, "sal12")
 
-    y = t.filter(t.days <= D12)
-    purchase = y.kind == "purchase"
+    y = t.filter(t.days <= D24)
+    in_12m = y.days <= D12
+    purchase = (y.kind == "purchase") & in_12m
     category = y.merchant_category
     mix = y.group_by("person_id").aggregate(
         _purchases=_count(purchase),
         _online=_count(purchase & (y.channel == "online")),
-        _refunds=_count(y.kind == "refund"),
+        _refunds=_count((y.kind == "refund") & in_12m),
         _spent=purchase.ifelse(y.amount, 0).sum().cast(I64),
-        _gambling=(purchase & (category == "gambling")).ifelse(y.amount, 0).sum().cast(I64),
         _cash=(purchase & (category == "cash_withdrawal")).ifelse(y.amount, 0).sum().cast(I64),
         _essentials=(purchase & category.isin(ESSENTIALS)).ifelse(y.amount, 0).sum().cast(I64),
+        _purchases_24m=_count(y.kind == "purchase"),
+        _gambling_24m=_count((y.kind == "purchase") & (category == "gambling")),
+        _salary_1m=((y.kind == "income") & (category == "salary") & (y.days <= 31))
+        .ifelse(y.amount, 0)
+        .sum()
+        .cast(I64),
         transactions_3m=_count(y.days <= D3),
         _inc_recent=((y.kind == "income") & (y.days <= D3)).ifelse(y.amount, 0).sum().cast(I64),
-        _inc_before=((y.kind == "income") & (y.days > D3)).ifelse(y.amount, 0).sum().cast(I64),
+        _inc_before=((y.kind == "income") & (y.days > D3) & in_12m)
+        .ifelse(y.amount, 0)
+        .sum()
+        .cast(I64),
         _sp_recent=(purchase & (y.days <= D3)).ifelse(y.amount, 0).sum().cast(I64),
         _sp_before=(purchase & (y.days > D3)).ifelse(y.amount, 0).sum().cast(I64),
     )
     out = mix
-    for part in (income6, income12, spend6):
+    for part in (income6, income12, spend6, salary12):
         out = join_on_person(out, part, how="outer")
     return out.mutate(
         income_monthly_6m=out._inc6_cents.fill_null(0).cast(F64) / 6.0,
@@ -232,9 +273,13 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         income_variability_12m=_variability(out, "inc12", 12),
         spend_monthly_6m=out._sp6_cents.fill_null(0).cast(F64) / 6.0,
         spend_variability_6m=_variability(out, "sp6", 6),
-        spend_to_income_6m=_ratio(out._sp6_cents, out._inc6_cents),
+        spend_to_income_12m=_ratio(out._spent, out._inc12_cents),
+        salary_monthly_12m=_ratio(out._sal12_cents, out._sal12_months),
+        salary_variability_12m=_per_month_variability(out, "sal12"),
+        # The last month's salary against the usual month: near 0 when it stopped.
+        salary_change_1m=_ratio(out._salary_1m * out._sal12_months, out._sal12_cents),
         online_share_12m=_ratio(out._online, out._purchases),
-        gambling_share_12m=_ratio(out._gambling, out._spent),
+        gambling_share_24m=_ratio(out._gambling_24m, out._purchases_24m),
         cash_share_12m=_ratio(out._cash, out._spent),
         refund_share_12m=_ratio(out._refunds, out._purchases),
         essentials_share_12m=_ratio(out._essentials, out._spent),
@@ -252,12 +297,14 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         "_online",
         "_refunds",
         "_spent",
-        "_gambling",
         "_cash",
         "_essentials",
+        "_purchases_24m",
+        "_gambling_24m",
+        "_salary_1m",
         *[
             f"_{n}_{p}"
-            for n in ("inc6", "inc12", "sp6")
+            for n in ("inc6", "inc12", "sp6", "sal12")
             for p in ("months", "cents", "units", "squares")
         ],
     )
