@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from credo.errors import ConfigError, InputError, NotFittedError
-from credo.scorecard import _kernels, metrics
+from credo.scorecard import _kernels
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
@@ -177,6 +177,10 @@ class Scorecard:
         tick: Progress,
     ) -> dict[str, Any]:
         """Mean held-out AUC of every candidate over the same stratified folds."""
+        # Imported here: the metrics bring in scipy.stats, which costs half a second to
+        # import, and plain fitting and scoring never need it.
+        from credo.scorecard import metrics
+
         folds = stratified_folds(target, int(self.cv), self.random_state)
         names = list(grid)
         results = []
