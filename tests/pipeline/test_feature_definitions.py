@@ -77,8 +77,6 @@ def test_unpaid_bills_in_a_row_is_the_run_up_to_the_latest_bill(con):
     rows = {r["person_id"]: r for r in con.to_pyarrow(expr).to_pylist()}
     assert rows["p1"]["unpaid_bills_in_a_row"] == 2
     assert rows["p2"]["unpaid_bills_in_a_row"] is None  # no account reporting now
-    # Four card statements at half the limit: 50% over the year.
-    assert rows["p1"]["card_utilisation_12m"] == pytest.approx(0.5)
     # 7 bills of p1 due before T, 3 of them unpaid and none paid after the due date.
     assert rows["p1"]["paid_late_share_24m"] == 0.0
     assert rows["p1"]["card_paid_in_full_share_24m"] == 0.0

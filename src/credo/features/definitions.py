@@ -71,12 +71,6 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
     due_known = s.due_date < ibis.date(as_of)
     billed_24m = due_known & (s.amount_due > 0) & (s.days <= D24)
     card_bill_24m = billed_24m & (s.account_kind == "credit_card")
-    # Card statements with a limit in the last 12 months: the average utilisation over a
-    # year is a steadier read of how much of their credit a person lives on than the
-    # latest statement alone.
-    card_12m = (
-        (s.account_kind == "credit_card") & (s.credit_limit.fill_null(0) > 0) & (s.days <= D12)
-    )
     history = s.group_by("person_id").aggregate(
         late30_3m=_count((dpd >= 30) & (s.days <= D3)),
         late30_6m=_count((dpd >= 30) & (s.days <= D6)),
@@ -94,8 +88,6 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         _paid_late_24m=_count(billed_24m & paid_late),
         _card_bills_24m=_count(card_bill_24m),
         _card_full_24m=_count(card_bill_24m & (s.amount_paid >= s.balance)),
-        _card_balance_12m=card_12m.ifelse(s.balance, 0).sum().cast(I64),
-        _card_limit_12m=card_12m.ifelse(s.credit_limit.fill_null(0), 0).sum().cast(I64),
         missed_payments_6m=_count(
             due_known & (s.amount_due > 0) & (s.amount_paid == 0) & (s.days <= D6)
         ),
@@ -111,7 +103,6 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         on_time_share_12m=_ratio(history._on_time_12m, history._bills_12m),
         paid_late_share_24m=_ratio(history._paid_late_24m, history._bills_24m),
         card_paid_in_full_share_24m=_ratio(history._card_full_24m, history._card_bills_24m),
-        card_utilisation_12m=_ratio(history._card_balance_12m, history._card_limit_12m),
     ).drop(
         "_on_time_12m",
         "_bills_12m",
@@ -119,8 +110,6 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         "_paid_late_24m",
         "_card_full_24m",
         "_card_bills_24m",
-        "_card_balance_12m",
-        "_card_limit_12m",
     )
 
     # Statements of credit accounts numbered from the latest known one (0), for
