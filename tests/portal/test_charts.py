@@ -98,3 +98,14 @@ def test_quarantine_reasons_group_by_rule_not_by_value() -> None:
     assert rule_of("amount: must be integer cents, got 'abc'") == \
         "amount: must be integer cents"
     assert "DROP" not in rule_of("record_id: contains '\"; DROP TABLE x; --' (got it)")
+
+
+def test_every_catalogue_feature_has_a_unit_that_reads_right() -> None:
+    from credo.features.catalogue import CATALOGUE
+    from credo.portal.wording import unit_of
+
+    units = {spec.name: unit_of(spec.name) for spec in CATALOGUE}
+    assert units["salary_monthly_12m"] == units["income_monthly_6m"] == "money"
+    assert units["revolving_utilisation"] == units["on_time_share_12m"] == "share"
+    assert units["phone_tenure_days"] == "days" and units["income_change_3m"] == "ratio"
+    assert units["late30_12m"] == "number"

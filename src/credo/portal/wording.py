@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 _INTERVAL = re.compile(r"^\[(?P<lo>[-\d.e+]+), (?P<hi>[-\d.e+]+)\)$")
-MONEY = ("income_monthly", "spend_monthly", "credit_balance", "card_limit_total")
+MONEY = ("income_monthly", "salary_monthly", "spend_monthly", "credit_balance",
+         "card_limit_total")
 RATIO = ("_change_", "_growth_", "balance_to_income", "variability")
 
 
