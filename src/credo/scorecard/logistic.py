@@ -31,6 +31,20 @@ def _objective(z: np.ndarray, y: np.ndarray, coef: np.ndarray, C: float) -> floa
     return C * loss + 0.5 * float(coef @ coef)
 
 
+def _weighted_cross_product(X: np.ndarray, w: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """``X.T @ diag(w) @ X`` by blocks of rows: the weighted copy stays small (a few MB,
+    reused from the cache) instead of a second matrix the size of ``X``."""
+    m = X.shape[1]
+    out = np.zeros((m, m))
+    scratch = np.empty((min(block, X.shape[0]), m))
+    for start in range(0, X.shape[0], block):
+        rows = X[start:start + block]
+        weighted = scratch[:rows.shape[0]]
+        np.multiply(rows, w[start:start + block, None], out=weighted)
+        out += weighted.T @ rows
+    return out
+
+
 def fit_logistic(
     X: np.ndarray,
     y: np.ndarray,
@@ -47,7 +61,7 @@ def fit_logistic(
         stride = n // PILOT_ROWS
         start = fit_logistic(X[::stride], y[::stride], C=C / stride, max_iter=max_iter, tol=1e-3)
     y = y.astype(np.float64)
-    X = np.ascontiguousarray(X, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)  # either memory order: no copy of a large matrix
     coef = np.zeros(m) if start is None else start.coef.astype(np.float64).copy()
     mean = min(max(y.mean(), 1e-12), 1 - 1e-12)
     intercept = float(np.log(mean / (1 - mean))) if start is None else start.intercept
@@ -69,9 +83,8 @@ def fit_logistic(
         gradient[m] = residual.sum()
         gradient = C * gradient + penalty @ np.r_[coef, intercept]
 
-        weighted = X * np.sqrt(w)[:, None]
         hessian = np.empty((m + 1, m + 1))
-        hessian[:m, :m] = weighted.T @ weighted
+        hessian[:m, :m] = _weighted_cross_product(X, w)
         hessian[:m, m] = cross
         hessian[m, :m] = cross
         hessian[m, m] = w.sum()

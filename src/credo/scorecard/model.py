@@ -581,9 +581,10 @@ def stratified_folds(target: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 
 def _columns(woe: dict[str, np.ndarray], names: list[str], rows: slice) -> np.ndarray:
-    """The WOE columns of ``names`` as one C-ordered float64 matrix."""
+    """The WOE columns of ``names`` as one float64 matrix, column-major so that each
+    column is written in one contiguous pass."""
     first = woe[names[0]][rows]
-    matrix = np.empty((first.shape[0], len(names)))
+    matrix = np.empty((first.shape[0], len(names)), order="F")
     for k, name in enumerate(names):
         matrix[:, k] = woe[name][rows]
     return matrix
