@@ -88,6 +88,7 @@ def _table(n=200):
         (lambda t: t, ["--exclude", "nope"], "'nope' named in an option is not in"),
         (lambda t: t, ["--trend", "sideways"], "unknown trend 'sideways'"),
         (lambda t: t, ["--special", "x=abc"], "must look like COLUMN=NUMBER"),
+        (lambda t: t, ["--min-bin-count", "-3"], "min_bin_count must be >= 0"),
     ],
 )
 def test_training_mistakes_get_one_clear_line(tmp_path, run, mutate, args, message):
@@ -147,3 +148,16 @@ def test_usage_errors_exit_2_with_usage(run):
     assert code == 2 and "needs DATA, --target and --out" in err
     code, _, err = run("score")
     assert code == 2 and "Missing argument" in err
+
+
+def test_tuning_from_the_cli_is_recorded_in_the_model(example, run, tmp_path):
+    folder, _ = example
+    model = tmp_path / "tuned.json"
+    code, stdout, err = run("train", folder / "german_credit.csv", "--target", "creditability",
+                            "--id", "applicant_id", "--dictionary",
+                            folder / "german_credit.json", "--out", model, "--tune",
+                            "--min-bin-count", "30")
+    assert code == 0, stdout + err
+    document = json.loads(model.read_text())
+    assert document["parameters"]["min_bin_count"] == 30
+    assert document["tuning"]["chosen"]

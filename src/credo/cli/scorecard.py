@@ -105,6 +105,8 @@ def train(
     max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = 10,
     min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
     n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = 40,
+    min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = 0,
+    tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Choose --min-bin-share and the regularisation by cross-validation on the training rows.")] = False,
     trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
     min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
     max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.9,
@@ -122,7 +124,8 @@ def train(
 
         train_from_lake(as_of, validate_as_of, out, engine, Scorecard(
             max_bins=max_bins, min_bin_share=min_bin_share, n_prebins=n_prebins, trend=trend,
-            min_iv=min_iv, max_correlation=max_correlation,
+            min_iv=min_iv, max_correlation=max_correlation, min_bin_count=min_bin_count,
+            tune=tune,
             dictionary=_catalogue_dictionary(), categorical=["employment_type"],
         ))
         return
@@ -139,6 +142,8 @@ def train(
     model = Scorecard(
         max_bins=max_bins,
         min_bin_share=min_bin_share,
+        min_bin_count=min_bin_count,
+        tune=tune,
         n_prebins=n_prebins,
         trend=trend,
         min_iv=min_iv,
