@@ -75,6 +75,14 @@ class PortalWorld:
             ctx.close()
         return key
 
+    def score_without(self, person_id: str, record: dict[str, Any]) -> int | None:
+        """The person's score if ``record`` (a statement) were left out of scoring."""
+        from credo.pipeline.rescore import rescore
+
+        key = ("statement", record["source_id"], record["record_id"])
+        result = rescore(person_id, self.settings, also_excluding=frozenset({key}))
+        return None if result is None else int(result["score"])
+
     def late_statement(self, person_id: str) -> dict[str, Any] | None:
         """The person's most recent statement paid 30+ days late before the last run."""
         from credo.service.people.logic import lake_records

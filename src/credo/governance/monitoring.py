@@ -104,9 +104,11 @@ def shift_population(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     out = frame.copy()
     n = len(out)
-    for name in ("income_monthly_6m", "income_monthly_12m"):
+    for name in ("income_monthly_6m", "income_monthly_12m", "salary_monthly_12m"):
         if name in out:
             out[name] = out[name] * 0.67
+    if "spend_to_income_12m" in out:
+        out["spend_to_income_12m"] = out["spend_to_income_12m"] * 1.5
     if "revolving_utilisation" in out:
         out["revolving_utilisation"] = (out["revolving_utilisation"] * 1.4).clip(upper=1.5)
     late = rng.random(n) < 0.5
@@ -118,6 +120,10 @@ def shift_population(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     if "max_days_past_due_24m" in out:
         out.loc[late, "max_days_past_due_24m"] = out.loc[late, "max_days_past_due_24m"].clip(
             lower=35)
-    if "on_time_share_12m" in out:
-        out.loc[late, "on_time_share_12m"] = out.loc[late, "on_time_share_12m"] * 0.8
+    for name in ("on_time_share_12m", "card_paid_in_full_share_24m"):
+        if name in out:
+            out.loc[late, name] = out.loc[late, name] * 0.8
+    if "paid_late_share_24m" in out:
+        out.loc[late, "paid_late_share_24m"] = (out.loc[late, "paid_late_share_24m"].fillna(0)
+                                                + 0.1).clip(upper=1.0)
     return out

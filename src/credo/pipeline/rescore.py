@@ -37,15 +37,21 @@ def latest_run_date(settings: Settings) -> date | None:
     return max(days) if days else None
 
 
-def rescore(person_id: str, settings: Settings | None = None) -> dict[str, Any] | None:
-    """The person's score as of the latest run, or None when there is no run yet."""
+def rescore(person_id: str, settings: Settings | None = None, *,
+            also_excluding: frozenset[tuple[str, str, str]] = frozenset(),
+            ) -> dict[str, Any] | None:
+    """The person's score as of the latest run, or None when there is no run yet.
+
+    ``also_excluding``: further records, (kind, source_id, record_id), to leave out as
+    if they were disputed: what upholding a dispute of them would give.
+    """
     settings = settings or Settings.from_env()
     as_of = latest_run_date(settings)
     model_path = settings.home / "models" / "champion.json"
     if as_of is None or not model_path.exists():
         return None
     model, document = artifact.load(model_path)
-    excluded = _excluded(settings, person_id)
+    excluded = Exclusions(_excluded(settings, person_id).keys | also_excluding)
     engine = DuckDBEngine(memory_limit="1GB")
     try:
         tables = lake_tables(Lake(settings.lake), engine, as_of, excluded)
