@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -144,7 +144,7 @@ def test_a_person_revokes_disputes_and_an_operator_upholds(browser: Browser, ser
     disputes = me.get_by_test_id("disputes")
     expect(disputes).to_contain_text(reason)  # shown as text, never run
     expect(disputes).to_contain_text("open")
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     expect(disputes).to_contain_text(due)
     shot(me, "06-person-dispute-filed")
 
@@ -246,3 +246,23 @@ def test_pages_fit_a_phone_and_name_every_field_and_picture(
             .filter(s => !s.getAttribute('aria-label')).length""")
         assert pictures == 0
         shot(p, name)
+
+
+def test_a_person_authorizes_a_lender_from_the_sharing_page(
+        browser: Browser, server: str, portal_world: PortalWorld) -> None:
+    person = portal_world.people[32]
+    portal_world.enrol(person, grant=None)
+    call = {"person_id": person, "purpose": "loan"}
+    key = {"X-API-Key": portal_world.demo["partner_key"]}
+    assert httpx.post(server + "/v1/partner/score", json=call, headers=key).status_code == 403
+    page = browser.new_context().new_page()
+    sign_in(page, server, person)
+    page.get_by_role("link", name="Sharing").click()
+    page.get_by_label("Partner and purpose").select_option("pt-demo-lender|loan")
+    page.get_by_label(re.compile("For how many days")).fill("90")
+    page.get_by_role("button", name="Authorize").click()
+    expect(page.get_by_role("status")).to_contain_text("granted")
+    row = page.get_by_test_id("authorizations").locator("tr", has_text="Demo Lender")
+    expect(row).to_contain_text((datetime.now(UTC).date() + timedelta(days=90)).isoformat())
+    shot(page, "14-person-authorized")
+    assert httpx.post(server + "/v1/partner/score", json=call, headers=key).status_code == 200

@@ -315,3 +315,49 @@ def test_hostile_or_wrong_operator_keys_are_refused_and_escaped(app, value: str)
     assert r.status_code == 401
     assert "credo_console" not in r.headers.get("set-cookie", "")
     assert "<script>alert" not in r.text and "<img src=x" not in r.text
+
+
+def test_a_person_authorizes_a_partner_for_a_declared_purpose(app, portal_world) -> None:
+    from credo.service.scores import logic as scores
+
+    person = portal_world.people[20]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    page = client.get("/me/sharing")
+    assert 'value="pt-demo-lender|loan"' in page.text
+    token = csrf_of(page.text)
+    r = client.post("/me/authorizations", data={"offer": "pt-demo-lender|loan", "days": "30",
+                                                  "csrf": token})
+    assert r.status_code == 303 and r.headers["location"] == "/me/sharing?done=granted"
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            assert scores.partner_score(s, "pt-demo-lender", person, "loan").score >= 350
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(("offer", "days", "status", "words"), [
+    ("pt-demo-lender|loan", "0", 422, "1 to 365 days"),
+    ("pt-demo-lender|loan", "366", 422, "1 to 365 days"),
+    ("pt-demo-lender|loan", "-5", 422, "1 to 365 days"),
+    ("pt-demo-lender|loan", "<script>", 422, "1 to 365 days"),
+    ("pt-demo-lender|employment_screening", "30", 422, "social scoring"),
+    ("pt-demo-lender|credit_line", "30", 422, "has not declared"),
+    ("pt-nobody|loan", "30", 404, "no active partner"),
+    ("<script>alert(1)</script>|loan", "30", 404, "no active partner"),
+    ("", "30", 422, "choose a partner and a purpose"),
+    ("no-separator", "30", 422, "choose a partner and a purpose"),
+])
+def test_an_authorization_outside_the_rules_is_refused_in_words(
+        app, portal_world, offer: str, days: str, status: int, words: str) -> None:
+    person = portal_world.people[21]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    token = csrf_of(client.get("/me/sharing").text)
+    assert client.post("/me/authorizations", data={"offer": offer, "days": days}
+                       ).status_code == 403  # no CSRF token
+    r = client.post("/me/authorizations", data={"offer": offer, "days": days, "csrf": token})
+    assert r.status_code == status
+    assert words in r.text and "<script>alert" not in r.text
+    assert "granted" not in r.text.split('role="alert"')[0]

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from credo.errors import CredoError
 from credo.portal import charts, views
 from credo.portal.web import (
     LOGIN_CSRF_COOKIE,
@@ -30,13 +31,15 @@ from credo.portal.web import (
 from credo.service.authorizations import logic as authorizations
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
-from credo.service.errors import ProblemError
+from credo.service.errors import InvalidRequestError, ProblemError
 from credo.service.people import logic as people
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 DONE = {"revoked": "The authorization was revoked: that partner can no longer see your "
                    "score.",
+        "granted": "The authorization was granted: that partner can see your score, for "
+                   "that purpose only, until the date shown. You can revoke it at any time.",
         "disputed": "Your dispute was filed. The record is left out of your score until "
                     "it is answered."}
 
@@ -112,7 +115,32 @@ def score_page(request: Request, visitor: PersonVisitor, session: DB) -> Respons
 def sharing_page(request: Request, visitor: PersonVisitor, session: DB,
                  done: str = "") -> Response:
     return page(request, "me_sharing.html", visitor=visitor,
-                view=views.sharing(session, visitor.id), done=DONE.get(done))
+                view=views.sharing(session, visitor.id), done=DONE.get(done), error=None,
+                days=authorizations.MAX_DAYS)
+
+
+@router.post("/me/authorizations")
+def grant(request: Request, visitor: PersonVisitor, session: DB, offer: FormText = "",
+          days: FormText = "", csrf: FormText = "") -> Response:
+    check_csrf(request, visitor, csrf)
+    partner_id, _, purpose = offer[:300].partition("|")
+    try:
+        if not partner_id or not purpose:
+            raise InvalidRequestError("choose a partner and a purpose from the list")
+        valid_days = int(days) if days.strip().isdigit() and len(days) < 5 else 0
+        if not 1 <= valid_days <= authorizations.MAX_DAYS:
+            raise InvalidRequestError(
+                f"choose how long the partner may see your score: 1 to "
+                f"{authorizations.MAX_DAYS} days")
+        authorizations.grant(session, visitor.id, partner_id, purpose, valid_days)
+    except CredoError as error:  # a service refusal, or a purpose outside credit
+        session.rollback()
+        status = error.status if isinstance(error, ProblemError) else 422
+        message = error.detail if isinstance(error, ProblemError) else str(error)
+        return page(request, "me_sharing.html", status=status, visitor=visitor,
+                    view=views.sharing(session, visitor.id), done=None, error=message,
+                    days=authorizations.MAX_DAYS)
+    return redirect("/me/sharing?done=granted")
 
 
 @router.post("/me/authorizations/{authorization_id}/revoke")

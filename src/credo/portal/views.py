@@ -91,7 +91,15 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
     partner_ids |= {e.partner_id for e in looks if e.partner_id}
     names = {p.id: p.name for p in session.scalars(
         select(Partner).where(Partner.id.in_(partner_ids)))} if partner_ids else {}
+    from credo.policy.purposes import PERMITTED
+    from credo.service.partners.logic import list_partners
+
+    offers = [{"value": f"{p.id}|{purpose}", "partner": p.name, "purpose": purpose,
+               "what": PERMITTED[purpose]}
+              for p in list_partners(session) if p.active
+              for purpose in p.purposes if purpose in PERMITTED]
     return {
+        "offers": offers,
         "authorizations": [
             {"id": a.id, "partner": names.get(a.partner_id, a.partner_id),
              "partner_id": a.partner_id, "purpose": a.purpose, "granted_at": a.granted_at,
