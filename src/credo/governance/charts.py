@@ -111,37 +111,3 @@ def bar_chart(
         out += _legend([label for label, _ in series])
     out.append("</svg>")
     return "\n".join(out)
-
-
-def roc_points(bad: Sequence[int], score: Sequence[float], points: int = 101
-               ) -> tuple[list[float], list[float]]:
-    """False- and true-positive rates of calling "bad" below each score cut-off."""
-    import numpy as np
-
-    bad_a = np.asarray(bad).astype(bool)
-    score_a = np.asarray(score, dtype=np.float64)
-    cuts = np.unique(np.quantile(score_a, np.linspace(0, 1, points)))
-    n_bad, n_good = bad_a.sum(), (~bad_a).sum()
-    fpr, tpr = [0.0], [0.0]
-    for cut in cuts:
-        flagged = score_a <= cut
-        tpr.append(float((flagged & bad_a).sum() / max(n_bad, 1)))
-        fpr.append(float((flagged & ~bad_a).sum() / max(n_good, 1)))
-    fpr.append(1.0)
-    tpr.append(1.0)
-    return fpr, tpr
-
-
-def ks_points(bad: Sequence[int], score: Sequence[float], step: int = 10
-              ) -> tuple[list[int], list[float], list[float]]:
-    """Cumulative shares of bads and of goods at or below each score cut-off (the KS
-    statistic is the largest gap between the two)."""
-    import numpy as np
-
-    bad_a = np.asarray(bad).astype(bool)
-    score_a = np.asarray(score, dtype=np.float64)
-    cuts = np.arange(350, 951, step)
-    order = np.sort(score_a[bad_a]), np.sort(score_a[~bad_a])
-    shares = [np.searchsorted(o, cuts, side="right") / max(o.size, 1) for o in order]
-    return ([int(c) for c in cuts], [round(float(v), 5) for v in shares[0]],
-            [round(float(v), 5) for v in shares[1]])

@@ -58,7 +58,7 @@ def build(
         table = metrics.band_table(y, scores[name], scaling)
         calibration[name] = table.to_dict(orient="records")
         performance[name]["calibration_error"] = challenger_mod.calibration_error(table)
-        roc[name] = charts.roc_points(y, scores[name])
+        roc[name] = metrics.roc_curve(y, scores[name])
         distribution[name] = metrics.bucket_counts(scores[name]).tolist()
 
     # The challenger learns on the same development month and is judged out of time.
@@ -76,7 +76,7 @@ def build(
         "judged_on": judge,
         "decision": challenger_mod.decide(champion_metrics, challenger_metrics[judge], margin),
     }
-    challenger_section["roc"] = charts.roc_points(
+    challenger_section["roc"] = metrics.roc_curve(
         samples[judge][1], fitted.score(samples[judge][0], scaling)
     )
 

@@ -34,10 +34,8 @@ def _frame(table: pa.Table):
 def validation_curves(bad: Any, scores: Any) -> dict[str, Any]:
     """ROC and KS curves of a validation sample, small enough to keep in the model file
     (the operator console draws them without reading the lake again)."""
-    from credo.governance.charts import ks_points, roc_points
-
-    fpr, tpr = roc_points(bad, scores)
-    cuts, bad_share, good_share = ks_points(bad, scores)
+    fpr, tpr = metrics.roc_curve(bad, scores)
+    cuts, bad_share, good_share = metrics.ks_curve(bad, scores)
     return {"roc": {"fpr": fpr, "tpr": tpr},
             "ks": {"score": cuts, "bad_share": bad_share, "good_share": good_share}}
 

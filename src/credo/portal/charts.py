@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from markupsafe import Markup
@@ -36,6 +36,20 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
 def _polar(cx: float, cy: float, r: float, score: float) -> tuple[float, float]:
     angle = math.pi * (1 - (score - SCORE_MIN) / (SCORE_MAX - SCORE_MIN))
     return cx + r * math.cos(angle), cy - r * math.sin(angle)
+
+
+def _y_grid(left: float, right: float, top: float, height: float,
+            label: Callable[[float], str]) -> list[str]:
+    """Five horizontal grid lines from the bottom (share 0) to the top (share 1) of the
+    plot, each labelled on the left with ``label(share)``."""
+    out = []
+    for k in range(5):
+        y = top + height * (1 - k / 4)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
+                   f'stroke="{GRID}"/>')
+        out.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" '
+                   f'fill="{INK}">{esc(label(k / 4))}</text>')
+    return out
 
 
 def gauge(score: int, band: str) -> Markup:
@@ -138,17 +152,10 @@ def curves(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], label
     def point(x: float, y: float) -> str:
         return f"{left + pw * (x - x0) / (x1 - x0):.1f},{top + ph * (1 - y):.1f}"
 
-    body = []
+    body = _y_grid(left, w - right, top, ph, lambda share: f"{share:.2f}")
     for k in range(5):
-        y = top + ph * (1 - k / 4)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}"/>')
-        body.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" '
-                    f'fill="{INK}">{k / 4:.2f}</text>')
-        xv = x0 + (x1 - x0) * k / 4
-        xx = left + pw * k / 4
-        body.append(f'<text x="{xx:.1f}" y="{h - bottom + 14}" font-size="10" '
-                    f'text-anchor="middle" fill="{INK}">{xv:g}</text>')
+        body.append(f'<text x="{left + pw * k / 4:.1f}" y="{h - bottom + 14}" font-size="10" '
+                    f'text-anchor="middle" fill="{INK}">{x0 + (x1 - x0) * k / 4:g}</text>')
     body.append(f'<text x="{left + pw / 2}" y="{h - 6}" font-size="11" text-anchor="middle" '
                 f'fill="{INK}">{esc(xlabel)}</text>')
     body.append(f'<text x="12" y="{top + ph / 2}" font-size="11" text-anchor="middle" '
@@ -178,16 +185,11 @@ def columns(categories: Sequence[str], values: Sequence[float | None], label: st
     top_value = max((v for v in values if v is not None), default=0.0) * 1.15 or 1.0
     top_overlay = max((v for v in (overlay or []) if v is not None), default=0.0) * 1.15 or 1.0
     fmt = ".0%" if percent else ",.0f"
-    body = []
-    for k in range(5):
-        y = top + ph * (1 - k / 4)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}"/>')
-        body.append(f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end" '
-                    f'fill="{INK}">{format(top_value * k / 4, fmt)}</text>')
-        if overlay is not None:
-            body.append(f'<text x="{w - right + 4}" y="{y + 3:.1f}" font-size="10" '
-                        f'fill="#b3261e">{top_overlay * k / 4:.1%}</text>')
+    body = _y_grid(left, w - right, top, ph, lambda share: format(top_value * share, fmt))
+    if overlay is not None:  # the right-hand scale of the dots
+        for k in range(5):
+            body.append(f'<text x="{w - right + 4}" y="{top + ph * (1 - k / 4) + 3:.1f}" '
+                        f'font-size="10" fill="#b3261e">{top_overlay * k / 4:.1%}</text>')
     slot = pw / max(len(categories), 1)
     for i, (name, value) in enumerate(zip(categories, values, strict=True)):
         x = left + slot * i

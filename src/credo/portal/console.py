@@ -7,9 +7,7 @@ everything else here only reads.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from credo.policy.bands import BAND_NAMES
@@ -17,17 +15,16 @@ from credo.portal import charts, views
 from credo.portal.web import (
     CONSOLE_COOKIE,
     CONSOLE_HOURS,
-    LOGIN_CSRF_COOKIE,
+    FormText,
+    OperatorVisitor,
     PortalError,
-    Visitor,
     check_csrf,
     check_login_csrf,
     console_cookie,
-    login_csrf,
-    operator_visitor,
+    login_page,
     page,
     redirect,
-    set_cookie,
+    signed_in,
 )
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
@@ -35,26 +32,15 @@ from credo.service.errors import ProblemError
 from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-FormText = Annotated[str, Form()]
 DONE = {"upheld": "The dispute was upheld: the record stays out of scoring and the person "
                   "was rescored.",
         "rejected": "The dispute was rejected: the record counts again and the person was "
                     "rescored."}
 
 
-def _operator(request: Request, ctx: Ctx, session: DB) -> Visitor:
-    return operator_visitor(request, ctx, session)
-
-
-OperatorVisitor = Annotated[Visitor, Depends(_operator)]
-
-
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    token = login_csrf(request)
-    response = page(request, "console_login.html", csrf=token, error=None)
-    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
-    return response
+    return login_page(request, "console_login.html")
 
 
 @router.post("/login")
@@ -67,10 +53,7 @@ def login(request: Request, ctx: Ctx, session: DB, api_key: FormText = "",
     except ProblemError as error:
         return page(request, "console_login.html", status=error.status, csrf=csrf,
                     error=error.detail)
-    response = redirect("/console")
-    set_cookie(response, request, CONSOLE_COOKIE, cookie, int(CONSOLE_HOURS * 3600))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
-    return response
+    return signed_in(request, "/console", CONSOLE_COOKIE, cookie, CONSOLE_HOURS * 3600)
 
 
 @router.post("/logout")

@@ -9,24 +9,24 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from credo.errors import CredoError
 from credo.portal import charts, views
 from credo.portal.web import (
-    LOGIN_CSRF_COOKIE,
     PERSON_COOKIE,
     SECURITY_HEADERS,
+    FormText,
+    PersonVisitor,
     PortalError,
     Visitor,
     check_csrf,
     check_login_csrf,
-    login_csrf,
+    login_page,
     page,
-    person_visitor,
     redirect,
-    set_cookie,
+    signed_in,
 )
 from credo.service.authorizations import logic as authorizations
 from credo.service.deps import DB, Ctx, client_key
@@ -35,20 +35,12 @@ from credo.service.errors import InvalidRequestError, ProblemError
 from credo.service.people import logic as people
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form()]
 DONE = {"revoked": "The authorization was revoked: that partner can no longer see your "
                    "score.",
         "granted": "The authorization was granted: that partner can see your score, for "
                    "that purpose only, until the date shown. You can revoke it at any time.",
         "disputed": "Your dispute was filed. The record is left out of your score until "
                     "it is answered."}
-
-
-def _person(request: Request, ctx: Ctx, session: DB) -> Visitor:
-    return person_visitor(request, ctx, session)
-
-
-PersonVisitor = Annotated[Visitor, Depends(_person)]
 
 
 @router.get("/")
@@ -58,11 +50,8 @@ def home() -> Response:
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    token = login_csrf(request)
-    response = page(request, "login.html", csrf=token, error=None, person_id="",
-                    signed_out="bye" in request.query_params)
-    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
-    return response
+    return login_page(request, "login.html", person_id="",
+                      signed_out="bye" in request.query_params)
 
 
 @router.post("/login")
@@ -80,10 +69,7 @@ def login(request: Request, ctx: Ctx, session: DB, person_id: FormText = "",
         response = page(request, "login.html", status=error.status, csrf=csrf,
                         error=error.detail, person_id=person_id, signed_out=False)
         return response
-    response = redirect("/me")
-    set_cookie(response, request, PERSON_COOKIE, token, int(ctx.config.token_hours * 3600))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
-    return response
+    return signed_in(request, "/me", PERSON_COOKIE, token, ctx.config.token_hours * 3600)
 
 
 @router.post("/logout")

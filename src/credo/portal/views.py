@@ -6,10 +6,12 @@ does, what a band unlocks) lives in the service's logic and the policy modules.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,7 +70,7 @@ def sub_scores(entry: ScoreRecord) -> list[tuple[str, int | None]]:
 def person_overview(session: Session, person_id: str) -> dict[str, Any]:
     history = scores.history(session, person_id)
     entry = scores.current(session, person_id)
-    pending = bool(history) and history[0].status == "rescore_pending"
+    pending = scores.pending(history)
     over_time = [(e.as_of.isoformat()[:7] if e.status == "published" else
                   f"{e.as_of.isoformat()} rescored", e.score)
                  for e in reversed(history) if e.score is not None]
@@ -171,8 +173,7 @@ def find_record(lake: Lake, person_id: str, kind: str, source_id: str, record_id
     from credo.service.people.logic import lake_records
 
     # Only the person's own records are searched: another person's reads as missing.
-
-    for r in lake_records(lake, person_id, history=False).get(kind, []):
+    for r in lake_records(lake, person_id, history=False, kinds=(kind,))[kind]:
         if r["source_id"] == source_id and r["record_id"] == record_id:
             return _display(kind, r)
     return None
@@ -218,6 +219,13 @@ def model_overview(settings: Settings, session: Session) -> dict[str, Any] | Non
     }
 
 
+@functools.lru_cache(maxsize=48)
+def _run_scores(path: Path, run_id: str) -> np.ndarray:
+    """A published run's scores: a run id names one immutable snapshot, so they are read
+    once per process, not on every view of the page."""
+    return pq.read_table(path, columns=["score"])["score"].to_numpy()
+
+
 def runs(settings: Settings) -> list[dict[str, Any]]:
     """Every monthly run's manifest, oldest first, with PSI against the month before."""
     from credo.scorecard import metrics
@@ -230,8 +238,7 @@ def runs(settings: Settings) -> list[dict[str, Any]]:
         if not manifest_path.exists():
             continue
         manifest = json.loads(manifest_path.read_text())
-        current = pq.read_table(folder / "scores.parquet", columns=["score"])["score"]
-        current_a = current.to_numpy()
+        current_a = _run_scores(folder / "scores.parquet", manifest["run_id"])
         psi = None if previous is None else float(metrics.psi(previous, current_a))
         out.append({**manifest, "psi": psi,
                     "psi_status": None if psi is None else metrics.psi_status(psi),
@@ -244,25 +251,27 @@ def runs(settings: Settings) -> list[dict[str, Any]]:
 
 def dispute_queue(session: Session) -> dict[str, Any]:
     """Open disputes by deadline, and what each decision changed (score before/after)."""
-    open_ = disputes.list_all(session, "open")
-    decided = sorted(
-        (d for d in session.scalars(select(Dispute).where(Dispute.status != "open"))),
-        key=lambda d: d.resolved_at or d.filed_at, reverse=True,
-    )[:50]
+    decided = list(session.scalars(select(Dispute).where(Dispute.status != "open")
+                                   .order_by(Dispute.resolved_at.desc()).limit(50)))
+    # The score histories of everyone concerned, in one query, oldest entry first.
+    histories: dict[str, list[ScoreRecord]] = {}
+    if decided:
+        for entry in session.scalars(select(ScoreRecord).order_by(ScoreRecord.id).where(
+                ScoreRecord.person_id.in_({d.person_id for d in decided}))):
+            histories.setdefault(entry.person_id, []).append(entry)
     changes = []
     for d in decided:
-        after = session.scalars(select(ScoreRecord).where(
-            ScoreRecord.person_id == d.person_id,
-            ScoreRecord.run_id == f"rescore-{d.id}")).first()
-        before = None
-        if after is not None:
-            before = session.scalars(select(ScoreRecord).where(
-                ScoreRecord.person_id == d.person_id, ScoreRecord.id < after.id,
-                ScoreRecord.score.is_not(None)).order_by(ScoreRecord.id.desc())).first()
+        history = histories.get(d.person_id, [])
+        run_id = disputes.rescore_run_id(d.id)
+        at = next((i for i, e in enumerate(history) if e.run_id == run_id), None)
+        after = None if at is None else history[at]
+        before = None if at is None else next(
+            (e for e in reversed(history[:at]) if e.score is not None), None)
         changes.append({"dispute": d, "before": before.score if before else None,
                         "after": after.score if after else None,
                         "after_status": after.status if after else None})
-    return {"open": open_, "decided": changes, "today": date.today()}
+    return {"open": disputes.list_all(session, "open"), "decided": changes,
+            "today": date.today()}
 
 
 _RECEIVED = re.compile(r"[,;]? *\(?got .*$|'[^']*'")

@@ -23,21 +23,18 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import jinja2
-from fastapi import Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from credo.portal.charts import meter
-from credo.service.context import ServiceContext
+from credo.service.deps import DB, Ctx
 from credo.service.errors import NotAuthenticatedError
 from credo.service.keys import Principal
 from credo.service.security import hash_secret, same
-from credo.store.models import ApiKey
 
 PERSON_COOKIE = "credo_session"
 CONSOLE_COOKIE = "credo_console"
@@ -163,8 +160,25 @@ def check_login_csrf(request: Request, token: str) -> None:
                                "try again.")
 
 
+def login_page(request: Request, template: str, **values: Any) -> HTMLResponse:
+    """A sign-in form, with the token its post must carry back (also set as a cookie)."""
+    token = login_csrf(request)
+    response = page(request, template, csrf=token, error=None, **values)
+    set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
+    return response
+
+
+def signed_in(request: Request, location: str, cookie: str, value: str,
+              seconds: float) -> RedirectResponse:
+    """After a sign-in: the session cookie set, the sign-in form's token spent."""
+    response = redirect(location)
+    set_cookie(response, request, cookie, value, int(seconds))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
 # -- people --------------------------------------------------------------------------
-def person_visitor(request: Request, ctx: ServiceContext, session: Session) -> Visitor:
+def person_visitor(request: Request, ctx: Ctx, session: DB) -> Visitor:
     from credo.service.people.logic import authenticate_token
 
     token = request.cookies.get(PERSON_COOKIE, "")[:200]
@@ -180,35 +194,38 @@ def _sign(pepper: bytes, payload: str) -> str:
     return hmac.new(pepper, b"console|" + payload.encode(), hashlib.sha256).hexdigest()
 
 
-def console_cookie(ctx: ServiceContext, session: Session, api_key: str) -> str:
-    """Check an operator API key; return the signed console cookie for it."""
+def console_cookie(ctx: Ctx, session: DB, api_key: str) -> str:
+    """Check an operator API key; return the signed console cookie for it: the key's
+    stored hash and an expiry (the operator's id is the key's owner, read each time)."""
     from credo.service.keys import authenticate
 
     principal = authenticate(session, "operator", api_key[:200], ctx.pepper)
-    expires = int(time.time() + CONSOLE_HOURS * 3600)
-    payload = f"{principal.id}|{principal.credential}|{expires}"
+    payload = f"{principal.credential}|{int(time.time() + CONSOLE_HOURS * 3600)}"
     encoded = base64.urlsafe_b64encode(payload.encode()).decode()
     return f"{encoded}.{_sign(ctx.pepper, payload)}"
 
 
-def operator_visitor(request: Request, ctx: ServiceContext, session: Session) -> Visitor:
+def operator_visitor(request: Request, ctx: Ctx, session: DB) -> Visitor:
+    from credo.service.keys import principal_of_digest
+
     raw = request.cookies.get(CONSOLE_COOKIE, "")[:600]
     encoded, _, signature = raw.partition(".")
     try:
         payload = base64.urlsafe_b64decode(encoded.encode()).decode()
-        operator_id, digest, expires = payload.split("|")
+        digest, expires = payload.split("|")
         expired = int(expires) < time.time()
     except (ValueError, UnicodeDecodeError):
         raise LoginRequired("/console/login") from None
     if expired or not same(_sign(ctx.pepper, payload), signature):
         raise LoginRequired("/console/login")
-    live = session.execute(select(ApiKey.key_hash).where(
-        ApiKey.key_hash == digest, ApiKey.role == "operator", ApiKey.owner_id == operator_id,
-        ApiKey.revoked_at.is_(None))).first()
-    if live is None:  # the key was revoked: so is every console session made with it
-        raise LoginRequired("/console/login")
-    principal = Principal("operator", operator_id, digest)
+    try:  # a revoked key ends every console session made with it
+        principal = principal_of_digest(session, "operator", digest)
+    except NotAuthenticatedError:
+        raise LoginRequired("/console/login") from None
     return Visitor(principal, csrf_for(ctx.pepper, hash_secret(signature, ctx.pepper)))
 
 
+PersonVisitor = Annotated[Visitor, Depends(person_visitor)]
+OperatorVisitor = Annotated[Visitor, Depends(operator_visitor)]
+FormText = Annotated[str, Form()]
 STATIC = Path(__file__).parent / "static"

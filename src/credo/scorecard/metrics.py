@@ -13,7 +13,7 @@ from scipy.stats import rankdata
 
 from credo.errors import InputError
 from credo.policy.bands import BANDS, bands_of
-from credo.scorecard.scaling import Scaling
+from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN, Scaling
 
 PSI_WATCH = 0.10
 PSI_ACT = 0.25
@@ -120,3 +120,33 @@ def band_table(bad: np.ndarray, score: np.ndarray, scaling: Scaling) -> pd.DataF
 def summary(bad: np.ndarray, score: np.ndarray) -> dict[str, float]:
     area = auc(bad, score)
     return {"auc": area, "gini": 2 * area - 1, "ks": ks(bad, score), "rows": int(np.size(bad))}
+
+
+def roc_curve(bad: np.ndarray, score: np.ndarray, points: int = 101
+              ) -> tuple[list[float], list[float]]:
+    """False- and true-positive rates of calling "bad" below each score cut-off."""
+    bad_a = np.asarray(bad).astype(bool)
+    score_a = np.asarray(score, dtype=np.float64)
+    cuts = np.unique(np.quantile(score_a, np.linspace(0, 1, points)))
+    n_bad, n_good = bad_a.sum(), (~bad_a).sum()
+    fpr, tpr = [0.0], [0.0]
+    for cut in cuts:
+        flagged = score_a <= cut
+        tpr.append(float((flagged & bad_a).sum() / max(n_bad, 1)))
+        fpr.append(float((flagged & ~bad_a).sum() / max(n_good, 1)))
+    fpr.append(1.0)
+    tpr.append(1.0)
+    return fpr, tpr
+
+
+def ks_curve(bad: np.ndarray, score: np.ndarray, step: int = 10
+             ) -> tuple[list[int], list[float], list[float]]:
+    """Cumulative shares of bads and of goods at or below each score cut-off (the KS
+    statistic is the largest gap between the two)."""
+    bad_a = np.asarray(bad).astype(bool)
+    score_a = np.asarray(score, dtype=np.float64)
+    cuts = np.arange(SCORE_MIN, SCORE_MAX + 1, step)
+    order = np.sort(score_a[bad_a]), np.sort(score_a[~bad_a])
+    shares = [np.searchsorted(o, cuts, side="right") / max(o.size, 1) for o in order]
+    return ([int(c) for c in cuts], [round(float(v), 5) for v in shares[0]],
+            [round(float(v), 5) for v in shares[1]])

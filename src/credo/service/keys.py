@@ -58,7 +58,13 @@ def authenticate(session: Session, role: str, key: str | None, pepper: bytes) ->
             f"send your {what} API key in the X-API-Key header",
             headers={"WWW-Authenticate": "ApiKey"},
         )
-    digest = hash_secret(key, pepper)
+    return principal_of_digest(session, role, hash_secret(key, pepper))
+
+
+def principal_of_digest(session: Session, role: str, digest: str) -> Principal:
+    """The owner of the live key whose hash is ``digest`` (a key's stored form: what a
+    console session keeps instead of the key itself)."""
+    what = {"partner": "partner", "source": "source", "operator": "operator"}[role]
     # One round trip: the key and, for partners, whether the partner is active.
     row = session.execute(_KEY, {"digest": digest, "role": role}).first()
     if row is None or not same(row.key_hash, digest):

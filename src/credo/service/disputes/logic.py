@@ -110,9 +110,14 @@ def list_all(session: Session, status: str | None = None) -> list[Dispute]:
     return list(session.scalars(stmt))
 
 
+def rescore_run_id(dispute_id: str) -> str:
+    """The run id of the score-history entry a dispute's resolution writes."""
+    return f"rescore-{dispute_id}"
+
+
 def _history_entry(person_id: str, dispute: Dispute, result: dict[str, Any] | None,
                    error: str | None) -> ScoreRecord:
-    run_id = f"rescore-{dispute.id}"
+    run_id = rescore_run_id(dispute.id)
     if result is None or result.get("score") is None:
         why = error or "no rescorer is available yet; the score is recomputed at the next run"
         return ScoreRecord(person_id=person_id, as_of=date.today(), status="rescore_pending",

@@ -133,14 +133,14 @@ def _rows(session: Session, model: Any, *where: Any, exclude: tuple[str, ...] = 
             for r in session.scalars(select(model).where(*where))]
 
 
-def lake_records(lake: Lake, person_id: str, *, history: bool = True
-                 ) -> dict[str, list[dict[str, Any]]]:
+def lake_records(lake: Lake, person_id: str, *, history: bool = True,
+                 kinds: tuple[str, ...] = KINDS) -> dict[str, list[dict[str, Any]]]:
     """Every lake record about the person, by kind: every version (``history``), or
     only the latest version of each, as scoring reads them."""
     out: dict[str, list[dict[str, Any]]] = {}
     con = lake.connect()
     try:
-        for kind in KINDS:
+        for kind in kinds:
             if not lake.files(kind):
                 out[kind] = []
                 continue

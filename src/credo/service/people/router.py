@@ -54,7 +54,7 @@ def my_score(person: Person, session: DB) -> MyScoreOut:
     """Your current score with its band, sub-scores, reasons in plain words and benefits."""
     hist = scores.history(session, person.id)
     entry = scores.current(session, person.id)
-    pending = bool(hist) and hist[0].status == "rescore_pending"
+    pending = scores.pending(hist)
     if entry is not None:
         msg = "your current score"
     elif pending:

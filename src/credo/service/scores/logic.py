@@ -36,6 +36,11 @@ def current(session: Session, person_id: str) -> ScoreRecord | None:
     return entry
 
 
+def pending(history_newest_first: list[ScoreRecord]) -> bool:
+    """A rescore is due and not computed yet: no score is in force until it is."""
+    return bool(history_newest_first) and history_newest_first[0].status == "rescore_pending"
+
+
 def history(session: Session, person_id: str) -> list[ScoreRecord]:
     stmt = (select(ScoreRecord).where(ScoreRecord.person_id == person_id)
             .order_by(ScoreRecord.id.desc()))
