@@ -191,23 +191,21 @@ def _monthly(t: ir.Table, as_of: date, window: int, name: str) -> ir.Table:
     )
 
 
-def _variability(t: ir.Table, name: str, months: int) -> ir.FloatingValue:
-    """Coefficient of variation of monthly amounts over ``months`` (idle months are 0)."""
+def _variability(t: ir.Table, name: str, months: int | None = None) -> ir.FloatingValue:
+    """Coefficient of variation of monthly amounts: over ``months`` (idle months count
+    as 0), or, with ``None``, over the months that had any (and only from 3 of them)."""
     total = t[f"_{name}_units"].cast(F64)
     squares = t[f"_{name}_squares"].cast(F64)
-    mean = total / months
-    variance = (squares / months - mean * mean).clip(lower=0)
-    return (total > 0).ifelse(variance.sqrt() / mean, ibis.null())
-
-
-def _per_month_variability(t: ir.Table, name: str) -> ir.FloatingValue:
-    """Coefficient of variation of monthly amounts over the months that had any (3+)."""
-    months = t[f"_{name}_months"].cast(F64)
-    total = t[f"_{name}_units"].cast(F64)
-    squares = t[f"_{name}_squares"].cast(F64)
-    mean = total / months
-    variance = (squares / months - mean * mean).clip(lower=0)
-    return ((t[f"_{name}_months"] >= 3) & (total > 0)).ifelse(variance.sqrt() / mean, ibis.null())
+    enough = total > 0
+    over: ir.FloatingValue | int
+    if months is None:
+        over = t[f"_{name}_months"].cast(F64)
+        enough = (t[f"_{name}_months"] >= 3) & enough
+    else:
+        over = months
+    mean = total / over
+    variance = (squares / over - mean * mean).clip(lower=0)
+    return enough.ifelse(variance.sqrt() / mean, ibis.null())
 
 
 def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
@@ -264,7 +262,7 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         spend_variability_6m=_variability(out, "sp6", 6),
         spend_to_income_12m=_ratio(out._spent, out._inc12_cents),
         salary_monthly_12m=_ratio(out._sal12_cents, out._sal12_months),
-        salary_variability_12m=_per_month_variability(out, "sal12"),
+        salary_variability_12m=_variability(out, "sal12"),
         # The last month's salary against the usual month: near 0 when it stopped.
         salary_change_1m=_ratio(out._salary_1m * out._sal12_months, out._sal12_cents),
         online_share_12m=_ratio(out._online, out._purchases),
