@@ -124,7 +124,8 @@ def _demo_dispute(session: Any, ctx: Any, person_id: str) -> None:
     from credo.service.errors import ConflictError
     from credo.service.people.logic import enroll, lake_records
 
-    statements = lake_records(ctx.lake, person_id, history=False)["statement"]
+    statements = lake_records(ctx.lake, person_id, history=False,
+                              kinds=("statement",))["statement"]
     if not statements:
         return
     enroll(session, ctx.pepper, person_id, actor="demo")  # a dispute needs an account

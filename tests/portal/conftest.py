@@ -87,8 +87,9 @@ class PortalWorld:
         """The person's most recent statement paid 30+ days late before the last run."""
         from credo.service.people.logic import lake_records
 
-        rows = [r for r in lake_records(Lake(self.settings.lake), person_id, history=False)
-                ["statement"] if r["days_past_due"] >= 30
+        statements = lake_records(Lake(self.settings.lake), person_id, history=False,
+                                  kinds=("statement",))["statement"]
+        rows = [r for r in statements if r["days_past_due"] >= 30
                 and r["period_end"] < self.last_month.isoformat()]
         return max(rows, key=lambda r: r["period_end"]) if rows else None
 

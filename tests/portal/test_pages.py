@@ -238,7 +238,8 @@ def _statements(world: PortalWorld, person: str) -> list[dict]:
     from credo.data.lake import Lake
     from credo.service.people.logic import lake_records
 
-    return lake_records(Lake(world.settings.lake), person, history=False)["statement"]
+    return lake_records(Lake(world.settings.lake), person, history=False,
+                        kinds=("statement",))["statement"]
 
 
 @pytest.mark.parametrize("query", [{"kind": "bogus", "source_id": "a", "record_id": "b"},

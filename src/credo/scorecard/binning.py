@@ -15,6 +15,7 @@ assigns any value to exactly one bin.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -464,14 +465,7 @@ def fit_categorical(
 
     min_count = options.min_rows(n_rows)
     # Sorted by default rate, any contiguous merge is ascending in that order.
-    mono = BinningOptions(
-        max_bins=options.max_bins,
-        min_bin_share=options.min_bin_share,
-        min_bin_count=options.min_bin_count,
-        n_prebins=options.n_prebins,
-        trend="ascending",
-        min_rate_diff=options.min_rate_diff,
-    )
+    mono = dataclasses.replace(options, trend="ascending")
     starts, _ = _choose_partition(unit_good, unit_bad, min_count, mono, "ascending")
     bounds = [*starts.tolist(), len(units)]
     bins: list[Bin] = []
