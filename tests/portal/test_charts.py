@@ -109,3 +109,11 @@ def test_every_catalogue_feature_has_a_unit_that_reads_right() -> None:
     assert units["revolving_utilisation"] == units["on_time_share_12m"] == "share"
     assert units["phone_tenure_days"] == "days" and units["income_change_3m"] == "ratio"
     assert units["late30_12m"] == "number"
+
+
+def test_the_dots_scale_reads_in_its_own_format() -> None:
+    psi = str(charts.columns(["2025-01", "2025-02"], [650.0, 640.0], "runs",
+                             overlay=[None, 0.0048], percent=False, overlay_format=".3f"))
+    assert ">0.006<" in psi and "%" not in psi  # top of the scale: 0.0048 x 1.15
+    rates = str(charts.columns(["poor"], [0.2], "bands", overlay=[0.3]))
+    assert ">34.5%<" in rates

@@ -177,7 +177,8 @@ def curves(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], label
 
 def columns(categories: Sequence[str], values: Sequence[float | None], label: str,
             overlay: Sequence[float | None] | None = None, value_label: str = "",
-            overlay_label: str = "", percent: bool = True) -> Markup:
+            overlay_label: str = "", percent: bool = True,
+            overlay_format: str = ".1%") -> Markup:
     """Columns per category, with an optional second measure drawn as dots on its own
     right-hand scale (share of people per band, and their observed bad rate)."""
     w, h, left, right, top, bottom = 460, 260, 48, 48, 30, 36
@@ -188,8 +189,9 @@ def columns(categories: Sequence[str], values: Sequence[float | None], label: st
     body = _y_grid(left, w - right, top, ph, lambda share: format(top_value * share, fmt))
     if overlay is not None:  # the right-hand scale of the dots
         for k in range(5):
+            tick = format(top_overlay * k / 4, overlay_format)
             body.append(f'<text x="{w - right + 4}" y="{top + ph * (1 - k / 4) + 3:.1f}" '
-                        f'font-size="10" fill="#b3261e">{top_overlay * k / 4:.1%}</text>')
+                        f'font-size="10" fill="#b3261e">{tick}</text>')
     slot = pw / max(len(categories), 1)
     for i, (name, value) in enumerate(zip(categories, values, strict=True)):
         x = left + slot * i
@@ -203,9 +205,9 @@ def columns(categories: Sequence[str], values: Sequence[float | None], label: st
                     f'text-anchor="middle" fill="{INK}">{esc(name)}</text>')
         if overlay is not None and overlay[i] is not None:
             oy = top + ph * (1 - overlay[i] / top_overlay)
+            shown = format(overlay[i], overlay_format)
             body.append(f'<circle cx="{x + slot / 2:.1f}" cy="{oy:.1f}" r="5" fill="#b3261e" '
-                        f'stroke="#fff"><title>{esc(name)}: {overlay[i]:.2%}</title>'
-                        "</circle>")
+                        f'stroke="#fff"><title>{esc(name)}: {shown}</title></circle>')
     if value_label:
         body.append(f'<text x="{left}" y="16" font-size="11" fill="{INK}">'
                     f"{esc(value_label)} (columns)</text>")

@@ -101,7 +101,7 @@ def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
             [r["as_of"][:7] for r in runs], [r["mean_score"] for r in runs],
             "Mean score and PSI against the month before, by run",
             overlay=[r["psi"] for r in runs], value_label="mean score",
-            overlay_label="PSI", percent=False)
+            overlay_label="PSI", percent=False, overlay_format=".3f")
     return page(request, "console_runs.html", visitor=visitor, runs=list(reversed(runs)),
                 bands=BAND_NAMES, pictures=pictures)
 
