@@ -3,6 +3,9 @@
 Prints, for one simulated world (simulated once into bench/results/, then reused):
 - out-of-time AUC of the scorecard, of LightGBM on the same features (unconstrained and
   additive, depth 1), and of the simulator's true probability (the ceiling);
+- what the records can reach at all: a model fitted to the simulator's true probability
+  from the features (an oracle label), and the ceiling with and without the people whose
+  default is already under way at T, unseen in any record yet;
 - the same comparison on people the models never saw: out-of-time validation looks at
   the same people a month later, with eleven of its twelve outcome months shared, so a
   flexible model can recognise people it was trained on (LightGBM does: its AUC on them
@@ -102,6 +105,42 @@ def _lightgbm(x_dev, y_dev, x_oot, y_oot) -> dict[str, float]:
     return out
 
 
+def records_ceiling(settings: Settings, oot, scorecard) -> dict[str, float]:
+    """How much of the ceiling the records can reach at all, and where the rest is.
+
+    A flexible model is fitted to the simulator's *true* probability (an oracle label no
+    real lender has) from the features, cross-fitted over four folds of people: its AUC
+    is about the best any model on these features can reach on people it has not seen
+    (a model can do better on people it was trained on by remembering their realised
+    outcomes, see ``unseen_people_aucs``). The rest of the gap is what
+    no record shows before T: spirals begun in the last months (a statement is reported
+    once its payment window has closed) and judgments on debt no account reports.
+    """
+    import lightgbm
+
+    x, bad = _frame(oot)
+    truth = pq.read_table(settings.truth / "true_pd").to_pandas()
+    truth = truth[truth["as_of"] == VALIDATE].set_index("person_id")
+    true_pd = truth.loc[x.index, "true_pd"].to_numpy()
+    fold = np.array([zlib.crc32(i.encode()) % 4 for i in x.index.astype(str)])
+    estimate = np.zeros(len(x))
+    for f in range(4):
+        regressor = lightgbm.LGBMRegressor(
+            n_estimators=600, learning_rate=0.03, num_leaves=63, min_child_samples=50,
+            n_jobs=2, verbose=-1,
+        ).fit(x[fold != f], true_pd[fold != f])
+        estimate[fold == f] = regressor.predict(x[fold == f])
+    under_way = true_pd >= 1.0
+    score = scorecard.score(x)
+    return {
+        "best estimate of the true probability from the features":
+            metrics.auc(bad, -estimate),
+        "share of bads already under way at T": float(under_way[bad == 1].mean()),
+        "ceiling without those": metrics.auc(bad[~under_way], -true_pd[~under_way]),
+        "scorecard without those": metrics.auc(bad[~under_way], score[~under_way]),
+    }
+
+
 def unseen_people_aucs(settings: Settings, dev, oot) -> dict[str, float]:
     """Fit on the development rows of half the people (a fixed hash of the id), validate
     out of time on the other half: what each model gives on people it never saw."""
@@ -153,6 +192,12 @@ def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
     print(f"  features in the scorecard        {len(trained.model.features_)}")
     results["scorecard_features"] = [f.name for f in trained.model.features_]
     if not args.skip_train_compare:
+        limit = records_ceiling(settings, oot, trained.model)
+        results["records_ceiling"] = limit
+        print("\nWhat the records can reach (a model fitted to the simulator's true probability "
+              "from the features, validated on people it did not see):")
+        for label, value in limit.items():
+            print(f"  {label:<58} {value:.4f}")
         unseen = unseen_people_aucs(settings, trained.development, oot)
         results["out_of_time_auc_unseen_people"] = unseen
         print("\nOut-of-time AUC on people the models never saw (fitted on one half of the "
