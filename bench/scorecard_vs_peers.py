@@ -240,6 +240,18 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
         for name, v in splits.items():
             print(f"  {name:<12} mean {np.mean(v):.4f}  sd {np.std(v):.4f}  "
                   f"min {np.min(v):.4f}  max {np.max(v):.4f}")
+        if "credo" in splits:
+            # Paired by split: the split's luck is shared, so the difference is far less
+            # noisy than either mean.
+            print("  credo minus peer, paired by split (mean +- standard error, splits won):")
+            mine = np.asarray(splits["credo"])
+            for name, v in splits.items():
+                if name == "credo" or len(v) != len(mine):
+                    continue
+                diff = mine - np.asarray(v)
+                se = np.std(diff, ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
+                print(f"    vs {name:<12} {np.mean(diff):+.4f} +- {se:.4f}   "
+                      f"{int(np.sum(diff >= 0))} of {len(diff)}")
 
     summary: dict[str, Any] = {"ratios": {}, "targets": {}}
     if splits:
