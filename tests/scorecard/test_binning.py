@@ -9,11 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from credo.errors import InputError
-from credo.scorecard.binning import BinningOptions, fit_categorical, fit_numeric
+from credo.scorecard.binning import (
+    BinningOptions,
+    fit_categorical,
+    fit_numeric,
+    smoothed_woe,
+)
 
 
 def _rates(binning):
     return [b.bad_rate for b in binning.bins if b.kind in ("interval", "categories")]
+
+
+def _regular_woe(binning):
+    return [b.woe for b in binning.bins if b.kind in ("interval", "categories")]
 
 
 def _follows(rates, trend):
@@ -48,10 +57,12 @@ def numeric_feature(draw):
     trend=st.sampled_from(["ascending", "descending", "peak", "valley", "auto", "auto_monotone"]),
     max_bins=st.integers(2, 12),
     share=st.floats(0.01, 0.2),
+    prior=st.one_of(st.just(0.0), st.just(10.0), st.floats(0, 500)),
 )
-def test_numeric_bins_follow_their_trend_and_constraints(data, trend, max_bins, share):
+def test_numeric_bins_follow_their_trend_and_constraints(data, trend, max_bins, share, prior):
     x, y = data
-    options = BinningOptions(max_bins=max_bins, min_bin_share=share, trend=trend)
+    options = BinningOptions(max_bins=max_bins, min_bin_share=share, trend=trend,
+                             woe_prior=prior)
     binning = fit_numeric("x", x, y, options)
     regular = [b for b in binning.bins if b.kind == "interval"]
     assert 1 <= len(regular) <= max_bins
@@ -61,6 +72,11 @@ def test_numeric_bins_follow_their_trend_and_constraints(data, trend, max_bins, 
         # A declared peak or valley may degenerate to a monotone sequence.
         assert binning.trend in (trend, "ascending", "descending")
     assert _follows(_rates(binning), binning.trend)
+    # WOE, and so points, follow the trend too (WOE falls as the default rate rises)
+    assert _follows([-w for w in _regular_woe(binning)], binning.trend)
+    assert all(np.isfinite(b.woe) for b in binning.bins)
+    if binning.bins[-1].count == 0:
+        assert binning.bins[-1].woe == 0.0
     # every row lands in exactly one bin and the counts add up
     index = binning.bin_index(x)
     assert index.min() >= 0 and index.max() < len(binning.bins)
@@ -120,3 +136,71 @@ def test_invalid_options_are_refused(options):
 
     with pytest.raises(ConfigError):
         BinningOptions(**options)
+
+
+@pytest.mark.parametrize("prior", [-1, -1e-9, float("nan"), float("inf"), "ten", None, True])
+def test_invalid_woe_prior_is_refused_by_name(prior):
+    from credo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="woe_prior must be a finite number of rows >= 0"):
+        BinningOptions(woe_prior=prior)
+
+
+def test_woe_is_the_prior_formula_and_an_empty_bin_is_neutral():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 100, 2000)
+    y = (rng.random(2000) < 0.1 + x / 400).astype(np.uint8)
+    binning = fit_numeric("x", x, y, BinningOptions(woe_prior=10.0), special_values=[-7])
+    total_good = sum(b.good for b in binning.bins)
+    total_bad = sum(b.bad for b in binning.bins)
+    pg, pb = total_good / (total_good + total_bad), total_bad / (total_good + total_bad)
+    for b in binning.bins:
+        if b.count == 0:  # the special value and missing never occur
+            assert b.woe == 0.0
+        else:
+            expected = np.log((b.good + 10 * pg) / (b.bad + 10 * pb)) - np.log(
+                total_good / total_bad)
+            assert b.woe == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert sum(b.count == 0 for b in binning.bins) == 2
+    assert smoothed_woe(0, 0, 700, 300, 0.0) == smoothed_woe(0, 0, 700, 300) == 0.0
+
+
+def test_a_pure_bin_keeps_a_finite_woe_without_a_prior():
+    x = np.r_[np.zeros(50), np.ones(950)]
+    y = np.r_[np.ones(50), (np.arange(950) % 10 == 0)].astype(np.uint8)  # the first: all bad
+    binning = fit_numeric("x", x, y, BinningOptions(woe_prior=0.0, min_bin_share=0.05))
+    first = binning.bins[0]
+    assert first.good == 0 and first.bad == 50
+    assert np.isfinite(first.woe) and first.woe < 0
+    with_prior = fit_numeric("x", x, y, BinningOptions(min_bin_share=0.05)).bins[0].woe
+    assert first.woe < with_prior < 0
+
+
+@st.composite
+def categorical_feature(draw):
+    n = draw(st.integers(100, 2000))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    k = draw(st.integers(2, 12))
+    shares = rng.dirichlet(np.full(k, draw(st.floats(0.2, 5))))
+    rates = rng.uniform(0, draw(st.floats(0.05, 1)), k)
+    cats = rng.choice([f"c{j}" for j in range(k)], n, p=shares)
+    y = (rng.random(n) < rates[[int(c[1:]) for c in cats]]).astype(np.uint8)
+    if y.min() == y.max():
+        y[0] = 1 - y[0]
+    if draw(st.booleans()):
+        cats = cats.astype(object)
+        cats[rng.random(n) < 0.1] = None
+    return pd.Series(cats), y
+
+
+@given(data=categorical_feature(), prior=st.floats(0, 200), share=st.floats(0.01, 0.2))
+def test_categorical_woe_follows_the_category_order(data, prior, share):
+    column, y = data
+    if column.nunique() < 2:
+        return
+    binning = fit_categorical(
+        "c", column, y, BinningOptions(woe_prior=prior, min_bin_share=share)
+    )
+    assert _follows(_rates(binning), "ascending")
+    assert _follows([-w for w in _regular_woe(binning)], "ascending")
+    assert all(np.isfinite(b.woe) for b in binning.bins)

@@ -89,6 +89,8 @@ def _table(n=200):
         (lambda t: t, ["--trend", "sideways"], "unknown trend 'sideways'"),
         (lambda t: t, ["--special", "x=abc"], "must look like COLUMN=NUMBER"),
         (lambda t: t, ["--min-bin-count", "-3"], "min_bin_count must be >= 0"),
+        (lambda t: t, ["--woe-prior", "-1"], "woe_prior must be a finite number of rows >= 0"),
+        (lambda t: t, ["--woe-prior", "inf"], "woe_prior must be a finite number of rows >= 0"),
     ],
 )
 def test_training_mistakes_get_one_clear_line(tmp_path, run, mutate, args, message):
@@ -156,8 +158,9 @@ def test_tuning_from_the_cli_is_recorded_in_the_model(example, run, tmp_path):
     code, stdout, err = run("train", folder / "german_credit.csv", "--target", "creditability",
                             "--id", "applicant_id", "--dictionary",
                             folder / "german_credit.json", "--out", model, "--tune",
-                            "--min-bin-count", "30")
+                            "--min-bin-count", "30", "--woe-prior", "5")
     assert code == 0, stdout + err
     document = json.loads(model.read_text())
     assert document["parameters"]["min_bin_count"] == 30
+    assert document["parameters"]["woe_prior"] == 5.0
     assert document["tuning"]["chosen"]

@@ -14,14 +14,33 @@ from credo.scorecard import _dp
 SHAPES = [_dp.ASCENDING, _dp.DESCENDING, _dp.PEAK, _dp.VALLEY]
 
 
-def _iv(g: float, b: float, tg: float, tb: float) -> float:
-    woe = math.log(((g + 0.5) / tg) / ((b + 0.5) / tb))
+def _smoothed(g: float, b: float, tg: float, tb: float, prior: float) -> tuple[float, float]:
+    # Written out independently of the module: prior rows in the population's mix, or,
+    # should a side still be zero, half a count on each side.
+    sg, sb = g + prior * tg / (tg + tb), b + prior * tb / (tg + tb)
+    if sg == 0 or sb == 0:
+        return g + 0.5, b + 0.5
+    return sg, sb
+
+
+def _iv(g: float, b: float, tg: float, tb: float, prior: float) -> float:
+    sg, sb = _smoothed(g, b, tg, tb, prior)
+    woe = math.log(sg / sb) - math.log(tg / tb)
     return (g / tg - b / tb) * woe
 
 
-def _shape_ok(rates: list[float], shape: int) -> bool:
-    ups = [b > a for a, b in itertools.pairwise(rates)]
-    downs = [b < a for a, b in itertools.pairwise(rates)]
+def _q(g: float, b: float, tg: float, tb: float, prior: float) -> float:
+    sg, sb = _smoothed(g, b, tg, tb, prior)
+    return sb / (sg + sb)
+
+
+def _shape_ok(rates: list[float], shape: int, smoothed: list[float] | None = None) -> bool:
+    # A step counts only if the raw and the smoothed rates both take it.
+    smoothed = rates if smoothed is None else smoothed
+    ups = [b > a and d - c > 1e-12 for (a, b), (c, d) in
+           zip(itertools.pairwise(rates), itertools.pairwise(smoothed), strict=True)]
+    downs = [b < a and c - d > 1e-12 for (a, b), (c, d) in
+             zip(itertools.pairwise(rates), itertools.pairwise(smoothed), strict=True)]
     if shape == _dp.ASCENDING:
         return all(ups)
     if shape == _dp.DESCENDING:
@@ -32,9 +51,8 @@ def _shape_ok(rates: list[float], shape: int) -> bool:
     return any(all(steps[:turn]) and all(other[turn:]) for turn in range(len(steps) + 1))
 
 
-def brute_force(good, bad, min_count, max_groups, shape):
+def brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb):
     n = len(good)
-    tg, tb = sum(good), sum(bad)
     best = None
     for k in range(0, min(max_groups, n)):
         for cuts in itertools.combinations(range(1, n), k):
@@ -42,9 +60,10 @@ def brute_force(good, bad, min_count, max_groups, shape):
             groups = [(sum(good[a:b]), sum(bad[a:b])) for a, b in itertools.pairwise(bounds)]
             if any(g + b < min_count for g, b in groups):
                 continue
-            if not _shape_ok([b / (g + b) for g, b in groups], shape):
+            rates = [b / (g + b) for g, b in groups]
+            if not _shape_ok(rates, shape, [_q(g, b, tg, tb, prior) for g, b in groups]):
                 continue
-            value = sum(_iv(g, b, tg, tb) for g, b in groups)
+            value = sum(_iv(g, b, tg, tb, prior) for g, b in groups)
             if best is None or value > best + 1e-12:
                 best = value
     return best
@@ -55,16 +74,22 @@ def brute_force(good, bad, min_count, max_groups, shape):
     min_count=st.integers(1, 30),
     max_groups=st.integers(1, 6),
     shape=st.sampled_from(SHAPES),
+    prior=st.sampled_from([0.0, 0.5, 3.0, 10.0, 37.5, 200.0]),
+    outside=st.tuples(st.integers(0, 20), st.integers(0, 10)),
 )
-def test_dynamic_programme_matches_exhaustive_search(counts, min_count, max_groups, shape):
+def test_dynamic_programme_matches_exhaustive_search(
+    counts, min_count, max_groups, shape, prior, outside
+):
     good = [float(g) for g, _ in counts]
     bad = [float(b) for _, b in counts]
     if sum(good) == 0 or sum(bad) == 0 or any(g + b == 0 for g, b in counts):
         return  # empty pre-bins are removed before the merge; both classes are needed
+    # The population also holds rows outside the merged pre-bins (missing, special).
+    tg, tb = sum(good) + outside[0], sum(bad) + outside[1]
     starts, value = _dp.optimal_partition(
-        np.array(good), np.array(bad), float(min_count), max_groups, shape, 0.0
+        np.array(good), np.array(bad), float(min_count), max_groups, shape, 0.0, prior, tg, tb
     )
-    expected = brute_force(good, bad, min_count, max_groups, shape)
+    expected = brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb)
     if expected is None:
         assert starts.size == 0
     else:
@@ -76,10 +101,45 @@ def test_result_respects_every_constraint():
     rng = np.random.default_rng(3)
     good = rng.integers(20, 200, 30).astype(float)
     bad = rng.integers(1, 30, 30).astype(float)
-    for shape in SHAPES:
-        starts, _ = _dp.optimal_partition(good, bad, 300.0, 5, shape, 0.0)
+    tg, tb = good.sum(), bad.sum()
+    for shape, prior in itertools.product(SHAPES, (0.0, 10.0, 500.0)):
+        starts, _ = _dp.optimal_partition(good, bad, 300.0, 5, shape, 0.0, prior, tg, tb)
         bounds = [*starts.tolist(), len(good)]
         assert len(bounds) - 1 <= 5
         groups = [(good[a:b].sum(), bad[a:b].sum()) for a, b in itertools.pairwise(bounds)]
         assert all(g + b >= 300 for g, b in groups)
         assert _shape_ok([b / (g + b) for g, b in groups], shape)
+        # and the weights of evidence, which fall as the smoothed rate rises
+        woe = [-_dp.woe(g, b, tg, tb, prior) for g, b in groups]
+        assert _shape_ok(woe, shape)
+
+
+@given(
+    good=st.integers(0, 10_000), bad=st.integers(0, 10_000),
+    total=st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)),
+    prior=st.floats(0, 1e4),
+)
+def test_woe_is_the_documented_formula_and_an_empty_group_is_neutral(good, bad, total, prior):
+    tg, tb = float(total[0] + good), float(total[1] + bad)
+    woe = _dp.woe(float(good), float(bad), tg, tb, prior)
+    assert math.isfinite(woe)
+    if good + bad == 0:
+        assert woe == 0.0
+        return
+    sg, sb = _smoothed(good, bad, tg, tb, prior)
+    assert math.isclose(woe, math.log(sg / sb) - math.log(tg / tb), rel_tol=1e-9, abs_tol=1e-9)
+    q = _dp.smoothed_rate(float(good), float(bad), tg, tb, prior)
+    if min(q, 1 - q) < 1e-300:
+        return  # a prior too small to register: q underflows, the counts do not
+    assert math.isclose(woe, math.log((1 - q) / q) - math.log(tg / tb), rel_tol=1e-7,
+                        abs_tol=1e-7)
+
+
+def test_a_thin_group_is_pulled_toward_the_population_odds():
+    # Three bads out of three: raw odds say "certain default"; the prior says "thin".
+    tg, tb = 700.0, 300.0
+    assert _dp.woe(0.0, 3.0, tg, tb, 0.0) < _dp.woe(0.0, 3.0, tg, tb, 10.0) < 0
+    assert abs(_dp.woe(0.0, 3.0, tg, tb, 1000.0)) < 0.02
+    # A large group hardly moves.
+    raw = math.log(600 / 100) - math.log(tg / tb)
+    assert abs(_dp.woe(600.0, 100.0, tg, tb, 10.0) - raw) < 0.02

@@ -65,7 +65,7 @@ def test_tuning_is_deterministic_and_recorded(table, tmp_path):
     assert a.tuning_ == b.tuning_
     np.testing.assert_array_equal(a.score(X), b.score(X))
     # The given values are candidates too, first in line.
-    assert a.tuning_["candidates"][0]["params"] == {"min_bin_share": 0.02, "C": 1.0}
+    assert a.tuning_["candidates"][0]["params"] == {"min_bin_share": 0.02, "C": 0.3}
     assert len(a.tuning_["candidates"]) == 3 * 2
     chosen = a.tuning_["chosen"]
     best = max(c["auc_mean"] for c in a.tuning_["candidates"])
@@ -73,7 +73,7 @@ def test_tuning_is_deterministic_and_recorded(table, tmp_path):
     # The tuned model is the plain fit with the chosen values; parameters stay as given.
     plain = Scorecard(**chosen).fit(X, y)
     np.testing.assert_array_equal(a.score(X), plain.score(X))
-    assert a.min_bin_share == 0.02 and a.C == 1.0
+    assert a.min_bin_share == 0.02 and a.C == 0.3
     # The model file records the values used and the tuning; it loads to the same scores.
     path = tmp_path / "model.json"
     document = artifact.save(a, path)
@@ -111,3 +111,39 @@ def test_old_model_files_without_min_bin_count_still_load(german_model, tmp_path
     path.write_text(json.dumps(document))
     loaded, _ = artifact.load(path)
     assert loaded.min_bin_count == 0
+
+
+def test_old_model_files_without_woe_prior_still_load_and_score_alike(german_model, german,
+                                                                      tmp_path):
+    # Files written before the WOE prior added half a count to each side of every bin;
+    # their points are stored per bin, so they score exactly as before.
+    X, _, _ = german
+    path = tmp_path / "model.json"
+    document = artifact.to_dict(german_model)
+    assert document["parameters"]["woe_prior"] == 10.0
+    del document["parameters"]["woe_prior"]
+    path.write_text(json.dumps(document))
+    loaded, _ = artifact.load(path)
+    assert loaded.woe_prior is None
+    np.testing.assert_array_equal(loaded.score(X), german_model.score(X))
+
+
+@pytest.mark.parametrize("prior", [-0.5, float("nan"), float("inf"), "10"])
+def test_estimator_refuses_a_bad_woe_prior_by_name(table, prior):
+    X, y = table
+    with pytest.raises(ConfigError, match="woe_prior must be a finite number of rows >= 0"):
+        Scorecard(woe_prior=prior).fit(X, y)
+
+
+def test_woe_prior_is_used_recorded_and_tunable(table, tmp_path):
+    X, y = table
+    weak, strong = Scorecard(woe_prior=0.0).fit(X, y), Scorecard(woe_prior=500.0).fit(X, y)
+    # A stronger prior pulls every bin toward the population: smaller WOE magnitudes.
+    for name, binning in strong.binnings_.items():
+        if [b.count for b in binning.bins] == [b.count for b in weak.binnings_[name].bins]:
+            assert all(abs(s.woe) <= abs(w.woe) + 1e-12 for s, w in
+                       zip(binning.bins, weak.binnings_[name].bins, strict=True))
+    document = artifact.save(strong, tmp_path / "m.json")
+    assert document["parameters"]["woe_prior"] == 500.0
+    tuned = Scorecard(tune={"woe_prior": (0.0, 20.0)}, cv=2).fit(X, y)
+    assert [c["params"]["woe_prior"] for c in tuned.tuning_["candidates"]] == [10.0, 0.0, 20.0]

@@ -106,6 +106,7 @@ def train(
     min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
     n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = 40,
     min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = 0,
+    woe_prior: Annotated[float, typer.Option(help="Rows of prior, in the sample's good/bad mix, behind each bin's WOE (0: raw WOE).")] = 10.0,
     tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Choose --min-bin-share and the regularisation by cross-validation on the training rows.")] = False,
     trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
     min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
@@ -125,7 +126,7 @@ def train(
         train_from_lake(as_of, validate_as_of, out, engine, Scorecard(
             max_bins=max_bins, min_bin_share=min_bin_share, n_prebins=n_prebins, trend=trend,
             min_iv=min_iv, max_correlation=max_correlation, min_bin_count=min_bin_count,
-            tune=tune,
+            woe_prior=woe_prior, tune=tune,
             dictionary=_catalogue_dictionary(), categorical=["employment_type"],
         ))
         return
@@ -143,6 +144,7 @@ def train(
         max_bins=max_bins,
         min_bin_share=min_bin_share,
         min_bin_count=min_bin_count,
+        woe_prior=woe_prior,
         tune=tune,
         n_prebins=n_prebins,
         trend=trend,

@@ -26,11 +26,13 @@ FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1
 _PARAMETERS = (
     "max_bins", "min_bin_share", "n_prebins", "trend", "shape_gain", "min_rate_diff",
-    "min_category_share", "min_iv", "max_correlation", "C", "min_bin_count",
+    "min_category_share", "min_iv", "max_correlation", "C", "min_bin_count", "woe_prior",
 )
 # Parameters added after format version 1 was published: files without them were
-# written with these values.
-_LATER_PARAMETERS = {"min_bin_count": 0}
+# written with these values. Files from before the WOE prior added half a count to each
+# side of every bin, which no value of ``woe_prior`` reproduces: they read as None. Such
+# a model scores as it always did (points are stored per bin); it is only a record.
+_LATER_PARAMETERS = {"min_bin_count": 0, "woe_prior": None}
 
 
 def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -9,6 +9,11 @@ and each declared special value (such as -1 for "no account"), get bins of their
 Categories are ordered by their default rate, rare ones pooled first, and the ordered
 sequence is merged by the same programme, so categorical bins are monotone in that order.
 
+Every bin's weight of evidence carries a prior of ``woe_prior`` rows in the feature's
+good/bad mix (:func:`smoothed_woe`); the merge maximises IV with those same values and
+keeps the smoothed default rates in the trend as well as the observed ones, so the WOE
+(and the points) follow the trend.
+
 The fitted result is a :class:`FeatureBinning`: plain data that serialises to JSON and
 assigns any value to exactly one bin.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,15 +46,29 @@ RARE_LABEL = "(rare categories)"
 _QUANTILE_SAMPLE = 50_000
 
 
-def smoothed_woe(good: float, bad: float, total_good: float, total_bad: float) -> float:
+def smoothed_woe(
+    good: float, bad: float, total_good: float, total_bad: float, prior: float = 10.0
+) -> float:
     """Weight of evidence, ln(share of goods / share of bads), higher is safer.
 
-    Half a count is added to each side so that a bin with no goods or no bads keeps a
-    finite value; an empty bin is neutral (0).
+    ``prior`` pseudo-rows in the population's good/bad mix are added to the bin, and the
+    result is centred on the population's odds:
+    ``ln((good + prior * pg) / (bad + prior * pb)) - ln(total_good / total_bad)`` with
+    ``pg``, ``pb`` the population's good and bad shares. A thin bin is pulled toward the
+    population (WOE 0), an empty bin is exactly 0, and every bin's value is finite.
+    With ``prior`` 0 the WOE is raw, except that a bin with no goods or no bads gets
+    half a count on each side.
     """
-    if good + bad == 0:
-        return 0.0
-    return math.log(((good + 0.5) / total_good) / ((bad + 0.5) / total_bad))
+    return float(_dp.woe(float(good), float(bad), float(total_good), float(total_bad),
+                         float(prior)))
+
+
+def smoothed_bad_rate(
+    good: float, bad: float, total_good: float, total_bad: float, prior: float = 10.0
+) -> float:
+    """The bad rate with the same prior: WOE falls as it rises."""
+    return float(_dp.smoothed_rate(float(good), float(bad), float(total_good),
+                                   float(total_bad), float(prior)))
 
 
 @dataclass
@@ -273,6 +293,8 @@ class BinningOptions:
     shape_gain: float = 0.0  # auto: a peak/valley must beat monotone IV by this share
     min_rate_diff: float = 0.0
     min_category_share: float = 0.01
+    # Pseudo-rows in the population's good/bad mix added to every bin's WOE (0: raw WOE).
+    woe_prior: float = 10.0
 
     def __post_init__(self) -> None:
         if not 2 <= self.max_bins <= 64:
@@ -287,6 +309,16 @@ class BinningOptions:
             raise ConfigError(f"unknown trend {self.trend!r}: choose one of {', '.join(TRENDS)}")
         if self.shape_gain < 0 or self.min_rate_diff < 0 or self.min_category_share < 0:
             raise ConfigError("shape_gain, min_rate_diff and min_category_share must be >= 0")
+        prior = self.woe_prior
+        if (
+            isinstance(prior, bool)
+            or not isinstance(prior, numbers.Real)
+            or not math.isfinite(prior)
+            or prior < 0
+        ):
+            raise ConfigError(
+                f"woe_prior must be a finite number of rows >= 0, got {prior!r}"
+            )
 
     def min_rows(self, n_rows: int) -> int:
         """Least rows in a bin: the share of the sample, and never under the count."""
@@ -294,9 +326,18 @@ class BinningOptions:
 
 
 def _choose_partition(
-    good: np.ndarray, bad: np.ndarray, min_count: float, options: BinningOptions, trend: str
+    good: np.ndarray,
+    bad: np.ndarray,
+    min_count: float,
+    options: BinningOptions,
+    trend: str,
+    totals: tuple[float, float],
 ) -> tuple[np.ndarray, str]:
-    """Best group starts over the candidate shapes for ``trend``, and the shape chosen."""
+    """Best group starts over the candidate shapes for ``trend``, and the shape chosen.
+
+    ``totals`` are the feature's good and bad rows in all (missing and special bins
+    too): the WOE prior and the IV use them, as the fitted bins will.
+    """
     if trend in _SHAPES:
         candidates = [trend]
     elif trend == "auto_monotone":
@@ -307,7 +348,8 @@ def _choose_partition(
     results: dict[str, tuple[np.ndarray, float]] = {}
     for shape in candidates:
         starts, iv = _dp.optimal_partition(
-            good, bad, float(min_count), max_groups, _SHAPES[shape], options.min_rate_diff
+            good, bad, float(min_count), max_groups, _SHAPES[shape], options.min_rate_diff,
+            float(options.woe_prior), float(totals[0]), float(totals[1]),
         )
         if starts.size:
             results[shape] = (starts, iv)
@@ -393,7 +435,8 @@ def fit_numeric(
 
     min_count = options.min_rows(n_rows)
     if regular.size:
-        starts, shape = _choose_partition(pre_good, pre_bad, min_count, options, trend)
+        totals = (float(good.sum()), float(bad.sum()))
+        starts, shape = _choose_partition(pre_good, pre_bad, min_count, options, trend, totals)
     else:
         starts, shape = np.zeros(1, dtype=np.int64), "ascending"
     bounds = [*starts.tolist(), n_pre]
@@ -429,7 +472,9 @@ def fit_numeric(
             np.array([b.good for b in regular_bins], dtype=float),
             np.array([b.bad for b in regular_bins], dtype=float),
         )
-    return _finish(FeatureBinning(name=name, dtype="numeric", trend=shape, bins=bins))
+    return _finish(
+        FeatureBinning(name=name, dtype="numeric", trend=shape, bins=bins), options.woe_prior
+    )
 
 
 def fit_categorical(
@@ -459,14 +504,22 @@ def fit_categorical(
         units.append([c for c in range(n_cat) if rare[c]])
     unit_good = np.array([good[u].sum() for u in units])
     unit_bad = np.array([bad[u].sum() for u in units])
-    order = np.argsort((unit_bad + 0.5) / (unit_good + unit_bad + 1.0), kind="stable")
+    # Ordered by the smoothed rate the merge constrains, with the population's totals.
+    total_good, total_bad = float(good.sum()), float(bad.sum())
+    smoothed = [
+        smoothed_bad_rate(g, b, total_good, total_bad, options.woe_prior)
+        for g, b in zip(unit_good, unit_bad, strict=True)
+    ]
+    order = np.argsort(np.array(smoothed, dtype=np.float64), kind="stable")
     units = [units[o] for o in order]
     unit_good, unit_bad = unit_good[order], unit_bad[order]
 
     min_count = options.min_rows(n_rows)
     # Sorted by default rate, any contiguous merge is ascending in that order.
     mono = dataclasses.replace(options, trend="ascending")
-    starts, _ = _choose_partition(unit_good, unit_bad, min_count, mono, "ascending")
+    starts, _ = _choose_partition(
+        unit_good, unit_bad, min_count, mono, "ascending", (total_good, total_bad)
+    )
     bounds = [*starts.tolist(), len(units)]
     bins: list[Bin] = []
     for g in range(len(bounds) - 1):
@@ -484,15 +537,18 @@ def fit_categorical(
     bins.append(
         Bin(kind="missing", label="missing or unknown", good=int(good[n_cat]), bad=int(bad[n_cat]))
     )
-    return _finish(FeatureBinning(name=name, dtype="categorical", trend="ascending", bins=bins))
+    return _finish(
+        FeatureBinning(name=name, dtype="categorical", trend="ascending", bins=bins),
+        options.woe_prior,
+    )
 
 
-def _finish(binning: FeatureBinning) -> FeatureBinning:
+def _finish(binning: FeatureBinning, prior: float) -> FeatureBinning:
     total_good = sum(b.good for b in binning.bins)
     total_bad = sum(b.bad for b in binning.bins)
     iv = 0.0
     for b in binning.bins:
-        b.woe = smoothed_woe(b.good, b.bad, total_good, total_bad)
+        b.woe = smoothed_woe(b.good, b.bad, total_good, total_bad, prior)
         iv += (b.good / total_good - b.bad / total_bad) * b.woe
     binning.iv = iv
     return binning

@@ -48,7 +48,7 @@ def _weighted_cross_product(X: np.ndarray, w: np.ndarray, block: int = 65_536) -
 def fit_logistic(
     X: np.ndarray,
     y: np.ndarray,
-    C: float = 1.0,
+    C: float = 0.3,
     max_iter: int = 100,
     tol: float = 1e-2,
     start: LogisticFit | None = None,

@@ -39,7 +39,8 @@ Progress = Callable[[str], None]
 TUNING_GRID: dict[str, tuple[Any, ...]] = {"min_bin_share": (0.02, 0.05, 0.1), "C": (0.1, 1.0)}
 TUNE_AUTO_MAX_ROWS = 20_000
 _TUNABLE = ("max_bins", "min_bin_share", "min_bin_count", "n_prebins", "trend", "shape_gain",
-            "min_rate_diff", "min_category_share", "min_iv", "max_correlation", "C")
+            "min_rate_diff", "min_category_share", "woe_prior", "min_iv", "max_correlation",
+            "C")
 _INIT_PARAMETERS = (*_TUNABLE, "scaling", "dictionary", "categorical", "exclude", "tune", "cv",
                     "random_state")
 _ROWS_PER_THREAD = 100_000
@@ -76,12 +77,24 @@ class Scorecard:
     max_bins, min_bin_share, min_bin_count, n_prebins, trend, shape_gain, min_rate_diff,
     min_category_share:
         Constraints of the optimal binning (see :class:`BinningOptions`).
+    woe_prior:
+        Strength, in rows, of the prior behind every bin's weight of evidence: that
+        many pseudo-rows in the training sample's good/bad mix are added to each bin,
+        so a thin bin's WOE is pulled toward 0 (the population's odds) and a bin with
+        no goods or no bads stays finite. The merge of pre-bins maximises IV with the
+        same WOE and keeps both the raw and the smoothed default rates in the trend, so
+        points follow the trend too. 0 gives raw WOE (half a count on each side only
+        for a bin with no goods or no bads). It matters on small samples and fades as
+        bins grow.
     min_iv:
         Features with a lower information value are left out.
     max_correlation:
         Of two features whose WOE columns correlate more than this, the weaker is left out.
     C:
-        Inverse L2 regularisation of the logistic regression.
+        Inverse L2 regularisation of the logistic regression. The penalty is set against
+        the summed log-loss, so it fades as the sample grows; the default 0.3 shrinks
+        the coefficients of small samples a little (it measured better than 1.0 on
+        German Credit over many splits) and hardly moves large ones.
     scaling:
         Base score, base odds and points to double the odds (see :class:`Scaling`).
     dictionary:
@@ -114,9 +127,10 @@ class Scorecard:
         shape_gain: float = 0.0,
         min_rate_diff: float = 0.0,
         min_category_share: float = 0.01,
+        woe_prior: float = 10.0,
         min_iv: float = 0.01,
         max_correlation: float = 0.9,
-        C: float = 1.0,
+        C: float = 0.3,
         scaling: Scaling | None = None,
         dictionary: DataDictionary | None = None,
         categorical: Sequence[str] = (),
@@ -133,6 +147,7 @@ class Scorecard:
         self.shape_gain = shape_gain
         self.min_rate_diff = min_rate_diff
         self.min_category_share = min_category_share
+        self.woe_prior = woe_prior
         self.min_iv = min_iv
         self.max_correlation = max_correlation
         self.C = C
@@ -236,6 +251,7 @@ class Scorecard:
             shape_gain=self.shape_gain,
             min_rate_diff=self.min_rate_diff,
             min_category_share=self.min_category_share,
+            woe_prior=self.woe_prior,
         )
         dictionary = self.dictionary or DataDictionary()
         self.scaling_ = self.scaling or Scaling()
