@@ -15,12 +15,10 @@ SHAPES = [_dp.ASCENDING, _dp.DESCENDING, _dp.PEAK, _dp.VALLEY]
 
 
 def _smoothed(g: float, b: float, tg: float, tb: float, prior: float) -> tuple[float, float]:
-    # Written out independently of the module: prior rows in the population's mix, or,
-    # should a side still be zero, half a count on each side.
+    # Written out independently of the module: prior rows in the population's mix, and
+    # no side under half a count.
     sg, sb = g + prior * tg / (tg + tb), b + prior * tb / (tg + tb)
-    if sg == 0 or sb == 0:
-        return g + 0.5, b + 0.5
-    return sg, sb
+    return max(sg, 0.5), max(sb, 0.5)
 
 
 def _iv(g: float, b: float, tg: float, tb: float, prior: float) -> float:
@@ -129,8 +127,6 @@ def test_woe_is_the_documented_formula_and_an_empty_group_is_neutral(good, bad, 
     sg, sb = _smoothed(good, bad, tg, tb, prior)
     assert math.isclose(woe, math.log(sg / sb) - math.log(tg / tb), rel_tol=1e-9, abs_tol=1e-9)
     q = _dp.smoothed_rate(float(good), float(bad), tg, tb, prior)
-    if min(q, 1 - q) < 1e-300:
-        return  # a prior too small to register: q underflows, the counts do not
     assert math.isclose(woe, math.log((1 - q) / q) - math.log(tg / tb), rel_tol=1e-7,
                         abs_tol=1e-7)
 
@@ -143,3 +139,14 @@ def test_a_thin_group_is_pulled_toward_the_population_odds():
     # A large group hardly moves.
     raw = math.log(600 / 100) - math.log(tg / tb)
     assert abs(_dp.woe(600.0, 100.0, tg, tb, 10.0) - raw) < 0.02
+
+
+@given(good=st.integers(0, 1000), bad=st.integers(0, 1000),
+       total=st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)))
+def test_a_vanishing_prior_gives_the_woe_of_no_prior(good, bad, total):
+    # A pure group must not blow up as the prior shrinks toward 0 (5e-324 is the
+    # smallest positive double): the value tends to the one without a prior.
+    tg, tb = float(total[0] + good), float(total[1] + bad)
+    for tiny in (5e-324, 1e-300, 1e-12):
+        assert math.isclose(_dp.woe(float(good), float(bad), tg, tb, tiny),
+                            _dp.woe(float(good), float(bad), tg, tb, 0.0), abs_tol=1e-9)

@@ -51,15 +51,13 @@ def smoothed_counts(
 ) -> tuple[float, float]:
     """Good and bad counts with the prior added: ``prior`` rows in the population's mix.
 
-    Should a side still be zero (a group with no goods or no bads and ``prior`` 0, or a
-    prior too small to register), each side gets half a count instead, so that the
-    weight of evidence stays finite.
+    No side holds less than half a count: a group with no goods or no bads keeps a
+    finite weight of evidence whatever the prior (0, or too small to register), and the
+    value moves continuously as the prior shrinks to 0.
     """
     total = total_good + total_bad
-    g = good + prior * (total_good / total)
-    b = bad + prior * (total_bad / total)
-    if g <= 0.0 or b <= 0.0:
-        return good + _FLOOR, bad + _FLOOR
+    g = max(good + prior * (total_good / total), _FLOOR)
+    b = max(bad + prior * (total_bad / total), _FLOOR)
     return g, b
 
 

@@ -56,8 +56,8 @@ def smoothed_woe(
     ``ln((good + prior * pg) / (bad + prior * pb)) - ln(total_good / total_bad)`` with
     ``pg``, ``pb`` the population's good and bad shares. A thin bin is pulled toward the
     population (WOE 0), an empty bin is exactly 0, and every bin's value is finite.
-    With ``prior`` 0 the WOE is raw, except that a bin with no goods or no bads gets
-    half a count on each side.
+    No side counts less than half a row, so with ``prior`` 0 the WOE is raw except
+    that a bin with no goods or no bads counts half a row on the empty side.
     """
     return float(_dp.woe(float(good), float(bad), float(total_good), float(total_bad),
                          float(prior)))

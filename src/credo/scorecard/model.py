@@ -83,8 +83,8 @@ class Scorecard:
         so a thin bin's WOE is pulled toward 0 (the population's odds) and a bin with
         no goods or no bads stays finite. The merge of pre-bins maximises IV with the
         same WOE and keeps both the raw and the smoothed default rates in the trend, so
-        points follow the trend too. 0 gives raw WOE (half a count on each side only
-        for a bin with no goods or no bads). It matters on small samples and fades as
+        points follow the trend too. 0 gives raw WOE (a bin with no goods or no bads
+        counts half a row on the empty side). It matters on small samples and fades as
         bins grow.
     min_iv:
         Features with a lower information value are left out.
