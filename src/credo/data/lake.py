@@ -48,6 +48,11 @@ if TYPE_CHECKING:
 
 QUARANTINE = "quarantine"
 LOG_DIGITS = 8
+# Rows per Parquet row group in the files the lake writes. Record files are ordered by
+# person_id, so a person's lookup reads only the row groups whose person_id range (their
+# min/max statistics) can hold them, instead of every file's whole column; a full scan
+# (feature computation) reads the same bytes either way.
+ROW_GROUP_ROWS = 65_536
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -119,8 +124,12 @@ def month_of(moment: datetime | date) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
+def _sql_str(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _sql_list(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
 
 
 class Lake:
@@ -191,7 +200,11 @@ class Lake:
         as_of``), reading only partitions up to its month. By default each record
         appears once, in its latest version; ``history=True`` returns every version.
         ``person_id``: only records about that person, read without ranking the
-        versions of everyone else's (what a person's own pages and export need).
+        versions of everyone else's (what a person's own pages and export need): every
+        version of every record that was ever about them is considered, and a record's
+        latest version is returned when it is about them (with ``history``, every
+        version about them). Files are ordered by person_id, so only the row groups
+        whose person_id (then record_id) range can hold them are read.
         """
         import ibis
 
@@ -214,10 +227,18 @@ class Lake:
             # Every version of every record that was ever about the person (a correction
             # may move a record to someone else), then the latest versions about them.
             # The few record ids are fetched first, so the versions of everyone else's
-            # records are never ranked.
-            ids = (t.filter(t.person_id == person_id).select("record_id").distinct()
-                   .to_pyarrow()["record_id"].to_pylist())
-            t = t.filter(t.record_id.isin(ids)) if ids else t.filter(ibis.literal(False))
+            # records are never ranked. Both steps filter inside the Parquet scan, where
+            # row groups' min/max statistics skip what cannot match: the person_id
+            # filter reads only the row groups that can hold the person; the record ids'
+            # range does the same where record ids follow person ids (and merely repeats
+            # the id list where they do not). The range is needed because DuckDB runs a
+            # long IN list as a join after the scan, decoding every row it could not skip.
+            ids = sorted(t.filter(t.person_id == person_id).select("record_id").distinct()
+                         .to_pyarrow()["record_id"].to_pylist())
+            if ids:
+                t = t.filter(t.record_id.between(ids[0], ids[-1]), t.record_id.isin(ids))
+            else:
+                t = t.filter(ibis.literal(False))
         if not history:
             w = ibis.window(
                 group_by=[t.source_id, t.record_id],
@@ -334,10 +355,17 @@ class Lake:
                 rel = self._partition_dir(k, part) / f"part-{w.txn}-c.parquet"
                 out = w.staging / "compact" / rel
                 out.parent.mkdir(parents=True, exist_ok=True)
+                entries.sort(key=lambda e: e.path)  # paths begin with the txn: oldest first
                 srcs = _sql_list([self.root / e.path for e in entries])
+                # Ordered by person_id, stably (file by file, row by row within a person).
+                # No hive columns: the folder's kind=... would overwrite a record's kind.
+                order = "" if k == QUARANTINE else " ORDER BY person_id, filename, file_row_number"
                 con.execute(
-                    f"COPY (SELECT * FROM read_parquet({srcs}, union_by_name=true)) "
-                    f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+                    "COPY (SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet("
+                    f"{srcs}, union_by_name=true, hive_partitioning=false, filename=true, "
+                    "file_row_number=true)"
+                    f"{order}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
+                    f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
                 )
                 sources: dict[str, int] = {}
                 for e in entries:
@@ -449,13 +477,14 @@ class Writer:
         starts = np.r_[0, bounds]
         ends = np.r_[bounds, len(code)]
         for lo, hi in zip(starts, ends, strict=True):
-            sub = table.slice(lo, hi - lo)
+            sub = _by_person(table.slice(lo, hi - lo))
             month = str(np.datetime64(int(code[lo]), "M"))
             self._n += 1
             rel = self.lake._partition_dir(kind, month) / f"part-{self.txn}-{self._n:06d}.parquet"
             out = self.staging / "out" / rel
             out.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(sub, out, compression="zstd", use_dictionary=_dict_columns(kind))
+            pq.write_table(sub, out, compression="zstd", use_dictionary=_dict_columns(kind),
+                           row_group_size=ROW_GROUP_ROWS)
             vc = pc.value_counts(sub.column("source_id")).to_pylist()
             self._bulk.append({"out": out, "rel": rel, "kind": kind, "partition": month,
                                "sources": {d["values"]: d["counts"] for d in vc}})
@@ -553,18 +582,30 @@ class Writer:
             con.execute("CREATE TEMP TABLE c AS SELECT *, 'accepted' AS _status FROM s"
                         if fresh else _CLASSIFY_SQL)
             out_dir = self.staging / "out-dedup" / kind
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            raw_dir = self.staging / "out-dedup-raw" / kind
+            raw_dir.parent.mkdir(parents=True, exist_ok=True)
             lake_cols = ", ".join(f'"{c}"' for c in sc.lake_schema(kind).names)
             n_new = con.execute(
                 "SELECT count(*) FROM c WHERE _status IN ('accepted', 'superseded')"
             ).fetchone()[0]
             if n_new:
+                # A partitioned COPY does not keep an ORDER BY, so each month's file is
+                # written first, then ordered by person_id (stably: by _seq) on its own.
                 con.execute(
-                    f"COPY (SELECT {lake_cols}, {sc.PARTITION_COLUMN} FROM c "
+                    f"COPY (SELECT {lake_cols}, _seq, {sc.PARTITION_COLUMN} FROM c "
                     "WHERE _status IN ('accepted', 'superseded')) "
-                    f"TO '{out_dir}' (FORMAT parquet, COMPRESSION zstd, "
+                    f"TO '{raw_dir}' (FORMAT parquet, COMPRESSION zstd, "
                     f"PARTITION_BY ({sc.PARTITION_COLUMN}), FILENAME_PATTERN 'part-{{uuid}}')"
                 )
+                for raw in sorted(raw_dir.glob("*/*.parquet")):
+                    done = out_dir / raw.parent.name / raw.name
+                    done.parent.mkdir(parents=True, exist_ok=True)
+                    con.execute(
+                        f"COPY (SELECT {lake_cols} FROM read_parquet({_sql_list([raw])}) "
+                        f"ORDER BY person_id, _seq) TO {_sql_str(done)} "
+                        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+                    )
+                    raw.unlink()
             by = dict(con.execute("SELECT _status, count(*) FROM c GROUP BY 1").fetchall())
             conflicts = con.sql(
                 f"SELECT {', '.join(sc.field_names(kind))} FROM c WHERE _status = 'conflict' "
@@ -596,6 +637,16 @@ class Writer:
         if conflicts.num_rows:
             self.quarantine(conflict_records(kind, conflicts))
         return adds, counts
+
+
+def _by_person(table: pa.Table) -> pa.Table:
+    """``table`` ordered by person_id, stably: a person's rows keep their order."""
+    person = table.column("person_id")
+    if table.num_rows < 2 or not pc.any(
+        pc.less(person.slice(1), person.slice(0, table.num_rows - 1))
+    ).as_py():
+        return table  # already ordered
+    return table.take(pc.sort_indices(person))  # sort_indices is stable
 
 
 def _dict_columns(kind: str) -> list[str]:
