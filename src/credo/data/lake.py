@@ -582,30 +582,30 @@ class Writer:
             con.execute("CREATE TEMP TABLE c AS SELECT *, 'accepted' AS _status FROM s"
                         if fresh else _CLASSIFY_SQL)
             out_dir = self.staging / "out-dedup" / kind
-            raw_dir = self.staging / "out-dedup-raw" / kind
-            raw_dir.parent.mkdir(parents=True, exist_ok=True)
             lake_cols = ", ".join(f'"{c}"' for c in sc.lake_schema(kind).names)
-            n_new = con.execute(
-                "SELECT count(*) FROM c WHERE _status IN ('accepted', 'superseded')"
-            ).fetchone()[0]
+            new_rows = "_status IN ('accepted', 'superseded')"
+            n_new = con.execute(f"SELECT count(*) FROM c WHERE {new_rows}").fetchone()[0]
             if n_new:
-                # A partitioned COPY does not keep an ORDER BY, so each month's file is
-                # written first, then ordered by person_id (stably: by _seq) on its own.
-                con.execute(
-                    f"COPY (SELECT {lake_cols}, _seq, {sc.PARTITION_COLUMN} FROM c "
-                    "WHERE _status IN ('accepted', 'superseded')) "
-                    f"TO '{raw_dir}' (FORMAT parquet, COMPRESSION zstd, "
-                    f"PARTITION_BY ({sc.PARTITION_COLUMN}), FILENAME_PATTERN 'part-{{uuid}}')"
-                )
-                for raw in sorted(raw_dir.glob("*/*.parquet")):
-                    done = out_dir / raw.parent.name / raw.name
+                # One file per report month, ordered by person_id (stably: by _seq). A
+                # partitioned COPY would not keep the order, so each month is its own COPY
+                # of the in-memory table (a feed usually spans a month or two).
+                months = [m for (m,) in con.execute(
+                    f"SELECT DISTINCT {sc.PARTITION_COLUMN} FROM c WHERE {new_rows} ORDER BY 1"
+                ).fetchall()]
+                for month in months:
+                    # Made by strftime("%Y-%m") at staging: digits and a dash, safe inline.
+                    if not (len(month) == 7 and month[4] == "-"
+                            and (month[:4] + month[5:]).isdigit()):
+                        raise CredoError(f"unexpected report month {month!r} in staging")
+                    done = out_dir / f"{sc.PARTITION_COLUMN}={month}" / f"part-{uuid.uuid4()}"
+                    done = done.with_suffix(".parquet")
                     done.parent.mkdir(parents=True, exist_ok=True)
                     con.execute(
-                        f"COPY (SELECT {lake_cols} FROM read_parquet({_sql_list([raw])}) "
-                        f"ORDER BY person_id, _seq) TO {_sql_str(done)} "
+                        f"COPY (SELECT {lake_cols} FROM c WHERE {new_rows} "
+                        f"AND {sc.PARTITION_COLUMN} = '{month}' ORDER BY person_id, _seq) "
+                        f"TO {_sql_str(done)} "
                         f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
                     )
-                    raw.unlink()
             by = dict(con.execute("SELECT _status, count(*) FROM c GROUP BY 1").fetchall())
             conflicts = con.sql(
                 f"SELECT {', '.join(sc.field_names(kind))} FROM c WHERE _status = 'conflict' "
