@@ -124,8 +124,9 @@ def month_of(moment: datetime | date) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def _sql_str(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _sql_str(value: str | Path) -> str:
+    """A SQL string literal (a path, a month), quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _sql_list(paths: list[Path]) -> str:
@@ -581,52 +582,36 @@ class Writer:
             # New keys, each once: nothing to classify (the usual first ingest of a file).
             con.execute("CREATE TEMP TABLE c AS SELECT *, 'accepted' AS _status FROM s"
                         if fresh else _CLASSIFY_SQL)
-            out_dir = self.staging / "out-dedup" / kind
             lake_cols = ", ".join(f'"{c}"' for c in sc.lake_schema(kind).names)
             new_rows = "_status IN ('accepted', 'superseded')"
-            n_new = con.execute(f"SELECT count(*) FROM c WHERE {new_rows}").fetchone()[0]
-            if n_new:
-                # One file per report month, ordered by person_id (stably: by _seq). A
-                # partitioned COPY would not keep the order, so each month is its own COPY
-                # of the in-memory table (a feed usually spans a month or two).
-                months = [m for (m,) in con.execute(
-                    f"SELECT DISTINCT {sc.PARTITION_COLUMN} FROM c WHERE {new_rows} ORDER BY 1"
-                ).fetchall()]
-                for month in months:
-                    # Made by strftime("%Y-%m") at staging: digits and a dash, safe inline.
-                    if not (len(month) == 7 and month[4] == "-"
-                            and (month[:4] + month[5:]).isdigit()):
-                        raise CredoError(f"unexpected report month {month!r} in staging")
-                    done = out_dir / f"{sc.PARTITION_COLUMN}={month}" / f"part-{uuid.uuid4()}"
-                    done = done.with_suffix(".parquet")
-                    done.parent.mkdir(parents=True, exist_ok=True)
-                    con.execute(
-                        f"COPY (SELECT {lake_cols} FROM c WHERE {new_rows} "
-                        f"AND {sc.PARTITION_COLUMN} = '{month}' ORDER BY person_id, _seq) "
-                        f"TO {_sql_str(done)} "
-                        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
-                    )
+            # One file per report month, ordered by person_id (stably: by _seq). A
+            # partitioned COPY would not keep the order, so each month is its own COPY
+            # of the in-memory table (a feed usually spans a month or two); the counts
+            # per month and source come from the same table, not from the files.
+            per_month: dict[str, dict[str, int]] = {}
+            for month, source, n in con.execute(
+                f"SELECT {sc.PARTITION_COLUMN}, source_id, count(*) FROM c WHERE {new_rows} "
+                "GROUP BY ALL ORDER BY ALL"
+            ).fetchall():
+                per_month.setdefault(month, {})[source] = n
+            adds = []
+            for month, sources in per_month.items():
+                name = f"part-{self.txn}-{uuid.uuid4()}.parquet"
+                rel = self.lake._partition_dir(kind, month) / name
+                out = self.staging / "out-dedup" / rel
+                out.parent.mkdir(parents=True, exist_ok=True)
+                con.execute(
+                    f"COPY (SELECT {lake_cols} FROM c WHERE {new_rows} "
+                    f"AND {sc.PARTITION_COLUMN} = {_sql_str(month)} ORDER BY person_id, _seq) "
+                    f"TO {_sql_str(out)} "
+                    f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+                )
+                adds.append(self._place(out, rel, kind, month, sources))
             by = dict(con.execute("SELECT _status, count(*) FROM c GROUP BY 1").fetchall())
             conflicts = con.sql(
                 f"SELECT {', '.join(sc.field_names(kind))} FROM c WHERE _status = 'conflict' "
                 "ORDER BY _seq"
             ).to_arrow_table()
-            adds = []
-            if n_new:
-                per_file = con.execute(
-                    "SELECT filename, source_id, count(*) FROM "
-                    f"read_parquet('{out_dir}/**/*.parquet', filename=true, "
-                    "hive_partitioning=false) GROUP BY ALL"
-                ).fetchall()
-                sources: dict[str, dict[str, int]] = {}
-                for fname, src, n in per_file:
-                    sources.setdefault(fname, {})[src] = n
-                for fname, srcs in sorted(sources.items()):
-                    p = Path(fname)
-                    month = p.parent.name.split("=", 1)[1]
-                    name = f"part-{self.txn}-{p.stem[5:]}.parquet"
-                    rel = self.lake._partition_dir(kind, month) / name
-                    adds.append(self._place(p, rel, kind, month, srcs))
         finally:
             con.close()
         counts = CommitCounts(
