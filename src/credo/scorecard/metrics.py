@@ -122,31 +122,31 @@ def summary(bad: np.ndarray, score: np.ndarray) -> dict[str, float]:
     return {"auc": area, "gini": 2 * area - 1, "ks": ks(bad, score), "rows": int(np.size(bad))}
 
 
+def _shares_at_or_below(bad: np.ndarray, score: np.ndarray, cuts: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of the bads and of the goods scoring at or below each cut-off: one sort
+    per class, then a binary search per cut-off."""
+    bad_a = np.asarray(bad).astype(bool)
+    score_a = np.asarray(score, dtype=np.float64)
+    bads, goods = np.sort(score_a[bad_a]), np.sort(score_a[~bad_a])
+    at_bads, at_goods = (np.searchsorted(o, cuts, side="right") / max(o.size, 1)
+                         for o in (bads, goods))
+    return at_bads, at_goods
+
+
 def roc_curve(bad: np.ndarray, score: np.ndarray, points: int = 101
               ) -> tuple[list[float], list[float]]:
     """False- and true-positive rates of calling "bad" below each score cut-off."""
-    bad_a = np.asarray(bad).astype(bool)
-    score_a = np.asarray(score, dtype=np.float64)
-    cuts = np.unique(np.quantile(score_a, np.linspace(0, 1, points)))
-    n_bad, n_good = bad_a.sum(), (~bad_a).sum()
-    fpr, tpr = [0.0], [0.0]
-    for cut in cuts:
-        flagged = score_a <= cut
-        tpr.append(float((flagged & bad_a).sum() / max(n_bad, 1)))
-        fpr.append(float((flagged & ~bad_a).sum() / max(n_good, 1)))
-    fpr.append(1.0)
-    tpr.append(1.0)
-    return fpr, tpr
+    cuts = np.unique(np.quantile(np.asarray(score, dtype=np.float64), np.linspace(0, 1, points)))
+    tpr, fpr = _shares_at_or_below(bad, score, cuts)
+    return [0.0, *map(float, fpr), 1.0], [0.0, *map(float, tpr), 1.0]
 
 
 def ks_curve(bad: np.ndarray, score: np.ndarray, step: int = 10
              ) -> tuple[list[int], list[float], list[float]]:
     """Cumulative shares of bads and of goods at or below each score cut-off (the KS
     statistic is the largest gap between the two)."""
-    bad_a = np.asarray(bad).astype(bool)
-    score_a = np.asarray(score, dtype=np.float64)
     cuts = np.arange(SCORE_MIN, SCORE_MAX + 1, step)
-    order = np.sort(score_a[bad_a]), np.sort(score_a[~bad_a])
-    shares = [np.searchsorted(o, cuts, side="right") / max(o.size, 1) for o in order]
-    return ([int(c) for c in cuts], [round(float(v), 5) for v in shares[0]],
-            [round(float(v), 5) for v in shares[1]])
+    bads, goods = _shares_at_or_below(bad, score, cuts)
+    return ([int(c) for c in cuts], [round(float(v), 5) for v in bads],
+            [round(float(v), 5) for v in goods])
