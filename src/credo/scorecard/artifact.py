@@ -18,16 +18,12 @@ from typing import Any
 from credo import __version__
 from credo.errors import ModelFileError
 from credo.scorecard.binning import Bin, FeatureBinning
-from credo.scorecard.model import Scorecard, ScorecardFeature
+from credo.scorecard.model import FIT_PARAMETERS, Scorecard, ScorecardFeature
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry
 
 FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1
-_PARAMETERS = (
-    "max_bins", "min_bin_share", "n_prebins", "trend", "shape_gain", "min_rate_diff",
-    "min_category_share", "min_iv", "max_correlation", "C", "min_bin_count", "woe_prior",
-)
 # Parameters added after format version 1 was published: files without them were
 # written with these values. Files from before the WOE prior added half a count to each
 # side of every bin, which no value of ``woe_prior`` reproduces: they read as None. Such
@@ -54,7 +50,7 @@ def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[st
         "protected_excluded": model.protected_,
         # The values the model was fitted with (after tuning, if it was tuned).
         "parameters": {
-            p: getattr(model, "best_params_", {}).get(p, getattr(model, p)) for p in _PARAMETERS
+            p: getattr(model, "best_params_", {}).get(p, getattr(model, p)) for p in FIT_PARAMETERS
         },
         "training": {
             "rows": model.n_train_,
@@ -114,11 +110,8 @@ def from_dict(document: Any, source: str = "model") -> Scorecard:
 
 def _build(document: dict[str, Any]) -> Scorecard:
     parameters = document["parameters"]
-    model = Scorecard(**{
-        p: parameters[p] if p in parameters or p not in _LATER_PARAMETERS
-        else _LATER_PARAMETERS[p]
-        for p in _PARAMETERS
-    })
+    given = {**_LATER_PARAMETERS, **parameters}
+    model = Scorecard(**{p: given[p] for p in FIT_PARAMETERS})
     model.scaling_ = Scaling(**document["scaling"])
     model.intercept_ = _finite(document["intercept"], "intercept")
     model.features_ = [

@@ -6,6 +6,7 @@ there), learned state in attributes ending in ``_``, ``fit`` returns ``self``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import os
@@ -38,11 +39,12 @@ from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlati
 Progress = Callable[[str], None]
 TUNING_GRID: dict[str, tuple[Any, ...]] = {"min_bin_share": (0.02, 0.05, 0.1), "C": (0.1, 1.0)}
 TUNE_AUTO_MAX_ROWS = 20_000
-_TUNABLE = ("max_bins", "min_bin_share", "min_bin_count", "n_prebins", "trend", "shape_gain",
-            "min_rate_diff", "min_category_share", "woe_prior", "min_iv", "max_correlation",
-            "C")
-_INIT_PARAMETERS = (*_TUNABLE, "scaling", "dictionary", "categorical", "exclude", "tune", "cv",
-                    "random_state")
+# The parameters that shape a fit: each can be tuned and is recorded in the model file.
+FIT_PARAMETERS = ("max_bins", "min_bin_share", "min_bin_count", "n_prebins", "trend",
+                  "shape_gain", "min_rate_diff", "min_category_share", "woe_prior", "min_iv",
+                  "max_correlation", "C")
+_INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude", "tune",
+                    "cv", "random_state")
 _ROWS_PER_THREAD = 100_000
 _ROWS_PER_TASK = 32_768
 
@@ -174,10 +176,10 @@ class Scorecard:
         grid = dict(TUNING_GRID) if tune is True else dict(tune)  # type: ignore[arg-type]
         if not isinstance(grid, dict) or not grid:
             raise ConfigError("tune must be False, True, 'auto' or a mapping of parameters")
-        unknown = sorted(set(grid) - set(_TUNABLE))
+        unknown = sorted(set(grid) - set(FIT_PARAMETERS))
         if unknown:
             raise ConfigError(
-                f"cannot tune {unknown}: tunable parameters are {', '.join(_TUNABLE)}"
+                f"cannot tune {unknown}: tunable parameters are {', '.join(FIT_PARAMETERS)}"
             )
         if not 2 <= int(self.cv) <= 20:
             raise ConfigError(f"cv must be between 2 and 20 folds, got {self.cv}")
@@ -243,15 +245,7 @@ class Scorecard:
             return self
         self.best_params_ = {**self.get_params(), "tune": False}
         options = BinningOptions(
-            max_bins=self.max_bins,
-            min_bin_share=self.min_bin_share,
-            min_bin_count=self.min_bin_count,
-            n_prebins=self.n_prebins,
-            trend=self.trend,
-            shape_gain=self.shape_gain,
-            min_rate_diff=self.min_rate_diff,
-            min_category_share=self.min_category_share,
-            woe_prior=self.woe_prior,
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(BinningOptions)}
         )
         dictionary = self.dictionary or DataDictionary()
         self.scaling_ = self.scaling or Scaling()
