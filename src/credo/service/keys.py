@@ -52,10 +52,9 @@ _KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active)
 
 
 def authenticate(session: Session, role: str, key: str | None, pepper: bytes) -> Principal:
-    what = {"partner": "partner", "source": "source", "operator": "operator"}[role]
     if not key:
         raise NotAuthenticatedError(
-            f"send your {what} API key in the X-API-Key header",
+            f"send your {role} API key in the X-API-Key header",
             headers={"WWW-Authenticate": "ApiKey"},
         )
     return principal_of_digest(session, role, hash_secret(key, pepper))
@@ -64,12 +63,11 @@ def authenticate(session: Session, role: str, key: str | None, pepper: bytes) ->
 def principal_of_digest(session: Session, role: str, digest: str) -> Principal:
     """The owner of the live key whose hash is ``digest`` (a key's stored form: what a
     console session keeps instead of the key itself)."""
-    what = {"partner": "partner", "source": "source", "operator": "operator"}[role]
     # One round trip: the key and, for partners, whether the partner is active.
     row = session.execute(_KEY, {"digest": digest, "role": role}).first()
     if row is None or not same(row.key_hash, digest):
         raise NotAuthenticatedError(
-            f"this {what} API key is not valid (unknown or revoked); ask the operator "
+            f"this {role} API key is not valid (unknown or revoked); ask the operator "
             "for a new key", headers={"WWW-Authenticate": "ApiKey"},
         )
     if role == "partner" and not row.active:
