@@ -23,6 +23,7 @@ Prints, for one simulated world (simulated once into bench/results/, then reused
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -32,6 +33,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 
 from credo.config import Settings
@@ -71,10 +73,21 @@ def world(people: int, seed: int) -> Settings:
     return settings
 
 
-def truth_auc(settings: Settings, as_of: date, people: list[str], bad: np.ndarray) -> float:
-    truth = pq.read_table(settings.truth / "true_pd").to_pandas()
-    truth = truth[truth["as_of"] == as_of].set_index("person_id")
-    return metrics.auc(bad, -truth.loc[people, "true_pd"].to_numpy())
+@functools.cache
+def true_pd(truth_dir: Path, as_of: date) -> pd.Series:
+    """The simulator's true probability of every person as of a date (read once)."""
+    truth = pq.read_table(truth_dir / "true_pd", columns=["person_id", "as_of", "true_pd"])
+    truth = truth.to_pandas()
+    return truth[truth["as_of"] == as_of].set_index("person_id")["true_pd"]
+
+
+def truth_auc(settings: Settings, as_of: date, people, bad: np.ndarray) -> float:
+    return metrics.auc(bad, -true_pd(settings.truth, as_of).loc[people].to_numpy())
+
+
+def person_hash(people: pd.Index) -> np.ndarray:
+    """A fixed number per person id, to split people into folds the same way each run."""
+    return np.array([zlib.crc32(i.encode()) for i in people.astype(str)], dtype=np.int64)
 
 
 def _frame(table):
@@ -86,13 +99,7 @@ def _frame(table):
     return x, y
 
 
-def lightgbm_aucs(dev, oot) -> dict[str, float]:
-    x_dev, y_dev = _frame(dev)
-    x_oot, y_oot = _frame(oot)
-    return _lightgbm(x_dev, y_dev, x_oot, y_oot)
-
-
-def _lightgbm(x_dev, y_dev, x_oot, y_oot) -> dict[str, float]:
+def lightgbm_aucs(x_dev, y_dev, x_oot, y_oot) -> dict[str, float]:
     import lightgbm
 
     out = {}
@@ -105,7 +112,7 @@ def _lightgbm(x_dev, y_dev, x_oot, y_oot) -> dict[str, float]:
     return out
 
 
-def records_ceiling(settings: Settings, oot, scorecard) -> dict[str, float]:
+def records_ceiling(settings: Settings, oot_frame, scorecard) -> dict[str, float]:
     """How much of the ceiling the records can reach at all, and where the rest is.
 
     A flexible model is fitted to the simulator's *true* probability (an oracle label no
@@ -118,51 +125,43 @@ def records_ceiling(settings: Settings, oot, scorecard) -> dict[str, float]:
     """
     import lightgbm
 
-    x, bad = _frame(oot)
-    truth = pq.read_table(settings.truth / "true_pd").to_pandas()
-    truth = truth[truth["as_of"] == VALIDATE].set_index("person_id")
-    true_pd = truth.loc[x.index, "true_pd"].to_numpy()
-    fold = np.array([zlib.crc32(i.encode()) % 4 for i in x.index.astype(str)])
+    x, bad = oot_frame
+    truth = true_pd(settings.truth, VALIDATE).loc[x.index].to_numpy()
+    fold = person_hash(x.index) % 4
     estimate = np.zeros(len(x))
     for f in range(4):
         regressor = lightgbm.LGBMRegressor(
             n_estimators=600, learning_rate=0.03, num_leaves=63, min_child_samples=50,
             n_jobs=2, verbose=-1,
-        ).fit(x[fold != f], true_pd[fold != f])
+        ).fit(x[fold != f], truth[fold != f])
         estimate[fold == f] = regressor.predict(x[fold == f])
-    under_way = true_pd >= 1.0
+    under_way = truth >= 1.0
     score = scorecard.score(x)
     return {
         "best estimate of the true probability from the features":
             metrics.auc(bad, -estimate),
         "share of bads already under way at T": float(under_way[bad == 1].mean()),
-        "ceiling without those": metrics.auc(bad[~under_way], -true_pd[~under_way]),
+        "ceiling without those": metrics.auc(bad[~under_way], -truth[~under_way]),
         "scorecard without those": metrics.auc(bad[~under_way], score[~under_way]),
     }
 
 
-def unseen_people_aucs(settings: Settings, dev, oot) -> dict[str, float]:
+def unseen_people_aucs(settings: Settings, dev_frame, oot_frame) -> dict[str, float]:
     """Fit on the development rows of half the people (a fixed hash of the id), validate
     out of time on the other half: what each model gives on people it never saw."""
     from credo.features.catalogue import data_dictionary
     from credo.scorecard import Scorecard
 
-    def halves(table):
-        ids = table.column("person_id").to_numpy(zero_copy_only=False).astype(str)
-        digest = np.array([zlib.crc32(i.encode()) & 1 for i in ids], dtype=bool)
-        return digest
-
-    x_dev, y_dev = _frame(dev)
-    x_oot, y_oot = _frame(oot)
-    train, test = ~halves(dev), halves(oot)
+    (x_dev, y_dev), (x_oot, y_oot) = dev_frame, oot_frame
+    train, test = person_hash(x_dev.index) % 2 == 0, person_hash(x_oot.index) % 2 == 1
     model = Scorecard(
         dictionary=data_dictionary(),
         categorical=[n for n, spec in BY_NAME.items() if spec.categorical],
     ).fit(x_dev[train], y_dev[train].astype(np.uint8))
     out = {"scorecard": metrics.auc(y_oot[test], model.score(x_oot[test]))}
-    out |= _lightgbm(x_dev[train], y_dev[train], x_oot[test], y_oot[test])
-    people = x_oot.index[test].tolist()
-    out["true probability (ceiling)"] = truth_auc(settings, VALIDATE, people, y_oot[test])
+    out |= lightgbm_aucs(x_dev[train], y_dev[train], x_oot[test], y_oot[test])
+    out["true probability (ceiling)"] = truth_auc(settings, VALIDATE, x_oot.index[test],
+                                                  y_oot[test])
     return out
 
 
@@ -181,7 +180,10 @@ def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
         "true probability (ceiling)": truth_auc(settings, VALIDATE, people, bad),
     }
     if not args.skip_train_compare:
-        accuracy |= lightgbm_aucs(trained.development, oot)
+        # Each sample as a frame once: LightGBM, the records' reach and the unseen-people
+        # comparison all read them.
+        dev_frame, oot_frame = _frame(trained.development), _frame(oot)
+        accuracy |= lightgbm_aucs(*dev_frame, *oot_frame)
     results["out_of_time_auc"] = accuracy
     print(f"\nOut-of-time AUC (trained as of {TRAIN}, validated as of {VALIDATE}, "
           f"{len(people):,} people, bad rate {bad.mean():.2%}):")
@@ -192,13 +194,13 @@ def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
     print(f"  features in the scorecard        {len(trained.model.features_)}")
     results["scorecard_features"] = [f.name for f in trained.model.features_]
     if not args.skip_train_compare:
-        limit = records_ceiling(settings, oot, trained.model)
+        limit = records_ceiling(settings, oot_frame, trained.model)
         results["records_ceiling"] = limit
         print("\nWhat the records can reach (a model fitted to the simulator's true probability "
               "from the features, validated on people it did not see):")
         for label, value in limit.items():
             print(f"  {label:<58} {value:.4f}")
-        unseen = unseen_people_aucs(settings, trained.development, oot)
+        unseen = unseen_people_aucs(settings, dev_frame, oot_frame)
         results["out_of_time_auc_unseen_people"] = unseen
         print("\nOut-of-time AUC on people the models never saw (fitted on one half of the "
               "people, validated on the other):")
