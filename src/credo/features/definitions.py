@@ -43,6 +43,12 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.Float
     return (denominator > 0).ifelse(numerator.cast(F64) / denominator.cast(F64), ibis.null())
 
 
+def _without_helpers(t: ir.Table, keep: tuple[str, ...] = ()) -> ir.Table:
+    """``t`` without its intermediate columns (named with a leading underscore), except
+    those in ``keep`` that a later step still needs."""
+    return t.drop(*[c for c in t.columns if c.startswith("_") and c not in keep])
+
+
 def join_on_person(left: ir.Table, right: ir.Table, how: str = "left") -> ir.Table:
     """Join two per-person tables, keeping one ``person_id`` column."""
     joined = left.join(right, "person_id", how=how)
@@ -103,14 +109,7 @@ def statement_features(statements: ir.Table, accounts: ir.Table, as_of: date) ->
         on_time_share_12m=_ratio(history._on_time_12m, history._bills_12m),
         paid_late_share_24m=_ratio(history._paid_late_24m, history._bills_24m),
         card_paid_in_full_share_24m=_ratio(history._card_full_24m, history._card_bills_24m),
-    ).drop(
-        "_on_time_12m",
-        "_bills_12m",
-        "_bills_24m",
-        "_paid_late_24m",
-        "_card_full_24m",
-        "_card_bills_24m",
-    )
+    ).pipe(_without_helpers)
 
     # Statements of credit accounts numbered from the latest known one (0), for
     # accounts still reporting (latest within ~3 months; sources report with a lag).
@@ -275,26 +274,7 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         income_change_3m=_ratio(out._inc_recent * 3, out._inc_before),
         spend_change_3m=_ratio(out._sp_recent * 3, out._sp_before),
         _inc6_total=out._inc6_cents.fill_null(0),
-    ).drop(
-        "_inc_recent",
-        "_inc_before",
-        "_sp_recent",
-        "_sp_before",
-        "_purchases",
-        "_online",
-        "_refunds",
-        "_spent",
-        "_cash",
-        "_essentials",
-        "_purchases_24m",
-        "_gambling_24m",
-        "_salary_1m",
-        *[
-            f"_{n}_{p}"
-            for n in ("inc6", "inc12", "sp6", "sal12")
-            for p in ("months", "cents", "units", "squares")
-        ],
-    )
+    ).pipe(_without_helpers, keep=("_inc6_total",))
 
 
 def account_features(accounts: ir.Table, as_of: date) -> ir.Table:
