@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 
 from credo.errors import InputError, NotFittedError
 from credo.scorecard import DataDictionary, Scorecard, metrics
-from credo.scorecard.logistic import fit_logistic
+from credo.scorecard.logistic import _weighted_cross_product, fit_logistic
 
 from .conftest import make_table
 
@@ -72,6 +72,18 @@ def test_newton_solver_matches_scikit_learn():
         ref = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
         np.testing.assert_allclose(ours.coef, ref.coef_[0], atol=1e-5)
         assert abs(ours.intercept - ref.intercept_[0]) < 1e-5
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_weighted_cross_product_matches_the_plain_formula_across_blocks(order):
+    rng = np.random.default_rng(1)
+    X = np.asarray(rng.normal(size=(1001, 6)), order=order)
+    w = rng.random(1001)
+    w[::5] = 0.0  # a weight of zero (a probability of exactly 0 or 1) is allowed
+    expected = X.T @ (w[:, None] * X)
+    for block in (7, 1000, 1001, 4096):
+        np.testing.assert_allclose(_weighted_cross_product(X, w, block=block), expected,
+                                   rtol=1e-12, atol=1e-9)
 
 
 def test_scores_rank_like_probabilities_and_higher_is_safer(german_model, german):

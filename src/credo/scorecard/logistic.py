@@ -31,17 +31,24 @@ def _objective(z: np.ndarray, y: np.ndarray, coef: np.ndarray, C: float) -> floa
     return C * loss + 0.5 * float(coef @ coef)
 
 
-def _weighted_cross_product(X: np.ndarray, w: np.ndarray, block: int = 65_536) -> np.ndarray:
-    """``X.T @ diag(w) @ X`` by blocks of rows: the weighted copy stays small (a few MB,
-    reused from the cache) instead of a second matrix the size of ``X``."""
+def _weighted_cross_product(X: np.ndarray, w: np.ndarray, block: int = 16_384) -> np.ndarray:
+    """``X.T @ diag(w) @ X`` by blocks of rows, for ``w >= 0``.
+
+    Each block is scaled by ``sqrt(w)`` once and multiplied by its own transpose, which
+    BLAS computes as a symmetric rank-k update (half the work of a general product);
+    the scaled copy stays small (a few MB, reused from the cache) instead of a second
+    matrix the size of ``X``.
+    """
     m = X.shape[1]
     out = np.zeros((m, m))
-    scratch = np.empty((min(block, X.shape[0]), m))
+    columns = X.T  # a view; contiguous along rows when X is column-major
+    root = np.sqrt(w)
+    scratch = np.empty((m, min(block, X.shape[0])))
     for start in range(0, X.shape[0], block):
-        rows = X[start:start + block]
-        weighted = scratch[:rows.shape[0]]
-        np.multiply(rows, w[start:start + block, None], out=weighted)
-        out += weighted.T @ rows
+        rows = columns[:, start:start + block]
+        scaled = scratch[:, :rows.shape[1]]
+        np.multiply(rows, root[start:start + block], out=scaled)
+        out += scaled @ scaled.T
     return out
 
 
