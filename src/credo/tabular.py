@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.errors import InputError
+from credo.outputs import check_output_path, write_atomically
 
 READABLE = (".csv", ".parquet", ".pq")
 
@@ -52,18 +53,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write CSV or Parquet by extension, atomically (a partial file is never left)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in READABLE:
-        raise InputError(
-            f"{str(path)!r}: unsupported output type {suffix or '(none)'}; use .csv or .parquet"
-        )
-    if path.parent and not path.parent.exists():
-        raise InputError(f"folder {str(path.parent)!r} does not exist: create it first")
-    temporary = path.with_name(path.name + ".tmp")
-    if suffix == ".csv":
-        frame.to_csv(temporary, index=False)
+    path = check_output_path(path, READABLE, "output")
+    if path.suffix.lower() == ".csv":
+        write_atomically(path, lambda target: frame.to_csv(target, index=False), "table")
     else:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary)
-    temporary.replace(path)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        write_atomically(path, lambda target: pq.write_table(table, target), "table")
     return path

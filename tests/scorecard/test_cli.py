@@ -135,6 +135,57 @@ def test_bad_files_get_one_clear_line(tmp_path, run, example):
     assert code == 2 and "no row has applicant_id = 'nobody'" in err
 
 
+def test_output_paths_are_checked_before_the_work(tmp_path, run, example):
+    """A typo in --out is reported before training or scoring, not after it."""
+    _, model = example
+    data = _write(tmp_path, "t.csv", _table())
+    (tmp_path / "folder.json").mkdir()
+    cases = [
+        (tmp_path / "absent" / "m.json", "folder '{}' does not exist".format(tmp_path / "absent")),
+        (tmp_path / "folder.json", "is a folder: give a file name"),
+        (tmp_path / "m.txt", "unsupported model file type .txt; use .json"),
+    ]
+    for out, message in cases:
+        code, stdout, err = run("train", data, "--target", "y", "--out", out)
+        assert code == 2 and message in err and "Traceback" not in err, err
+        assert "written" not in stdout
+        assert not out.is_file()
+    code, stdout, err = run("score", model, data, "--out", tmp_path / "absent" / "s.csv")
+    assert code == 2 and "does not exist: create it first" in err
+    code, stdout, err = run("score", model, data, "--out", tmp_path / "s.xlsx")
+    assert code == 2 and "unsupported output type .xlsx" in err
+
+
+def test_a_failed_write_is_one_clear_line_and_leaves_no_partial_file(tmp_path):
+    from credo.errors import InputError
+    from credo.outputs import write_atomically
+
+    target = tmp_path / "m.json"
+    target.write_text("the previous model")
+
+    def fails_half_way(path):
+        path.write_text("half a mod")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(InputError, match=r"could not write the model to .*No space left"):
+        write_atomically(target, fails_half_way, "model")
+    assert target.read_text() == "the previous model"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_outputs_whose_folder_credo_makes(tmp_path):
+    from credo.errors import InputError
+    from credo.outputs import make_output_path
+
+    made = make_output_path(tmp_path / "a" / "b" / "report.html", (".html",), "report")
+    assert made.parent.is_dir() and not made.exists()
+    (tmp_path / "file").write_text("in the way")
+    with pytest.raises(InputError, match=r"cannot make the folder .* for the report"):
+        make_output_path(tmp_path / "file" / "report.html", (".html",), "report")
+    with pytest.raises(InputError, match=r"unsupported report type \.htm; use \.html"):
+        make_output_path(tmp_path / "report.htm", (".html",), "report")
+
+
 def test_a_user_mistake_never_prints_a_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "credo", "score", str(tmp_path / "none.json"),

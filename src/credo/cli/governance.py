@@ -19,6 +19,7 @@ import typer
 from credo.cli import app
 from credo.config import Settings
 from credo.errors import InputError
+from credo.outputs import make_output_path, write_atomically
 from credo.pipeline.snapshot import parse_as_of
 from credo.scorecard import Scorecard, artifact
 
@@ -126,6 +127,8 @@ def monitor(
 
     settings = Settings.from_env()
     current_day, baseline_day = parse_as_of(as_of), parse_as_of(baseline_as_of)
+    if out is not None:
+        make_output_path(out, (".json",), "stability figures")
     path = model or champion_path(settings)
     scorecard: Scorecard | None = artifact.load(path)[0] if path.exists() else None
     runner = open_engine(engine)
@@ -146,8 +149,9 @@ def monitor(
     typer.echo(f"{len(flagged)} of {len(report.features)} features on watch or act; "
                f"overall: {report.status}")
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(report.to_dict(), indent=2) + "\n"
+        write_atomically(out, lambda target: target.write_text(text, encoding="utf-8"),
+                         "stability figures")
     if report.status == "act":
         raise typer.Exit(monitoring.EXIT_ACT)
 
@@ -183,6 +187,7 @@ def governance_report(
     from credo.governance.registry import champion_path
 
     started = time.perf_counter()
+    make_output_path(out, (".html",), "validation report")
     settings = Settings.from_env()
     entry: dict[str, Any] | None = None
     with _registry(settings) as registry:

@@ -13,6 +13,7 @@ from credo.cli import app
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.engines import open_engine
+from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
     Exclusions,
@@ -66,6 +67,8 @@ def features(
     """Compute every catalogue feature for everyone known before the as-of date."""
     settings = Settings.from_env()
     day = parse_as_of(as_of)
+    if out is not None:
+        make_output_path(out, (".parquet",), "features file")
     stages = _Stages()
     stages(f"opening {engine}")
     runner = open_engine(engine)

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from credo.cli import app
 from credo.errors import InputError
+from credo.outputs import check_output_path
 from credo.scorecard import artifact
 from credo.scorecard.binning import TRENDS
 from credo.scorecard.dictionary import DataDictionary, FeatureInfo
@@ -26,7 +27,7 @@ from credo.scorecard.explain import explain_one, explanation_text
 from credo.scorecard.model import Scorecard
 from credo.scorecard.report import report_text
 from credo.scorecard.training import binary_target, score_frame, train_from_frame
-from credo.tabular import read_table, write_table
+from credo.tabular import READABLE, read_table, write_table
 
 console = Console(stderr=True)
 
@@ -118,6 +119,8 @@ def train(
     engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
 ) -> None:
     """Train a scorecard from a table (DATA --target) or from the lake (--as-of)."""
+    if out is not None:  # checked before the training, whose work a bad path would lose
+        check_output_path(out, artifact.MODEL_SUFFIXES, "model file")
     if as_of is not None:
         if data is not None or target is not None:
             raise InputError("give either DATA with --target, or --as-of, not both")
@@ -197,6 +200,7 @@ def score(
     id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (default: the one used in training).")] = None,
 ) -> None:
     """Score every row: id, score, band, five sub-scores, four reason codes."""
+    check_output_path(out, READABLE, "output")
     model, document = artifact.load(model_path)
     frame = read_table(data)
     id_column = id_column or document["metadata"].get("id_column")

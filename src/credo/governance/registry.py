@@ -11,7 +11,6 @@ that the current one replaced. Each published score carries its ``model_id``, so
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from credo.config import Settings
 from credo.errors import InputError
+from credo.scorecard import artifact
 from credo.store import audit
 from credo.store.engine import make_engine, session_factory, upgrade
 from credo.store.models import ModelRecord, ScoreRecord, now
@@ -49,6 +49,12 @@ def champion_path(settings: Settings) -> Path:
 
 def model_path(settings: Settings, model_id: str) -> Path:
     return settings.home / "models" / f"{model_id}.json"
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Write a model file, making the registry's folder on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    artifact.write_document(path, document)
 
 
 class Registry:
@@ -187,12 +193,6 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
-def write_document(path: Path, document: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n",
-                         encoding="utf-8")
-    temporary.replace(path)
 
 
 def _info(record: ModelRecord) -> ModelInfo:

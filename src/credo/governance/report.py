@@ -22,6 +22,7 @@ import pandas as pd
 
 from credo.governance import challenger as challenger_mod
 from credo.governance import charts, fairness
+from credo.outputs import make_output_path, write_atomically
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
 
@@ -173,12 +174,14 @@ def _clean(value: Any) -> Any:
 
 def write(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     """The HTML file and its JSON twin (same name, .json)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = make_output_path(out, (".html",), "validation report")
     twin = out.with_suffix(".json")
     clean = _clean(report)
-    twin.write_text(json.dumps(clean, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    out.write_text(render_html(clean), encoding="utf-8")
+    figures = json.dumps(clean, indent=2, allow_nan=False) + "\n"
+    page = render_html(clean)
+    write_atomically(twin, lambda target: target.write_text(figures, encoding="utf-8"),
+                     "report's figures")
+    write_atomically(out, lambda target: target.write_text(page, encoding="utf-8"), "report")
     return out, twin
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from credo import __version__
 from credo.errors import ModelFileError
+from credo.outputs import check_output_path, write_atomically
 from credo.scorecard.binning import Bin, FeatureBinning
 from credo.scorecard.model import FIT_PARAMETERS, Scorecard, ScorecardFeature
 from credo.scorecard.scaling import Scaling
@@ -24,6 +25,7 @@ from credo.scorecard.selection import SelectionEntry
 
 FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1
+MODEL_SUFFIXES = (".json",)
 # Parameters added after format version 1 was published: files without them were
 # written with these values. Files from before the WOE prior added half a count to each
 # side of every bin, which no value of ``woe_prior`` reproduces: they read as None. Such
@@ -64,11 +66,15 @@ def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[st
 def save(model: Scorecard, path: str | Path, metadata: dict[str, Any] | None = None) -> dict:
     """Write the model as JSON (atomically) and return what was written."""
     document = to_dict(model, metadata)
-    path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    write_document(path, document)
     return document
+
+
+def write_document(path: str | Path, document: dict[str, Any]) -> None:
+    """Write a model document as JSON, atomically (a partial file never replaces one)."""
+    path = check_output_path(path, MODEL_SUFFIXES, "model file")
+    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"), "model")
 
 
 def load(path: str | Path) -> tuple[Scorecard, dict[str, Any]]:
