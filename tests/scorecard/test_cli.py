@@ -91,6 +91,10 @@ def _table(n=200):
         (lambda t: t, ["--min-bin-count", "-3"], "min_bin_count must be >= 0"),
         (lambda t: t, ["--woe-prior", "-1"], "woe_prior must be a finite number of rows >= 0"),
         (lambda t: t, ["--woe-prior", "inf"], "woe_prior must be a finite number of rows >= 0"),
+        (lambda t: t, ["--min-iv", "nan"], "min_iv must be a finite number >= 0"),
+        (lambda t: t, ["--min-iv", "-0.1"], "min_iv must be a finite number >= 0"),
+        (lambda t: t, ["--max-correlation", "1.5"], "max_correlation must be in (0, 1]"),
+        (lambda t: t, ["--max-correlation", "0"], "max_correlation must be in (0, 1]"),
     ],
 )
 def test_training_mistakes_get_one_clear_line(tmp_path, run, mutate, args, message):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from credo.errors import InputError, NotFittedError
+from credo.errors import ConfigError, InputError, NotFittedError
 from credo.scorecard import DataDictionary, Scorecard, metrics
 from credo.scorecard.logistic import _weighted_cross_product, fit_logistic
 
@@ -118,6 +118,22 @@ def test_any_input_scores_within_350_to_950(german_model, german, seed, rows, na
 def test_unfitted_model_says_so():
     with pytest.raises(NotFittedError):
         Scorecard().score(pd.DataFrame({"a": [1]}))
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"C": 0.0}, "C must be a finite number > 0"),
+        ({"C": float("nan")}, "C must be a finite number > 0"),
+        ({"C": -1.0}, "C must be a finite number > 0"),
+        ({"min_iv": float("inf")}, "min_iv must be a finite number >= 0"),
+        ({"max_correlation": 1.01}, r"max_correlation must be in \(0, 1\]"),
+    ],
+)
+def test_invalid_model_parameters_are_refused_by_name(params, message):
+    X, y = make_table(500, seed=1)
+    with pytest.raises(ConfigError, match=message):
+        Scorecard(**params).fit(X, y)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -244,6 +245,7 @@ class Scorecard:
             self.best_params_ = {**self.get_params(), "tune": False, **record["chosen"]}
             return self
         self.best_params_ = {**self.get_params(), "tune": False}
+        self._check_model_parameters()
         options = BinningOptions(
             **{f.name: getattr(self, f.name) for f in dataclasses.fields(BinningOptions)}
         )
@@ -327,6 +329,17 @@ class Scorecard:
         background.shutdown()
         self.feature_kinds_ = {f.name: f.binning.dtype for f in self.features_}
         return self
+
+    def _check_model_parameters(self) -> None:
+        """The parameters beyond binning's (which :class:`BinningOptions` checks)."""
+        if not (math.isfinite(self.min_iv) and self.min_iv >= 0):
+            raise ConfigError(f"min_iv must be a finite number >= 0, got {self.min_iv!r}")
+        if not 0 < self.max_correlation <= 1:
+            raise ConfigError(
+                f"max_correlation must be in (0, 1], got {self.max_correlation!r}"
+            )
+        if not (math.isfinite(self.C) and self.C > 0):
+            raise ConfigError(f"C must be a finite number > 0, got {self.C!r}")
 
     def _fit_signed_regression(
         self,
