@@ -150,3 +150,43 @@ def test_rerunning_a_simulation_adds_nothing(tmp_path: Path) -> None:
     assert (again.accepted, again.superseded) == (0, 0)
     assert again.duplicate == again.total_records
     assert sorted(lake.snapshot().files) == files
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"people": 0}, "must be positive"),
+        ({"months": -1}, "must be positive"),
+        ({"months": 121}, "at most 120"),
+        ({"bad_share": 0.5}, r"--bad-share must be in \[0, 0.5\)"),
+        ({"end_month": "2025-13"}, "use YYYY-MM"),
+        ({"end_month": "1905-01", "months": 100}, "starts before 1900-01"),
+        ({"end_month": "2999-01"}, "would be reported after today"),
+    ],
+)
+def test_an_impossible_simulation_is_refused_by_name(changes, message) -> None:
+    from credo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        SimConfig(**{"people": 10, **changes}).check()
+
+
+def test_the_latest_end_month_allowed_has_every_record_reported_by_today(tmp_path) -> None:
+    """The bound on --end is exact: its month's last statements arrive by today."""
+    from credo.errors import ConfigError
+
+    today = np.datetime64(date.today(), "D")
+    months = np.arange(today.astype("datetime64[M]") - 4, today.astype("datetime64[M]") + 1)
+    allowed = []
+    for month in months:
+        try:
+            SimConfig(people=10, months=2, end_month=str(month)).check()
+            allowed.append(month)
+        except ConfigError:
+            pass
+    latest = max(allowed)
+    assert (latest + 1).astype("datetime64[D]") + 51 <= today  # its statements are in
+    assert (latest + 2).astype("datetime64[D]") + 51 > today  # the next month's are not
+    report = simulate(SimConfig(people=30, months=2, end_month=str(latest), bad_share=0.0),
+                      Lake(tmp_path / "lake"), truth_dir=tmp_path / "truth")
+    assert report.quarantined == 0 and report.accepted > 0

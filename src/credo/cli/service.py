@@ -15,6 +15,7 @@ from rich.table import Table
 
 from credo.cli import app
 from credo.config import Settings
+from credo.errors import ConfigError
 from credo.service.context import ServiceContext
 
 out = Console(soft_wrap=True)
@@ -50,12 +51,17 @@ def _show_key(key: str) -> None:
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port."),
-    workers: int = typer.Option(1, help="Worker processes (rate limits are per process)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port."),
+    workers: int = typer.Option(1, min=1, max=64,
+                                help="Worker processes (rate limits are per process)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Start the HTTP API (migrates the database first)."""
     import uvicorn
+    from uvicorn.config import LOG_LEVELS
+
+    if log_level.lower() not in LOG_LEVELS:
+        raise ConfigError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
 
     ServiceContext.build(Settings.from_env()).close()  # migrate once, before workers start
     uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,10 @@ SIM_SOURCES = {"sim-bank", "sim-bnpl", "sim-pay", "sim-utility", "sim-telecom",
                "sim-landlord", "sim-courts", "sim-idv"}
 
 
+MAX_MONTHS = 120
+EARLIEST_MONTH = np.datetime64("1900-01", "M")
+
+
 @dataclass(frozen=True)
 class SimConfig:
     people: int
@@ -51,10 +56,29 @@ class SimConfig:
             raise ConfigError("--people, --months and --chunk must be positive")
         if not 0 <= self.bad_share < 0.5:
             raise ConfigError("--bad-share must be in [0, 0.5)")
+        if self.months > MAX_MONTHS:
+            raise ConfigError(
+                f"--months {self.months}: at most {MAX_MONTHS} (ten years of history)"
+            )
         try:
-            np.datetime64(self.end_month, "M")
+            end = np.datetime64(self.end_month, "M")
         except ValueError:
             raise ConfigError(f"--end {self.end_month!r}: use YYYY-MM") from None
+        if end - (self.months - 1) < EARLIEST_MONTH:
+            raise ConfigError(
+                f"--end {self.end_month} with --months {self.months} starts before "
+                f"{EARLIEST_MONTH}, earlier than any record the lake accepts"
+            )
+        # Every record must be reported by today, or ingestion quarantines it as "in the
+        # future": the last month's statements arrive the longest after it ends.
+        today = np.datetime64(date.today(), "D")
+        latest = (today - (sources.STATEMENT_LAG_DAYS + 1)).astype("datetime64[M]") - 1
+        if end > latest:
+            raise ConfigError(
+                f"--end {self.end_month}: its statements would be reported after today "
+                f"(about {sources.STATEMENT_LAG_DAYS} days after the month ends); "
+                f"use {latest} or earlier"
+            )
 
 
 @dataclass
