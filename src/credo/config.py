@@ -29,6 +29,13 @@ class Settings:
                 f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)} "
                 "(set CREDO_ENGINE or pass --engine)"
             )
+        # Folders are made on first use; a file in their place would end in a traceback.
+        for variable, path in (("CREDO_HOME", self.home), ("CREDO_LAKE", self.lake_path)):
+            if path is not None and path.exists() and not path.is_dir():
+                raise ConfigError(
+                    f"{variable} {str(path)!r} is a file, not a folder: point {variable} "
+                    "at a folder (it is made if missing)"
+                )
 
     @property
     def lake(self) -> Path:
