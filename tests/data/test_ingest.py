@@ -247,6 +247,9 @@ def test_bad_path_and_arguments(lake: Lake, tmp_path: Path) -> None:
         ingest_path(tmp_path, source="s", kind="loan", lake=lake)
     with pytest.raises(InputError, match="invalid source"):
         ingest_path(tmp_path, source="a b", kind="account", lake=lake)
+    (tmp_path / "lake.txt").write_text("a file where the lake should be")
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        Lake(tmp_path / "lake.txt")
 
 
 def test_compaction_keeps_content(lake: Lake, tmp_path: Path) -> None:
@@ -277,3 +280,6 @@ def test_cli_exit_codes_and_counts(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "credo", "lake", "--lake", str(lake)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "statement" in run.stdout
+    run = subprocess.run([*cmd, "--batch-rows", "0", str(good)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 2 and "--batch-rows" in run.stderr

@@ -190,6 +190,26 @@ def test_outputs_whose_folder_credo_makes(tmp_path):
         make_output_path(tmp_path / "report.htm", (".html",), "report")
 
 
+def test_bad_dictionary_files_get_one_clear_line(tmp_path, run):
+    data = _write(tmp_path, "t.csv", _table())
+    not_json = tmp_path / "not.json"
+    not_json.write_text("{dimension: ability")
+    wrong_shape = tmp_path / "list.json"
+    wrong_shape.write_text('{"features": ["x"]}')
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = [
+        (tmp_path / "absent.json", "does not exist"),
+        (not_json, "is not valid JSON"),
+        (wrong_shape, "'features' must be an object keyed by column name"),
+        (folder, "cannot be read"),
+    ]
+    for path, message in cases:
+        code, _, err = run("train", data, "--target", "y", "--out", tmp_path / "m.json",
+                           "--dictionary", path)
+        assert code == 2 and message in err and "Traceback" not in err, err
+
+
 def test_a_user_mistake_never_prints_a_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "credo", "score", str(tmp_path / "none.json"),

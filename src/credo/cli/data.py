@@ -45,8 +45,8 @@ def ingest(
     source: str = typer.Option(..., "--source", help="The reporting source's id."),
     kind: str = typer.Option(..., "--kind", help=f"Record kind: {', '.join(KINDS)}."),
     lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
-    batch_rows: int = typer.Option(100_000, help="Records validated per batch."),
-    commit_rows: int = typer.Option(5_000_000, help="Records per atomic commit."),
+    batch_rows: int = typer.Option(100_000, min=1, help="Records validated per batch."),
+    commit_rows: int = typer.Option(5_000_000, min=1, help="Records per atomic commit."),
 ) -> None:
     """Validate records and append the valid ones to the event lake (idempotent)."""
     with Progress(

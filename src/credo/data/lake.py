@@ -138,6 +138,9 @@ class Lake:
 
     def __init__(self, root: Path | str, *, memory_limit: str = "3GB") -> None:
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError(f"lake {str(self.root)!r} is a file, not a folder: give the "
+                             "lake's folder (it is made if missing)")
         self.memory_limit = memory_limit
         self._cache: tuple[tuple[str, ...], Snapshot] | None = None
         self._con: Any = None

@@ -87,6 +87,10 @@ class DataDictionary:
             raise InputError(f"dictionary file {str(path)!r} does not exist") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise InputError(f"dictionary file {str(path)!r} is not valid JSON: {error}") from None
+        except OSError as error:
+            raise InputError(
+                f"dictionary file {str(path)!r} cannot be read: {error.strerror or error}"
+            ) from None
         return cls.from_dict(raw, source=str(path))
 
 
