@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credo.scorecard import Scorecard, _kernels
-from credo.scorecard.binning import category_codes, known_category_index
+from credo.scorecard.binning import (
+    category_codes,
+    index_dtype,
+    known_category_index,
+    numeric_bin_index,
+)
 
 from .conftest import make_table
 
@@ -123,8 +128,7 @@ def test_numeric_points_kernel_matches_bin_lookup(values, edges, specials, seed)
     points = rng.integers(-60, 60, n_regular).astype(np.int32)
     special_points = rng.integers(-60, 60, specials.size).astype(np.int32)
     missing = np.array([rng.integers(-60, 60)], dtype=np.int32)
-    index = _kernels.numeric_bin_index(values, edges, specials, n_regular,
-                                       n_regular + specials.size)
+    index = numeric_bin_index(values, edges, specials, n_regular, n_regular + specials.size)
     table = np.concatenate([points, special_points, missing])
     total = np.full(values.size, 5, dtype=np.int32)
     _kernels.add_numeric_points(
@@ -132,6 +136,20 @@ def test_numeric_points_kernel_matches_bin_lookup(values, edges, specials, seed)
         np.array([0, specials.size]), missing, total, 0, values.size,
     )
     np.testing.assert_array_equal(total, 5 + table[index])
+
+
+def test_bin_indices_take_the_smallest_type_that_holds_every_bin():
+    assert [index_dtype(n) for n in (1, 127, 128, 32767, 32768)] == [
+        np.int8, np.int8, np.int16, np.int16, np.int32]
+    values = np.linspace(0, 1, 5000)
+    values[::7] = np.nan
+    for n_edges in (10, 200, 40_000):  # int8, int16 and int32 indices
+        edges = np.linspace(0, 1, n_edges + 2)[1:-1]
+        index = numeric_bin_index(values, edges, np.zeros(0), n_edges + 1, n_edges + 1)
+        assert index.dtype == index_dtype(n_edges + 2)
+        expected = np.where(np.isnan(values), n_edges + 1,
+                            np.searchsorted(edges, values, side="right"))
+        np.testing.assert_array_equal(index, expected)
 
 
 def test_threaded_scoring_matches_single_pass():

@@ -30,10 +30,11 @@ def numeric_bin_index(
     specials: np.ndarray,
     first_special: int,
     missing: int,
+    out: np.ndarray,
 ) -> np.ndarray:
-    """Bin index per row: intervals first, then one bin per special value, then missing."""
+    """Bin index per row, into ``out``: intervals first, then one bin per special value,
+    then missing. ``out`` may be any integer type that holds ``missing``."""
     n = values.shape[0]
-    out = np.empty(n, dtype=np.int32)
     n_special = specials.shape[0]
     for r in range(n):
         v = values[r]

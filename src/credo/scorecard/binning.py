@@ -135,15 +135,17 @@ class FeatureBinning:
         return len(self.bins) - 1
 
     def bin_index(self, column: pd.Series | np.ndarray) -> np.ndarray:
-        """The bin of every value (int32). Unknown categories fall in the missing bin."""
+        """The bin of every value, in the smallest integer type that holds every bin.
+        Unknown categories fall in the missing bin."""
         if self.dtype == "numeric":
             values = numeric_values(column, self.name)
-            return _kernels.numeric_bin_index(
+            return numeric_bin_index(
                 values, self.edges, self.specials, self.n_regular, self.missing_index
             )
         known = list(self.category_bin)
         lookup = np.array(
-            [self.category_bin[c] for c in known] + [self.missing_index], dtype=np.int32
+            [self.category_bin[c] for c in known] + [self.missing_index],
+            dtype=index_dtype(self.missing_index + 1),
         )
         return lookup[known_category_index(column, known)]
 
@@ -171,6 +173,25 @@ class FeatureBinning:
                 }
             )
         return pd.DataFrame(rows)
+
+
+def index_dtype(n_bins: int) -> type[np.signedinteger]:
+    """The smallest integer type for bin indices below ``n_bins``: a bin index per row
+    is held for every feature during a fit, and one byte a row is a quarter of int32."""
+    if n_bins <= np.iinfo(np.int8).max:
+        return np.int8
+    if n_bins <= np.iinfo(np.int16).max:
+        return np.int16
+    return np.int32
+
+
+def numeric_bin_index(
+    values: np.ndarray, edges: np.ndarray, specials: np.ndarray, first_special: int,
+    missing: int,
+) -> np.ndarray:
+    """Bin index per row (intervals, then specials, then missing) by the compiled loop."""
+    out = np.empty(values.shape[0], dtype=index_dtype(missing + 1))
+    return _kernels.numeric_bin_index(values, edges, specials, first_special, missing, out)
 
 
 def numeric_values(column: pd.Series | np.ndarray, name: str) -> np.ndarray:
@@ -422,7 +443,7 @@ def fit_numeric(
     else:
         candidate_edges = np.zeros(0)
     n_special = specials.size
-    pre_index = _kernels.numeric_bin_index(
+    pre_index = numeric_bin_index(
         values,
         candidate_edges,
         specials,
@@ -488,7 +509,7 @@ def fit_categorical(
         raise InputError(
             f"feature {name!r} is entirely missing: drop it (--exclude {name}) or supply its values"
         )
-    index = np.where(codes >= 0, codes, n_cat).astype(np.int32)
+    index = np.where(codes >= 0, codes, n_cat)
     good, bad = _kernels.count_by_bin(index, target, n_cat + 1)
     if n_cat == 1 and good[n_cat] + bad[n_cat] == 0:
         raise InputError(

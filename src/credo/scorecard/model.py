@@ -288,16 +288,15 @@ class Scorecard:
                 bin_index[name] = index
 
         tick("selecting features")
-        woe = {
-            name: b.woe_values().astype(np.float32)[bin_index[name]]
-            for name, b in self.binnings_.items()
-        }
+        woe = _WoeColumns(
+            {name: b.woe_values() for name, b in self.binnings_.items()}, bin_index
+        )
         # Correlations are estimated on a regular sample of at most ~200k rows: the
         # estimate's error there (about 0.002) is far below any threshold in use.
-        every = max(1, X.shape[0] // 200_000)
+        every = slice(None, None, max(1, X.shape[0] // 200_000))
         entries = select_by_iv_and_correlation(
             {n: b.iv for n, b in self.binnings_.items()},
-            {n: w[::every] for n, w in woe.items()},
+            {n: woe.column(n, every) for n in self.binnings_},
             self.min_iv,
             self.max_correlation,
         )
@@ -344,7 +343,7 @@ class Scorecard:
     def _fit_signed_regression(
         self,
         selected: list[str],
-        woe: dict[str, np.ndarray],
+        woe: _WoeColumns,
         target: np.ndarray,
         entries: list[SelectionEntry],
     ) -> tuple[dict[str, float], float]:
@@ -357,14 +356,14 @@ class Scorecard:
             # Signs are decided on a regular sample first: each drop means a refit, and
             # refits on the sample are cheap. The full-data fit then starts from there.
             stride = n // PILOT_ROWS
-            sample = _columns(woe, names, slice(None, None, stride))
+            sample = woe.matrix(names, slice(None, None, stride))
             kept, start = self._drop_wrong_signs(
                 sample, target[::stride], self.C / stride, list(range(len(names))), names,
                 by_name, None,
             )
             names = [names[k] for k in kept]
         active, fit = self._drop_wrong_signs(
-            _columns(woe, names, slice(None)), target, self.C, list(range(len(names))),
+            woe.matrix(names, slice(None)), target, self.C, list(range(len(names))),
             names, by_name, start,
         )
         coefficients = {names[k]: float(c) for k, c in zip(active, fit.coef, strict=True)}
@@ -603,14 +602,29 @@ def stratified_folds(target: np.ndarray, k: int, seed: int) -> np.ndarray:
     return folds
 
 
-def _columns(woe: dict[str, np.ndarray], names: list[str], rows: slice) -> np.ndarray:
-    """The WOE columns of ``names`` as one float64 matrix, column-major so that each
-    column is written in one contiguous pass."""
-    first = woe[names[0]][rows]
-    matrix = np.empty((first.shape[0], len(names)), order="F")
-    for k, name in enumerate(names):
-        matrix[:, k] = woe[name][rows]
-    return matrix
+@dataclass(frozen=True)
+class _WoeColumns:
+    """Every row's WOE, held as its bin index and its bins' WOE values.
+
+    The rows' values are gathered only where they are needed (a sample for the
+    correlations, one matrix for the regression) rather than kept as a float column per
+    feature: on a large sample those columns cost more time to allocate than to fill.
+    """
+
+    values: dict[str, np.ndarray]
+    bin_index: dict[str, np.ndarray]
+
+    def column(self, name: str, rows: slice) -> np.ndarray:
+        return self.values[name][self.bin_index[name][rows]]
+
+    def matrix(self, names: list[str], rows: slice) -> np.ndarray:
+        """The columns of ``names`` as one float64 matrix, column-major so that each
+        column is written in one contiguous pass."""
+        n_rows = len(range(*rows.indices(self.bin_index[names[0]].shape[0])))
+        matrix = np.empty((n_rows, len(names)), order="F")
+        for k, name in enumerate(names):
+            np.take(self.values[name], self.bin_index[name][rows], out=matrix[:, k])
+        return matrix
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
