@@ -276,6 +276,10 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
 
     peers = [ok[p] for p in SCORECARD_PEERS if p in ok]
     checks: list[tuple[str, bool, str]] = []
+    # On a few hundred rows a call's fixed cost dwarfs the work, so the speed targets
+    # (set for the large table) only mean something there.
+    small = credo["n_test"] < 50_000
+    overhead = " [informative: per-call overhead dominates]" if small else ""
     if peers:
         best = max(peers, key=lambda r: r["auc"])
         checks.append((f"AUC >= best scorecard peer ({best['library']} {best['auc']:.4f})",
@@ -298,21 +302,17 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
         fastest_fit = min(peers, key=lambda r: r["fit_s"])
         fit_x = fastest_fit["fit_s"] / credo["fit_s"]
         checks.append((f"fit >= {FIT_SPEEDUP_TARGET:.0f}x faster than fastest peer "
-                       f"({fastest_fit['library']} {fastest_fit['fit_s']:.2f} s)",
+                       f"({fastest_fit['library']} {fastest_fit['fit_s']:.2f} s){overhead}",
                        fit_x >= FIT_SPEEDUP_TARGET, f"{fit_x:.1f}x"))
         fastest_score = max(peers, key=lambda r: r["score_rows_per_s"])
         score_x = credo["score_rows_per_s"] / fastest_score["score_rows_per_s"]
         checks.append((f"scoring >= {SCORE_SPEEDUP_TARGET:.0f}x faster than fastest peer "
                        f"({fastest_score['library']} {_fmt_rate(fastest_score['score_rows_per_s'])}"
-                       " rows/s)", score_x >= SCORE_SPEEDUP_TARGET, f"{score_x:.1f}x"))
+                       f" rows/s){overhead}", score_x >= SCORE_SPEEDUP_TARGET, f"{score_x:.1f}x"))
     if read_s:
         read_x = credo["score_s"] / read_s
-        # On a few hundred rows a call's fixed cost dwarfs reading the data, so the
-        # ratio only means something on the large table.
-        small = credo["n_test"] < 50_000
         checks.append((f"scoring within {READ_RATIO_LIMIT:.0f}x of reading the input once "
-                       f"(aim {READ_RATIO_AIM:.0f}x)"
-                       + (" [informative: per-call overhead dominates]" if small else ""),
+                       f"(aim {READ_RATIO_AIM:.0f}x){overhead}",
                        read_x <= READ_RATIO_LIMIT, f"{read_x:.1f}x"))
     print("\ntargets")
     for label, passed, value in checks:
