@@ -74,6 +74,18 @@ def test_newton_solver_matches_scikit_learn():
         assert abs(ours.intercept - ref.intercept_[0]) < 1e-5
 
 
+def test_newton_solver_on_float32_columns_lands_on_the_float64_optimum():
+    """The model's large matrix is float32: its products run in float32, the rest not."""
+    rng = np.random.default_rng(3)
+    X = rng.choice([-1.2, -0.3, 0.1, 0.8, 1.7], size=(20_000, 6))  # WOE-like levels
+    y = (rng.random(20_000) < 1 / (1 + np.exp(-(X @ [0.9, -0.4, 0.6, 0.1, -1.0, 0.3]
+                                                  - 1.2)))).astype(int)
+    exact = LogisticRegression(C=0.3, tol=1e-12, max_iter=10_000).fit(X, y)
+    single = fit_logistic(np.asfortranarray(X, dtype=np.float32), y, C=0.3, tol=1e-10)
+    np.testing.assert_allclose(single.coef, exact.coef_[0], atol=1e-5)
+    assert abs(single.intercept - exact.intercept_[0]) < 1e-5
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_weighted_cross_product_matches_the_plain_formula_across_blocks(order):
     rng = np.random.default_rng(1)

@@ -296,7 +296,7 @@ class Scorecard:
         every = slice(None, None, max(1, X.shape[0] // 200_000))
         entries = select_by_iv_and_correlation(
             {n: b.iv for n, b in self.binnings_.items()},
-            {n: woe.column(n, every) for n in self.binnings_},
+            lambda names: woe.matrix(names, every, np.float32),
             self.min_iv,
             self.max_correlation,
         )
@@ -362,9 +362,11 @@ class Scorecard:
                 by_name, None,
             )
             names = [names[k] for k in kept]
+        # The full matrix is held in float32: half the memory to allocate and to read
+        # on every Newton pass, and the optimum moves by ~1e-7 (see fit_logistic).
         active, fit = self._drop_wrong_signs(
-            woe.matrix(names, slice(None)), target, self.C, list(range(len(names))),
-            names, by_name, start,
+            woe.matrix(names, slice(None), np.float32), target, self.C,
+            list(range(len(names))), names, by_name, start,
         )
         coefficients = {names[k]: float(c) for k, c in zip(active, fit.coef, strict=True)}
         return coefficients, fit.intercept
@@ -614,16 +616,14 @@ class _WoeColumns:
     values: dict[str, np.ndarray]
     bin_index: dict[str, np.ndarray]
 
-    def column(self, name: str, rows: slice) -> np.ndarray:
-        return self.values[name][self.bin_index[name][rows]]
-
-    def matrix(self, names: list[str], rows: slice) -> np.ndarray:
-        """The columns of ``names`` as one float64 matrix, column-major so that each
-        column is written in one contiguous pass."""
+    def matrix(self, names: list[str], rows: slice, dtype: type = np.float64) -> np.ndarray:
+        """The columns of ``names`` as one matrix, column-major so that each column is
+        written in one contiguous pass."""
         n_rows = len(range(*rows.indices(self.bin_index[names[0]].shape[0])))
-        matrix = np.empty((n_rows, len(names)), order="F")
+        matrix = np.empty((n_rows, len(names)), dtype=dtype, order="F")
         for k, name in enumerate(names):
-            np.take(self.values[name], self.bin_index[name][rows], out=matrix[:, k])
+            np.take(self.values[name].astype(dtype), self.bin_index[name][rows],
+                    out=matrix[:, k])
         return matrix
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,17 +18,21 @@ class SelectionEntry:
 
 def select_by_iv_and_correlation(
     ivs: dict[str, float],
-    woe: dict[str, np.ndarray],
+    woe_columns: Callable[[list[str]], np.ndarray],
     min_iv: float,
     max_correlation: float,
 ) -> list[SelectionEntry]:
     """Keep features with IV >= ``min_iv``; of a pair correlated above ``max_correlation``
-    keep the one with the higher IV. Returns one entry per feature, strongest first."""
+    keep the one with the higher IV. Returns one entry per feature, strongest first.
+
+    ``woe_columns(names)`` makes the WOE of ``names`` as a new (rows, names) matrix; it
+    is asked once, for the features strong enough to be kept, and the matrix is consumed.
+    """
     order = sorted(ivs, key=lambda f: (-ivs[f], f))
     entries: list[SelectionEntry] = []
     kept: list[str] = []
     strong = [f for f in order if ivs[f] >= min_iv]
-    correlation = _correlation({f: woe[f] for f in strong})
+    correlation = _correlation(woe_columns(strong), strong) if len(strong) > 1 else {}
     for feature in order:
         iv = ivs[feature]
         if iv < min_iv:
@@ -52,11 +57,9 @@ def select_by_iv_and_correlation(
     return entries
 
 
-def _correlation(columns: dict[str, np.ndarray]) -> dict[tuple[str, str], float]:
-    names = list(columns)
-    if len(names) < 2:
-        return {}
-    matrix = np.column_stack([columns[n] for n in names]).astype(np.float32)
+def _correlation(matrix: np.ndarray, names: list[str]) -> dict[tuple[str, str], float]:
+    # The matrix is made for this call, so it is centred in place (no second copy).
+    matrix = np.asarray(matrix, dtype=np.float32)
     matrix -= matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
     cov = (matrix.T @ matrix).astype(np.float64)
     std = np.sqrt(np.diag(cov))
