@@ -42,8 +42,12 @@ def make_output_path(path: str | Path, suffixes: tuple[str, ...], what: str) -> 
 
 
 def write_atomically(path: Path, write: Callable[[Path], object], what: str) -> None:
-    """Write through a temporary file beside ``path``, so a partial file never replaces it."""
-    temporary = path.with_name(path.name + ".tmp")
+    """Write through a temporary file beside ``path``, so a partial file never replaces it.
+
+    The temporary file's name starts with a dot: readers of a folder of Parquet files
+    skip hidden files, so one left by a crash is never read as data.
+    """
+    temporary = path.with_name(f".{path.name}.tmp")
     try:
         write(temporary)
         temporary.replace(path)

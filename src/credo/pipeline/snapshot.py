@@ -17,6 +17,7 @@ from credo.data.schemas import KINDS
 from credo.errors import InputError
 from credo.features.engines import Engine
 from credo.features.table import feature_table, outcome_table
+from credo.outputs import write_atomically
 
 Stage = Callable[[str], None]
 OUTCOME_DAYS = 365
@@ -151,8 +152,7 @@ def features_path(settings: Settings, as_of: date) -> Path:
 
 
 def write_atomic(table: pa.Table, path: Path) -> Path:
+    """Write a Parquet file atomically, making its folder if missing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, temporary)
-    temporary.replace(path)
+    write_atomically(path, lambda target: pq.write_table(table, target), "table")
     return path

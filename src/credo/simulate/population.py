@@ -29,6 +29,7 @@ from credo.data import schemas as sc
 from credo.data.ingest import IngestReport, ingest_path, ingest_table
 from credo.data.lake import Lake
 from credo.errors import ConfigError
+from credo.outputs import write_atomically
 from credo.simulate import sources, truth
 from credo.simulate.bad_records import corrupt
 from credo.simulate.traits import AGE_BANDS, REGIONS, SEXES, draw_people, simulate_shocks
@@ -150,9 +151,8 @@ def generate_chunk(cfg: SimConfig, index: int, first: int, n: int) -> dict:
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
+    write_atomically(path, lambda target: pq.write_table(table, target, compression="zstd"),
+                     "truth")
 
 
 def _by_source(table: pa.Table) -> list[tuple[str, pa.Table]]:
