@@ -193,8 +193,6 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
-
-
 def _info(record: ModelRecord) -> ModelInfo:
     return ModelInfo(
         model_id=record.model_id, version=record.version, status=record.status,
