@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +32,7 @@ import pyarrow.compute as pc
 
 from credo.errors import ConfigError, InputError
 from credo.scorecard import _dp, _kernels
+from credo.scorecard.inputs import check_finite
 
 Trend = Literal["auto", "auto_monotone", "ascending", "descending", "peak", "valley"]
 TRENDS: tuple[str, ...] = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley")
@@ -330,16 +330,7 @@ class BinningOptions:
             raise ConfigError(f"unknown trend {self.trend!r}: choose one of {', '.join(TRENDS)}")
         if self.shape_gain < 0 or self.min_rate_diff < 0 or self.min_category_share < 0:
             raise ConfigError("shape_gain, min_rate_diff and min_category_share must be >= 0")
-        prior = self.woe_prior
-        if (
-            isinstance(prior, bool)
-            or not isinstance(prior, numbers.Real)
-            or not math.isfinite(prior)
-            or prior < 0
-        ):
-            raise ConfigError(
-                f"woe_prior must be a finite number of rows >= 0, got {prior!r}"
-            )
+        check_finite("woe_prior", self.woe_prior, above=0, what="a finite number of rows")
 
     def min_rows(self, n_rows: int) -> int:
         """Least rows in a bin: the share of the sample, and never under the count."""

@@ -1,13 +1,16 @@
-"""Checks on the table handed to the scorecard, with errors that name the column."""
+"""Checks on the table and the settings handed to the scorecard, with errors that name
+the column or the setting."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from credo.errors import InputError
+from credo.errors import ConfigError, InputError
 
 _NUMERIC_SHARE = 0.95  # a text column whose values are (almost) all numbers is numeric
 
@@ -81,4 +84,22 @@ def require_columns(X: pd.DataFrame, columns: Iterable[str], what: str = "data")
         raise InputError(
             f"{what} lacks the column(s) {missing} that the model needs: supply them "
             "(a column may be empty for missing values)"
+        )
+
+
+def check_finite(
+    name: str, value: object, *, above: float, inclusive: bool = True,
+    what: str = "a finite number",
+) -> None:
+    """Refuse, by name, a setting that is not a finite real number above ``above`` (or
+    at it, when ``inclusive``); a bool is not a number here."""
+    fine = (
+        not isinstance(value, bool)
+        and isinstance(value, numbers.Real)
+        and math.isfinite(value)
+        and (value >= above if inclusive else value > above)
+    )
+    if not fine:
+        raise ConfigError(
+            f"{name} must be {what} {'>=' if inclusive else '>'} {above:g}, got {value!r}"
         )

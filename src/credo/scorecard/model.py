@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import math
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -32,7 +31,13 @@ from credo.scorecard.binning import (
     numeric_values,
 )
 from credo.scorecard.dictionary import DataDictionary
-from credo.scorecard.inputs import check_frame, check_target, feature_kinds, require_columns
+from credo.scorecard.inputs import (
+    check_finite,
+    check_frame,
+    check_target,
+    feature_kinds,
+    require_columns,
+)
 from credo.scorecard.logistic import PILOT_ROWS, LogisticFit, fit_logistic
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
@@ -331,14 +336,12 @@ class Scorecard:
 
     def _check_model_parameters(self) -> None:
         """The parameters beyond binning's (which :class:`BinningOptions` checks)."""
-        if not (math.isfinite(self.min_iv) and self.min_iv >= 0):
-            raise ConfigError(f"min_iv must be a finite number >= 0, got {self.min_iv!r}")
+        check_finite("min_iv", self.min_iv, above=0)
         if not 0 < self.max_correlation <= 1:
             raise ConfigError(
                 f"max_correlation must be in (0, 1], got {self.max_correlation!r}"
             )
-        if not (math.isfinite(self.C) and self.C > 0):
-            raise ConfigError(f"C must be a finite number > 0, got {self.C!r}")
+        check_finite("C", self.C, above=0, inclusive=False)
 
     def _fit_signed_regression(
         self,
