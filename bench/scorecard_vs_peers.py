@@ -214,14 +214,15 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
               f"{r['auc']:>7.4f} {ap:>7} {r['ks']:>7.4f} {r['peak_rss_mb']:>8.0f} "
               f"{r['peak_rss_mb'] - r['data_rss_mb']:>9.0f} {par:>8.2f} "
               f"{r['others_cores']:>7.2f}")
-    warm_up_s = ok.get("credo", {}).get("extra", {}).get("warm_up_s")
+    credo_extra = ok.get("credo", {}).get("extra", {})
+    warm_up_s = credo_extra.get("warm_up_s")
     if warm_up_s is not None:
-        print(f"{'  (warm-up)':<12} {_fmt_s(warm_up_s):>8}   <- credo fitting and scoring "
-              "2,000 rows before the timed fit, untimed\n"
+        print(f"{'  (warm-up)':<12} {_fmt_s(warm_up_s):>8}   <- credo fitting and scoring a "
+              "small head of the data before the timed fit, untimed\n"
               f"{'':<26}(it loads its compiled loops from their cache on disk, as a peer's "
               "import loads its code;\n"
               f"{'':<26} on a fresh installation it compiles them first, once)")
-    text_rate = ok.get("credo", {}).get("extra", {}).get("score_rows_per_s_text")
+    text_rate = credo_extra.get("score_rows_per_s_text")
     if text_rate:
         print(f"{'  (as text)':<12} {'':>8} {_fmt_rate(text_rate):>13}"
               "   <- credo scoring the same rows with text columns as plain strings")
