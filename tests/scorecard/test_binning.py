@@ -58,16 +58,21 @@ def numeric_feature(draw):
     max_bins=st.integers(2, 12),
     share=st.floats(0.01, 0.2),
     prior=st.one_of(st.just(0.0), st.just(10.0), st.floats(0, 500)),
+    min_bads=st.sampled_from([0, 5, 20]),
 )
-def test_numeric_bins_follow_their_trend_and_constraints(data, trend, max_bins, share, prior):
+def test_numeric_bins_follow_their_trend_and_constraints(
+    data, trend, max_bins, share, prior, min_bads
+):
     x, y = data
     options = BinningOptions(max_bins=max_bins, min_bin_share=share, trend=trend,
-                             woe_prior=prior)
+                             woe_prior=prior, min_bin_bads=min_bads)
     binning = fit_numeric("x", x, y, options)
     regular = [b for b in binning.bins if b.kind == "interval"]
     assert 1 <= len(regular) <= max_bins
     if len(regular) > 1:
-        assert all(b.count >= np.ceil(share * len(x)) for b in regular)
+        # each bin holds its share of the rows, or the bads that are evidence enough
+        assert all(b.count >= np.ceil(share * len(x)) or (min_bads and b.bad >= min_bads)
+                   for b in regular)
     if trend not in ("auto", "auto_monotone"):
         # A declared peak or valley may degenerate to a monotone sequence.
         assert binning.trend in (trend, "ascending", "descending")
@@ -154,15 +159,60 @@ def test_woe_is_the_prior_formula_and_an_empty_bin_is_neutral():
     total_good = sum(b.good for b in binning.bins)
     total_bad = sum(b.bad for b in binning.bins)
     pg, pb = total_good / (total_good + total_bad), total_bad / (total_good + total_bad)
+    first = next(b for b in binning.bins if b.kind == "interval")
     for b in binning.bins:
-        if b.count == 0:  # the special value and missing never occur
+        if b.kind == "missing" and b.count == 0:  # missing never occurs: neutral
             assert b.woe == 0.0
+        elif b.count == 0:  # an unseen special value scores as the interval it is in
+            assert b.woe == first.woe
         else:
             expected = np.log((b.good + 10 * pg) / (b.bad + 10 * pb)) - np.log(
                 total_good / total_bad)
             assert b.woe == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert sum(b.count == 0 for b in binning.bins) == 2
     assert smoothed_woe(0, 0, 700, 300, 0.0) == smoothed_woe(0, 0, 700, 300) == 0.0
+
+
+@given(
+    seed=st.integers(0, 2**31), trend=st.sampled_from(["ascending", "descending"]),
+    unseen=st.lists(st.integers(3, 9), min_size=1, max_size=4, unique=True),
+)
+def test_a_declared_trend_holds_in_every_bin_unseen_specials_included(seed, trend, unseen):
+    """A count feature whose special values include some no training row holds: every
+    bin, ordered by value, follows the declared trend (an unseen "6 unpaid bills" never
+    scores better than 1)."""
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(1.0, 3000).astype(float)
+    x = np.where(np.isin(x, unseen), 0.0, x)
+    risk = 0.05 + 0.1 * x if trend == "ascending" else 0.6 - 0.1 * np.minimum(x, 5)
+    y = (rng.random(3000) < risk).astype(np.uint8)
+    y[:2] = [0, 1]
+    binning = fit_numeric("count", x, y, BinningOptions(trend=trend),
+                          special_values=[float(v) for v in unseen], trend=trend)
+    by_value = sorted(
+        [(b.special_value, b.woe) for b in binning.bins if b.kind == "special"]
+        + [((b.lower if b.lower is not None else -np.inf), b.woe)
+           for b in binning.bins if b.kind == "interval" and b.count]
+    )
+    steps = np.diff([w for _, w in by_value])
+    # WOE falls as risk rises: ascending risk means WOE never rises along the values
+    assert np.all(steps <= 1e-12) if trend == "ascending" else np.all(steps >= -1e-12)
+
+
+def test_a_rare_severe_value_keeps_a_bin_of_its_own():
+    """1 % of people with a bankruptcy, 40 % of whom default, against 5 % of the rest:
+    far under the 2 % share, but 40 bads are evidence enough for a bin of its own."""
+    rng = np.random.default_rng(7)
+    x = np.zeros(10_000)
+    x[:100] = 1.0
+    y = (rng.random(10_000) < np.where(x == 1, 0.4, 0.05)).astype(np.uint8)
+    binning = fit_numeric("bankruptcies", x, y, BinningOptions(), trend="ascending")
+    regular = [b for b in binning.bins if b.kind == "interval"]
+    assert [b.count for b in regular] == [9900, 100]
+    assert regular[1].woe < -1.5 and binning.iv > 0.05
+    without = fit_numeric("bankruptcies", x, y, BinningOptions(min_bin_bads=0),
+                          trend="ascending")
+    assert without.iv == 0.0  # the share alone would merge it away
 
 
 def test_a_pure_bin_keeps_a_finite_woe_without_a_prior():

@@ -81,8 +81,7 @@ def _table(n=200):
         (lambda t: t.assign(y=t["y"] + 1), [], "name the bad outcome with --bad"),
         (lambda t: t.assign(y=t["y"].astype(str).replace("0", "maybe")), ["--bad", "2"],
          "--bad '2' does not occur"),
-        (lambda t: t.assign(k=1.0), [], "'k' is constant"),
-        (lambda t: t.assign(k=float("nan")), [], "'k' is entirely missing"),
+        (lambda t: t.assign(x=1.0, c="a"), [], "every feature is constant or empty"),
         (lambda t: t.assign(x=t["x"].astype(object).where(t.index != 5, "oops")), [],
          "'x' is numeric but row 6 holds 'oops'"),
         (lambda t: t, ["--exclude", "nope"], "'nope' named in an option is not in"),
@@ -104,6 +103,21 @@ def test_training_mistakes_get_one_clear_line(tmp_path, run, mutate, args, messa
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_constant_and_empty_features_are_left_out_with_their_reason(tmp_path, run):
+    table = _table(400).assign(k=1.0, e=float("nan"))
+    table["y"] = (table["x"] > 0.3).astype(int)
+    data = _write(tmp_path, "t.csv", table)
+    code, out, err = run("train", data, "--target", "y", "--out", tmp_path / "m.json")
+    assert code == 0, err
+    assert "k (constant (1) in the training sample)" in out
+    assert "e (empty in the training sample)" in out
+    document = json.loads((tmp_path / "m.json").read_text())
+    reasons = {e["feature"]: e["reason"] for e in document["selection"]}
+    assert reasons["k"] == "constant (1) in the training sample"
+    assert reasons["e"] == "empty in the training sample"
+    assert [f["name"] for f in document["features"]] == ["x"]
 
 
 def test_bad_files_get_one_clear_line(tmp_path, run, example):

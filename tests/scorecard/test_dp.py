@@ -49,14 +49,15 @@ def _shape_ok(rates: list[float], shape: int, smoothed: list[float] | None = Non
     return any(all(steps[:turn]) and all(other[turn:]) for turn in range(len(steps) + 1))
 
 
-def brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb):
+def brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb, min_bads=0):
     n = len(good)
     best = None
     for k in range(0, min(max_groups, n)):
         for cuts in itertools.combinations(range(1, n), k):
             bounds = [0, *cuts, n]
             groups = [(sum(good[a:b]), sum(bad[a:b])) for a, b in itertools.pairwise(bounds)]
-            if any(g + b < min_count for g, b in groups):
+            if any(g + b < min_count and not (min_bads > 0 and b >= min_bads)
+                   for g, b in groups):
                 continue
             rates = [b / (g + b) for g, b in groups]
             if not _shape_ok(rates, shape, [_q(g, b, tg, tb, prior) for g, b in groups]):
@@ -74,9 +75,10 @@ def brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb):
     shape=st.sampled_from(SHAPES),
     prior=st.sampled_from([0.0, 0.5, 3.0, 10.0, 37.5, 200.0]),
     outside=st.tuples(st.integers(0, 20), st.integers(0, 10)),
+    min_bads=st.sampled_from([0, 1, 3, 8]),
 )
 def test_dynamic_programme_matches_exhaustive_search(
-    counts, min_count, max_groups, shape, prior, outside
+    counts, min_count, max_groups, shape, prior, outside, min_bads
 ):
     good = [float(g) for g, _ in counts]
     bad = [float(b) for _, b in counts]
@@ -85,9 +87,10 @@ def test_dynamic_programme_matches_exhaustive_search(
     # The population also holds rows outside the merged pre-bins (missing, special).
     tg, tb = sum(good) + outside[0], sum(bad) + outside[1]
     starts, value = _dp.optimal_partition(
-        np.array(good), np.array(bad), float(min_count), max_groups, shape, 0.0, prior, tg, tb
+        np.array(good), np.array(bad), float(min_count), max_groups, shape, 0.0, prior, tg, tb,
+        float(min_bads),
     )
-    expected = brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb)
+    expected = brute_force(good, bad, min_count, max_groups, shape, prior, tg, tb, min_bads)
     if expected is None:
         assert starts.size == 0
     else:

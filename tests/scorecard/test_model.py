@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split
 
 from credo.errors import ConfigError, InputError, NotFittedError
 from credo.scorecard import DataDictionary, Scorecard, metrics
+from credo.scorecard.explain import explain_frame
 from credo.scorecard.logistic import _weighted_cross_product, fit_logistic
 
 from .conftest import make_table
@@ -125,6 +126,11 @@ def test_any_input_scores_within_350_to_950(german_model, german, seed, rows, na
     scores = german_model.score(sample)
     assert scores.dtype == np.int32
     assert scores.min() >= 350 and scores.max() <= 950
+    # One PD rule: the probability is the published mapping of the published score.
+    published = german_model.scaling_.probability_of_default(scores)
+    np.testing.assert_array_equal(german_model.predict_proba(sample)[:, 1], published)
+    explained = explain_frame(german_model, sample)
+    np.testing.assert_array_equal(explained["probability_of_default"].to_numpy(), published)
 
 
 def test_unfitted_model_says_so():

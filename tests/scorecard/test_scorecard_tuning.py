@@ -34,7 +34,9 @@ def test_every_regular_bin_holds_the_minimum_count(n, min_count, share, seed):
     floor = options.min_rows(n)
     assert floor >= min_count
     if len(regular) > 1:
-        assert min(b.count for b in regular) >= floor
+        # the share may give way to evidence (min_bin_bads), the floor in rows never
+        assert all(b.count >= floor or b.bad >= options.min_bin_bads for b in regular)
+        assert min(b.count for b in regular) >= min_count
     assert sum(b.count for b in binning.bins) == n
 
 

@@ -185,6 +185,9 @@ def print_training(document: dict, model: Scorecard) -> None:
         + (f"; protected attributes kept out: {', '.join(model.protected_)}"
            if model.protected_ else "")
     )
+    left_out = [f"{e.feature} ({e.reason})" for e in model.selection_ if not e.selected]
+    if left_out:
+        typer.echo("left out: " + "; ".join(left_out))
     for sample, m in document["metadata"]["metrics"].items():
         typer.echo(
             f"{sample:>14}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "

@@ -3,7 +3,8 @@
 Given pre-bins ``0..n-1`` in order with good and bad counts, find the partition into
 contiguous groups that maximises the information value (IV) subject to:
 
-- every group holds at least ``min_count`` rows,
+- every group holds at least ``min_count`` rows, or at least ``min_bads`` bad rows
+  (evidence: a rare but telling value, such as a bankruptcy, keeps a group of its own),
 - at most ``max_groups`` groups,
 - the groups' bad rates follow a shape: strictly ascending, strictly descending,
   a single peak (ascending then descending) or a single valley; each step must go the
@@ -110,6 +111,7 @@ def optimal_partition(
     prior: float,
     total_good: float,
     total_bad: float,
+    min_bads: float = 0.0,
 ) -> tuple[np.ndarray, float]:
     """Return (group start indices, IV) of the best partition, or an empty array.
 
@@ -120,6 +122,8 @@ def optimal_partition(
     prior in rows (see :func:`smoothed_counts`). ``total_good``/``total_bad`` are the
     feature's population (every row, with those in missing and special bins), which
     sets the IV shares and the prior's mix exactly as the fitted bins will have them.
+    ``min_bads`` > 0 also admits a group under ``min_count`` rows that holds at least
+    that many bad rows; 0 turns the rule off.
     """
     n = good.shape[0]
     cum_good = np.zeros(n + 1)
@@ -139,7 +143,7 @@ def optimal_partition(
         for j in range(i + 1, n + 1):
             g = cum_good[j] - cum_good[i]
             b = cum_bad[j] - cum_bad[i]
-            if g + b >= min_count:
+            if g + b >= min_count or (min_bads > 0.0 and b >= min_bads):
                 value[i, j] = _group_iv(g, b, total_good, total_bad, prior)
                 rate[i, j] = b / (g + b)
                 smooth[i, j] = smoothed_rate(g, b, total_good, total_bad, prior)

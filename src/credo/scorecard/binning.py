@@ -1,10 +1,16 @@
 """Optimal binning of one feature, numeric or categorical.
 
-Numeric values are cut into quantile pre-bins, which are then merged by the exact
-dynamic programme of :mod:`credo.scorecard._dp`: the merge with the highest
-information value among those whose bins each hold ``min_bin_share`` of the rows, that
-number at most ``max_bins``, and whose default rates follow the trend. Missing values,
-and each declared special value (such as -1 for "no account"), get bins of their own.
+Numeric values are cut into quantile pre-bins (a discrete feature with few distinct
+values, such as a count of judgments, gets a pre-bin per value), which are then merged
+by the exact dynamic programme of :mod:`credo.scorecard._dp`: the merge with the
+highest information value among those whose bins each hold ``min_bin_share`` of the
+rows, or at least ``min_bin_bads`` bad rows, that number at most ``max_bins``, and
+whose default rates follow the trend. The evidence rule is what lets a severe but rare
+derogatory (a bankruptcy, a judgment, a charge-off) keep a bin of its own, scored from
+its smoothed default rate, however far under the share it falls. Missing values, and
+each declared special value (such as -1 for "no account"), get bins of their own; a
+special value never seen in training scores as the interval it falls in, so it follows
+the trend instead of taking the population's average.
 
 Categories are ordered by their default rate, rare ones pooled first, and the ordered
 sequence is merged by the same programme, so categorical bins are monotone in that order.
@@ -44,6 +50,17 @@ _SHAPES = {
 }
 RARE_LABEL = "(rare categories)"
 _QUANTILE_SAMPLE = 50_000
+
+
+class UninformativeFeatureError(InputError):
+    """A feature that cannot separate good from bad in this sample (constant or empty).
+
+    ``reason`` says why in a few words, for the model's record of left-out features.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def smoothed_woe(
@@ -316,6 +333,10 @@ class BinningOptions:
     min_category_share: float = 0.01
     # Pseudo-rows in the population's good/bad mix added to every bin's WOE (0: raw WOE).
     woe_prior: float = 10.0
+    # A bin under the share is still allowed when it holds this many bad rows (0: never):
+    # evidence enough that a rare value, such as a bankruptcy, differs. With 20 bads the
+    # bin's bad rate has a relative standard error of about 1/sqrt(20), 22 %.
+    min_bin_bads: int = 20
 
     def __post_init__(self) -> None:
         if not 2 <= self.max_bins <= 64:
@@ -324,6 +345,11 @@ class BinningOptions:
             raise ConfigError(f"min_bin_share must be in (0, 0.5], got {self.min_bin_share}")
         if self.min_bin_count < 0:
             raise ConfigError(f"min_bin_count must be >= 0, got {self.min_bin_count}")
+        if isinstance(self.min_bin_bads, bool) or not isinstance(self.min_bin_bads, int) \
+                or self.min_bin_bads < 0:
+            raise ConfigError(
+                f"min_bin_bads must be a whole number >= 0, got {self.min_bin_bads!r}"
+            )
         if not 2 <= self.n_prebins <= 128:
             raise ConfigError(f"n_prebins must be between 2 and 128, got {self.n_prebins}")
         if self.trend not in TRENDS:
@@ -357,11 +383,15 @@ def _choose_partition(
     else:
         candidates = ["ascending", "descending", "peak", "valley"]
     max_groups = min(options.max_bins, len(good))
+    # The evidence rule never breaks the floor in rows: a bin it admits holds at least
+    # min_bin_count bads, so at least that many rows.
+    evidence = max(options.min_bin_bads, options.min_bin_count) if options.min_bin_bads else 0
     results: dict[str, tuple[np.ndarray, float]] = {}
     for shape in candidates:
         starts, iv = _dp.optimal_partition(
             good, bad, float(min_count), max_groups, _SHAPES[shape], options.min_rate_diff,
             float(options.woe_prior), float(totals[0]), float(totals[1]),
+            float(evidence),
         )
         if starts.size:
             results[shape] = (starts, iv)
@@ -407,32 +437,20 @@ def fit_numeric(
     if specials.size:
         is_regular &= ~np.isin(values, specials)
     regular = values[is_regular]
-    if regular.size == 0 and not specials.size:
-        raise InputError(
-            f"feature {name!r} is entirely missing: drop it (--exclude {name}) or supply its values"
+    if regular.size == 0 and not np.isin(values, specials).any():
+        raise UninformativeFeatureError(
+            f"feature {name!r} is entirely missing: drop it (--exclude {name}) or supply "
+            "its values",
+            "empty in the training sample",
         )
-    if (
-        regular.size
-        and regular.min() == regular.max()
-        and not specials.size
-        and (regular.size == n_rows)
-    ):
-        raise InputError(
+    if regular.size == n_rows and regular.min() == regular.max():
+        raise UninformativeFeatureError(
             f"feature {name!r} is constant ({regular[0]:g}) and cannot separate good "
-            f"from bad: drop it (--exclude {name})"
+            f"from bad: drop it (--exclude {name})",
+            f"constant ({regular[0]:g}) in the training sample",
         )
 
-    # Quantile pre-bins on the regular values; edges are actual data values so that
-    # intervals [edge, next) are never empty by construction.
-    if regular.size:
-        quantiles = np.linspace(0, 1, options.n_prebins + 1)[1:-1]
-        # Pre-bin edges only need to be near the quantiles (the merge is exact over
-        # whatever pre-bins it is given), so a regular sample of the values suffices.
-        sample = regular[:: max(1, regular.size // _QUANTILE_SAMPLE)]
-        candidate_edges = np.unique(np.quantile(sample, quantiles, method="inverted_cdf"))
-        candidate_edges = candidate_edges[candidate_edges > regular.min()]
-    else:
-        candidate_edges = np.zeros(0)
+    candidate_edges = _prebin_edges(regular, options.n_prebins)
     n_special = specials.size
     pre_index = numeric_bin_index(
         values,
@@ -489,6 +507,39 @@ def fit_numeric(
     )
 
 
+def _prebin_edges(regular: np.ndarray, n_prebins: int) -> np.ndarray:
+    """Lower edges of the pre-bins after the first, each an actual data value so that no
+    interval ``[edge, next)`` is empty by construction.
+
+    A discrete feature (at most ``n_prebins`` distinct values) gets an edge at every
+    value: a value held by a few rows, such as 1 bankruptcy among thousands of 0s,
+    keeps a pre-bin of its own instead of vanishing inside a quantile. Otherwise the
+    edges are quantiles; they only need to be near the quantiles (the merge is exact
+    over whatever pre-bins it is given), so a regular sample of the values suffices.
+    """
+    if not regular.size:
+        return np.zeros(0)
+    sample = regular[:: max(1, regular.size // _QUANTILE_SAMPLE)]
+    distinct = np.unique(sample)
+    if distinct.size <= n_prebins:
+        # Values in the tails that a strided sample skipped still get their own edge.
+        distinct = np.unique(np.concatenate([distinct, _tail_values(regular, n_prebins)]))
+        if distinct.size <= n_prebins:
+            return distinct[distinct > regular.min()]
+    quantiles = np.linspace(0, 1, n_prebins + 1)[1:-1]
+    edges = np.unique(np.quantile(sample, quantiles, method="inverted_cdf"))
+    return edges[edges > regular.min()]
+
+
+def _tail_values(regular: np.ndarray, limit: int) -> np.ndarray:
+    """The distinct values of the whole column when there are at most ``limit`` of them
+    (cheap to find: a discrete column is mostly one or two values); else none."""
+    if regular.size <= _QUANTILE_SAMPLE:
+        return np.zeros(0)
+    distinct = np.unique(regular)
+    return distinct if distinct.size <= limit else np.zeros(0)
+
+
 def fit_categorical(
     name: str, column: pd.Series, target: np.ndarray, options: BinningOptions
 ) -> FeatureBinning:
@@ -497,15 +548,18 @@ def fit_categorical(
     n_rows = codes.shape[0]
     n_cat = len(categories)
     if n_cat == 0:
-        raise InputError(
-            f"feature {name!r} is entirely missing: drop it (--exclude {name}) or supply its values"
+        raise UninformativeFeatureError(
+            f"feature {name!r} is entirely missing: drop it (--exclude {name}) or supply "
+            "its values",
+            "empty in the training sample",
         )
     index = np.where(codes >= 0, codes, n_cat)
     good, bad = _kernels.count_by_bin(index, target, n_cat + 1)
     if n_cat == 1 and good[n_cat] + bad[n_cat] == 0:
-        raise InputError(
+        raise UninformativeFeatureError(
             f"feature {name!r} has a single category ({categories[0]!r}) and cannot "
-            f"separate good from bad: drop it (--exclude {name})"
+            f"separate good from bad: drop it (--exclude {name})",
+            f"a single category ({categories[0]!r}) in the training sample",
         )
 
     # Pool rare categories so that their default rates do not decide the order by noise.
@@ -563,7 +617,22 @@ def _finish(binning: FeatureBinning, prior: float) -> FeatureBinning:
         b.woe = smoothed_woe(b.good, b.bad, total_good, total_bad, prior)
         iv += (b.good / total_good - b.bad / total_bad) * b.woe
     binning.iv = iv
+    _empty_specials_follow_intervals(binning)
     return binning
+
+
+def _empty_specials_follow_intervals(binning: FeatureBinning) -> None:
+    """A special value no training row held has no evidence of being special: it takes
+    the WOE of the interval its value falls in, so it follows the trend (an unseen "6
+    unpaid bills" must not score better than 1) instead of the population's average."""
+    if binning.dtype != "numeric":
+        return
+    intervals = [b for b in binning.bins if b.kind == "interval"]
+    edges = np.array([b.lower for b in intervals[1:]], dtype=np.float64)
+    for b in binning.bins:
+        if b.kind == "special" and b.count == 0 and intervals:
+            position = int(np.searchsorted(edges, float(b.special_value), side="right"))
+            b.woe = intervals[position].woe
 
 
 def _interval_label(lower: float | None, upper: float | None) -> str:

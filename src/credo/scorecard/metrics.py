@@ -114,7 +114,11 @@ def band_table(bad: np.ndarray, score: np.ndarray, scaling: Scaling) -> pd.DataF
                 "predicted_bad_rate": float(predicted[mask].mean()) if count else None,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # An empty band has no rate: None, which a model file can hold (NaN is not JSON).
+    for column in ("observed_bad_rate", "predicted_bad_rate"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def summary(bad: np.ndarray, score: np.ndarray) -> dict[str, float]:

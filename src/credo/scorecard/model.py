@@ -24,6 +24,7 @@ from credo.scorecard import _kernels
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
+    UninformativeFeatureError,
     dictionary_parts,
     fit_categorical,
     fit_numeric,
@@ -46,7 +47,8 @@ Progress = Callable[[str], None]
 TUNING_GRID: dict[str, tuple[Any, ...]] = {"min_bin_share": (0.02, 0.05, 0.1), "C": (0.1, 1.0)}
 TUNE_AUTO_MAX_ROWS = 20_000
 # The parameters that shape a fit: each can be tuned and is recorded in the model file.
-FIT_PARAMETERS = ("max_bins", "min_bin_share", "min_bin_count", "n_prebins", "trend",
+FIT_PARAMETERS = ("max_bins", "min_bin_share", "min_bin_count", "min_bin_bads", "n_prebins",
+                  "trend",
                   "shape_gain", "min_rate_diff", "min_category_share", "woe_prior", "min_iv",
                   "max_correlation", "C")
 _INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude", "tune",
@@ -82,8 +84,8 @@ class Scorecard:
 
     Parameters
     ----------
-    max_bins, min_bin_share, min_bin_count, n_prebins, trend, shape_gain, min_rate_diff,
-    min_category_share:
+    max_bins, min_bin_share, min_bin_count, min_bin_bads, n_prebins, trend, shape_gain,
+    min_rate_diff, min_category_share:
         Constraints of the optimal binning (see :class:`BinningOptions`).
     woe_prior:
         Strength, in rows, of the prior behind every bin's weight of evidence: that
@@ -130,6 +132,7 @@ class Scorecard:
         max_bins: int = 10,
         min_bin_share: float = 0.02,
         min_bin_count: int = 0,
+        min_bin_bads: int = 20,
         n_prebins: int = 40,
         trend: str = "auto",
         shape_gain: float = 0.0,
@@ -150,6 +153,7 @@ class Scorecard:
         self.max_bins = max_bins
         self.min_bin_share = min_bin_share
         self.min_bin_count = min_bin_count
+        self.min_bin_bads = min_bin_bads
         self.n_prebins = n_prebins
         self.trend = trend
         self.shape_gain = shape_gain
@@ -269,28 +273,39 @@ class Scorecard:
         background = ThreadPoolExecutor(max_workers=1)
         fingerprint = background.submit(data_fingerprint, X[candidates], target)
 
-        def bin_one(name: str) -> tuple[FeatureBinning, np.ndarray]:
+        def bin_one(name: str) -> tuple[FeatureBinning, np.ndarray] | str:
             info = dictionary.info(name)
-            if kinds[name] == "numeric":
-                values = numeric_values(X[name], name)
-                binning = fit_numeric(
-                    name, values, target, options, list(info.special_values), info.trend
-                )
-                return binning, binning.bin_index(values)
-            binning = fit_categorical(name, X[name], target, options)
-            return binning, binning.bin_index(X[name])
+            try:
+                if kinds[name] == "numeric":
+                    values = numeric_values(X[name], name)
+                    binning = fit_numeric(
+                        name, values, target, options, list(info.special_values), info.trend
+                    )
+                    return binning, binning.bin_index(values)
+                binning = fit_categorical(name, X[name], target, options)
+                return binning, binning.bin_index(X[name])
+            except UninformativeFeatureError as error:
+                # Constant or empty here: recorded and left out, never fatal, since a
+                # population may lack a whole kind of record (no mortgages, no salary).
+                return error.reason
 
         # Features are binned side by side: the compiled kernels and numpy's partition
         # release the GIL, so threads use every core without copying the data.
         self.binnings_: dict[str, FeatureBinning] = {}
         bin_index: dict[str, np.ndarray] = {}
+        uninformative: list[SelectionEntry] = []
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            for name, (binning, index) in zip(
-                candidates, pool.map(bin_one, candidates), strict=True
-            ):
+            for name, fitted in zip(candidates, pool.map(bin_one, candidates), strict=True):
                 tick(f"binning {name}")
-                self.binnings_[name] = binning
-                bin_index[name] = index
+                if isinstance(fitted, str):
+                    uninformative.append(SelectionEntry(name, 0.0, False, fitted))
+                    continue
+                self.binnings_[name], bin_index[name] = fitted
+        if not self.binnings_:
+            raise InputError(
+                "every feature is constant or empty in the training data: there is "
+                "nothing to separate good from bad (check the data)"
+            )
 
         tick("selecting features")
         woe = _WoeColumns(
@@ -304,7 +319,7 @@ class Scorecard:
             lambda names: woe.matrix(names, every, np.float32),
             self.min_iv,
             self.max_correlation,
-        )
+        ) + uninformative
         selected = [e.feature for e in entries if e.selected]
         if not selected:
             raise InputError(
@@ -313,26 +328,48 @@ class Scorecard:
             )
 
         tick("fitting the logistic regression")
-        coefficients, intercept = self._fit_signed_regression(selected, woe, target, entries)
         self.selection_ = entries
-        self.intercept_ = intercept
-        self.features_ = [
-            ScorecardFeature(
-                binning=self.binnings_[name],
-                coefficient=coefficients[name],
-                dimension=dictionary.info(name).dimension,
-                description=dictionary.info(name).description,
-            )
-            for name in selected
-            if name in coefficients
-        ]
-        self._assign_points()
+        self._fit_points(selected, woe, target, dictionary)
         self.n_train_ = int(X.shape[0])
         self.bad_rate_train_ = float(target.mean())
         self.fingerprint_ = fingerprint.result()
         background.shutdown()
         self.feature_kinds_ = {f.name: f.binning.dtype for f in self.features_}
         return self
+
+    def _fit_points(
+        self, selected: list[str], woe: _WoeColumns, target: np.ndarray,
+        dictionary: DataDictionary,
+    ) -> None:
+        """Regression and points; a feature whose bins all get the same points changes
+        no score, so it is dropped (with its reason) and the model refitted."""
+        by_name = {e.feature: e for e in self.selection_}
+        while True:
+            coefficients, self.intercept_ = self._fit_signed_regression(
+                selected, woe, target, self.selection_
+            )
+            self.features_ = [
+                ScorecardFeature(
+                    binning=self.binnings_[name],
+                    coefficient=coefficients[name],
+                    dimension=dictionary.info(name).dimension,
+                    description=dictionary.info(name).description,
+                )
+                for name in selected
+                if name in coefficients
+            ]
+            self._assign_points()
+            flat = [f for f in self.features_ if f.best_points == f.worst_points]
+            if not flat or len(flat) == len(self.features_):
+                return
+            for feature in flat:
+                entry = by_name[feature.name]
+                entry.selected = False
+                entry.reason = (
+                    f"the same points ({feature.best_points}) in every bin: it would change "
+                    "no score (dropped, model refitted)"
+                )
+            selected = [f.name for f in self.features_ if f not in flat]
 
     def _check_model_parameters(self) -> None:
         """The parameters beyond binning's (which :class:`BinningOptions` checks)."""

@@ -48,8 +48,13 @@ class Scaling:
         return np.clip(raw, self.score_min, self.score_max).astype(np.int32)
 
     def probability_of_default(self, score: np.ndarray | float) -> np.ndarray:
-        """The published mapping: the default probability a score stands for."""
-        log_odds_good = (np.asarray(score, dtype=np.float64) - self.offset) / self.factor
+        """The published mapping: the default probability a score stands for.
+
+        The score is clipped to the range first, so a raw sum of points outside it gets
+        the probability of the score it is published as: one rule, whoever computes it.
+        """
+        clipped = np.clip(np.asarray(score, dtype=np.float64), self.score_min, self.score_max)
+        log_odds_good = (clipped - self.offset) / self.factor
         return 1.0 / (1.0 + np.exp(log_odds_good))
 
     def score_for_probability(self, probability: float) -> float:
