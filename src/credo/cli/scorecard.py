@@ -107,13 +107,14 @@ def train(
     min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
     n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = 40,
     min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = 0,
+    min_bin_bads: Annotated[int, typer.Option(help="A bin under --min-bin-share is still kept when it holds this many bads: a rare but telling value (0: never).")] = 20,
     woe_prior: Annotated[float, typer.Option(help="Rows of prior, in the sample's good/bad mix, behind each bin's WOE (0: raw WOE).")] = 10.0,
     tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Choose --min-bin-share and the regularisation by cross-validation on the training rows.")] = False,
     trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
     min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
     max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.9,
-    holdout: Annotated[float, typer.Option(help="Share held out to measure the model (0 for none).")] = 0.3,
-    seed: Annotated[int, typer.Option(help="Seed of the holdout split.")] = 0,
+    holdout: Annotated[float | None, typer.Option(help="Share held out to measure the model (0 for none; default 0.3).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
     validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Validate out of time on this later date.")] = None,
     engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
@@ -121,17 +122,26 @@ def train(
     """Train a scorecard from a table (DATA --target) or from the lake (--as-of)."""
     if out is not None:  # checked before the training, whose work a bad path would lose
         check_output_path(out, artifact.MODEL_SUFFIXES, "model file")
+    specials = _parse_specials(special or [])
+    fit = {
+        "max_bins": max_bins, "min_bin_share": min_bin_share, "min_bin_count": min_bin_count,
+        "min_bin_bads": min_bin_bads, "woe_prior": woe_prior, "tune": tune,
+        "n_prebins": n_prebins, "trend": trend, "min_iv": min_iv,
+        "max_correlation": max_correlation, "exclude": exclude or (),
+    }
     if as_of is not None:
         if data is not None or target is not None:
             raise InputError("give either DATA with --target, or --as-of, not both")
+        _refuse_table_options_on_the_lake(dictionary=dictionary, categorical=categorical,
+                                          holdout=holdout, seed=seed, id_column=id_column,
+                                          bad=bad)
         from credo.cli.pipeline import train_from_lake
+        from credo.pipeline.training import catalogue_scorecard
 
-        train_from_lake(as_of, validate_as_of, out, engine, Scorecard(
-            max_bins=max_bins, min_bin_share=min_bin_share, n_prebins=n_prebins, trend=trend,
-            min_iv=min_iv, max_correlation=max_correlation, min_bin_count=min_bin_count,
-            woe_prior=woe_prior, tune=tune,
-            dictionary=_catalogue_dictionary(), categorical=["employment_type"],
-        ))
+        known = _catalogue_dictionary()
+        _check_named_columns([*(exclude or []), *specials], known.features, "the catalogue")
+        train_from_lake(as_of, validate_as_of, out, engine,
+                        catalogue_scorecard(dictionary=_with_specials(known, specials), **fit))
         return
     if data is None or target is None or out is None:
         raise InputError("credo train needs DATA, --target and --out (or --as-of to use the lake)")
@@ -139,24 +149,12 @@ def train(
         raise InputError("--validate-as-of goes with --as-of")
     frame = read_table(data)
     known = DataDictionary.load(dictionary) if dictionary else DataDictionary()
-    known = _with_specials(known, _parse_specials(special or []))
-    for column in [*(exclude or []), *(categorical or [])]:
-        if column not in frame.columns:
-            raise InputError(f"column {column!r} named in an option is not in {str(data)!r}")
-    model = Scorecard(
-        max_bins=max_bins,
-        min_bin_share=min_bin_share,
-        min_bin_count=min_bin_count,
-        woe_prior=woe_prior,
-        tune=tune,
-        n_prebins=n_prebins,
-        trend=trend,
-        min_iv=min_iv,
-        max_correlation=max_correlation,
-        dictionary=known,
-        categorical=categorical or (),
-        exclude=exclude or (),
-    )
+    known = _with_specials(known, specials)
+    _check_named_columns([*(exclude or []), *(categorical or []), *specials], frame.columns,
+                         repr(str(data)))
+    model = Scorecard(dictionary=known, categorical=categorical or (), **fit)
+    holdout = 0.3 if holdout is None else holdout
+    seed = 0 if seed is None else seed
     n_steps = frame.shape[1] + 2
     with _progress() as bar:
         task = bar.add_task("training", total=n_steps)
@@ -172,6 +170,29 @@ def train(
     print_training(document, result.model)
 
 
+def _check_named_columns(names: list[str], known: object, where: str) -> None:
+    for column in names:
+        if column not in known:  # type: ignore[operator]
+            raise InputError(f"column {column!r} named in an option is not in {where}")
+
+
+def _refuse_table_options_on_the_lake(**given: object) -> None:
+    """Options that only make sense for a table are refused by name with --as-of, never
+    accepted and ignored."""
+    why = {
+        "dictionary": "the feature catalogue is the lake's dictionary",
+        "categorical": "categorical features come from the catalogue",
+        "holdout": "the lake validates out of time (--validate-as-of)",
+        "seed": "the lake validates out of time (--validate-as-of)",
+        "id_column": "the lake's id is person_id",
+        "bad": "the lake's outcome is defined by credo",
+    }
+    for name, value in given.items():
+        if value is not None and value != []:
+            flag = {"id_column": "id"}.get(name, name)
+            raise InputError(f"--{flag} is for training on a table, not with --as-of: {why[name]}")
+
+
 def _catalogue_dictionary() -> DataDictionary:
     from credo.features.catalogue import data_dictionary
 
@@ -185,13 +206,22 @@ def print_training(document: dict, model: Scorecard) -> None:
         + (f"; protected attributes kept out: {', '.join(model.protected_)}"
            if model.protected_ else "")
     )
-    left_out = [f"{e.feature} ({e.reason})" for e in model.selection_ if not e.selected]
+    left_out = [e for e in model.selection_ if not e.selected]
     if left_out:
-        typer.echo("left out: " + "; ".join(left_out))
+        typer.echo(f"left out ({len(left_out)}):")
+        for entry in left_out:
+            typer.echo(f"  {entry.feature} ({entry.reason})")
+    for name, population in document["metadata"].get("population", {}).items():
+        reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}"
+                            for k, v in population["in_default_by_reason"].items())
+        typer.echo(
+            f"{name:>14}: {population['at_risk']:,} people at risk of {population['people']:,}"
+            + (f"; already in default and left out: {reasons}" if reasons else "")
+        )
     for sample, m in document["metadata"]["metrics"].items():
         typer.echo(
             f"{sample:>14}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "
-            f"({m['rows']} rows)"
+            f"({m['rows']:,} rows)"
         )
 
 

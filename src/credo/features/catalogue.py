@@ -173,8 +173,32 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
                 "descending", "Accounts reported every month build the record."),
 )
 
+# People already in default at T are published as such (score 350, band poor), with
+# this as their first reason: the pseudo-feature, and per status its words and advice.
+IN_DEFAULT = "in_default"
+IN_DEFAULT_WORDS: dict[str, tuple[str, str]] = {
+    "bankruptcy": ("In default now: a bankruptcy in the last 12 months",
+                   "A score is ranked again 12 months after the bankruptcy; until then "
+                   "lenders see the default."),
+    "charged_off": ("In default now: an account written off in the last 12 months",
+                    "Settle the written-off debt with the lender; a score is ranked again "
+                    "12 months after the write-off."),
+    "past_due_90": ("In default now: an account 90 or more days past due",
+                    "Bring the overdue account up to date: the score is ranked again once "
+                    "no account is 90 days past due."),
+}
+
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in CATALOGUE)
 BY_NAME: dict[str, FeatureSpec] = {f.name: f for f in CATALOGUE}
+
+
+def advice_for(feature: str, situation: str | None = None) -> str | None:
+    """What the person can do about a reason: a catalogue feature's advice, or for the
+    in-default reason the advice for that status."""
+    if feature == IN_DEFAULT:
+        return IN_DEFAULT_WORDS.get(situation or "", (None, None))[1]
+    spec = BY_NAME.get(feature)
+    return spec.advice if spec else None
 
 
 def data_dictionary() -> DataDictionary:

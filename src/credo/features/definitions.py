@@ -363,3 +363,50 @@ def public_record_features(records: ir.Table, as_of: date) -> ir.Table:
         .cast(I64),
     )
     return join_on_person(counts, open_judgments)
+
+
+# Why a person is in default at T, strongest first: a bankruptcy, then a charge-off, then
+# an account 90+ days past due now.
+DEFAULT_STATUSES = ("bankruptcy", "charged_off", "past_due_90")
+
+
+def default_status(statements: ir.Table, records: ir.Table, as_of: date) -> ir.Table:
+    """person_id and ``default_status`` for everyone already in default at T.
+
+    In default (the usual prudential definition: 90 days past due, or unlikely to pay):
+    an account whose latest statement, reported in the last ~3 months, is 90+ days past
+    due; a charge-off in the last 12 months; or a bankruptcy in the last 12 months. The
+    12 months are the probation a defaulter serves before being ranked again: until then
+    the outcome a score predicts has, for them, already happened.
+    """
+    today = ibis.date(as_of)
+    s = statements.filter(statements.period_end < today)
+    s = s.mutate(days=_days_before(as_of, s.period_end))
+    latest = s.mutate(
+        _rank=ibis.row_number().over(
+            ibis.window(group_by=s.account_id, order_by=[s.period_end.desc()])
+        )
+    )
+    latest = latest.filter((latest._rank == 0) & (latest.days <= 100))
+    past_due = latest.filter(latest.days_past_due >= 90).select("person_id").mutate(
+        _level=ibis.literal(1, type=I64)
+    )
+    charged = s.filter((s.status == "charged_off") & (s.days <= D12)).select("person_id").mutate(
+        _level=ibis.literal(2, type=I64)
+    )
+    r = records.filter(
+        (records.kind == "bankruptcy") & (records.occurred_at.date() < today)
+    )
+    bankrupt = r.filter(_days_before(as_of, r.occurred_at.date()) <= D12).select(
+        "person_id"
+    ).mutate(_level=ibis.literal(3, type=I64))
+    events = past_due.union(charged).union(bankrupt)
+    worst = events.group_by("person_id").aggregate(_level=events._level.max())
+    return worst.mutate(
+        default_status=ibis.cases(
+            (worst._level == 3, DEFAULT_STATUSES[0]),
+            (worst._level == 2, DEFAULT_STATUSES[1]),
+            else_=DEFAULT_STATUSES[2],
+        )
+    ).drop("_level")
+

@@ -2,7 +2,9 @@
 
 Everyone with an account opened before T is in the table. Counts default to 0 where a
 person has no such record; measures that need data (ratios, "time since", tenure) stay
-NULL, which the scorecard bins as "missing".
+NULL, which the scorecard bins as "missing". One column is not a feature:
+``default_status`` says why a person is already in default at T (NULL for the people at
+risk, whom the score ranks); it is never a model input.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _ZERO_WHEN_ABSENT = (
     "address_changes_24m", "judgments_24m", "unsatisfied_judgments", "bankruptcies",
 )
 _ZERO_FLOAT_WHEN_ABSENT = ("income_monthly_6m", "income_monthly_12m", "spend_monthly_6m")
+STATUS_COLUMN = "default_status"
 
 
 def feature_table(tables: dict[str, ir.Table], as_of: date) -> ir.Table:
@@ -38,6 +41,7 @@ def feature_table(tables: dict[str, ir.Table], as_of: date) -> ir.Table:
         d.identity_features(tables["identity"], as_of),
         d.public_record_features(tables["public_record"], as_of),
     ]
+    parts.append(d.default_status(tables["statement"], tables["public_record"], as_of))
     out = spine
     for part in parts:
         out = d.join_on_person(out, part)
@@ -48,7 +52,7 @@ def feature_table(tables: dict[str, ir.Table], as_of: date) -> ir.Table:
         debt_service_to_income=d._ratio(out._amount_due * 6, out._inc6_total),
         balance_to_income=d._ratio(out.credit_balance.fill_null(0), out._inc6_total * 2),
     )
-    return out.select("person_id", *FEATURE_NAMES).order_by("person_id")
+    return out.select("person_id", *FEATURE_NAMES, STATUS_COLUMN).order_by("person_id")
 
 
 def outcome_table(tables: dict[str, ir.Table], as_of: date, horizon_days: int = 365) -> ir.Table:

@@ -101,6 +101,12 @@ def build(
             "scaling": scaling.to_dict(),
             "registry": registry_entry,
         },
+        # The people at risk are the sample; those already in default were left out.
+        "population": {
+            name: frame.attrs["population"]
+            for name, frame in (("development", development), ("out_of_time", validation))
+            if frame is not None and "population" in frame.attrs
+        },
         "data": {
             name: {
                 "as_of": document.get("metadata", {}).get(
@@ -231,6 +237,12 @@ def render_html(report: dict[str, Any]) -> str:
          f"{d['score_min']}–{d['score_max']}", f"{d['score_median']:.0f}"]
         for name, d in report["data"].items()
     ]))
+    for name, p in report.get("population", {}).items():
+        reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}"
+                            for k, v in p["in_default_by_reason"].items()) or "none"
+        add(f"<p class='note'>{escape(name)}: {p['at_risk']:,} people at risk of "
+            f"{p['people']:,}; every figure here is on them. Already in default at the "
+            f"as-of date and left out ({p['in_default']:,}): {escape(reasons)}.</p>")
     sel = report["selection"]
     add(f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
         "The outcome is 90+ days past due, charge-off, court judgment or bankruptcy within "

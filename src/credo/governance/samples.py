@@ -1,20 +1,30 @@
 """The monthly tables the report and the monitor read: features, with or without the
-12-month outcome. Feature tables are cached where ``credo run`` writes them."""
+12-month outcome. Feature tables are cached where ``credo run`` writes them.
+
+Every table here holds the people at risk only: someone already in default at the month
+is published as such but never part of a metric (see :func:`credo.pipeline.snapshot.at_risk`).
+The population's summary (people, at risk, left out by reason) rides along in the
+frame's ``attrs["population"]``."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.config import Settings
+from credo.features.catalogue import IN_DEFAULT
 from credo.features.engines import Engine
+from credo.features.table import STATUS_COLUMN
 from credo.pipeline.run import snapshot_dir
 from credo.pipeline.snapshot import (
+    at_risk,
     compute_features,
     compute_outcome,
     features_path,
+    population_summary,
     with_outcome,
     write_atomic,
 )
@@ -23,23 +33,33 @@ from credo.pipeline.snapshot import (
 def features(settings: Settings, engine: Engine, as_of: date) -> pd.DataFrame:
     """The month's feature table: the cached file when there is one, else computed."""
     path = features_path(settings, as_of)
-    if path.exists():
+    if path.exists() and STATUS_COLUMN in pq.read_schema(path).names:
         table = pq.read_table(path)
-    else:
+    else:  # not computed yet, or by a credo that did not mark who is in default
         table = compute_features(settings, engine, as_of)
         write_atomic(table, path)
-    return table.to_pandas()
+    return _at_risk_frame(table)
 
 
 def with_bad(settings: Settings, engine: Engine, as_of: date) -> pd.DataFrame:
-    """Features and the 12-month outcome (``bad``) of everyone scored as of the month."""
+    """Features and the 12-month outcome (``bad``) of the people at risk as of the month."""
     table = compute_features(settings, engine, as_of)
-    return with_outcome(table, compute_outcome(settings, engine, as_of)).to_pandas()
+    return _at_risk_frame(with_outcome(table, compute_outcome(settings, engine, as_of)))
+
+
+def _at_risk_frame(table: pa.Table) -> pd.DataFrame:
+    frame = at_risk(table)[0].drop_columns([STATUS_COLUMN]).to_pandas()
+    frame.attrs["population"] = population_summary(table)
+    return frame
 
 
 def published_scores(settings: Settings, as_of: date) -> pd.DataFrame | None:
-    """person_id, score and model_id of the month's snapshot, when it was run."""
+    """person_id, score and model_id of the people at risk in the month's snapshot, when
+    it was run (people in default are published at the floor, outside every metric)."""
     path = snapshot_dir(settings, as_of) / "scores.parquet"
     if not path.exists():
         return None
-    return pq.read_table(path, columns=["person_id", "score", "model_id"]).to_pandas()
+    table = pq.read_table(path, columns=["person_id", "score", "model_id", "reason_1"])
+    frame = table.to_pandas()
+    frame = frame[frame["reason_1"] != IN_DEFAULT].drop(columns=["reason_1"])
+    return frame.reset_index(drop=True)

@@ -27,7 +27,9 @@ import pyarrow.parquet as pq
 
 from credo.config import Settings
 from credo.errors import CredoError, InputError
+from credo.features.catalogue import IN_DEFAULT, IN_DEFAULT_WORDS
 from credo.features.engines import Engine
+from credo.features.table import STATUS_COLUMN
 from credo.pipeline.snapshot import (
     Exclusions,
     Stage,
@@ -35,6 +37,7 @@ from credo.pipeline.snapshot import (
     features_path,
     write_atomic,
 )
+from credo.policy.bands import bands_of
 from credo.scorecard.explain import explain_frame, reason_details
 from credo.scorecard.model import Scorecard, data_fingerprint
 from credo.scorecard.sql import to_sql
@@ -141,6 +144,7 @@ def monthly_run(
             "was not written; report this with the model file"
         )
     explained["reasons_json"] = reason_details(model, frame)
+    publish_in_default(explained, frame[STATUS_COLUMN], model)
     timings["score_in_memory"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -158,6 +162,7 @@ def monthly_run(
         "data_fingerprint": fingerprint,
         "people": len(explained),
         "bands": {str(k): int(v) for k, v in bands.items()},
+        "in_default": int(frame[STATUS_COLUMN].notna().sum()),
         "engine": engine.name,
         "excluded_records": len(exclusions.keys) if exclusions else 0,
         "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -166,6 +171,36 @@ def monthly_run(
     _publish(out, table, manifest)
     timings["write"] = time.perf_counter() - mark
     return RunReport(as_of, run_id, out, len(explained), False, timings, manifest["bands"])
+
+
+def publish_in_default(explained: pd.DataFrame, status: pd.Series, model: Scorecard) -> None:
+    """People already in default at T are published at the bottom of the scale, never
+    ranked among the people at risk: score 350 (band poor, the published PD of 350), a
+    credit-history sub-score of 350, and the default as their first reason, before the
+    reasons their records would give. Changes ``explained`` in place."""
+    rows = np.flatnonzero(status.notna().to_numpy())
+    if not rows.size:
+        return
+    scaling = model.scaling_
+    floor = scaling.score_min
+    index = explained.index[rows]
+    costs = (explained.loc[index, "score"].to_numpy() - floor).clip(min=0)
+    explained.loc[index, "score"] = floor
+    explained.loc[index, "band"] = bands_of(np.full(rows.size, floor))
+    explained.loc[index, "probability_of_default"] = float(
+        scaling.probability_of_default(floor)
+    )
+    explained.loc[index, "credit_history"] = floor
+    for r in range(4, 1, -1):
+        explained.loc[index, f"reason_{r}"] = explained.loc[index, f"reason_{r - 1}"]
+    explained.loc[index, "reason_1"] = IN_DEFAULT
+    details = []
+    for why, cost, previous in zip(status.iloc[rows], costs,
+                                   explained.loc[index, "reasons_json"], strict=True):
+        first = {"feature": IN_DEFAULT, "description": IN_DEFAULT_WORDS[why][0], "bin": why,
+                 "points_lost": int(cost)}
+        details.append(json.dumps([first, *json.loads(previous)[:3]], ensure_ascii=False))
+    explained.loc[index, "reasons_json"] = details
 
 
 def _snapshot_table(frame: pd.DataFrame) -> pa.Table:

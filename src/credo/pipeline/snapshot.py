@@ -16,7 +16,7 @@ from credo.data.lake import Lake
 from credo.data.schemas import KINDS
 from credo.errors import InputError
 from credo.features.engines import Engine
-from credo.features.table import feature_table, outcome_table
+from credo.features.table import STATUS_COLUMN, feature_table, outcome_table
 from credo.outputs import write_atomically
 
 Stage = Callable[[str], None]
@@ -129,6 +129,24 @@ def with_outcome(features: pa.Table, outcome: pa.Table) -> pa.Table:
     bad_people = set(outcome.column("person_id").to_pylist())
     flags = pc.is_in(features.column("person_id"), value_set=pa.array(sorted(bad_people)))
     return features.append_column("bad", pc.cast(flags, pa.int8()))
+
+
+def at_risk(table: pa.Table) -> tuple[pa.Table, dict[str, int]]:
+    """The people at risk at T (not already in default), and how many were left out by
+    why. Every sample a model is developed, validated or monitored on is this one: a
+    person already in default has shown the outcome a score predicts, and ranking them
+    would only flatter the figures."""
+    status = table.column(STATUS_COLUMN)
+    left_out = pc.value_counts(pc.drop_null(status)).to_pylist()
+    counts = {str(item["values"]): int(item["counts"]) for item in left_out}
+    return table.filter(pc.is_null(status)), dict(sorted(counts.items()))
+
+
+def population_summary(table: pa.Table) -> dict[str, object]:
+    """People in a month's table, how many are at risk, and who was left out and why."""
+    kept, left_out = at_risk(table)
+    return {"people": table.num_rows, "at_risk": kept.num_rows,
+            "in_default": sum(left_out.values()), "in_default_by_reason": left_out}
 
 
 def normalise_features(table: pa.Table) -> pa.Table:

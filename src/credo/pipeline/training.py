@@ -13,7 +13,15 @@ from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import BY_NAME, data_dictionary
 from credo.features.engines import Engine
-from credo.pipeline.snapshot import Stage, compute_features, compute_outcome, with_outcome
+from credo.features.table import STATUS_COLUMN
+from credo.pipeline.snapshot import (
+    Stage,
+    at_risk,
+    compute_features,
+    compute_outcome,
+    population_summary,
+    with_outcome,
+)
 from credo.scorecard import Scorecard, metrics
 from credo.scorecard.training import score_distribution
 
@@ -27,8 +35,10 @@ class LakeTraining:
 
 
 def _frame(table: pa.Table):
-    frame = table.to_pandas()
-    return frame.drop(columns=["person_id", "bad"]), frame["bad"].to_numpy().astype(np.uint8)
+    """Model inputs and outcome of the people at risk in ``table``."""
+    frame = at_risk(table)[0].to_pandas()
+    inputs = frame.drop(columns=["person_id", "bad", STATUS_COLUMN])
+    return inputs, frame["bad"].to_numpy().astype(np.uint8)
 
 
 def validation_curves(bad: Any, scores: Any) -> dict[str, Any]:
@@ -38,6 +48,16 @@ def validation_curves(bad: Any, scores: Any) -> dict[str, Any]:
     cuts, bad_share, good_share = metrics.ks_curve(bad, scores)
     return {"roc": {"fpr": fpr, "tpr": tpr},
             "ks": {"score": cuts, "bad_share": bad_share, "good_share": good_share}}
+
+
+def catalogue_scorecard(**params: Any) -> Scorecard:
+    """A scorecard for the lake: the catalogue is its dictionary (dimensions, words,
+    trends, special values) and the only source of categorical features."""
+    return Scorecard(
+        dictionary=params.pop("dictionary", None) or data_dictionary(),
+        categorical=[n for n, spec in BY_NAME.items() if spec.categorical],
+        **params,
+    )
 
 
 def train_on_lake(
@@ -67,12 +87,9 @@ def train_on_lake(
         )
     X, y = _frame(development)
     if X.empty:
-        raise InputError(f"nobody is known before {as_of}: choose a later as-of date")
+        raise InputError(f"nobody at risk is known before {as_of}: choose a later as-of date")
     tick("fitting the scorecard")
-    model = model or Scorecard(
-        dictionary=data_dictionary(),
-        categorical=[n for n, spec in BY_NAME.items() if spec.categorical],
-    )
+    model = model or catalogue_scorecard()
     model.fit(X, y)
     scores = model.score(X)
     metadata: dict[str, Any] = {
@@ -84,9 +101,11 @@ def train_on_lake(
         "metrics": {"development": metrics.summary(y, scores)},
         "score_distribution": score_distribution(scores),
         "outcome": "90+ days past due, charge-off, court judgment or bankruptcy within 12 months",
+        "population": {"development": population_summary(development)},
     }
     if validation is not None:
         tick("validating out of time")
+        metadata["population"]["out_of_time"] = population_summary(validation)
         X_oot, y_oot = _frame(validation)
         oot_scores = model.score(X_oot)
         metadata["metrics"]["out_of_time"] = metrics.summary(y_oot, oot_scores)

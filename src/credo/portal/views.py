@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from credo.config import Settings
 from credo.data.lake import QUARANTINE, Lake
 from credo.data.schemas import KINDS
-from credo.features.catalogue import BY_NAME
+from credo.features.catalogue import IN_DEFAULT, advice_for
 from credo.policy import benefits
 from credo.policy.bands import BANDS
 from credo.portal.wording import bin_in_words
@@ -53,12 +53,14 @@ class ReasonView:
 def _reason_views(raw: list[Any]) -> list[ReasonView]:
     out = []
     for reason in scores._reasons(raw):
-        spec = BY_NAME.get(reason.feature)
+        in_default = reason.feature == IN_DEFAULT
         out.append(ReasonView(
             description=reason.description,
-            situation=bin_in_words(reason.feature, reason.bin) if reason.bin else "",
+            situation=(bin_in_words(reason.feature, reason.bin)
+                       if reason.bin and not in_default else ""),
             points_lost=None if reason.points_lost is None else int(reason.points_lost),
-            advice=spec.advice if spec else "Keep every account in good standing.",
+            advice=advice_for(reason.feature, reason.bin)
+            or "Keep every account in good standing.",
         ))
     return out
 
