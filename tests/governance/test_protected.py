@@ -18,7 +18,7 @@ import credo.features as features_pkg
 from credo.data.schemas import KINDS, lake_schema
 from credo.features.catalogue import CATALOGUE, FEATURE_NAMES
 from credo.features.engines import DuckDBEngine
-from credo.features.table import feature_table
+from credo.features.table import STATUS_COLUMN, feature_table
 from credo.pipeline.snapshot import compute_features
 
 from .conftest import TRAIN_AS_OF
@@ -48,7 +48,7 @@ def test_the_feature_table_reads_only_the_lake_tables() -> None:
     # another table or column, building the expression would fail.
     tables = {kind: ibis.table(lake_schema(kind), name=kind) for kind in KINDS}
     expression = feature_table(tables, TRAIN_AS_OF)
-    assert set(expression.columns) == {"person_id", *FEATURE_NAMES}
+    assert set(expression.columns) == {"person_id", *FEATURE_NAMES, STATUS_COLUMN}
     sources = {t.name for t in expression.op().find(ibis.expr.operations.UnboundTable)}
     assert sources <= set(KINDS)
     # And the feature code never mentions where protected attributes are kept.

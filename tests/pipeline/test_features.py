@@ -16,6 +16,7 @@ from credo.data.ingest import ingest_table
 from credo.data.lake import Lake
 from credo.errors import InputError
 from credo.features.catalogue import CATALOGUE, FEATURE_NAMES
+from credo.features.table import STATUS_COLUMN
 from credo.pipeline.snapshot import (
     Exclusions,
     as_of_instant,
@@ -29,7 +30,7 @@ from .conftest import RUN_AS_OF, TRAIN_AS_OF, World
 
 def test_one_row_per_person_and_every_catalogue_feature(world: World, duckdb_engine):
     table = compute_features(world.settings, duckdb_engine, RUN_AS_OF)
-    assert table.column_names == ["person_id", *FEATURE_NAMES]
+    assert table.column_names == ["person_id", *FEATURE_NAMES, STATUS_COLUMN]
     ids = table.column("person_id")
     assert pc.count_distinct(ids).as_py() == table.num_rows > 2000
     assert len(FEATURE_NAMES) >= 40

@@ -61,6 +61,50 @@ def test_run_writes_the_snapshot_contract_and_is_idempotent(world, trained, duck
     assert pq.read_table(first.path / "scores.parquet").equals(table)
 
 
+def test_people_in_default_are_left_out_of_every_metric_and_published_at_the_floor(
+    world, trained, duckdb_engine
+):
+    from credo.features.catalogue import IN_DEFAULT
+    from credo.features.table import STATUS_COLUMN
+    from credo.pipeline.snapshot import compute_features
+    from credo.scorecard.scaling import Scaling
+
+    result, document = trained
+    population = document["metadata"]["population"]
+    for name in ("development", "out_of_time"):
+        month = population[name]
+        assert month["in_default"] > 0, "the simulated world has defaults under way"
+        assert month["at_risk"] + month["in_default"] == month["people"]
+        assert document["metadata"]["metrics"][name]["rows"] == month["at_risk"]
+    run = monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
+    scores = pq.read_table(run.path / "scores.parquet").to_pandas()
+    status = compute_features(world.settings, duckdb_engine, RUN_AS_OF).column(STATUS_COLUMN)
+    in_default = np.asarray(status.is_valid())
+    assert in_default.any()
+    flagged = scores[in_default]
+    assert (flagged["score"] == 350).all() and (flagged["band"] == "poor").all()
+    assert (flagged["reason_1"] == IN_DEFAULT).all()
+    assert (scores.loc[~in_default, "reason_1"] != IN_DEFAULT).all()
+    first = json.loads(flagged["reasons_json"].iloc[0])[0]
+    assert first["feature"] == IN_DEFAULT and first["description"].startswith("In default")
+    # One PD rule for everyone: the published mapping of the published score.
+    mapped = Scaling(**document["scaling"]).probability_of_default(scores["score"].to_numpy())
+    np.testing.assert_array_equal(scores["probability_of_default"].to_numpy(), mapped)
+
+
+def test_no_model_input_is_refused_protected_or_the_default_status(trained):
+    from credo.features.catalogue import BY_NAME
+    from credo.features.table import STATUS_COLUMN
+    from credo.policy.admissibility import BASES, REFUSED_FEATURES
+
+    result, _ = trained
+    candidates = {e.feature for e in result.model.selection_}
+    assert candidates <= set(BY_NAME), "every candidate is a catalogue feature"
+    assert not candidates & set(REFUSED_FEATURES)
+    assert STATUS_COLUMN not in candidates
+    assert all(BY_NAME[f.name].basis in BASES for f in result.model.features_)
+
+
 def test_interrupted_run_leaves_nothing_behind(world, trained, duckdb_engine):
     result, document = trained
     folder = snapshot_dir(world.settings, RUN_AS_OF).parent

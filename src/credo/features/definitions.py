@@ -23,7 +23,6 @@ from credo.data.schemas import CREDIT_KINDS
 D3, D6, D12, D24 = 91, 182, 365, 730
 I64 = "int64"
 F64 = "float64"
-ESSENTIALS = ("groceries", "utilities", "health", "transport", "telecom", "fuel")
 SERVICE_KINDS = ("utility", "telecom", "rent")
 # Monthly amounts are clipped (in whole units) before squaring, so that a sum of
 # squares over a year stays far inside int64 even for absurd but valid amounts.
@@ -215,64 +214,45 @@ def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
         month=(t.occurred_at.year() * 12 + t.occurred_at.month()).cast(I64),
     )
     income = t.filter(t.kind == "income")
-    spend = t.filter(t.kind == "purchase")
     income6 = _monthly(income, as_of, D6, "inc6")
     income12 = _monthly(income, as_of, D12, "inc12")
-    spend6 = _monthly(spend, as_of, D6, "sp6")
     # Salary alone (benefits and other income left out): its usual level, its
     # regularity, and whether the last month's salary came in as usual.
     salary12 = _monthly(income.filter(income.merchant_category == "salary"), as_of, D12, "sal12")
 
     y = t.filter(t.days <= D24)
     in_12m = y.days <= D12
+    # Spending counts only as a total against income (capacity): never what, where or
+    # how a person buys (see credo.policy.admissibility).
     purchase = (y.kind == "purchase") & in_12m
     category = y.merchant_category
     mix = y.group_by("person_id").aggregate(
-        _purchases=_count(purchase),
-        _online=_count(purchase & (y.channel == "online")),
-        _refunds=_count((y.kind == "refund") & in_12m),
         _spent=purchase.ifelse(y.amount, 0).sum().cast(I64),
-        _cash=(purchase & (category == "cash_withdrawal")).ifelse(y.amount, 0).sum().cast(I64),
-        _essentials=(purchase & category.isin(ESSENTIALS)).ifelse(y.amount, 0).sum().cast(I64),
-        _purchases_24m=_count(y.kind == "purchase"),
-        _gambling_24m=_count((y.kind == "purchase") & (category == "gambling")),
         _salary_1m=((y.kind == "income") & (category == "salary") & (y.days <= 31))
         .ifelse(y.amount, 0)
         .sum()
         .cast(I64),
-        transactions_3m=_count(y.days <= D3),
         _inc_recent=((y.kind == "income") & (y.days <= D3)).ifelse(y.amount, 0).sum().cast(I64),
         _inc_before=((y.kind == "income") & (y.days > D3) & in_12m)
         .ifelse(y.amount, 0)
         .sum()
         .cast(I64),
-        _sp_recent=(purchase & (y.days <= D3)).ifelse(y.amount, 0).sum().cast(I64),
-        _sp_before=(purchase & (y.days > D3)).ifelse(y.amount, 0).sum().cast(I64),
     )
     out = mix
-    for part in (income6, income12, spend6, salary12):
+    for part in (income6, income12, salary12):
         out = join_on_person(out, part, how="outer")
     return out.mutate(
         income_monthly_6m=out._inc6_cents.fill_null(0).cast(F64) / 6.0,
         income_monthly_12m=out._inc12_cents.fill_null(0).cast(F64) / 12.0,
         income_months_12m=out._inc12_months.fill_null(0),
         income_variability_12m=_variability(out, "inc12", 12),
-        spend_monthly_6m=out._sp6_cents.fill_null(0).cast(F64) / 6.0,
-        spend_variability_6m=_variability(out, "sp6", 6),
         spend_to_income_12m=_ratio(out._spent, out._inc12_cents),
         salary_monthly_12m=_ratio(out._sal12_cents, out._sal12_months),
         salary_variability_12m=_variability(out, "sal12"),
         # The last month's salary against the usual month: near 0 when it stopped.
         salary_change_1m=_ratio(out._salary_1m * out._sal12_months, out._sal12_cents),
-        online_share_12m=_ratio(out._online, out._purchases),
-        gambling_share_24m=_ratio(out._gambling_24m, out._purchases_24m),
-        cash_share_12m=_ratio(out._cash, out._spent),
-        refund_share_12m=_ratio(out._refunds, out._purchases),
-        essentials_share_12m=_ratio(out._essentials, out._spent),
-        transactions_3m=out.transactions_3m.fill_null(0),
         # Last 3 months against the 9 before them, per month: a drop flags a shock.
         income_change_3m=_ratio(out._inc_recent * 3, out._inc_before),
-        spend_change_3m=_ratio(out._sp_recent * 3, out._sp_before),
         _inc6_total=out._inc6_cents.fill_null(0),
     ).pipe(_without_helpers, keep=("_inc6_total",))
 
@@ -290,7 +270,6 @@ def account_features(accounts: ir.Table, as_of: date) -> ir.Table:
         open_accounts=_count(is_open),
         open_credit_accounts=_count(is_open & a.kind.isin(CREDIT_KINDS)),
         account_kinds=a.kind.nunique().cast(I64),
-        open_mortgages=_count(is_open & (a.kind == "mortgage")),
         accounts_opened_6m=_count(age <= D6),
         accounts_opened_12m=_count(age <= D12),
         accounts_closed_12m=_count(

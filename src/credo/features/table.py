@@ -22,10 +22,10 @@ _ZERO_WHEN_ABSENT = (
     "late90_24m", "max_days_past_due_24m", "missed_payments_6m", "charged_off_24m",
     "utility_late_12m", "bnpl_late_12m", "paid_late_12m", "current_days_past_due",
     "accounts_unpaid_now", "unpaid_bills_in_a_row", "statement_months_24m", "credit_balance",
-    "cards_over_90pct", "income_months_12m", "transactions_3m", "id_verified",
+    "cards_over_90pct", "income_months_12m", "id_verified",
     "address_changes_24m", "judgments_24m", "unsatisfied_judgments", "bankruptcies",
 )
-_ZERO_FLOAT_WHEN_ABSENT = ("income_monthly_6m", "income_monthly_12m", "spend_monthly_6m")
+_ZERO_FLOAT_WHEN_ABSENT = ("income_monthly_6m", "income_monthly_12m")
 STATUS_COLUMN = "default_status"
 
 
