@@ -102,6 +102,7 @@ def train(
     dictionary: Annotated[Path | None, typer.Option(help="Data dictionary (JSON): dimensions, wording, trends, protected columns.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Column never to use (repeatable).")] = None,
     categorical: Annotated[list[str] | None, typer.Option(help="Column to treat as categorical (repeatable).")] = None,
+    allow_protected: Annotated[list[str] | None, typer.Option(help="Column whose name reads as a protected attribute (age, sex, nationality...) to use all the same (repeatable).")] = None,
     special: Annotated[list[str] | None, typer.Option(help="Special value with a bin of its own, COLUMN=NUMBER (repeatable).")] = None,
     max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = 10,
     min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
@@ -134,7 +135,7 @@ def train(
             raise InputError("give either DATA with --target, or --as-of, not both")
         _refuse_table_options_on_the_lake(dictionary=dictionary, categorical=categorical,
                                           holdout=holdout, seed=seed, id_column=id_column,
-                                          bad=bad)
+                                          bad=bad, allow_protected=allow_protected)
         from credo.cli.pipeline import train_from_lake
         from credo.pipeline.training import catalogue_scorecard
 
@@ -150,9 +151,10 @@ def train(
     frame = read_table(data)
     known = DataDictionary.load(dictionary) if dictionary else DataDictionary()
     known = _with_specials(known, specials)
-    _check_named_columns([*(exclude or []), *(categorical or []), *specials], frame.columns,
-                         repr(str(data)))
-    model = Scorecard(dictionary=known, categorical=categorical or (), **fit)
+    _check_named_columns([*(exclude or []), *(categorical or []), *specials,
+                          *(allow_protected or [])], frame.columns, repr(str(data)))
+    model = Scorecard(dictionary=known, categorical=categorical or (),
+                      allow_protected=allow_protected or (), **fit)
     holdout = 0.3 if holdout is None else holdout
     seed = 0 if seed is None else seed
     n_steps = frame.shape[1] + 2
@@ -186,10 +188,11 @@ def _refuse_table_options_on_the_lake(**given: object) -> None:
         "seed": "the lake validates out of time (--validate-as-of)",
         "id_column": "the lake's id is person_id",
         "bad": "the lake's outcome is defined by credo",
+        "allow_protected": "no protected attribute is in the catalogue",
     }
     for name, value in given.items():
         if value is not None and value != []:
-            flag = {"id_column": "id"}.get(name, name)
+            flag = {"id_column": "id"}.get(name, name).replace("_", "-")
             raise InputError(f"--{flag} is for training on a table, not with --as-of: {why[name]}")
 
 
@@ -203,7 +206,9 @@ def print_training(document: dict, model: Scorecard) -> None:
     typer.echo(f"model {document['model_id']} written")
     typer.echo(
         f"{len(model.features_)} features selected of {len(model.selection_)} candidates"
-        + (f"; protected attributes kept out: {', '.join(model.protected_)}"
+        + (f"; protected attributes kept out: {', '.join(model.protected_)} "
+           "(a dictionary that lists one as a feature, or --allow-protected COLUMN, "
+           "would let it in)"
            if model.protected_ else "")
     )
     left_out = [e for e in model.selection_ if not e.selected]

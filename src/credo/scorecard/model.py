@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from credo.errors import ConfigError, InputError, NotFittedError
+from credo.policy.protected import looks_protected
 from credo.scorecard import _kernels
 from credo.scorecard.binning import (
     BinningOptions,
@@ -51,8 +52,8 @@ FIT_PARAMETERS = ("max_bins", "min_bin_share", "min_bin_count", "min_bin_bads", 
                   "trend",
                   "shape_gain", "min_rate_diff", "min_category_share", "woe_prior", "min_iv",
                   "max_correlation", "C")
-_INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude", "tune",
-                    "cv", "random_state")
+_INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude",
+                    "allow_protected", "tune", "cv", "random_state")
 _ROWS_PER_THREAD = 100_000
 _ROWS_PER_TASK = 32_768
 
@@ -113,6 +114,11 @@ class Scorecard:
         Columns to treat as categorical even if their values look numeric.
     exclude:
         Columns never to use (an id, a date, a leak).
+    allow_protected:
+        Columns whose names read as protected attributes (age, sex, nationality, ...;
+        see :mod:`credo.policy.protected`) that may be model inputs all the same. Without
+        this, or a dictionary that lists them as features, they are left out and named
+        in ``protected_``. The dictionary's own protected columns are never allowed.
     tune:
         Choose some of the parameters above by stratified cross-validation on the
         training data (never on anything else): ``False``; ``True`` for the grid
@@ -146,6 +152,7 @@ class Scorecard:
         dictionary: DataDictionary | None = None,
         categorical: Sequence[str] = (),
         exclude: Sequence[str] = (),
+        allow_protected: Sequence[str] = (),
         tune: bool | str | Mapping[str, Sequence[Any]] = False,
         cv: int = 5,
         random_state: int = 0,
@@ -167,6 +174,7 @@ class Scorecard:
         self.dictionary = dictionary
         self.categorical = categorical
         self.exclude = exclude
+        self.allow_protected = allow_protected
         self.tune = tune
         self.cv = cv
         self.random_state = random_state
@@ -260,9 +268,9 @@ class Scorecard:
         )
         dictionary = self.dictionary or DataDictionary()
         self.scaling_ = self.scaling or Scaling()
-        self.protected_ = sorted(c for c in X.columns if c in dictionary.protected)
+        self.protected_ = protected_columns(X.columns, dictionary, self.allow_protected)
         candidates = [
-            str(c) for c in X.columns if c not in dictionary.protected and c not in self.exclude
+            str(c) for c in X.columns if c not in self.protected_ and c not in self.exclude
         ]
         if not candidates:
             raise InputError("no feature columns are left to train on (all are excluded)")
@@ -630,6 +638,24 @@ def _scoring_pool() -> ThreadPoolExecutor:
                                    thread_name_prefix="credo-scoring")
             )
         return _POOL[0]
+
+
+def protected_columns(
+    columns: Sequence[object], dictionary: DataDictionary, allowed: Sequence[str] = ()
+) -> list[str]:
+    """Columns kept out as protected: the dictionary's, and those whose names read as a
+    protected attribute unless the dictionary lists them as features or they are allowed."""
+    refused = sorted(set(allowed) & dictionary.protected)
+    if refused:
+        raise ConfigError(
+            f"{refused} are protected in the data dictionary and can never be model inputs: "
+            "remove them from allow_protected (or from the dictionary's protected list)"
+        )
+    return sorted(
+        str(c) for c in columns
+        if c in dictionary.protected
+        or (looks_protected(str(c)) and c not in dictionary.features and c not in allowed)
+    )
 
 
 def stratified_folds(target: np.ndarray, k: int, seed: int) -> np.ndarray:
