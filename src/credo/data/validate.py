@@ -200,8 +200,9 @@ def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
         fast = _fast_cast(text, ok, pa.date32())
         if fast is not None:
             return fast
-        parsed = pc.strptime(pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s",
-                             error_is_null=True)
+        parsed = pc.strptime(
+            pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s", error_is_null=True
+        )
         # strptime rolls 2024-02-30 over to March: accept only exact round trips.
         exact = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
         bad = pc.and_(present, pc.invert(pc.fill_null(exact, False)))
@@ -221,8 +222,9 @@ def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
         exact = pc.equal(pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%S"), full)
         good = pc.fill_null(exact, False)
         non_utc = pc.and_(pc.and_(present, pc.invert(ok)), pc.fill_null(offset, False))
-        ck.add(non_utc, f"{name}: timestamps must be UTC (suffix Z or +00:00), got {{}}",
-               _values(text))
+        ck.add(
+            non_utc, f"{name}: timestamps must be UTC (suffix Z or +00:00), got {{}}", _values(text)
+        )
         bad = pc.and_(pc.and_(present, pc.invert(good)), pc.invert(non_utc))
         ck.add(bad, f"{name}: not a valid ISO 8601 UTC timestamp, got {{}}", _values(text))
         # Sub-second fractions are accepted but not kept: seconds are enough here.
@@ -236,18 +238,26 @@ def _check_value(ck: _Checker, f: sc.Field, parsed: pa.Array) -> pa.Array:
     name = f.name
     if f.type == sc.ID:
         bad = pc.invert(pc.fill_null(pc.match_substring_regex(parsed, ID_PATTERN), True))
-        ck.add(bad, f"{name}: {{}}", lambda rows: [
-            f"{describe_text_problem(v)} (got {show(v)})"
-            for v in parsed.take(pa.array(rows)).to_pylist()
-        ])
+        ck.add(
+            bad,
+            f"{name}: {{}}",
+            lambda rows: [
+                f"{describe_text_problem(v)} (got {show(v)})"
+                for v in parsed.take(pa.array(rows)).to_pylist()
+            ],
+        )
         return pc.if_else(bad, None, parsed)
     if f.type == sc.CODE:
         assert f.codes is not None
         bad = _not_in(parsed, f.codes)
         listing = ", ".join(f.codes) if len(f.codes) <= 20 else "an ISO 4217 code such as EUR"
-        ck.add(bad, f"{name}: {{}}", lambda rows: [
-            _code_problem(v, listing) for v in parsed.take(pa.array(rows)).to_pylist()
-        ])
+        ck.add(
+            bad,
+            f"{name}: {{}}",
+            lambda rows: [
+                _code_problem(v, listing) for v in parsed.take(pa.array(rows)).to_pylist()
+            ],
+        )
         return pc.if_else(bad, None, parsed)
     if f.type == sc.DATE_TEXT:
         bad = pc.greater(pc.utf8_length(parsed), 64)
@@ -337,8 +347,11 @@ def _source_column(ck: _Checker, raw: pa.Array | None, source_id: str, n: int) -
         ck.add(np.ones(n, dtype=bool), "source_id: must be text")
         return pa.nulls(n, pa.string())
     bad = pc.not_equal(filled, source_id)
-    ck.add(bad, f"source_id: record names source {{}} but is ingested for {source_id!r}",
-           _values(filled))
+    ck.add(
+        bad,
+        f"source_id: record names source {{}} but is ingested for {source_id!r}",
+        _values(filled),
+    )
     return pc.if_else(pc.fill_null(bad, False), None, filled)
 
 
@@ -353,8 +366,11 @@ def _cross_rules(kind: str, ck: _Checker, c: dict[str, pa.Array], now: datetime)
             continue
         col = c[f.name]
         later = pc.greater(col, rep_day if f.type == sc.DATE else rep)
-        ck.add(later, f"{f.name}: after reported_at (a source cannot report the future), got {{}}",
-               _values(col))
+        ck.add(
+            later,
+            f"{f.name}: after reported_at (a source cannot report the future), got {{}}",
+            _values(col),
+        )
 
     def code_is(name: str, values: tuple[str, ...]) -> pa.Array:
         return pc.fill_null(pc.is_in(c[name], pa.array(values)), False)
@@ -366,28 +382,39 @@ def _cross_rules(kind: str, ck: _Checker, c: dict[str, pa.Array], now: datetime)
     elif kind == "statement":
         pe, due, paid = c["period_end"], c["due_date"], c["paid_at"]
         ck.add(pc.less(due, pe), "due_date: before period_end")
-        ck.add(pc.greater(pc.subtract(due.cast(pa.int32()), pe.cast(pa.int32())), 90),
-               "due_date: more than 90 days after period_end")
+        ck.add(
+            pc.greater(pc.subtract(due.cast(pa.int32()), pe.cast(pa.int32())), 90),
+            "due_date: more than 90 days after period_end",
+        )
         ck.add(pc.less(paid, pe), "paid_at: before period_end (the bill did not exist yet)")
-        ck.add(pc.and_(pc.greater(c["amount_paid"], 0), pc.is_null(paid)),
-               "paid_at: required when amount_paid > 0")
-        ck.add(pc.and_(pc.is_valid(paid), pc.equal(c["amount_paid"], 0)),
-               "amount_paid: is 0 but paid_at is set")
-        ck.add(pc.and_(code_is("status", ("current",)), pc.greater(c["days_past_due"], 0)),
-               "status: 'current' but days_past_due > 0")
-        ck.add(pc.and_(code_is("status", ("delinquent",)), pc.less(c["days_past_due"], 30)),
-               "status: 'delinquent' needs days_past_due >= 30")
+        ck.add(
+            pc.and_(pc.greater(c["amount_paid"], 0), pc.is_null(paid)),
+            "paid_at: required when amount_paid > 0",
+        )
+        ck.add(
+            pc.and_(pc.is_valid(paid), pc.equal(c["amount_paid"], 0)),
+            "amount_paid: is 0 but paid_at is set",
+        )
+        ck.add(
+            pc.and_(code_is("status", ("current",)), pc.greater(c["days_past_due"], 0)),
+            "status: 'current' but days_past_due > 0",
+        )
+        ck.add(
+            pc.and_(code_is("status", ("delinquent",)), pc.less(c["days_past_due"], 30)),
+            "status: 'delinquent' needs days_past_due >= 30",
+        )
     elif kind == "transaction":
-        need = pc.and_(code_is("kind", ("purchase", "refund")),
-                       pc.is_null(c["merchant_category"]))
+        need = pc.and_(code_is("kind", ("purchase", "refund")), pc.is_null(c["merchant_category"]))
         ck.add(need, "merchant_category: required for purchases and refunds")
     elif kind == "identity":
         _identity_rules(ck, c)
     elif kind == "public_record":
         need = pc.and_(pc.invert(code_is("kind", ("bankruptcy",))), pc.is_null(c["amount"]))
         ck.add(need, "amount: required for judgments, liens and satisfactions")
-        ck.add(pc.and_(pc.is_valid(c["amount"]), pc.is_null(c["currency"])),
-               "currency: required when amount is given")
+        ck.add(
+            pc.and_(pc.is_valid(c["amount"]), pc.is_null(c["currency"])),
+            "currency: required when amount is given",
+        )
 
 
 def _identity_rules(ck: _Checker, c: dict[str, pa.Array]) -> None:
@@ -401,12 +428,16 @@ def _identity_rules(ck: _Checker, c: dict[str, pa.Array]) -> None:
         ck.add(bad, f"value: for {k} must be {expected}, got {{}}", _values(value))
     is_since = pc.is_in(kind, pa.array(["phone_since", "address_since"]))
     ok = pc.match_substring_regex(value, DATE_PATTERN)
-    parsed = pc.strptime(pc.if_else(ok, value, None), format="%Y-%m-%d", unit="s",
-                         error_is_null=True)
+    parsed = pc.strptime(
+        pc.if_else(ok, value, None), format="%Y-%m-%d", unit="s", error_is_null=True
+    )
     exact = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), value), False)
     bad = pc.and_(pc.fill_null(is_since, False), pc.invert(exact))
-    ck.add(bad, "value: for phone_since/address_since must be a date YYYY-MM-DD, got {}",
-           _values(value))
+    ck.add(
+        bad,
+        "value: for phone_since/address_since must be a date YYYY-MM-DD, got {}",
+        _values(value),
+    )
     since = pc.if_else(exact, parsed, None).cast(pa.date32())
     later = pc.and_(is_since, pc.greater(since, c["occurred_at"].cast(pa.date32())))
     ck.add(later, "value: date is after occurred_at, got {}", _values(value))
