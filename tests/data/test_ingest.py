@@ -327,3 +327,18 @@ def test_cli_exit_codes_and_counts(tmp_path: Path) -> None:
         [*cmd, "--batch-rows", "0", str(good)], capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 2 and "--batch-rows" in run.stderr
+
+
+def test_a_settled_zero_bill_reaches_the_lake_whole(lake: Lake, tmp_path: Path) -> None:
+    zero = record(
+        "statement",
+        amount_due="0",
+        amount_paid="0",
+        balance="48000",
+        days_past_due="30",
+        status="late",
+    )
+    r = ingest(lake, write_csv(tmp_path / "z.csv", [zero]))
+    assert (r.accepted, r.quarantined) == (1, 0)
+    [row] = lake_rows(lake, "statement")
+    assert (row["balance"], row["days_past_due"], str(row["paid_at"])) == (48_000, 30, "2025-02-18")

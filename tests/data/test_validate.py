@@ -270,3 +270,47 @@ def test_every_field_malformed_is_named(kind: str) -> None:
     rows = [record(kind, **{f.name: MALFORMED[f.type]}) for f in fields]
     for f, reasons in zip(fields, check(kind, rows), strict=True):
         assert any(r.startswith(f"{f.name}: ") for r in reasons), (f.name, reasons)
+
+
+# -- a settled bill of 0 -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "due,paid,paid_at,expected",
+    [
+        ("0", "0", "2025-02-18", None),  # a bill of 0, settled: accepted whole
+        ("0", "0", "2025-01-31", None),  # settled on the period's last day
+        ("0", "0", None, None),  # a bill of 0 left as it is
+        ("0", "1", "2025-02-18", None),  # paid on a bill of 0 (a credit)
+        ("1", "1", "2025-02-18", None),
+        ("1", "0", "2025-02-18", "amount_paid: is 0 but paid_at is set"),
+        ("0", "0", "2025-01-30", "paid_at: before period_end"),
+        ("0", "1", None, "paid_at: required when amount_paid > 0"),
+    ],
+)
+def test_a_settled_zero_bill_is_accepted(
+    due: str, paid: str, paid_at: str | None, expected: str | None
+) -> None:
+    row = record(
+        "statement",
+        amount_due=due,
+        amount_paid=paid,
+        paid_at=paid_at,
+        balance="48000",
+        days_past_due="30",
+        status="late",
+    )
+    table = pa.table(
+        {
+            c: pa.array([row.get(c)], pa.string())
+            for c in sc.field_names("statement")
+            if c != "source_id"
+        }
+    )
+    result = validate("statement", table, source_id="src", now=NOW)
+    if expected is None:
+        assert result.reasons == []
+        [kept] = result.valid.to_pylist()
+        assert (kept["balance"], kept["days_past_due"]) == (48_000, 30)
+        assert kept["amount_due"] == int(due) and kept["amount_paid"] == int(paid)
+    else:
+        assert len(result.reasons) == 1 and len(result.reasons[0]) == 1, result.reasons
+        assert result.reasons[0][0].startswith(expected)

@@ -391,9 +391,14 @@ def _cross_rules(kind: str, ck: _Checker, c: dict[str, pa.Array], now: datetime)
             pc.and_(pc.greater(c["amount_paid"], 0), pc.is_null(paid)),
             "paid_at: required when amount_paid > 0",
         )
+        # A bill of 0 may be settled (paid_at set) with nothing paid; any other bill
+        # with a settlement date must show what was paid.
         ck.add(
-            pc.and_(pc.is_valid(paid), pc.equal(c["amount_paid"], 0)),
-            "amount_paid: is 0 but paid_at is set",
+            pc.and_(
+                pc.and_(pc.is_valid(paid), pc.equal(c["amount_paid"], 0)),
+                pc.greater(c["amount_due"], 0),
+            ),
+            "amount_paid: is 0 but paid_at is set on a bill with amount_due > 0",
         )
         ck.add(
             pc.and_(code_is("status", ("current",)), pc.greater(c["days_past_due"], 0)),
