@@ -342,3 +342,12 @@ def test_a_settled_zero_bill_reaches_the_lake_whole(lake: Lake, tmp_path: Path) 
     assert (r.accepted, r.quarantined) == (1, 0)
     [row] = lake_rows(lake, "statement")
     assert (row["balance"], row["days_past_due"], str(row["paid_at"])) == (48_000, 30, "2025-02-18")
+
+
+def test_a_refused_json_value_has_one_reason(lake: Lake, tmp_path: Path) -> None:
+    row = record("account", credit_limit={"cents": 100}, person_id=["P1"])
+    r = ingest(lake, write_jsonl(tmp_path / "a.jsonl", [row]), kind="account")
+    assert r.quarantined == 1
+    [q] = lake.quarantine().to_pyarrow().to_pylist()
+    assert q["reason_count"] == 2, q["reasons"]
+    assert "required" not in q["reasons"]

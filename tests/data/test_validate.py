@@ -314,3 +314,63 @@ def test_a_settled_zero_bill_is_accepted(
     else:
         assert len(result.reasons) == 1 and len(result.reasons[0]) == 1, result.reasons
         assert result.reasons[0][0].startswith(expected)
+
+
+# -- an invalid value has exactly its own reason, never also "required" -------------------
+@pytest.mark.parametrize("kind", sc.KINDS)
+def test_a_malformed_value_has_exactly_one_reason(kind: str) -> None:
+    fields = [f for f in sc.fields(kind) if f.name != "source_id"]
+    rows = [record(kind, **{f.name: MALFORMED[f.type]}) for f in fields]
+    for f, reasons in zip(fields, check(kind, rows), strict=True):
+        assert len(reasons) == 1 and reasons[0].startswith(f"{f.name}: "), (f.name, reasons)
+        assert "required" not in reasons[0], (f.name, reasons)
+
+
+@pytest.mark.parametrize(
+    "kind,changes,expected",
+    [
+        # Values a rule requires, present but invalid: only the value's own reason.
+        ("account", {"credit_limit": "12.50"}, "credit_limit: must be integer cents"),
+        ("account", {"credit_limit": "-1"}, "credit_limit: must be >= 0"),
+        ("account", {"credit_limit": str(sc.MAX_MONEY + 1)}, "credit_limit: must be <="),
+        ("statement", {"paid_at": "2025-02-30"}, "paid_at: not a valid calendar date"),
+        ("statement", {"paid_at": "1899-12-31"}, "paid_at: before 1900-01-01"),
+        ("statement", {"paid_at": "2025-13-01"}, "paid_at: not a valid calendar date"),
+        ("transaction", {"merchant_category": "GROCERIES"}, "merchant_category: unknown value"),
+        ("public_record", {"amount": "-1"}, "amount: must be >= 0"),
+        ("public_record", {"amount": "1.5"}, "amount: must be integer cents"),
+        ("public_record", {"currency": "eur"}, "currency: unknown value"),
+        ("identity", {"value": "2" * 65}, "value: longer than 64 characters"),
+        ("identity", {"value": "2016-02-30"}, "value: for phone_since/address_since"),
+        # ... and a value truly missing has exactly the "required" one.
+        ("identity", {"value": None}, "value: required but empty"),
+        ("account", {"credit_limit": None}, "credit_limit: required for credit accounts"),
+        ("statement", {"paid_at": None}, "paid_at: required when amount_paid > 0"),
+        ("transaction", {"merchant_category": None}, "merchant_category: required for"),
+        ("public_record", {"amount": None}, "amount: required for judgments"),
+        ("public_record", {"currency": None}, "currency: required when amount is given"),
+    ],
+)
+def test_exactly_the_right_reason(kind: str, changes: dict, expected: str) -> None:
+    [reasons] = check(kind, [record(kind, **changes)])
+    assert len(reasons) == 1 and reasons[0].startswith(expected), reasons
+
+
+def test_a_value_the_reader_refused_is_not_also_missing() -> None:
+    """A JSON object where a value belongs: the reader's reason, and no "required"."""
+    row = record("account", credit_limit=None, person_id=None)
+    table = pa.table(
+        {
+            c: pa.array([row.get(c)], pa.string())
+            for c in sc.field_names("account")
+            if c != "source_id"
+        }
+    )
+    pre = {
+        0: [
+            "credit_limit: must be a scalar, got a JSON object",
+            "person_id: must be a scalar, got a JSON array",
+        ]
+    }
+    result = validate("account", table, source_id="src", now=NOW, pre_reasons=pre)
+    assert result.reasons == [pre[0]]
