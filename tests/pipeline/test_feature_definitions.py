@@ -30,24 +30,32 @@ def con():
 
 
 def _accounts() -> pa.Table:
-    return pa.table({
-        "account_id": ["a1", "a2", "b1"],
-        "person_id": ["p1", "p1", "p2"],
-        "kind": ["credit_card", "utility", "instalment_loan"],
-        "credit_limit": pa.array([100_000, None, 500_000], pa.int64()),
-        "opened_at": pa.array([date(2023, 1, 5)] * 3, pa.date32()),
-        "closed_at": pa.array([None] * 3, pa.date32()),
-    })
+    return pa.table(
+        {
+            "account_id": ["a1", "a2", "b1"],
+            "person_id": ["p1", "p1", "p2"],
+            "kind": ["credit_card", "utility", "instalment_loan"],
+            "credit_limit": pa.array([100_000, None, 500_000], pa.int64()),
+            "opened_at": pa.array([date(2023, 1, 5)] * 3, pa.date32()),
+            "closed_at": pa.array([None] * 3, pa.date32()),
+        }
+    )
 
 
 def _statement(account: str, person: str, months_back: int, paid: bool, balance: int) -> dict:
     end = _month_end(months_back)
     due = end + timedelta(days=21)
     return {
-        "account_id": account, "person_id": person, "period_end": end, "due_date": due,
-        "amount_due": 5_000, "amount_paid": 5_000 if paid else 0,
-        "paid_at": due - timedelta(days=3) if paid else None, "balance": balance,
-        "days_past_due": 0, "status": "current" if paid else "late",
+        "account_id": account,
+        "person_id": person,
+        "period_end": end,
+        "due_date": due,
+        "amount_due": 5_000,
+        "amount_paid": 5_000 if paid else 0,
+        "paid_at": due - timedelta(days=3) if paid else None,
+        "balance": balance,
+        "days_past_due": 0,
+        "status": "current" if paid else "late",
     }
 
 
@@ -61,19 +69,25 @@ def _statements() -> pa.Table:
         rows.append(_statement("a2", "p1", back, paid, balance=5_000))
     # p2's loan: the latest bill unpaid, but the account stopped reporting long ago.
     rows.append(_statement("b1", "p2", 6, False, balance=400_000))
-    schema = pa.schema([
-        ("account_id", pa.string()), ("person_id", pa.string()), ("period_end", pa.date32()),
-        ("due_date", pa.date32()), ("amount_due", pa.int64()), ("amount_paid", pa.int64()),
-        ("paid_at", pa.date32()), ("balance", pa.int64()), ("days_past_due", pa.int64()),
-        ("status", pa.string()),
-    ])
+    schema = pa.schema(
+        [
+            ("account_id", pa.string()),
+            ("person_id", pa.string()),
+            ("period_end", pa.date32()),
+            ("due_date", pa.date32()),
+            ("amount_due", pa.int64()),
+            ("amount_paid", pa.int64()),
+            ("paid_at", pa.date32()),
+            ("balance", pa.int64()),
+            ("days_past_due", pa.int64()),
+            ("status", pa.string()),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
 def test_unpaid_bills_in_a_row_is_the_run_up_to_the_latest_bill(con):
-    expr = d.statement_features(
-        ibis.memtable(_statements()), ibis.memtable(_accounts()), AS_OF
-    )
+    expr = d.statement_features(ibis.memtable(_statements()), ibis.memtable(_accounts()), AS_OF)
     rows = {r["person_id"]: r for r in con.to_pyarrow(expr).to_pylist()}
     assert rows["p1"]["unpaid_bills_in_a_row"] == 2
     assert rows["p2"]["unpaid_bills_in_a_row"] is None  # no account reporting now
@@ -84,8 +98,14 @@ def test_unpaid_bills_in_a_row_is_the_run_up_to_the_latest_bill(con):
 
 def _income(person: str, day: date, cents: int, category: str) -> dict:
     at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-    return {"person_id": person, "occurred_at": at, "kind": "income", "amount": cents,
-            "channel": "offline", "merchant_category": category}
+    return {
+        "person_id": person,
+        "occurred_at": at,
+        "kind": "income",
+        "amount": cents,
+        "channel": "offline",
+        "merchant_category": category,
+    }
 
 
 def test_salary_features_read_salary_alone(con):
@@ -95,11 +115,16 @@ def test_salary_features_read_salary_alone(con):
         rows.append(_income("p1", day, 200_000, "salary"))
     # Last month: the salary stopped, benefits came instead.
     rows.append(_income("p1", _month_end(1).replace(day=25), 80_000, "benefits"))
-    schema = pa.schema([
-        ("person_id", pa.string()), ("occurred_at", pa.timestamp("us", tz="UTC")),
-        ("kind", pa.string()), ("amount", pa.int64()), ("channel", pa.string()),
-        ("merchant_category", pa.string()),
-    ])
+    schema = pa.schema(
+        [
+            ("person_id", pa.string()),
+            ("occurred_at", pa.timestamp("us", tz="UTC")),
+            ("kind", pa.string()),
+            ("amount", pa.int64()),
+            ("channel", pa.string()),
+            ("merchant_category", pa.string()),
+        ]
+    )
     table = pa.Table.from_pylist(rows, schema=schema)
     out = con.to_pyarrow(d.transaction_features(ibis.memtable(table), AS_OF)).to_pylist()[0]
     assert out["salary_monthly_12m"] == 200_000
