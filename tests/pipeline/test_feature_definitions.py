@@ -136,3 +136,64 @@ def test_special_values_reach_the_data_dictionary():
     info = data_dictionary().info("unpaid_bills_in_a_row")
     assert info.special_values == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
     assert info.trend is None
+
+
+def _identity(record_id: str, person: str, day: date, kind: str, value: str) -> dict:
+    at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    return {
+        "record_id": record_id,
+        "person_id": person,
+        "occurred_at": at,
+        "kind": kind,
+        "value": value,
+    }
+
+
+def _identity_table(rows: list[dict]) -> pa.Table:
+    schema = pa.schema(
+        [
+            ("record_id", pa.string()),
+            ("person_id", pa.string()),
+            ("occurred_at", pa.timestamp("us", tz="UTC")),
+            ("kind", pa.string()),
+            ("value", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def planted_addresses() -> tuple[pa.Table, dict[str, int]]:
+    """Identity records of six people, and the address changes each made in 24 months."""
+    moved = {"p1": 0, "p2": 1, "p3": 2, "p4": 1, "p5": 0, "p6": 1}
+    before = AS_OF - timedelta(days=d.D24 + 40)  # outside the 24-month window
+    rows = [
+        # p1: one address on record, recent: where they live, not a move.
+        _identity("a1", "p1", AS_OF - timedelta(days=100), "address_since", "2019-03-01"),
+        # p2: the first address, then one move.
+        _identity("b1", "p2", AS_OF - timedelta(days=400), "address_since", "2015-06-01"),
+        _identity("b2", "p2", AS_OF - timedelta(days=90), "address_since", "2024-07-20"),
+        # p3: the first address before the window, two moves inside it.
+        _identity("c1", "p3", before, "address_since", "2010-01-01"),
+        _identity("c2", "p3", AS_OF - timedelta(days=500), "address_since", "2023-06-01"),
+        _identity("c3", "p3", AS_OF - timedelta(days=30), "address_since", "2024-09-25"),
+        # p4: a move on the window's first day counts; one before it and one on the day
+        # of T (not yet known) do not.
+        _identity("d1", "p4", before - timedelta(days=300), "address_since", "2012-01-01"),
+        _identity("d2", "p4", before, "address_since", "2022-01-01"),
+        _identity("d3", "p4", AS_OF - timedelta(days=d.D24), "address_since", "2022-10-31"),
+        _identity("d4", "p4", AS_OF, "address_since", "2024-11-01"),
+        # p5: other facts only: no address, no move.
+        _identity("e1", "p5", AS_OF - timedelta(days=50), "phone_since", "2018-01-01"),
+        _identity("e2", "p5", AS_OF - timedelta(days=50), "id_verified", "passport"),
+        # p6: two addresses reported at the same instant: one is first, one a move.
+        _identity("f2", "p6", AS_OF - timedelta(days=10), "address_since", "2024-10-01"),
+        _identity("f1", "p6", AS_OF - timedelta(days=10), "address_since", "2020-10-01"),
+    ]
+    return _identity_table(rows), moved
+
+
+def test_address_changes_count_moves_not_the_first_address(con):
+    table, moved = planted_addresses()
+    expr = d.identity_features(ibis.memtable(table), AS_OF)
+    out = {r["person_id"]: r["address_changes_24m"] for r in con.to_pyarrow(expr).to_pylist()}
+    assert out == moved
