@@ -28,27 +28,39 @@ def simulate_cmd(
 ) -> None:
     """Simulate people and their sources' records into the lake; truth goes apart."""
     settings = Settings.from_env()
-    cfg = SimConfig(people=people, months=months, seed=seed, end_month=end, chunk=chunk,
-                    bad_share=bad_share)
+    cfg = SimConfig(
+        people=people, months=months, seed=seed, end_month=end, chunk=chunk, bad_share=bad_share
+    )
     err = Console(stderr=True)
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("simulate people", total=people)
         report = simulate(
-            cfg, Lake(lake or settings.lake), truth or settings.truth,
+            cfg,
+            Lake(lake or settings.lake),
+            truth or settings.truth,
             progress=lambda done, total: bar.update(task, completed=done),
         )
     out = Console(soft_wrap=True)
     total = report.total_records
     rate = total / max(report.seconds_total, 1e-9)
-    out.print(f"simulated {people:,} people x {months} months: {total:,} records in "
-              f"{report.seconds_total:.1f}s ({rate:,.0f} records/s; "
-              f"{'bulk path' if report.bulk else 'deduplicating path'})")
+    out.print(
+        f"simulated {people:,} people x {months} months: {total:,} records in "
+        f"{report.seconds_total:.1f}s ({rate:,.0f} records/s; "
+        f"{'bulk path' if report.bulk else 'deduplicating path'})"
+    )
     for kind, n in sorted(report.records.items()):
         out.print(f"  {kind}: {n:,}")
-    out.print(f"lake: accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
-              f"superseded {report.superseded:,}, quarantined {report.quarantined:,}")
+    out.print(
+        f"lake: accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
+        f"superseded {report.superseded:,}, quarantined {report.quarantined:,}"
+    )
     out.print(f"mean true 12-month PD {report.mean_true_pd:.4f}; truth in {report.truth_dir}")
     if report.bad_injected:
         injected = ", ".join(f"{k} {v}" for k, v in sorted(report.bad_injected.items()))

@@ -34,8 +34,16 @@ from credo.simulate import sources, truth
 from credo.simulate.bad_records import corrupt
 from credo.simulate.traits import AGE_BANDS, REGIONS, SEXES, draw_people, simulate_shocks
 
-SIM_SOURCES = {"sim-bank", "sim-bnpl", "sim-pay", "sim-utility", "sim-telecom",
-               "sim-landlord", "sim-courts", "sim-idv"}
+SIM_SOURCES = {
+    "sim-bank",
+    "sim-bnpl",
+    "sim-pay",
+    "sim-utility",
+    "sim-telecom",
+    "sim-landlord",
+    "sim-courts",
+    "sim-idv",
+}
 
 
 MAX_MONTHS = 120
@@ -125,34 +133,46 @@ def generate_chunk(cfg: SimConfig, index: int, first: int, n: int) -> dict:
     ev_person, ev_month = spirals.events()
     outcome = truth.realised(n, cfg.months, ev_person, ev_month)
     m = cfg.months
-    true_pd = pa.table({
-        "person_id": pa.array(np.repeat(people.person_id, m)),
-        "as_of": pa.array(np.tile(cal.as_of(np.arange(m)), n), pa.date32()),
-        "true_pd": pa.array(pd.ravel()),
-        "bad_12m": pa.array(outcome.ravel() == 1, mask=outcome.ravel() < 0),
-    })
-    protected = pa.table({
-        "person_id": pa.array(people.person_id),
-        "sex": pa.array(SEXES[people.sex]),
-        "age_band": pa.array(AGE_BANDS[people.age]),
-        "region": pa.array(REGIONS[people.region]),
-    })
-    traits = pa.table({
-        "person_id": pa.array(people.person_id),
-        "monthly_income_cents": pa.array(people.income_cents),
-        "income_stability": pa.array(people.stability),
-        "discipline": pa.array(people.discipline),
-        "leverage": pa.array(people.leverage),
-        "shock_months": pa.array(shocks.sum(axis=1).astype(np.int64)),
-    })
-    return {"tables": tables, "true_pd": true_pd, "protected": protected, "traits": traits,
-            "rng": rng}
+    true_pd = pa.table(
+        {
+            "person_id": pa.array(np.repeat(people.person_id, m)),
+            "as_of": pa.array(np.tile(cal.as_of(np.arange(m)), n), pa.date32()),
+            "true_pd": pa.array(pd.ravel()),
+            "bad_12m": pa.array(outcome.ravel() == 1, mask=outcome.ravel() < 0),
+        }
+    )
+    protected = pa.table(
+        {
+            "person_id": pa.array(people.person_id),
+            "sex": pa.array(SEXES[people.sex]),
+            "age_band": pa.array(AGE_BANDS[people.age]),
+            "region": pa.array(REGIONS[people.region]),
+        }
+    )
+    traits = pa.table(
+        {
+            "person_id": pa.array(people.person_id),
+            "monthly_income_cents": pa.array(people.income_cents),
+            "income_stability": pa.array(people.stability),
+            "discipline": pa.array(people.discipline),
+            "leverage": pa.array(people.leverage),
+            "shock_months": pa.array(shocks.sum(axis=1).astype(np.int64)),
+        }
+    )
+    return {
+        "tables": tables,
+        "true_pd": true_pd,
+        "protected": protected,
+        "traits": traits,
+        "rng": rng,
+    }
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, lambda target: pq.write_table(table, target, compression="zstd"),
-                     "truth")
+    write_atomically(
+        path, lambda target: pq.write_table(table, target, compression="zstd"), "truth"
+    )
 
 
 def _by_source(table: pa.Table) -> list[tuple[str, pa.Table]]:
@@ -195,8 +215,14 @@ def simulate(
             for kind, table in chunk["tables"].items():
                 report.records[kind] += table.num_rows
                 for source, part in _by_source(table):
-                    ingest_table(part, source=source, kind=kind, writer=writer,
-                                 dedup=not report.bulk, label=f"simulate:{kind}")
+                    ingest_table(
+                        part,
+                        source=source,
+                        kind=kind,
+                        writer=writer,
+                        dedup=not report.bulk,
+                        label=f"simulate:{kind}",
+                    )
                 _inject_bad(cfg, kind, table, chunk["rng"], bad_dir, report)
                 del table
             counts = writer.commit()
@@ -215,14 +241,24 @@ def simulate(
                 report.bad_ingest.append(r)
     report.mean_true_pd = pd_sum / max(pd_n, 1)
     report.seconds_total = time.perf_counter() - t0
-    meta = {"config": asdict(cfg), "mean_true_pd": report.mean_true_pd,
-            "records": dict(report.records), "bad_injected": dict(report.bad_injected)}
+    meta = {
+        "config": asdict(cfg),
+        "mean_true_pd": report.mean_true_pd,
+        "records": dict(report.records),
+        "bad_injected": dict(report.bad_injected),
+    }
     (truth_dir / f"meta-seed={cfg.seed}.json").write_text(json.dumps(meta, indent=2))
     return report
 
 
-def _inject_bad(cfg: SimConfig, kind: str, table: pa.Table, rng: np.random.Generator,
-                bad_dir: Path, report: SimReport) -> None:
+def _inject_bad(
+    cfg: SimConfig,
+    kind: str,
+    table: pa.Table,
+    rng: np.random.Generator,
+    bad_dir: Path,
+    report: SimReport,
+) -> None:
     if cfg.bad_share <= 0 or table.num_rows == 0:
         return
     k = int(rng.binomial(table.num_rows, cfg.bad_share))
