@@ -12,7 +12,18 @@ from credo.cli import app
 from credo.cli.data import print_report
 from credo.config import Settings
 from credo.data.lake import Lake
-from credo.simulate.population import SimConfig, simulate
+from credo.simulate.population import (
+    MAX_REPORTING_LAG_DAYS,
+    MIN_REPORTING_LAG_DAYS,
+    SimConfig,
+    simulate,
+)
+from credo.simulate.sources import STATEMENT_LAG_DAYS
+
+LAG_HELP = (
+    "Days from a statement's period end to its report "
+    f"({MIN_REPORTING_LAG_DAYS}-{MAX_REPORTING_LAG_DAYS})."
+)
 
 
 @app.command("simulate")
@@ -25,12 +36,22 @@ def simulate_cmd(
     bad_share: float = typer.Option(0.001, "--bad-share", help="Share of bad records sent."),
     lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
     truth: Path | None = typer.Option(None, "--truth", help="Truth folder (default in home)."),
+    reporting_lag_days: int = typer.Option(
+        STATEMENT_LAG_DAYS, "--reporting-lag-days", help=LAG_HELP
+    ),
 ) -> None:
     """Simulate people and their sources' records into the lake; truth goes apart."""
     settings = Settings.from_env()
     cfg = SimConfig(
-        people=people, months=months, seed=seed, end_month=end, chunk=chunk, bad_share=bad_share
+        people=people,
+        months=months,
+        seed=seed,
+        end_month=end,
+        chunk=chunk,
+        bad_share=bad_share,
+        reporting_lag_days=reporting_lag_days,
     )
+    cfg.check()  # every option, before any work
     err = Console(stderr=True)
     with Progress(
         "[progress.description]{task.description}",

@@ -48,6 +48,9 @@ SIM_SOURCES = {
 
 MAX_MONTHS = 120
 EARLIEST_MONTH = np.datetime64("1900-01", "M")
+# A statement is reported once its bill is paid or missed, and within a year.
+MIN_REPORTING_LAG_DAYS = sources.LATEST_PAYMENT_DAY
+MAX_REPORTING_LAG_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,18 @@ class SimConfig:
     chunk: int = 50_000
     bad_share: float = 0.001  # share of records re-sent as deliberately bad copies
     tx_scale: float = 1.0  # scales the number of purchases and transfers
+    reporting_lag_days: int = sources.STATEMENT_LAG_DAYS  # statement period end -> report
 
     def check(self) -> None:
+        lag = self.reporting_lag_days
+        whole = isinstance(lag, int | np.integer) and not isinstance(lag, bool)
+        if not whole or not MIN_REPORTING_LAG_DAYS <= lag <= MAX_REPORTING_LAG_DAYS:
+            low, high = MIN_REPORTING_LAG_DAYS, MAX_REPORTING_LAG_DAYS
+            raise ConfigError(
+                f"--reporting-lag-days {lag!r}: must be whole days from {low} to {high} (a "
+                f"statement is reported once its bill is paid or missed, up to {low} days "
+                "after the period ends, and within a year)"
+            )
         if self.people < 1 or self.months < 1 or self.chunk < 1:
             raise ConfigError("--people, --months and --chunk must be positive")
         if not 0 <= self.bad_share < 0.5:
@@ -81,12 +94,11 @@ class SimConfig:
         # Every record must be reported by today, or ingestion quarantines it as "in the
         # future": the last month's statements arrive the longest after it ends.
         today = np.datetime64(date.today(), "D")
-        latest = (today - (sources.STATEMENT_LAG_DAYS + 1)).astype("datetime64[M]") - 1
+        latest = (today - (lag + 1)).astype("datetime64[M]") - 1
         if end > latest:
             raise ConfigError(
                 f"--end {self.end_month}: its statements would be reported after today "
-                f"(about {sources.STATEMENT_LAG_DAYS} days after the month ends); "
-                f"use {latest} or earlier"
+                f"(about {lag} days after the month ends); use {latest} or earlier"
             )
 
 
@@ -122,9 +134,10 @@ def generate_chunk(cfg: SimConfig, index: int, first: int, n: int) -> dict:
     starts = rng.random((n, cfg.months)) < np.where(shocks, h1[:, None], h0[:, None])
     acc = sources.draw_accounts(rng, people, cal)
     spirals = sources.assign_spirals(rng, people, acc, starts, cal)
+    lag = cfg.reporting_lag_days
     tables = {
         "account": sources.account_table(people, acc, cal, rng),
-        "statement": sources.statement_table(people, acc, shocks, cal, rng),
+        "statement": sources.statement_table(people, acc, shocks, cal, rng, lag),
         "transaction": sources.transaction_table(people, shocks, cal, rng, cfg.tx_scale),
         "identity": sources.identity_table(people, cal, rng),
         "public_record": sources.public_record_table(people, spirals, cal, rng),

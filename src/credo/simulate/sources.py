@@ -6,9 +6,11 @@ Sources: ``sim-bank`` (cards, loans, mortgages, offline purchases, income), ``si
 only the rare default spirals run in a Python loop.
 
 Reporting conventions of the simulated sources (the contract allows others):
-statements are reported 50 days after period end with ``days_past_due`` in 30-day
-buckets; transactions the next day; accounts when opened and again when closed (a new
-version of the same record); public records 3 days after the court date.
+statements are reported 50 days after period end (or ``lag_days``, at least the
+latest payment day, so that a statement shows its bill paid or missed) with
+``days_past_due`` in 30-day buckets; transactions the next day; accounts when opened and
+again when closed (a new version of the same record); public records 3 days after the
+court date.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ ACCOUNT_SOURCE = np.array(
 NEVER = 10**6
 STATEMENT_LAG_DAYS = 50
 DUE_DAYS = 21
+LATE_DAYS = 25  # a late payment comes 1 to LATE_DAYS days after the due date
+LATEST_PAYMENT_DAY = DUE_DAYS + LATE_DAYS  # days after period end
 CATEGORIES = np.array(
     [
         "groceries",
@@ -292,8 +296,14 @@ def account_table(p: People, acc: Accounts, cal: Calendar, rng: np.random.Genera
 
 
 def statement_table(
-    p: People, acc: Accounts, shocks: np.ndarray, cal: Calendar, rng: np.random.Generator
+    p: People,
+    acc: Accounts,
+    shocks: np.ndarray,
+    cal: Calendar,
+    rng: np.random.Generator,
+    lag_days: int = STATEMENT_LAG_DAYS,
 ) -> pa.Table:
+    """One statement per account and month; reported ``lag_days`` after the period ends."""
     months = cal.months
     lo = np.maximum(acc.open_m, 0)
     hi = np.minimum(acc.close_m - 1, months - 1)
@@ -352,7 +362,9 @@ def statement_table(
     paid = np.where(due == 0, 0, paid)
     period_end = cal.period_end(t)
     due_date = period_end + np.timedelta64(DUE_DAYS, "D")
-    pay_day = np.where(late, DUE_DAYS + rng.integers(1, 26, r), rng.integers(3, DUE_DAYS + 1, r))
+    pay_day = np.where(
+        late, DUE_DAYS + rng.integers(1, LATE_DAYS + 1, r), rng.integers(3, DUE_DAYS + 1, r)
+    )
     paid_at = np.where(
         paid > 0, period_end + pay_day.astype("timedelta64[D]"), np.datetime64("NaT")
     )
@@ -360,7 +372,7 @@ def statement_table(
     # Emit in month order: the lake then writes its month partitions without a re-sort.
     o = np.argsort(t, kind="stable")
     account_id = ids(lookup(p.person_id, person[o]), "-a", a[o])
-    report = period_end[o] + np.timedelta64(STATEMENT_LAG_DAYS, "D")
+    report = period_end[o] + np.timedelta64(lag_days, "D")
     return pa.table(
         {
             "record_id": ids(account_id, "-m", cal.month_code(t[o])),
