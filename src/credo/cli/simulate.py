@@ -12,6 +12,7 @@ from credo.cli import app
 from credo.cli.data import print_report
 from credo.config import Settings
 from credo.data.lake import Lake
+from credo.simulate import families
 from credo.simulate.population import (
     MAX_REPORTING_LAG_DAYS,
     MIN_REPORTING_LAG_DAYS,
@@ -20,6 +21,11 @@ from credo.simulate.population import (
 )
 from credo.simulate.sources import STATEMENT_LAG_DAYS
 
+_FAMILIES = "; ".join(f"{f.name} ({f.what})" for f in families.FAMILIES.values())
+WITHOUT_HELP = (
+    "Leave a record family out of the lake (repeatable; the people and the truth stay "
+    f"the seed's own): {_FAMILIES}."
+)
 LAG_HELP = (
     "Days from a statement's period end to its report "
     f"({MIN_REPORTING_LAG_DAYS}-{MAX_REPORTING_LAG_DAYS})."
@@ -36,6 +42,7 @@ def simulate_cmd(
     bad_share: float = typer.Option(0.001, "--bad-share", help="Share of bad records sent."),
     lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
     truth: Path | None = typer.Option(None, "--truth", help="Truth folder (default in home)."),
+    without: list[str] = typer.Option([], "--without", metavar="FAMILY", help=WITHOUT_HELP),
     reporting_lag_days: int = typer.Option(
         STATEMENT_LAG_DAYS, "--reporting-lag-days", help=LAG_HELP
     ),
@@ -49,6 +56,7 @@ def simulate_cmd(
         end_month=end,
         chunk=chunk,
         bad_share=bad_share,
+        without=tuple(without),
         reporting_lag_days=reporting_lag_days,
     )
     cfg.check()  # every option, before any work
@@ -78,6 +86,9 @@ def simulate_cmd(
     )
     for kind, n in sorted(report.records.items()):
         out.print(f"  {kind}: {n:,}")
+    if cfg.without:
+        left_out = [name for name in families.FAMILIES if name in cfg.without]
+        out.print(f"left out: {', '.join(left_out)}")
     out.print(
         f"lake: accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
         f"superseded {report.superseded:,}, quarantined {report.quarantined:,}"

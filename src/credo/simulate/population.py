@@ -30,7 +30,7 @@ from credo.data.ingest import IngestReport, ingest_path, ingest_table
 from credo.data.lake import Lake
 from credo.errors import ConfigError
 from credo.outputs import write_atomically
-from credo.simulate import sources, truth
+from credo.simulate import families, sources, truth
 from credo.simulate.bad_records import corrupt
 from credo.simulate.traits import AGE_BANDS, REGIONS, SEXES, draw_people, simulate_shocks
 
@@ -62,9 +62,19 @@ class SimConfig:
     chunk: int = 50_000
     bad_share: float = 0.001  # share of records re-sent as deliberately bad copies
     tx_scale: float = 1.0  # scales the number of purchases and transfers
+    # Record families left out of the lake (see ``families.FAMILIES``); the population
+    # and its truth stay those of the same seed with every family.
+    without: tuple[str, ...] = ()
     reporting_lag_days: int = sources.STATEMENT_LAG_DAYS  # statement period end -> report
 
     def check(self) -> None:
+        if isinstance(self.without, str):
+            raise ConfigError("without: give a list of family names, not one string")
+        if bad := families.unknown(self.without):
+            raise ConfigError(
+                f"--without {bad[0]!r}: unknown record family; choose from "
+                f"{', '.join(families.FAMILIES)}"
+            )
         lag = self.reporting_lag_days
         whole = isinstance(lag, int | np.integer) and not isinstance(lag, bool)
         if not whole or not MIN_REPORTING_LAG_DAYS <= lag <= MAX_REPORTING_LAG_DAYS:
@@ -142,6 +152,9 @@ def generate_chunk(cfg: SimConfig, index: int, first: int, n: int) -> dict:
         "identity": sources.identity_table(people, cal, rng),
         "public_record": sources.public_record_table(people, spirals, cal, rng),
     }
+    # Every family is generated, drawing the same random numbers, and only then left
+    # out: the people, their records' other content and the truth stay the seed's own.
+    tables = families.leave_out(tables, cfg.without)
     pd = truth.true_pd(people, shocks, spirals.person, spirals.start, spirals.last_event())
     ev_person, ev_month = spirals.events()
     outcome = truth.realised(n, cfg.months, ev_person, ev_month)
