@@ -47,8 +47,10 @@ def test_example_account_versions(lake: Lake) -> None:
     assert (r.accepted, r.superseded) == (3, 1)
     current = {x["record_id"]: x for x in lake_rows(lake, "account")}
     assert current["acc-1002"]["closed_at"] is not None
-    before = {x["record_id"]: x for x in lake_rows(
-        lake, "account", as_of=datetime(2025, 1, 1, tzinfo=UTC))}
+    before = {
+        x["record_id"]: x
+        for x in lake_rows(lake, "account", as_of=datetime(2025, 1, 1, tzinfo=UTC))
+    }
     assert before["acc-1002"]["closed_at"] is None and "acc-1001" in before
 
 
@@ -67,7 +69,11 @@ def test_reingest_is_a_noop(lake: Lake, tmp_path: Path, fmt: str) -> None:
     before = state(lake)
     second = ingest(lake, path)
     assert (second.accepted, second.superseded, second.duplicate, second.quarantined) == (
-        0, 0, 50, 1)
+        0,
+        0,
+        50,
+        1,
+    )
     assert state(lake) == before
 
 
@@ -79,30 +85,48 @@ def test_duplicates_inside_one_file(lake: Lake, tmp_path: Path) -> None:
 
 def test_correction_supersedes_and_keeps_history(lake: Lake, tmp_path: Path) -> None:
     ingest(lake, write_csv(tmp_path / "v1.csv", records(3)))
-    fix = record("statement", record_id="r1", person_id="P1", amount_paid="4000",
-                 reported_at="2025-04-01T00:00:00Z")
+    fix = record(
+        "statement",
+        record_id="r1",
+        person_id="P1",
+        amount_paid="4000",
+        reported_at="2025-04-01T00:00:00Z",
+    )
     r = ingest(lake, write_csv(tmp_path / "v2.csv", [fix]))
     assert (r.accepted, r.superseded, r.duplicate) == (0, 1, 0)
     current = {x["record_id"]: x for x in lake_rows(lake, "statement")}
     assert len(current) == 3 and current["r1"]["amount_paid"] == 4000
     assert len(lake_rows(lake, "statement", history=True)) == 4
-    old = {x["record_id"]: x for x in lake_rows(
-        lake, "statement", as_of=datetime(2025, 3, 31, tzinfo=UTC))}
+    old = {
+        x["record_id"]: x
+        for x in lake_rows(lake, "statement", as_of=datetime(2025, 3, 31, tzinfo=UTC))
+    }
     assert old["r1"]["amount_paid"] == 5000
     # An older version arriving late is kept as history but does not become current.
-    late = record("statement", record_id="r2", person_id="P2", amount_paid="1",
-                  reported_at="2025-03-01T00:00:00Z")
+    late = record(
+        "statement",
+        record_id="r2",
+        person_id="P2",
+        amount_paid="1",
+        reported_at="2025-03-01T00:00:00Z",
+    )
     r = ingest(lake, write_csv(tmp_path / "v0.csv", [late]))
     assert r.superseded == 1
     current = {x["record_id"]: x for x in lake_rows(lake, "statement")}
     assert current["r2"]["amount_paid"] == 5000
 
 
-def test_a_persons_records_follow_corrections_that_move_a_record(lake: Lake,
-                                                                 tmp_path: Path) -> None:
+def test_a_persons_records_follow_corrections_that_move_a_record(
+    lake: Lake, tmp_path: Path
+) -> None:
     ingest(lake, write_csv(tmp_path / "v1.csv", records(3)))
-    moved = record("statement", record_id="r1", person_id="P2", amount_paid="4000",
-                   reported_at="2025-04-01T00:00:00Z")  # it was P2's all along
+    moved = record(
+        "statement",
+        record_id="r1",
+        person_id="P2",
+        amount_paid="4000",
+        reported_at="2025-04-01T00:00:00Z",
+    )  # it was P2's all along
     ingest(lake, write_csv(tmp_path / "v2.csv", [moved]))
 
     def ids(person: str, history: bool = False) -> list[str]:
@@ -114,8 +138,7 @@ def test_a_persons_records_follow_corrections_that_move_a_record(lake: Lake,
     assert ids("nobody") == [] and ids("' OR 1=1 --") == []
     everyone = lake_rows(lake, "statement")
     for person in ("P0", "P1", "P2"):
-        assert ids(person) == sorted(r["record_id"] for r in everyone
-                                     if r["person_id"] == person)
+        assert ids(person) == sorted(r["record_id"] for r in everyone if r["person_id"] == person)
 
 
 def test_conflicting_version_is_quarantined(lake: Lake, tmp_path: Path) -> None:
@@ -222,8 +245,13 @@ def test_jsonl_line_problems(lake: Lake, tmp_path: Path) -> None:
     r = ingest(lake, path)
     assert (r.accepted, r.quarantined, r.rows) == (2, 4, 6)
     reasons = " ".join(q["reasons"] for q in lake.quarantine().to_pyarrow().to_pylist())
-    for expected in ("not valid JSON", "not a JSON object", "must be a scalar",
-                     "'surprise': unknown field", "amount_due: required"):
+    for expected in (
+        "not valid JSON",
+        "not a JSON object",
+        "must be a scalar",
+        "'surprise': unknown field",
+        "amount_due: required",
+    ):
         assert expected in reasons
 
 
@@ -268,18 +296,58 @@ def test_cli_exit_codes_and_counts(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     rows = [*records(5), record("statement", record_id="z", amount_due="oops")]
     good = write_csv(tmp_path / "g.csv", rows)
-    cmd = [sys.executable, "-m", "credo", "ingest", "--source", "bank", "--kind", "statement",
-           "--lake", str(lake)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "credo",
+        "ingest",
+        "--source",
+        "bank",
+        "--kind",
+        "statement",
+        "--lake",
+        str(lake),
+    ]
     run = subprocess.run([*cmd, str(good)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "accepted 5, duplicate 0, superseded 0, quarantined 1" in run.stdout
     (tmp_path / "e.csv").write_text("")
-    run = subprocess.run([*cmd, str(tmp_path / "e.csv")], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [*cmd, str(tmp_path / "e.csv")], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode != 0 and "Traceback" not in run.stderr
-    run = subprocess.run([sys.executable, "-m", "credo", "lake", "--lake", str(lake)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "credo", "lake", "--lake", str(lake)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0 and "statement" in run.stdout
-    run = subprocess.run([*cmd, "--batch-rows", "0", str(good)], capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [*cmd, "--batch-rows", "0", str(good)], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 2 and "--batch-rows" in run.stderr
+
+
+def test_a_settled_zero_bill_reaches_the_lake_whole(lake: Lake, tmp_path: Path) -> None:
+    zero = record(
+        "statement",
+        amount_due="0",
+        amount_paid="0",
+        balance="48000",
+        days_past_due="30",
+        status="late",
+    )
+    r = ingest(lake, write_csv(tmp_path / "z.csv", [zero]))
+    assert (r.accepted, r.quarantined) == (1, 0)
+    [row] = lake_rows(lake, "statement")
+    assert (row["balance"], row["days_past_due"], str(row["paid_at"])) == (48_000, 30, "2025-02-18")
+
+
+def test_a_refused_json_value_has_one_reason(lake: Lake, tmp_path: Path) -> None:
+    row = record("account", credit_limit={"cents": 100}, person_id=["P1"])
+    r = ingest(lake, write_jsonl(tmp_path / "a.jsonl", [row]), kind="account")
+    assert r.quarantined == 1
+    [q] = lake.quarantine().to_pyarrow().to_pylist()
+    assert q["reason_count"] == 2, q["reasons"]
+    assert "required" not in q["reasons"]

@@ -16,8 +16,15 @@ from credo.simulate.population import SimConfig, simulate
 
 PEOPLE, MONTHS = 3000, 30
 PROTECTED = {"sex", "age_band", "region"}
-LATENT = {"true_pd", "bad_12m", "discipline", "leverage", "income_stability",
-          "monthly_income_cents", "shock_months"}
+LATENT = {
+    "true_pd",
+    "bad_12m",
+    "discipline",
+    "leverage",
+    "income_stability",
+    "monthly_income_cents",
+    "shock_months",
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +83,20 @@ def _outcome_from_records(lake: Lake, as_of: date) -> dict[str, bool]:
     """The training label, computed only from what sources reported."""
     end = date(as_of.year + 1, as_of.month, 1)
     st = lake.table("statement")
-    hit = st.filter((st.period_end >= as_of) & (st.period_end < end)
-                    & ((st.days_past_due >= 90) | (st.status == "charged_off")))
+    hit = st.filter(
+        (st.period_end >= as_of)
+        & (st.period_end < end)
+        & ((st.days_past_due >= 90) | (st.status == "charged_off"))
+    )
     pr = lake.table("public_record")
-    legal = pr.filter(pr.kind.isin(["court_judgment", "bankruptcy"])
-                      & (pr.occurred_at.date() >= as_of) & (pr.occurred_at.date() < end))
+    legal = pr.filter(
+        pr.kind.isin(["court_judgment", "bankruptcy"])
+        & (pr.occurred_at.date() >= as_of)
+        & (pr.occurred_at.date() < end)
+    )
     people = set(hit.person_id.to_pyarrow().to_pylist()) | set(
-        legal.person_id.to_pyarrow().to_pylist())
+        legal.person_id.to_pyarrow().to_pylist()
+    )
     return dict.fromkeys(people, True)
 
 
@@ -126,18 +140,22 @@ def test_same_seed_same_population(tmp_path: Path) -> None:
         lakes.append(lake)
     for kind in (*sc.KINDS, "quarantine"):
         drop = {"_batch", "_ingested_at", "quarantined_at"}
-        a, b = (lk.table(kind, history=True) if kind != "quarantine" else lk.quarantine()
-                for lk in lakes)
+        a, b = (
+            lk.table(kind, history=True) if kind != "quarantine" else lk.quarantine()
+            for lk in lakes
+        )
         cols = [c for c in a.columns if c not in drop]
         ta, tb = (t.select(cols).to_pyarrow() for t in (a, b))
         key = [(c, "ascending") for c in cols if c not in ("file", "row")]
         assert ta.sort_by(key).equals(tb.sort_by(key)), kind
     for what in ("true_pd", "protected", "traits"):
         assert truth(tmp_path / "a", what).equals(truth(tmp_path / "b", what))
-    other = simulate(SimConfig(people=400, months=12, seed=4, chunk=250, bad_share=0),
-                     Lake(tmp_path / "c" / "lake"), tmp_path / "c" / "truth")
-    assert other.total_records != sum(
-        lakes[0].table(k).count().execute() for k in sc.KINDS)
+    other = simulate(
+        SimConfig(people=400, months=12, seed=4, chunk=250, bad_share=0),
+        Lake(tmp_path / "c" / "lake"),
+        tmp_path / "c" / "truth",
+    )
+    assert other.total_records != sum(lakes[0].table(k).count().execute() for k in sc.KINDS)
 
 
 def test_rerunning_a_simulation_adds_nothing(tmp_path: Path) -> None:
@@ -187,6 +205,9 @@ def test_the_latest_end_month_allowed_has_every_record_reported_by_today(tmp_pat
     latest = max(allowed)
     assert (latest + 1).astype("datetime64[D]") + 51 <= today  # its statements are in
     assert (latest + 2).astype("datetime64[D]") + 51 > today  # the next month's are not
-    report = simulate(SimConfig(people=30, months=2, end_month=str(latest), bad_share=0.0),
-                      Lake(tmp_path / "lake"), truth_dir=tmp_path / "truth")
+    report = simulate(
+        SimConfig(people=30, months=2, end_month=str(latest), bad_share=0.0),
+        Lake(tmp_path / "lake"),
+        truth_dir=tmp_path / "truth",
+    )
     assert report.quarantined == 0 and report.accepted > 0

@@ -12,7 +12,24 @@ from credo.cli import app
 from credo.cli.data import print_report
 from credo.config import Settings
 from credo.data.lake import Lake
-from credo.simulate.population import SimConfig, simulate
+from credo.simulate import families
+from credo.simulate.population import (
+    MAX_REPORTING_LAG_DAYS,
+    MIN_REPORTING_LAG_DAYS,
+    SimConfig,
+    simulate,
+)
+from credo.simulate.sources import STATEMENT_LAG_DAYS
+
+_FAMILIES = "; ".join(f"{f.name} ({f.what})" for f in families.FAMILIES.values())
+WITHOUT_HELP = (
+    "Leave a record family out of the lake (repeatable; the people and the truth stay "
+    f"the seed's own): {_FAMILIES}."
+)
+LAG_HELP = (
+    "Days from a statement's period end to its report "
+    f"({MIN_REPORTING_LAG_DAYS}-{MAX_REPORTING_LAG_DAYS})."
+)
 
 
 @app.command("simulate")
@@ -25,30 +42,57 @@ def simulate_cmd(
     bad_share: float = typer.Option(0.001, "--bad-share", help="Share of bad records sent."),
     lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
     truth: Path | None = typer.Option(None, "--truth", help="Truth folder (default in home)."),
+    without: list[str] = typer.Option([], "--without", metavar="FAMILY", help=WITHOUT_HELP),
+    reporting_lag_days: int = typer.Option(
+        STATEMENT_LAG_DAYS, "--reporting-lag-days", help=LAG_HELP
+    ),
 ) -> None:
     """Simulate people and their sources' records into the lake; truth goes apart."""
     settings = Settings.from_env()
-    cfg = SimConfig(people=people, months=months, seed=seed, end_month=end, chunk=chunk,
-                    bad_share=bad_share)
+    cfg = SimConfig(
+        people=people,
+        months=months,
+        seed=seed,
+        end_month=end,
+        chunk=chunk,
+        bad_share=bad_share,
+        without=tuple(without),
+        reporting_lag_days=reporting_lag_days,
+    )
+    cfg.check()  # every option, before any work
     err = Console(stderr=True)
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("simulate people", total=people)
         report = simulate(
-            cfg, Lake(lake or settings.lake), truth or settings.truth,
+            cfg,
+            Lake(lake or settings.lake),
+            truth or settings.truth,
             progress=lambda done, total: bar.update(task, completed=done),
         )
     out = Console(soft_wrap=True)
     total = report.total_records
     rate = total / max(report.seconds_total, 1e-9)
-    out.print(f"simulated {people:,} people x {months} months: {total:,} records in "
-              f"{report.seconds_total:.1f}s ({rate:,.0f} records/s; "
-              f"{'bulk path' if report.bulk else 'deduplicating path'})")
+    out.print(
+        f"simulated {people:,} people x {months} months: {total:,} records in "
+        f"{report.seconds_total:.1f}s ({rate:,.0f} records/s; "
+        f"{'bulk path' if report.bulk else 'deduplicating path'})"
+    )
     for kind, n in sorted(report.records.items()):
         out.print(f"  {kind}: {n:,}")
-    out.print(f"lake: accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
-              f"superseded {report.superseded:,}, quarantined {report.quarantined:,}")
+    if cfg.without:
+        left_out = [name for name in families.FAMILIES if name in cfg.without]
+        out.print(f"left out: {', '.join(left_out)}")
+    out.print(
+        f"lake: accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
+        f"superseded {report.superseded:,}, quarantined {report.quarantined:,}"
+    )
     out.print(f"mean true 12-month PD {report.mean_true_pd:.4f}; truth in {report.truth_dir}")
     if report.bad_injected:
         injected = ", ".join(f"{k} {v}" for k, v in sorted(report.bad_injected.items()))

@@ -130,15 +130,17 @@ def _values(arr: pa.Array):
     return lambda rows: [show(v) for v in arr.take(pa.array(rows)).to_pylist()]
 
 
-def _parse_field(ck: _Checker, f: sc.Field, raw: pa.Array | None, n: int) -> pa.Array:
+def _parse_field(
+    ck: _Checker, f: sc.Field, raw: pa.Array | None, n: int, given: np.ndarray
+) -> pa.Array:
     """Parse one column to its contract type; violations go to the checker."""
     target = f.arrow_type
     if raw is None:
         if f.required:
-            ck.add(np.ones(n, dtype=bool), f"{f.name}: required column is missing")
+            ck.add(~given, f"{f.name}: required column is missing")
         return pa.nulls(n, target)
     if f.required:
-        ck.add(_np(pc.is_null(raw)), f"{f.name}: required but empty")
+        ck.add(~given, f"{f.name}: required but empty")
 
     if raw.type == target:
         parsed = raw
@@ -200,8 +202,9 @@ def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
         fast = _fast_cast(text, ok, pa.date32())
         if fast is not None:
             return fast
-        parsed = pc.strptime(pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s",
-                             error_is_null=True)
+        parsed = pc.strptime(
+            pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s", error_is_null=True
+        )
         # strptime rolls 2024-02-30 over to March: accept only exact round trips.
         exact = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
         bad = pc.and_(present, pc.invert(pc.fill_null(exact, False)))
@@ -221,8 +224,9 @@ def _parse_text(ck: _Checker, f: sc.Field, text: pa.Array) -> pa.Array:
         exact = pc.equal(pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%S"), full)
         good = pc.fill_null(exact, False)
         non_utc = pc.and_(pc.and_(present, pc.invert(ok)), pc.fill_null(offset, False))
-        ck.add(non_utc, f"{name}: timestamps must be UTC (suffix Z or +00:00), got {{}}",
-               _values(text))
+        ck.add(
+            non_utc, f"{name}: timestamps must be UTC (suffix Z or +00:00), got {{}}", _values(text)
+        )
         bad = pc.and_(pc.and_(present, pc.invert(good)), pc.invert(non_utc))
         ck.add(bad, f"{name}: not a valid ISO 8601 UTC timestamp, got {{}}", _values(text))
         # Sub-second fractions are accepted but not kept: seconds are enough here.
@@ -236,18 +240,26 @@ def _check_value(ck: _Checker, f: sc.Field, parsed: pa.Array) -> pa.Array:
     name = f.name
     if f.type == sc.ID:
         bad = pc.invert(pc.fill_null(pc.match_substring_regex(parsed, ID_PATTERN), True))
-        ck.add(bad, f"{name}: {{}}", lambda rows: [
-            f"{describe_text_problem(v)} (got {show(v)})"
-            for v in parsed.take(pa.array(rows)).to_pylist()
-        ])
+        ck.add(
+            bad,
+            f"{name}: {{}}",
+            lambda rows: [
+                f"{describe_text_problem(v)} (got {show(v)})"
+                for v in parsed.take(pa.array(rows)).to_pylist()
+            ],
+        )
         return pc.if_else(bad, None, parsed)
     if f.type == sc.CODE:
         assert f.codes is not None
         bad = _not_in(parsed, f.codes)
         listing = ", ".join(f.codes) if len(f.codes) <= 20 else "an ISO 4217 code such as EUR"
-        ck.add(bad, f"{name}: {{}}", lambda rows: [
-            _code_problem(v, listing) for v in parsed.take(pa.array(rows)).to_pylist()
-        ])
+        ck.add(
+            bad,
+            f"{name}: {{}}",
+            lambda rows: [
+                _code_problem(v, listing) for v in parsed.take(pa.array(rows)).to_pylist()
+            ],
+        )
         return pc.if_else(bad, None, parsed)
     if f.type == sc.DATE_TEXT:
         bad = pc.greater(pc.utf8_length(parsed), 64)
@@ -299,21 +311,37 @@ def validate(
     now = now or datetime.now(UTC)
     n = table.num_rows
     ck = _Checker(table)
+    raws = {
+        f.name: table.column(f.name).combine_chunks() if f.name in table.column_names else None
+        for f in sc.fields(kind)
+    }
+    # Where a value was received at all. A present but invalid value is nulled by its
+    # own rule (or by the reader, which then names the field in a reason of its own),
+    # and must not also count as missing for the rules that require a value.
+    given = {
+        name: np.zeros(n, dtype=bool) if raw is None else ~_np(pc.is_null(raw))
+        for name, raw in raws.items()
+    }
+    for row, reasons in (pre_reasons or {}).items():
+        for reason in reasons:
+            name = reason.split(":", 1)[0]
+            if name in given:
+                given[name][row] = True
+
     cols: dict[str, pa.Array] = {}
     for f in sc.fields(kind):
-        raw = table.column(f.name).combine_chunks() if f.name in table.column_names else None
+        raw = raws[f.name]
         if f.name == "source_id":
             cols[f.name] = _source_column(ck, raw, source_id, n)
             continue
-        cols[f.name] = _parse_field(ck, f, raw, n)
+        cols[f.name] = _parse_field(ck, f, raw, n, given[f.name])
 
-    _cross_rules(kind, ck, cols, now)
-    if pre_reasons:
-        for row, reasons in pre_reasons.items():
-            mask = np.zeros(n, dtype=bool)
-            mask[row] = True
-            for reason in reasons:
-                ck.add(mask, reason)
+    _cross_rules(kind, ck, cols, given, now)
+    for row, reasons in (pre_reasons or {}).items():
+        mask = np.zeros(n, dtype=bool)
+        mask[row] = True
+        for reason in reasons:
+            ck.add(mask, reason)
 
     rows, reasons = ck.reasons()
     valid = pa.table(cols, schema=_nullable(sc.record_schema(kind)))
@@ -337,12 +365,20 @@ def _source_column(ck: _Checker, raw: pa.Array | None, source_id: str, n: int) -
         ck.add(np.ones(n, dtype=bool), "source_id: must be text")
         return pa.nulls(n, pa.string())
     bad = pc.not_equal(filled, source_id)
-    ck.add(bad, f"source_id: record names source {{}} but is ingested for {source_id!r}",
-           _values(filled))
+    ck.add(
+        bad,
+        f"source_id: record names source {{}} but is ingested for {source_id!r}",
+        _values(filled),
+    )
     return pc.if_else(pc.fill_null(bad, False), None, filled)
 
 
-def _cross_rules(kind: str, ck: _Checker, c: dict[str, pa.Array], now: datetime) -> None:
+def _cross_rules(
+    kind: str, ck: _Checker, c: dict[str, pa.Array], given: dict[str, np.ndarray], now: datetime
+) -> None:
+    """Rules across fields, on the parsed values (an invalid value is null by now and
+    already has its reason). "Required when ..." looks at ``given``: only a value not
+    received at all is missing."""
     ts_type = pa.timestamp("us", tz="UTC")
     rep = c["reported_at"]
     future = pc.greater(rep, pa.scalar(now + CLOCK_SKEW, ts_type))
@@ -353,41 +389,62 @@ def _cross_rules(kind: str, ck: _Checker, c: dict[str, pa.Array], now: datetime)
             continue
         col = c[f.name]
         later = pc.greater(col, rep_day if f.type == sc.DATE else rep)
-        ck.add(later, f"{f.name}: after reported_at (a source cannot report the future), got {{}}",
-               _values(col))
+        ck.add(
+            later,
+            f"{f.name}: after reported_at (a source cannot report the future), got {{}}",
+            _values(col),
+        )
 
     def code_is(name: str, values: tuple[str, ...]) -> pa.Array:
         return pc.fill_null(pc.is_in(c[name], pa.array(values)), False)
 
     if kind == "account":
         ck.add(pc.less(c["closed_at"], c["opened_at"]), "closed_at: before opened_at")
-        need = pc.and_(code_is("kind", sc.CREDIT_KINDS), pc.is_null(c["credit_limit"]))
+        need = _np(code_is("kind", sc.CREDIT_KINDS)) & ~given["credit_limit"]
         ck.add(need, "credit_limit: required for credit accounts (limit or principal in cents)")
     elif kind == "statement":
         pe, due, paid = c["period_end"], c["due_date"], c["paid_at"]
         ck.add(pc.less(due, pe), "due_date: before period_end")
-        ck.add(pc.greater(pc.subtract(due.cast(pa.int32()), pe.cast(pa.int32())), 90),
-               "due_date: more than 90 days after period_end")
+        ck.add(
+            pc.greater(pc.subtract(due.cast(pa.int32()), pe.cast(pa.int32())), 90),
+            "due_date: more than 90 days after period_end",
+        )
         ck.add(pc.less(paid, pe), "paid_at: before period_end (the bill did not exist yet)")
-        ck.add(pc.and_(pc.greater(c["amount_paid"], 0), pc.is_null(paid)),
-               "paid_at: required when amount_paid > 0")
-        ck.add(pc.and_(pc.is_valid(paid), pc.equal(c["amount_paid"], 0)),
-               "amount_paid: is 0 but paid_at is set")
-        ck.add(pc.and_(code_is("status", ("current",)), pc.greater(c["days_past_due"], 0)),
-               "status: 'current' but days_past_due > 0")
-        ck.add(pc.and_(code_is("status", ("delinquent",)), pc.less(c["days_past_due"], 30)),
-               "status: 'delinquent' needs days_past_due >= 30")
+        ck.add(
+            _np(pc.greater(c["amount_paid"], 0)) & ~given["paid_at"],
+            "paid_at: required when amount_paid > 0",
+        )
+        # A bill of 0 may be settled (paid_at set) with nothing paid; any other bill
+        # with a settlement date must show what was paid.
+        ck.add(
+            pc.and_(
+                pc.and_(pc.is_valid(paid), pc.equal(c["amount_paid"], 0)),
+                pc.greater(c["amount_due"], 0),
+            ),
+            "amount_paid: is 0 but paid_at is set on a bill with amount_due > 0",
+        )
+        ck.add(
+            pc.and_(code_is("status", ("current",)), pc.greater(c["days_past_due"], 0)),
+            "status: 'current' but days_past_due > 0",
+        )
+        ck.add(
+            pc.and_(code_is("status", ("delinquent",)), pc.less(c["days_past_due"], 30)),
+            "status: 'delinquent' needs days_past_due >= 30",
+        )
     elif kind == "transaction":
-        need = pc.and_(code_is("kind", ("purchase", "refund")),
-                       pc.is_null(c["merchant_category"]))
+        need = _np(code_is("kind", ("purchase", "refund"))) & ~given["merchant_category"]
         ck.add(need, "merchant_category: required for purchases and refunds")
     elif kind == "identity":
         _identity_rules(ck, c)
     elif kind == "public_record":
-        need = pc.and_(pc.invert(code_is("kind", ("bankruptcy",))), pc.is_null(c["amount"]))
+        # An unknown kind has its own reason: only a known non-bankruptcy needs amount.
+        with_amount = tuple(k for k in sc.PUBLIC_RECORD_KINDS if k != "bankruptcy")
+        need = _np(code_is("kind", with_amount)) & ~given["amount"]
         ck.add(need, "amount: required for judgments, liens and satisfactions")
-        ck.add(pc.and_(pc.is_valid(c["amount"]), pc.is_null(c["currency"])),
-               "currency: required when amount is given")
+        ck.add(
+            _np(pc.is_valid(c["amount"])) & ~given["currency"],
+            "currency: required when amount is given",
+        )
 
 
 def _identity_rules(ck: _Checker, c: dict[str, pa.Array]) -> None:
@@ -401,12 +458,17 @@ def _identity_rules(ck: _Checker, c: dict[str, pa.Array]) -> None:
         ck.add(bad, f"value: for {k} must be {expected}, got {{}}", _values(value))
     is_since = pc.is_in(kind, pa.array(["phone_since", "address_since"]))
     ok = pc.match_substring_regex(value, DATE_PATTERN)
-    parsed = pc.strptime(pc.if_else(ok, value, None), format="%Y-%m-%d", unit="s",
-                         error_is_null=True)
+    parsed = pc.strptime(
+        pc.if_else(ok, value, None), format="%Y-%m-%d", unit="s", error_is_null=True
+    )
     exact = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), value), False)
-    bad = pc.and_(pc.fill_null(is_since, False), pc.invert(exact))
-    ck.add(bad, "value: for phone_since/address_since must be a date YYYY-MM-DD, got {}",
-           _values(value))
+    # A value missing or already refused (too long) has its reason: check only the rest.
+    bad = pc.and_(pc.and_(pc.fill_null(is_since, False), pc.is_valid(value)), pc.invert(exact))
+    ck.add(
+        bad,
+        "value: for phone_since/address_since must be a date YYYY-MM-DD, got {}",
+        _values(value),
+    )
     since = pc.if_else(exact, parsed, None).cast(pa.date32())
     later = pc.and_(is_since, pc.greater(since, c["occurred_at"].cast(pa.date32())))
     ck.add(later, "value: date is after occurred_at, got {}", _values(value))

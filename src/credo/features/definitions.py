@@ -309,8 +309,17 @@ def identity_features(identity: ir.Table, as_of: date) -> ir.Table:
         employment_type=employment.ifelse(latest.value, ibis.null()).max(),
         days_since_employment_verified=employment.ifelse(latest.days, ibis.null()).min().cast(I64),
     )
-    moves = i.group_by("person_id").aggregate(
-        address_changes_24m=_count((i.kind == "address_since") & (i.days <= D24))
+    # A move is an address reported after an earlier one: the first address on record
+    # is where the person lived, not a change. The earlier one may predate the window.
+    # Ties on the instant are ordered by record_id; either order gives the same count.
+    a = i.filter(i.kind == "address_since")
+    a = a.mutate(
+        _order=ibis.row_number().over(
+            ibis.window(group_by=a.person_id, order_by=[a.occurred_at, a.record_id])
+        )
+    )
+    moves = a.group_by("person_id").aggregate(
+        address_changes_24m=_count((a._order > 0) & (a.days <= D24))
     )
     out = join_on_person(facts, moves)
     return out.mutate(address_changes_24m=out.address_changes_24m.fill_null(0))

@@ -30,16 +30,27 @@ from credo.data.ingest import IngestReport, ingest_path, ingest_table
 from credo.data.lake import Lake
 from credo.errors import ConfigError
 from credo.outputs import write_atomically
-from credo.simulate import sources, truth
+from credo.simulate import families, sources, truth
 from credo.simulate.bad_records import corrupt
 from credo.simulate.traits import AGE_BANDS, REGIONS, SEXES, draw_people, simulate_shocks
 
-SIM_SOURCES = {"sim-bank", "sim-bnpl", "sim-pay", "sim-utility", "sim-telecom",
-               "sim-landlord", "sim-courts", "sim-idv"}
+SIM_SOURCES = {
+    "sim-bank",
+    "sim-bnpl",
+    "sim-pay",
+    "sim-utility",
+    "sim-telecom",
+    "sim-landlord",
+    "sim-courts",
+    "sim-idv",
+}
 
 
 MAX_MONTHS = 120
 EARLIEST_MONTH = np.datetime64("1900-01", "M")
+# A statement is reported once its bill is paid or missed, and within a year.
+MIN_REPORTING_LAG_DAYS = sources.LATEST_PAYMENT_DAY
+MAX_REPORTING_LAG_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -51,8 +62,28 @@ class SimConfig:
     chunk: int = 50_000
     bad_share: float = 0.001  # share of records re-sent as deliberately bad copies
     tx_scale: float = 1.0  # scales the number of purchases and transfers
+    # Record families left out of the lake (see ``families.FAMILIES``); the population
+    # and its truth stay those of the same seed with every family.
+    without: tuple[str, ...] = ()
+    reporting_lag_days: int = sources.STATEMENT_LAG_DAYS  # statement period end -> report
 
     def check(self) -> None:
+        if isinstance(self.without, str):
+            raise ConfigError("without: give a list of family names, not one string")
+        if bad := families.unknown(self.without):
+            raise ConfigError(
+                f"--without {bad[0]!r}: unknown record family; choose from "
+                f"{', '.join(families.FAMILIES)}"
+            )
+        lag = self.reporting_lag_days
+        whole = isinstance(lag, int | np.integer) and not isinstance(lag, bool)
+        if not whole or not MIN_REPORTING_LAG_DAYS <= lag <= MAX_REPORTING_LAG_DAYS:
+            low, high = MIN_REPORTING_LAG_DAYS, MAX_REPORTING_LAG_DAYS
+            raise ConfigError(
+                f"--reporting-lag-days {lag!r}: must be whole days from {low} to {high} (a "
+                f"statement is reported once its bill is paid or missed, up to {low} days "
+                "after the period ends, and within a year)"
+            )
         if self.people < 1 or self.months < 1 or self.chunk < 1:
             raise ConfigError("--people, --months and --chunk must be positive")
         if not 0 <= self.bad_share < 0.5:
@@ -73,12 +104,11 @@ class SimConfig:
         # Every record must be reported by today, or ingestion quarantines it as "in the
         # future": the last month's statements arrive the longest after it ends.
         today = np.datetime64(date.today(), "D")
-        latest = (today - (sources.STATEMENT_LAG_DAYS + 1)).astype("datetime64[M]") - 1
+        latest = (today - (lag + 1)).astype("datetime64[M]") - 1
         if end > latest:
             raise ConfigError(
                 f"--end {self.end_month}: its statements would be reported after today "
-                f"(about {sources.STATEMENT_LAG_DAYS} days after the month ends); "
-                f"use {latest} or earlier"
+                f"(about {lag} days after the month ends); use {latest} or earlier"
             )
 
 
@@ -114,45 +144,61 @@ def generate_chunk(cfg: SimConfig, index: int, first: int, n: int) -> dict:
     starts = rng.random((n, cfg.months)) < np.where(shocks, h1[:, None], h0[:, None])
     acc = sources.draw_accounts(rng, people, cal)
     spirals = sources.assign_spirals(rng, people, acc, starts, cal)
+    lag = cfg.reporting_lag_days
     tables = {
         "account": sources.account_table(people, acc, cal, rng),
-        "statement": sources.statement_table(people, acc, shocks, cal, rng),
+        "statement": sources.statement_table(people, acc, shocks, cal, rng, lag),
         "transaction": sources.transaction_table(people, shocks, cal, rng, cfg.tx_scale),
         "identity": sources.identity_table(people, cal, rng),
         "public_record": sources.public_record_table(people, spirals, cal, rng),
     }
+    # Every family is generated, drawing the same random numbers, and only then left
+    # out: the people, their records' other content and the truth stay the seed's own.
+    tables = families.leave_out(tables, cfg.without)
     pd = truth.true_pd(people, shocks, spirals.person, spirals.start, spirals.last_event())
     ev_person, ev_month = spirals.events()
     outcome = truth.realised(n, cfg.months, ev_person, ev_month)
     m = cfg.months
-    true_pd = pa.table({
-        "person_id": pa.array(np.repeat(people.person_id, m)),
-        "as_of": pa.array(np.tile(cal.as_of(np.arange(m)), n), pa.date32()),
-        "true_pd": pa.array(pd.ravel()),
-        "bad_12m": pa.array(outcome.ravel() == 1, mask=outcome.ravel() < 0),
-    })
-    protected = pa.table({
-        "person_id": pa.array(people.person_id),
-        "sex": pa.array(SEXES[people.sex]),
-        "age_band": pa.array(AGE_BANDS[people.age]),
-        "region": pa.array(REGIONS[people.region]),
-    })
-    traits = pa.table({
-        "person_id": pa.array(people.person_id),
-        "monthly_income_cents": pa.array(people.income_cents),
-        "income_stability": pa.array(people.stability),
-        "discipline": pa.array(people.discipline),
-        "leverage": pa.array(people.leverage),
-        "shock_months": pa.array(shocks.sum(axis=1).astype(np.int64)),
-    })
-    return {"tables": tables, "true_pd": true_pd, "protected": protected, "traits": traits,
-            "rng": rng}
+    true_pd = pa.table(
+        {
+            "person_id": pa.array(np.repeat(people.person_id, m)),
+            "as_of": pa.array(np.tile(cal.as_of(np.arange(m)), n), pa.date32()),
+            "true_pd": pa.array(pd.ravel()),
+            "bad_12m": pa.array(outcome.ravel() == 1, mask=outcome.ravel() < 0),
+        }
+    )
+    protected = pa.table(
+        {
+            "person_id": pa.array(people.person_id),
+            "sex": pa.array(SEXES[people.sex]),
+            "age_band": pa.array(AGE_BANDS[people.age]),
+            "region": pa.array(REGIONS[people.region]),
+        }
+    )
+    traits = pa.table(
+        {
+            "person_id": pa.array(people.person_id),
+            "monthly_income_cents": pa.array(people.income_cents),
+            "income_stability": pa.array(people.stability),
+            "discipline": pa.array(people.discipline),
+            "leverage": pa.array(people.leverage),
+            "shock_months": pa.array(shocks.sum(axis=1).astype(np.int64)),
+        }
+    )
+    return {
+        "tables": tables,
+        "true_pd": true_pd,
+        "protected": protected,
+        "traits": traits,
+        "rng": rng,
+    }
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, lambda target: pq.write_table(table, target, compression="zstd"),
-                     "truth")
+    write_atomically(
+        path, lambda target: pq.write_table(table, target, compression="zstd"), "truth"
+    )
 
 
 def _by_source(table: pa.Table) -> list[tuple[str, pa.Table]]:
@@ -195,8 +241,14 @@ def simulate(
             for kind, table in chunk["tables"].items():
                 report.records[kind] += table.num_rows
                 for source, part in _by_source(table):
-                    ingest_table(part, source=source, kind=kind, writer=writer,
-                                 dedup=not report.bulk, label=f"simulate:{kind}")
+                    ingest_table(
+                        part,
+                        source=source,
+                        kind=kind,
+                        writer=writer,
+                        dedup=not report.bulk,
+                        label=f"simulate:{kind}",
+                    )
                 _inject_bad(cfg, kind, table, chunk["rng"], bad_dir, report)
                 del table
             counts = writer.commit()
@@ -215,14 +267,24 @@ def simulate(
                 report.bad_ingest.append(r)
     report.mean_true_pd = pd_sum / max(pd_n, 1)
     report.seconds_total = time.perf_counter() - t0
-    meta = {"config": asdict(cfg), "mean_true_pd": report.mean_true_pd,
-            "records": dict(report.records), "bad_injected": dict(report.bad_injected)}
+    meta = {
+        "config": asdict(cfg),
+        "mean_true_pd": report.mean_true_pd,
+        "records": dict(report.records),
+        "bad_injected": dict(report.bad_injected),
+    }
     (truth_dir / f"meta-seed={cfg.seed}.json").write_text(json.dumps(meta, indent=2))
     return report
 
 
-def _inject_bad(cfg: SimConfig, kind: str, table: pa.Table, rng: np.random.Generator,
-                bad_dir: Path, report: SimReport) -> None:
+def _inject_bad(
+    cfg: SimConfig,
+    kind: str,
+    table: pa.Table,
+    rng: np.random.Generator,
+    bad_dir: Path,
+    report: SimReport,
+) -> None:
     if cfg.bad_share <= 0 or table.num_rows == 0:
         return
     k = int(rng.binomial(table.num_rows, cfg.bad_share))

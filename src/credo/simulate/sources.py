@@ -6,9 +6,11 @@ Sources: ``sim-bank`` (cards, loans, mortgages, offline purchases, income), ``si
 only the rare default spirals run in a Python loop.
 
 Reporting conventions of the simulated sources (the contract allows others):
-statements are reported 50 days after period end with ``days_past_due`` in 30-day
-buckets; transactions the next day; accounts when opened and again when closed (a new
-version of the same record); public records 3 days after the court date.
+statements are reported 50 days after period end (or ``lag_days``, at least the
+latest payment day, so that a statement shows its bill paid or missed) with
+``days_past_due`` in 30-day buckets; transactions the next day; accounts when opened and
+again when closed (a new version of the same record); public records 3 days after the
+court date.
 """
 
 from __future__ import annotations
@@ -22,21 +24,40 @@ import pyarrow.compute as pc
 from credo.simulate.traits import AGE_MID_YEARS, People
 
 CURRENCY = "EUR"
-ACCOUNT_KINDS = ("credit_card", "instalment_loan", "bnpl", "mortgage", "utility", "telecom",
-                 "rent")
+ACCOUNT_KINDS = ("credit_card", "instalment_loan", "bnpl", "mortgage", "utility", "telecom", "rent")
 CARD, LOAN, BNPL, MORTGAGE, UTILITY, TELECOM, RENT = range(7)
-ACCOUNT_SOURCE = np.array(["sim-bank", "sim-bank", "sim-bnpl", "sim-bank", "sim-utility",
-                           "sim-telecom", "sim-landlord"])
+ACCOUNT_SOURCE = np.array(
+    ["sim-bank", "sim-bank", "sim-bnpl", "sim-bank", "sim-utility", "sim-telecom", "sim-landlord"]
+)
 NEVER = 10**6
 STATEMENT_LAG_DAYS = 50
 DUE_DAYS = 21
-CATEGORIES = np.array(["groceries", "restaurants", "fuel", "transport", "travel",
-                       "electronics", "clothing", "health", "education", "entertainment",
-                       "home", "utilities", "telecom", "cash_withdrawal", "other"])
+LATE_DAYS = 25  # a late payment comes 1 to LATE_DAYS days after the due date
+LATEST_PAYMENT_DAY = DUE_DAYS + LATE_DAYS  # days after period end
+CATEGORIES = np.array(
+    [
+        "groceries",
+        "restaurants",
+        "fuel",
+        "transport",
+        "travel",
+        "electronics",
+        "clothing",
+        "health",
+        "education",
+        "entertainment",
+        "home",
+        "utilities",
+        "telecom",
+        "cash_withdrawal",
+        "other",
+    ]
+)
 TX_CATEGORIES = (*CATEGORIES, "gambling", "salary", "benefits")
 GAMBLING, SALARY, BENEFITS = len(CATEGORIES), len(CATEGORIES) + 1, len(CATEGORIES) + 2
-CATEGORY_P = np.array([0.28, 0.12, 0.08, 0.07, 0.03, 0.04, 0.08, 0.05, 0.02, 0.06, 0.06,
-                       0.02, 0.02, 0.04, 0.03])
+CATEGORY_P = np.array(
+    [0.28, 0.12, 0.08, 0.07, 0.03, 0.04, 0.08, 0.05, 0.02, 0.06, 0.06, 0.02, 0.02, 0.04, 0.03]
+)
 TS = pa.timestamp("us", tz="UTC")
 
 
@@ -108,7 +129,7 @@ class Accounts:
 def draw_accounts(rng: np.random.Generator, p: People, cal: Calendar) -> Accounts:
     n, months = p.n, cal.months
     li = p.log_income - 7.6
-    owner = rng.random(n) < sigmoid(-0.3 + 1.2 * li + np.array([-2, -1, 0, .5, .8, 1.])[p.age])
+    owner = rng.random(n) < sigmoid(-0.3 + 1.2 * li + np.array([-2, -1, 0, 0.5, 0.8, 1.0])[p.age])
     counts = np.zeros((n, 7), dtype=np.int64)
     counts[:, CARD] = np.minimum(rng.poisson(np.exp(0.15 + 0.35 * p.leverage + 0.4 * li)), 6)
     counts[:, LOAN] = np.minimum(rng.poisson(np.exp(-1.1 + 0.4 * p.leverage)), 4)
@@ -131,31 +152,52 @@ def draw_accounts(rng: np.random.Generator, p: People, cal: Calendar) -> Account
     open_day = rng.integers(0, 28, a)
     term = rng.integers(12, 61, a)
     churn = np.select([kind == CARD, kind == BNPL, kind == RENT], [0.006, 0.02, 0.012], 0.004)
-    close_m = np.where(kind == LOAN, open_m + term,
-                       np.where(kind == MORTGAGE, NEVER, open_m + 1 + rng.geometric(churn)))
+    close_m = np.where(
+        kind == LOAN,
+        open_m + term,
+        np.where(kind == MORTGAGE, NEVER, open_m + 1 + rng.geometric(churn)),
+    )
     close_m = np.where(close_m > months + 24, NEVER, close_m)
     close_day = np.where(close_m == open_m, open_day, rng.integers(0, 28, a))
 
     income = np.exp(p.log_income)[person] * 100
     limit = np.select(
         [kind == CARD, kind == LOAN, kind == BNPL, kind == MORTGAGE],
-        [np.round(income * rng.uniform(0.5, 3, a) * np.exp(0.2 * p.leverage[person]), -4),
-         np.round(income * rng.uniform(1, 12, a), -4),
-         np.round(rng.uniform(200, 1500, a) * 100, -4),
-         np.round(income * rng.uniform(60, 150, a), -4)],
+        [
+            np.round(income * rng.uniform(0.5, 3, a) * np.exp(0.2 * p.leverage[person]), -4),
+            np.round(income * rng.uniform(1, 12, a), -4),
+            np.round(rng.uniform(200, 1500, a) * 100, -4),
+            np.round(income * rng.uniform(60, 150, a), -4),
+        ],
         -1,
     ).astype(np.int64)
     base_due = np.select(
         [kind == LOAN, kind == MORTGAGE, kind == UTILITY, kind == TELECOM, kind == RENT],
-        [limit / term, limit / 300, income * 0.03, rng.uniform(1500, 6000, a),
-         income * rng.uniform(0.2, 0.4, a)],
+        [
+            limit / term,
+            limit / 300,
+            income * 0.03,
+            rng.uniform(1500, 6000, a),
+            income * rng.uniform(0.2, 0.4, a),
+        ],
         0,
     )
-    closed_at = np.where(close_m >= NEVER, np.datetime64("NaT"),
-                         cal.month_start(np.minimum(close_m, NEVER // 2))
-                         + close_day.astype("timedelta64[D]"))
-    return Accounts(person, kind, open_m, open_day, close_m, closed_at, limit,
-                    money(base_due), np.full(a, NEVER))
+    closed_at = np.where(
+        close_m >= NEVER,
+        np.datetime64("NaT"),
+        cal.month_start(np.minimum(close_m, NEVER // 2)) + close_day.astype("timedelta64[D]"),
+    )
+    return Accounts(
+        person,
+        kind,
+        open_m,
+        open_day,
+        close_m,
+        closed_at,
+        limit,
+        money(base_due),
+        np.full(a, NEVER),
+    )
 
 
 @dataclass
@@ -193,8 +235,11 @@ def assign_spirals(
     for i in range(k):
         pi, s = sp_person[i], sp_start[i]
         lo, hi = first[pi], first[pi + 1]
-        ok = np.flatnonzero((acc.open_m[lo:hi] <= s - 1) & (acc.close_m[lo:hi] > s + 3)
-                            & (acc.spiral[lo:hi] >= NEVER))
+        ok = np.flatnonzero(
+            (acc.open_m[lo:hi] <= s - 1)
+            & (acc.close_m[lo:hi] > s + 3)
+            & (acc.spiral[lo:hi] >= NEVER)
+        )
         if ok.size:
             a = lo + ok[rng.integers(0, ok.size)]
             account[i] = a
@@ -210,10 +255,12 @@ def assign_spirals(
     legal_kind = np.where(no_acc, "court_judgment", legal_kind)
     legal_month = np.where(no_acc, sp_start + 2, legal_month)
     income = np.exp(p.log_income[sp_person]) * 100
-    amount = np.where(account >= 0, np.maximum(acc.limit[account], acc.base_due[account] * 4),
-                      income * rng.uniform(1, 6, k))
-    return Spirals(sp_person, sp_start, account, legal_kind.astype(str), legal_month,
-                   money(amount))
+    amount = np.where(
+        account >= 0,
+        np.maximum(acc.limit[account], acc.base_due[account] * 4),
+        income * rng.uniform(1, 6, k),
+    )
+    return Spirals(sp_person, sp_start, account, legal_kind.astype(str), legal_month, money(amount))
 
 
 def account_table(p: People, acc: Accounts, cal: Calendar, rng: np.random.Generator) -> pa.Table:
@@ -227,24 +274,36 @@ def account_table(p: People, acc: Accounts, cal: Calendar, rng: np.random.Genera
     rep_delay = rng.integers(1, 5, len(rows)) * 86400 + rng.integers(0, 86400, len(rows))
     account_id = ids(lookup(p.person_id, acc.person[rows]), "-a", rows)
     limit = acc.limit[rows]
-    return pa.table({
-        "record_id": account_id,
-        "person_id": lookup(p.person_id, acc.person[rows]),
-        "source_id": lookup(ACCOUNT_SOURCE, acc.kind[rows]),
-        "reported_at": ts(seen_at, rep_delay),
-        "account_id": account_id,
-        "kind": lookup(ACCOUNT_KINDS, acc.kind[rows]),
-        "opened_at": dates(opened[rows]),
-        "closed_at": pa.array(np.where(is_close, acc.closed_at[rows], np.datetime64("NaT"))
-                              .astype("datetime64[D]"), pa.date32()),
-        "credit_limit": pa.array(limit, mask=limit < 0),
-        "currency": lookup([CURRENCY], np.zeros(len(rows), np.int64)),
-    })
+    return pa.table(
+        {
+            "record_id": account_id,
+            "person_id": lookup(p.person_id, acc.person[rows]),
+            "source_id": lookup(ACCOUNT_SOURCE, acc.kind[rows]),
+            "reported_at": ts(seen_at, rep_delay),
+            "account_id": account_id,
+            "kind": lookup(ACCOUNT_KINDS, acc.kind[rows]),
+            "opened_at": dates(opened[rows]),
+            "closed_at": pa.array(
+                np.where(is_close, acc.closed_at[rows], np.datetime64("NaT")).astype(
+                    "datetime64[D]"
+                ),
+                pa.date32(),
+            ),
+            "credit_limit": pa.array(limit, mask=limit < 0),
+            "currency": lookup([CURRENCY], np.zeros(len(rows), np.int64)),
+        }
+    )
 
 
 def statement_table(
-    p: People, acc: Accounts, shocks: np.ndarray, cal: Calendar, rng: np.random.Generator
+    p: People,
+    acc: Accounts,
+    shocks: np.ndarray,
+    cal: Calendar,
+    rng: np.random.Generator,
+    lag_days: int = STATEMENT_LAG_DAYS,
 ) -> pa.Table:
+    """One statement per account and month; reported ``lag_days`` after the period ends."""
     months = cal.months
     lo = np.maximum(acc.open_m, 0)
     hi = np.minimum(acc.close_m - 1, months - 1)
@@ -266,15 +325,18 @@ def statement_table(
     term_left = np.clip(1 - age_m / np.maximum(limit / np.maximum(acc.base_due[a], 1), 1), 0, 1)
     balance = np.select(
         [kind == CARD, kind == BNPL, kind == LOAN, kind == MORTGAGE],
-        [limit * util, limit * util * rng.uniform(0.3, 1, r), limit * term_left,
-         limit * np.clip(1 - age_m / 300, 0, 1)],
+        [
+            limit * util,
+            limit * util * rng.uniform(0.3, 1, r),
+            limit * term_left,
+            limit * np.clip(1 - age_m / 300, 0, 1),
+        ],
         0,
     )
     noise = rng.lognormal(0, 0.15, r)
     due = np.select(
         [kind == CARD, kind == BNPL, kind == UTILITY],
-        [np.minimum(balance, np.maximum(2500, balance * 0.05)), balance / 4,
-         income * 0.03 * noise],
+        [np.minimum(balance, np.maximum(2500, balance * 0.05)), balance / 4, income * 0.03 * noise],
         acc.base_due[a] * np.where(kind == TELECOM, noise, 1),
     )
     due = money(due)
@@ -300,30 +362,35 @@ def statement_table(
     paid = np.where(due == 0, 0, paid)
     period_end = cal.period_end(t)
     due_date = period_end + np.timedelta64(DUE_DAYS, "D")
-    pay_day = np.where(late, DUE_DAYS + rng.integers(1, 26, r), rng.integers(3, DUE_DAYS + 1, r))
-    paid_at = np.where(paid > 0, period_end + pay_day.astype("timedelta64[D]"),
-                       np.datetime64("NaT"))
+    pay_day = np.where(
+        late, DUE_DAYS + rng.integers(1, LATE_DAYS + 1, r), rng.integers(3, DUE_DAYS + 1, r)
+    )
+    paid_at = np.where(
+        paid > 0, period_end + pay_day.astype("timedelta64[D]"), np.datetime64("NaT")
+    )
     status = np.select([in_sp & (k >= 3), dpd >= 30, late | unpaid], [3, 2, 1], 0)
     # Emit in month order: the lake then writes its month partitions without a re-sort.
     o = np.argsort(t, kind="stable")
     account_id = ids(lookup(p.person_id, person[o]), "-a", a[o])
-    report = period_end[o] + np.timedelta64(STATEMENT_LAG_DAYS, "D")
-    return pa.table({
-        "record_id": ids(account_id, "-m", cal.month_code(t[o])),
-        "person_id": lookup(p.person_id, person[o]),
-        "source_id": lookup(ACCOUNT_SOURCE, kind[o]),
-        "reported_at": ts(report, rng.integers(0, 86400, r)),
-        "account_id": account_id,
-        "period_end": dates(period_end[o]),
-        "due_date": dates(due_date[o]),
-        "amount_due": due[o],
-        "amount_paid": paid[o],
-        "paid_at": pa.array(paid_at[o].astype("datetime64[D]"), pa.date32()),
-        "balance": balance[o],
-        "days_past_due": dpd[o].astype(np.int64),
-        "status": lookup(["current", "late", "delinquent", "charged_off"], status[o]),
-        "currency": lookup([CURRENCY], np.zeros(r, np.int64)),
-    })
+    report = period_end[o] + np.timedelta64(lag_days, "D")
+    return pa.table(
+        {
+            "record_id": ids(account_id, "-m", cal.month_code(t[o])),
+            "person_id": lookup(p.person_id, person[o]),
+            "source_id": lookup(ACCOUNT_SOURCE, kind[o]),
+            "reported_at": ts(report, rng.integers(0, 86400, r)),
+            "account_id": account_id,
+            "period_end": dates(period_end[o]),
+            "due_date": dates(due_date[o]),
+            "amount_due": due[o],
+            "amount_paid": paid[o],
+            "paid_at": pa.array(paid_at[o].astype("datetime64[D]"), pa.date32()),
+            "balance": balance[o],
+            "days_past_due": dpd[o].astype(np.int64),
+            "status": lookup(["current", "late", "delinquent", "charged_off"], status[o]),
+            "currency": lookup([CURRENCY], np.zeros(r, np.int64)),
+        }
+    )
 
 
 def transaction_table(
@@ -349,8 +416,17 @@ def transaction_table(
     amt = income[pm_person] * np.where(pm_shock, 0.4, 1.0) * rng.lognormal(0, sd)
     cat = np.where(pm_shock & (rng.random(n * months) < 0.6), BENEFITS, SALARY)
     k = int(has.sum())
-    parts.append((pm_person[has], pm_t[has], np.full(k, 2), amt[has], np.full(k, 1), cat[has],
-                  rng.integers(23, 28, k)))
+    parts.append(
+        (
+            pm_person[has],
+            pm_t[has],
+            np.full(k, 2),
+            amt[has],
+            np.full(k, 1),
+            cat[has],
+            rng.integers(23, 28, k),
+        )
+    )
     # Purchases (and some refunds), spending less during shocks.
     cnt = rng.poisson(np.repeat(lam, months) * np.where(pm_shock, 0.75, 1.0))
     pp = np.repeat(pm_person, cnt)
@@ -364,14 +440,32 @@ def transaction_table(
     parts.append((pp, pt, np.zeros(m, np.int64), amt, channel, cat, rng.integers(0, 28, m)))
     ref = rng.random(m) < 0.03
     k = int(ref.sum())
-    parts.append((pp[ref], pt[ref], np.ones(k, np.int64), amt[ref], channel[ref], cat[ref],
-                  rng.integers(0, 28, k)))
+    parts.append(
+        (
+            pp[ref],
+            pt[ref],
+            np.ones(k, np.int64),
+            amt[ref],
+            channel[ref],
+            cat[ref],
+            rng.integers(0, 28, k),
+        )
+    )
     # Transfers to and from other people.
     cnt = rng.poisson(0.4 * scale, n * months)
     tp, tt = np.repeat(pm_person, cnt), np.repeat(pm_t, cnt)
     k = len(tp)
-    parts.append((tp, tt, np.full(k, 3), income[tp] * 0.1 * rng.lognormal(0, 0.7, k),
-                  np.zeros(k, np.int64), np.full(k, -1), rng.integers(0, 28, k)))
+    parts.append(
+        (
+            tp,
+            tt,
+            np.full(k, 3),
+            income[tp] * 0.1 * rng.lognormal(0, 0.7, k),
+            np.zeros(k, np.int64),
+            np.full(k, -1),
+            rng.integers(0, 28, k),
+        )
+    )
 
     person, t, kind, amount, channel, category, day = (
         np.concatenate([x[i] for x in parts]) for i in range(7)
@@ -380,23 +474,27 @@ def transaction_table(
     occurred = cal.month_start(t) + day.astype("timedelta64[D]")
     o = np.argsort(occurred, kind="stable")  # month order, see statement_table
     person, kind, amount, channel, category, occurred = (
-        x[o] for x in (person, kind, amount, channel, category, occurred))
+        x[o] for x in (person, kind, amount, channel, category, occurred)
+    )
     secs = rng.integers(6 * 3600, 23 * 3600, r)
     cat_arr = pa.array(np.asarray(TX_CATEGORIES), pa.string()).take(
-        pa.array(np.maximum(category, 0), mask=category < 0))
-    return pa.table({
-        "record_id": ids(lookup(p.person_id, person), "-t", np.arange(r)),
-        "person_id": lookup(p.person_id, person),
-        "source_id": lookup(["sim-pay", "sim-bank"], channel),
-        "reported_at": ts(occurred + np.timedelta64(1, "D"), secs),
-        "occurred_at": ts(occurred, secs),
-        "kind": lookup(["purchase", "refund", "income", "transfer"], kind),
-        "amount": money(np.maximum(amount, 100)),
-        "currency": lookup([CURRENCY], np.zeros(r, np.int64)),
-        "channel": lookup(["online", "offline"], channel),
-        "merchant_category": cat_arr,
-        "account_id": pa.nulls(r, pa.string()),
-    })
+        pa.array(np.maximum(category, 0), mask=category < 0)
+    )
+    return pa.table(
+        {
+            "record_id": ids(lookup(p.person_id, person), "-t", np.arange(r)),
+            "person_id": lookup(p.person_id, person),
+            "source_id": lookup(["sim-pay", "sim-bank"], channel),
+            "reported_at": ts(occurred + np.timedelta64(1, "D"), secs),
+            "occurred_at": ts(occurred, secs),
+            "kind": lookup(["purchase", "refund", "income", "transfer"], kind),
+            "amount": money(np.maximum(amount, 100)),
+            "currency": lookup([CURRENCY], np.zeros(r, np.int64)),
+            "channel": lookup(["online", "offline"], channel),
+            "merchant_category": cat_arr,
+            "account_id": pa.nulls(r, pa.string()),
+        }
+    )
 
 
 def identity_table(p: People, cal: Calendar, rng: np.random.Generator) -> pa.Table:
@@ -404,8 +502,15 @@ def identity_table(p: People, cal: Calendar, rng: np.random.Generator) -> pa.Tab
     years = AGE_MID_YEARS[p.age] - 18
     parts = []
     docs = np.array(["national_id", "passport", "driving_licence", "residence_permit"])
-    parts.append((np.arange(n), rng.integers(-24, months, n), np.full(n, "id_verified"),
-                  docs[rng.choice(4, n, p=[0.6, 0.25, 0.12, 0.03])], np.full(n, "sim-idv")))
+    parts.append(
+        (
+            np.arange(n),
+            rng.integers(-24, months, n),
+            np.full(n, "id_verified"),
+            docs[rng.choice(4, n, p=[0.6, 0.25, 0.12, 0.03])],
+            np.full(n, "sim-idv"),
+        )
+    )
     for kind, source, rate, mean_years in (
         ("phone_since", "sim-telecom", 0.010, 7.0),
         ("address_since", "sim-utility", 0.014, 5.0),
@@ -414,25 +519,50 @@ def identity_table(p: People, cal: Calendar, rng: np.random.Generator) -> pa.Tab
         since = cal.month_start(np.zeros(n, int)) - (
             np.minimum(rng.exponential(mean_years * p.stability, n), years) * 365.25
         ).astype("timedelta64[D]")
-        parts.append((np.arange(n), np.zeros(n, int), np.full(n, kind),
-                      np.datetime_as_string(since, "D"), np.full(n, source)))
+        parts.append(
+            (
+                np.arange(n),
+                np.zeros(n, int),
+                np.full(n, kind),
+                np.datetime_as_string(since, "D"),
+                np.full(n, source),
+            )
+        )
         cnt = rng.poisson(rate * months * (1.6 - p.stability) * 1.5)
         cp = np.repeat(np.arange(n), cnt)
         cm = rng.integers(0, months, len(cp))
         day = cal.month_start(cm) + rng.integers(0, 28, len(cp)).astype("timedelta64[D]")
-        parts.append((cp, cm, np.full(len(cp), kind), np.datetime_as_string(day, "D"),
-                      np.full(len(cp), source)))
+        parts.append(
+            (
+                cp,
+                cm,
+                np.full(len(cp), kind),
+                np.datetime_as_string(day, "D"),
+                np.full(len(cp), source),
+            )
+        )
     u = rng.random(n)
     emp = np.select(
-        [(p.age == 0) & (u < 0.4), (p.age == 5) & (u < 0.7), u < 0.12 + 0.1 * (1 - p.stability),
-         u < 0.35],
+        [
+            (p.age == 0) & (u < 0.4),
+            (p.age == 5) & (u < 0.7),
+            u < 0.12 + 0.1 * (1 - p.stability),
+            u < 0.35,
+        ],
         ["student", "retired", "self_employed", "public_sector"],
         "employed",
     )
     cnt = 1 + rng.poisson(0.5, n)
     ep = np.repeat(np.arange(n), cnt)
-    parts.append((ep, rng.integers(-12, months, len(ep)), np.full(len(ep), "employment_verified"),
-                  emp[ep], np.full(len(ep), "sim-idv")))
+    parts.append(
+        (
+            ep,
+            rng.integers(-12, months, len(ep)),
+            np.full(len(ep), "employment_verified"),
+            emp[ep],
+            np.full(len(ep), "sim-idv"),
+        )
+    )
 
     person, m, kind, value, source = (np.concatenate([x[i] for x in parts]) for i in range(5))
     r = len(person)
@@ -442,19 +572,22 @@ def identity_table(p: People, cal: Calendar, rng: np.random.Generator) -> pa.Tab
     value_day = np.where(is_since, value, "1970-01-01").astype("datetime64[D]")
     occurred = np.where(is_since, np.maximum(occurred, value_day), occurred)
     secs = rng.integers(0, 86400, r)
-    return pa.table({
-        "record_id": ids(lookup(p.person_id, person), "-i", np.arange(r)),
-        "person_id": lookup(p.person_id, person),
-        "source_id": pa.array(source.astype(str)),
-        "reported_at": ts(occurred + np.timedelta64(1, "D"), secs),
-        "occurred_at": ts(occurred, secs),
-        "kind": pa.array(kind.astype(str)),
-        "value": pa.array(value.astype(str)),
-    })
+    return pa.table(
+        {
+            "record_id": ids(lookup(p.person_id, person), "-i", np.arange(r)),
+            "person_id": lookup(p.person_id, person),
+            "source_id": pa.array(source.astype(str)),
+            "reported_at": ts(occurred + np.timedelta64(1, "D"), secs),
+            "occurred_at": ts(occurred, secs),
+            "kind": pa.array(kind.astype(str)),
+            "value": pa.array(value.astype(str)),
+        }
+    )
 
 
-def public_record_table(p: People, sp: Spirals, cal: Calendar,
-                        rng: np.random.Generator) -> pa.Table:
+def public_record_table(
+    p: People, sp: Spirals, cal: Calendar, rng: np.random.Generator
+) -> pa.Table:
     months = cal.months
     legal = np.flatnonzero((sp.legal_month < months) & (sp.legal_kind != ""))
     k = len(legal)
@@ -470,21 +603,23 @@ def public_record_table(p: People, sp: Spirals, cal: Calendar,
     rows_month = np.r_[month, (month + sat_lag)[sat]]
     rows_kind = np.r_[kind, np.full(sat.sum(), "satisfaction")]
     rows_amount = np.r_[amount, amount[sat]]
-    rows_case = pa.concat_arrays([case, case.filter(pa.array(sat))]) if k else pa.array(
-        [], pa.string())
+    rows_case = (
+        pa.concat_arrays([case, case.filter(pa.array(sat))]) if k else pa.array([], pa.string())
+    )
     r = len(rows_person)
     occurred = cal.month_start(rows_month) + rng.integers(0, 28, r).astype("timedelta64[D]")
     secs = rng.integers(9 * 3600, 17 * 3600, r)
     amt = pa.array(rows_amount, mask=rows_kind == "bankruptcy")
-    return pa.table({
-        "record_id": ids(rows_case, "-", np.arange(r)),
-        "person_id": lookup(p.person_id, rows_person),
-        "source_id": pa.array(np.full(r, "sim-courts")),
-        "reported_at": ts(occurred + np.timedelta64(3, "D"), secs),
-        "occurred_at": ts(occurred, secs),
-        "kind": pa.array(rows_kind.astype(str)),
-        "amount": amt,
-        "currency": pa.array(np.where(rows_kind == "bankruptcy", None, CURRENCY),
-                             pa.string()),
-        "case_id": rows_case,
-    })
+    return pa.table(
+        {
+            "record_id": ids(rows_case, "-", np.arange(r)),
+            "person_id": lookup(p.person_id, rows_person),
+            "source_id": pa.array(np.full(r, "sim-courts")),
+            "reported_at": ts(occurred + np.timedelta64(3, "D"), secs),
+            "occurred_at": ts(occurred, secs),
+            "kind": pa.array(rows_kind.astype(str)),
+            "amount": amt,
+            "currency": pa.array(np.where(rows_kind == "bankruptcy", None, CURRENCY), pa.string()),
+            "case_id": rows_case,
+        }
+    )
