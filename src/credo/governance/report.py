@@ -26,8 +26,15 @@ from credo.outputs import make_output_path, write_atomically
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
 
-SECTIONS = ("Data", "Features", "Discrimination", "Calibration", "Score distribution",
-            "Challenger", "Fairness")
+SECTIONS = (
+    "Data",
+    "Features",
+    "Discrimination",
+    "Calibration",
+    "Score distribution",
+    "Challenger",
+    "Fairness",
+)
 
 
 def _split(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -84,8 +91,13 @@ def build(
     fairness_section: dict[str, Any] | None = None
     if protected is not None:
         X_f, y_f = samples[judge]
-        frame = pd.DataFrame({"person_id": X_f["person_id"].astype(str).to_numpy(),
-                              "score": scores[judge], "bad": y_f})
+        frame = pd.DataFrame(
+            {
+                "person_id": X_f["person_id"].astype(str).to_numpy(),
+                "score": scores[judge],
+                "bad": y_f,
+            }
+        )
         points = fairness.points_frame(model, X_f)
         points["person_id"] = points["person_id"].astype(str)
         fairness_section = fairness.audit(frame, protected, points)
@@ -104,11 +116,13 @@ def build(
         "data": {
             name: {
                 "as_of": document.get("metadata", {}).get(
-                    "as_of" if name == "development" else "validate_as_of"),
+                    "as_of" if name == "development" else "validate_as_of"
+                ),
                 "rows": len(y),
                 "bads": int(y.sum()),
                 "bad_rate": float(y.mean()) if len(y) else None,
-                "score_min": int(scores[name].min()), "score_max": int(scores[name].max()),
+                "score_min": int(scores[name].min()),
+                "score_max": int(scores[name].max()),
                 "score_median": float(np.median(scores[name])),
             }
             for name, (_X, y) in samples.items()
@@ -116,8 +130,11 @@ def build(
         "selection": {
             "candidates": len(model.selection_),
             "selected": len(model.features_),
-            "left_out": [{"feature": e.feature, "reason": e.reason}
-                         for e in model.selection_ if not e.selected],
+            "left_out": [
+                {"feature": e.feature, "reason": e.reason}
+                for e in model.selection_
+                if not e.selected
+            ],
         },
         "features": [_feature(f) for f in model.features_],
         "performance": performance,
@@ -125,9 +142,13 @@ def build(
         "calibration": calibration,
         "score_distribution": {"edges": list(metrics.SCORE_BUCKETS), **distribution},
         "stability": (
-            {"psi_development_to_out_of_time": metrics.psi(scores["development"],
-                                                           scores["out_of_time"])}
-            if "out_of_time" in scores else {}
+            {
+                "psi_development_to_out_of_time": metrics.psi(
+                    scores["development"], scores["out_of_time"]
+                )
+            }
+            if "out_of_time" in scores
+            else {}
         ),
         "challenger": challenger_section,
         "fairness": fairness_section,
@@ -150,9 +171,15 @@ def _feature(feature: Any) -> dict[str, Any]:
         "iv": feature.binning.iv,
         "coefficient": feature.coefficient,
         "bins": [
-            {"bin": r.bin, "count": int(r.count), "share": r.count / total,
-             "bad_rate": None if pd.isna(r.bad_rate) else float(r.bad_rate),
-             "woe": float(r.woe), "iv": float(r.iv), "points": int(r.points)}
+            {
+                "bin": r.bin,
+                "count": int(r.count),
+                "share": r.count / total,
+                "bad_rate": None if pd.isna(r.bad_rate) else float(r.bad_rate),
+                "woe": float(r.woe),
+                "iv": float(r.iv),
+                "points": int(r.points),
+            }
             for r in table.itertuples()
         ],
     }
@@ -179,8 +206,9 @@ def write(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     clean = _clean(report)
     figures = json.dumps(clean, indent=2, allow_nan=False) + "\n"
     page = render_html(clean)
-    write_atomically(twin, lambda target: target.write_text(figures, encoding="utf-8"),
-                     "report's figures")
+    write_atomically(
+        twin, lambda target: target.write_text(figures, encoding="utf-8"), "report's figures"
+    )
     write_atomically(out, lambda target: target.write_text(page, encoding="utf-8"), "report")
     return out, twin
 
@@ -219,106 +247,222 @@ def render_html(report: dict[str, Any]) -> str:
     add(f"<h1>{escape(report['title'])}</h1>")
     model = report["model"]
     registry = model.get("registry") or {}
-    add(f"<p class='note'>Generated {escape(report['generated_at'])} in "
+    add(
+        f"<p class='note'>Generated {escape(report['generated_at'])} in "
         f"{report['generation_seconds']:.1f} s. Model created {escape(str(model['created_at']))}"
         f"; training data {escape(str(model['fingerprint']))}"
-        + (f"; registry version {registry.get('version')}, status {registry.get('status')}"
-           if registry else "") + ".</p>")
+        + (
+            f"; registry version {registry.get('version')}, status {registry.get('status')}"
+            if registry
+            else ""
+        )
+        + ".</p>"
+    )
 
     add("<h2 id='data'>Data</h2>")
-    add(_table(["sample", "as of", "people", "bads", "bad rate", "scores", "median"], [
-        [name, d["as_of"], f"{d['rows']:,}", f"{d['bads']:,}", _pct(d["bad_rate"]),
-         f"{d['score_min']}–{d['score_max']}", f"{d['score_median']:.0f}"]
-        for name, d in report["data"].items()
-    ]))
+    add(
+        _table(
+            ["sample", "as of", "people", "bads", "bad rate", "scores", "median"],
+            [
+                [
+                    name,
+                    d["as_of"],
+                    f"{d['rows']:,}",
+                    f"{d['bads']:,}",
+                    _pct(d["bad_rate"]),
+                    f"{d['score_min']}–{d['score_max']}",
+                    f"{d['score_median']:.0f}",
+                ]
+                for name, d in report["data"].items()
+            ],
+        )
+    )
     sel = report["selection"]
-    add(f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
+    add(
+        f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
         "The outcome is 90+ days past due, charge-off, court judgment or bankruptcy within "
-        "12 months of the as-of date.</p>")
+        "12 months of the as-of date.</p>"
+    )
 
     add("<h2 id='features'>Features</h2>")
     for f in report["features"]:
-        add(f"<h3>{escape(f['name'])} <span class='note'>({escape(f['dimension'])}, trend "
-            f"{escape(f['trend'])}, IV {f['iv']:.3f})</span></h3>")
+        add(
+            f"<h3>{escape(f['name'])} <span class='note'>({escape(f['dimension'])}, trend "
+            f"{escape(f['trend'])}, IV {f['iv']:.3f})</span></h3>"
+        )
         add(f"<p class='note'>{escape(f['description'])}</p>")
-        add(_table(["bin", "count", "share", "default rate", "WOE", "IV", "points"], [
-            [b["bin"], f"{b['count']:,}", _pct(b["share"]), _pct(b["bad_rate"]),
-             _num(b["woe"], "+.3f"), _num(b["iv"], ".4f"), b["points"]]
-            for b in f["bins"]
-        ]))
+        add(
+            _table(
+                ["bin", "count", "share", "default rate", "WOE", "IV", "points"],
+                [
+                    [
+                        b["bin"],
+                        f"{b['count']:,}",
+                        _pct(b["share"]),
+                        _pct(b["bad_rate"]),
+                        _num(b["woe"], "+.3f"),
+                        _num(b["iv"], ".4f"),
+                        b["points"],
+                    ]
+                    for b in f["bins"]
+                ],
+            )
+        )
     if sel["left_out"]:
         add("<h3>Left out</h3>")
         add(_table(["feature", "reason"], [[e["feature"], e["reason"]] for e in sel["left_out"]]))
 
     add("<h2 id='discrimination'>Discrimination</h2>")
-    add(_table(["sample", "AUC", "Gini", "KS", "people"], [
-        [name, _num(m["auc"]), _num(m["gini"]), _num(m["ks"]), f"{m['rows']:,}"]
-        for name, m in report["performance"].items()
-    ]))
-    add("<div class='charts'>" + charts.line_chart(
-        [(f"scorecard, {name}", xs, ys) for name, (xs, ys) in report["roc"].items()],
-        "ROC (bad = positive)", "false-positive rate", "true-positive rate", diagonal=True,
-    ) + "</div>")
+    add(
+        _table(
+            ["sample", "AUC", "Gini", "KS", "people"],
+            [
+                [name, _num(m["auc"]), _num(m["gini"]), _num(m["ks"]), f"{m['rows']:,}"]
+                for name, m in report["performance"].items()
+            ],
+        )
+    )
+    add(
+        "<div class='charts'>"
+        + charts.line_chart(
+            [(f"scorecard, {name}", xs, ys) for name, (xs, ys) in report["roc"].items()],
+            "ROC (bad = positive)",
+            "false-positive rate",
+            "true-positive rate",
+            diagonal=True,
+        )
+        + "</div>"
+    )
 
     add("<h2 id='calibration'>Calibration</h2>")
-    add("<p class='note'>Predicted: the default probability the published score mapping "
-        "gives; observed: the share that turned bad.</p>")
+    add(
+        "<p class='note'>Predicted: the default probability the published score mapping "
+        "gives; observed: the share that turned bad.</p>"
+    )
     for name, rows in report["calibration"].items():
         add(f"<h3>{escape(name)}</h3>")
-        add(_table(["band", "scores", "people", "share", "observed", "predicted"], [
-            [r["band"], r["scores"], f"{r['count']:,}", _pct(r["share"]),
-             _pct(r["observed_bad_rate"]), _pct(r["predicted_bad_rate"])] for r in rows
-        ]))
+        add(
+            _table(
+                ["band", "scores", "people", "share", "observed", "predicted"],
+                [
+                    [
+                        r["band"],
+                        r["scores"],
+                        f"{r['count']:,}",
+                        _pct(r["share"]),
+                        _pct(r["observed_bad_rate"]),
+                        _pct(r["predicted_bad_rate"]),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
     last = list(report["calibration"])[-1]
     rows = report["calibration"][last]
-    add("<div class='charts'>" + charts.bar_chart(
-        [r["band"] for r in rows],
-        [("observed", [r["observed_bad_rate"] for r in rows]),
-         ("predicted", [r["predicted_bad_rate"] for r in rows])],
-        f"Bad rate by band ({last})", "band", "bad rate", percent=True,
-    ) + "</div>")
+    add(
+        "<div class='charts'>"
+        + charts.bar_chart(
+            [r["band"] for r in rows],
+            [
+                ("observed", [r["observed_bad_rate"] for r in rows]),
+                ("predicted", [r["predicted_bad_rate"] for r in rows]),
+            ],
+            f"Bad rate by band ({last})",
+            "band",
+            "bad rate",
+            percent=True,
+        )
+        + "</div>"
+    )
 
     add("<h2 id='score-distribution'>Score distribution</h2>")
     dist = report["score_distribution"]
     labels = [str(e) for e in dist["edges"][:-1]]
     series = [(name, dist[name]) for name in report["data"]]
-    add("<div class='charts'>" + charts.bar_chart(
-        labels, [(n, [v / max(sum(c), 1) for v in c]) for n, c in series],
-        "Scores in 25-point buckets", "score from", "share", percent=True) + "</div>")
+    add(
+        "<div class='charts'>"
+        + charts.bar_chart(
+            labels,
+            [(n, [v / max(sum(c), 1) for v in c]) for n, c in series],
+            "Scores in 25-point buckets",
+            "score from",
+            "share",
+            percent=True,
+        )
+        + "</div>"
+    )
     if report["stability"]:
         st = report["stability"]
-        add(f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
-            f"({escape(st['status'])}; watch from 0.10, act from 0.25).</p>")
+        add(
+            f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
+            f"({escape(st['status'])}; watch from 0.10, act from 0.25).</p>"
+        )
 
     add("<h2 id='challenger'>Challenger</h2>")
     ch = report["challenger"]
     judge = ch["judged_on"]
-    add(f"<p>{escape(ch['model'])}. Judged on the {escape(judge)} sample. "
-        f"{escape(ch['decision']['rule'])}.</p>")
+    add(
+        f"<p>{escape(ch['model'])}. Judged on the {escape(judge)} sample. "
+        f"{escape(ch['decision']['rule'])}.</p>"
+    )
     champ = report["performance"][judge]
-    rows_ch = [["scorecard (champion)", _num(champ["auc"]), _num(champ["ks"]),
-                _num(champ["calibration_error"], ".2%")]]
-    rows_ch += [[f"challenger ({name})" if name != judge else "challenger",
-                 _num(m["auc"]), _num(m["ks"]), _num(m["calibration_error"], ".2%")]
-                for name, m in ch["metrics"].items() if name == judge]
+    rows_ch = [
+        [
+            "scorecard (champion)",
+            _num(champ["auc"]),
+            _num(champ["ks"]),
+            _num(champ["calibration_error"], ".2%"),
+        ]
+    ]
+    rows_ch += [
+        [
+            f"challenger ({name})" if name != judge else "challenger",
+            _num(m["auc"]),
+            _num(m["ks"]),
+            _num(m["calibration_error"], ".2%"),
+        ]
+        for name, m in ch["metrics"].items()
+        if name == judge
+    ]
     add(_table(["model", "AUC", "KS", "calibration error"], rows_ch))
     d = ch["decision"]
     verdict = "flag" if d["winner"] == "challenger" else "ok"
-    add(f"<p class='{verdict}'>Winner: {escape(d['winner'])} (AUC gain "
-        f"{d['auc_gain']:+.4f}, KS gain {d['ks_gain']:+.4f}, margin {d['margin']:.3f}).</p>")
-    add(_table(["band", "people", "observed", "predicted (challenger)"], [
-        [r["band"], f"{r['count']:,}", _pct(r["observed_bad_rate"]),
-         _pct(r["predicted_bad_rate"])] for r in ch["metrics"][judge]["calibration"]
-    ]))
+    add(
+        f"<p class='{verdict}'>Winner: {escape(d['winner'])} (AUC gain "
+        f"{d['auc_gain']:+.4f}, KS gain {d['ks_gain']:+.4f}, margin {d['margin']:.3f}).</p>"
+    )
+    add(
+        _table(
+            ["band", "people", "observed", "predicted (challenger)"],
+            [
+                [
+                    r["band"],
+                    f"{r['count']:,}",
+                    _pct(r["observed_bad_rate"]),
+                    _pct(r["predicted_bad_rate"]),
+                ]
+                for r in ch["metrics"][judge]["calibration"]
+            ],
+        )
+    )
     xs, ys = report["roc"][judge]
-    add("<div class='charts'>" + charts.line_chart(
-        [("scorecard", xs, ys), ("challenger", *ch["roc"])],
-        f"ROC, {judge}", "false-positive rate", "true-positive rate", diagonal=True,
-    ) + "</div>")
+    add(
+        "<div class='charts'>"
+        + charts.line_chart(
+            [("scorecard", xs, ys), ("challenger", *ch["roc"])],
+            f"ROC, {judge}",
+            "false-positive rate",
+            "true-positive rate",
+            diagonal=True,
+        )
+        + "</div>"
+    )
     constrained = sum(1 for v in ch["constraints"].values() if v)
-    add(f"<p class='note'>{constrained} of {len(ch['constraints'])} features monotone-"
+    add(
+        f"<p class='note'>{constrained} of {len(ch['constraints'])} features monotone-"
         "constrained (+1: default probability may only rise with the value; -1: only "
-        "fall).</p>")
+        "fall).</p>"
+    )
 
     add("<h2 id='fairness'>Fairness</h2>")
     add(_fairness_html(report.get("fairness")))
@@ -332,8 +476,10 @@ def render_html(report: dict[str, Any]) -> str:
 
 def _fairness_html(section: dict[str, Any] | None) -> str:
     if not section:
-        return ("<p class='note'>No protected attributes were available: the fairness "
-                "audit was not run.</p>")
+        return (
+            "<p class='note'>No protected attributes were available: the fairness "
+            "audit was not run.</p>"
+        )
     parts = [
         f"<p class='note'>{section['people']:,} people of the {escape(section['sample'])} "
         "sample. Approval: scoring at or above the threshold. AIR: approval rate over the "
@@ -353,15 +499,22 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
             rows.append(
                 [g["group"], f"{g['count']:,}", f"{g['mean_score']:.0f}", _pct(g.get("bad_rate"))]
                 + [_pct(g["approval"][t]) for t in thresholds]
-                + [("⚑ " if g["air"][t] < section["air_flag"] else "") + f"{g['air'][t]:.3f}"
-                   for t in thresholds]
+                + [
+                    ("⚑ " if g["air"][t] < section["air_flag"] else "") + f"{g['air'][t]:.3f}"
+                    for t in thresholds
+                ]
                 + [_num((g.get("tpr_difference") or {}).get(t), "+.3f") for t in thresholds]
             )
         parts.append(_table(header, rows))
         if a["flags"]:
-            parts.append("<p class='flag'>Adverse impact flagged: " + ", ".join(
-                f"{escape(f['group'])} at {f['threshold']} (AIR {f['air']:.3f})"
-                for f in a["flags"]) + "</p>")
+            parts.append(
+                "<p class='flag'>Adverse impact flagged: "
+                + ", ".join(
+                    f"{escape(f['group'])} at {f['threshold']} (AIR {f['air']:.3f})"
+                    for f in a["flags"]
+                )
+                + "</p>"
+            )
         else:
             parts.append("<p class='ok'>No adverse impact ratio under the flag.</p>")
         drivers = a.get("drivers")
@@ -369,9 +522,16 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
             parts.append(
                 f"<p>What drives the gap between {escape(drivers['group'])} and "
                 f"{escape(drivers['reference'])} (mean score gap {drivers['score_gap']:+.1f}, "
-                f"points gap {drivers['points_gap']:+.1f}):</p>")
-            parts.append(_table(["feature", "mean points gap"], [
-                [f["feature"], f"{f['points_gap']:+.1f}"] for f in drivers["features"]
-            ] + [[f"{f['feature']} (offsetting)", f"{f['points_gap']:+.1f}"]
-                 for f in drivers["offsetting"]]))
+                f"points gap {drivers['points_gap']:+.1f}):</p>"
+            )
+            parts.append(
+                _table(
+                    ["feature", "mean points gap"],
+                    [[f["feature"], f"{f['points_gap']:+.1f}"] for f in drivers["features"]]
+                    + [
+                        [f"{f['feature']} (offsetting)", f"{f['points_gap']:+.1f}"]
+                        for f in drivers["offsetting"]
+                    ],
+                )
+            )
     return "\n".join(parts)
