@@ -64,6 +64,7 @@ def test_excess_gaps_by_hand() -> None:
     assert summary["excess_max_tpr_gap"] == pytest.approx(1 / 3)
     assert (summary["model_min_air"], summary["truth_min_air"]) == (0, pytest.approx(0.5))
     assert summary["excess_air_gap"] == pytest.approx(0.5)
+    assert summary["largest_excess_tpr_gap"] == pytest.approx(1 / 3)
     assert result["goal"]["met"] is False
     assert [(m["group"], m["threshold"]) for m in result["goal"]["misses"]] == [("B", 600)]
 

@@ -18,7 +18,8 @@ model with the *truth's own* decisions:
   gap** is the truth's AIR minus its own (the AIR shortfall beyond the truth's):
   positive means the model sets the group back more than its risk does;
 - per attribute: the largest TPR gap (highest minus lowest group TPR) and the lowest AIR
-  (against each side's own most-approved group), for the model and the truth.
+  (against each side's own most-approved group), for the model and the truth, and the
+  group excess TPR gap furthest from zero.
 
 The team's goal: on age bands, every group's model TPR gap within 0.03 of the truth's
 at every cut-off; misses are listed.
@@ -210,6 +211,10 @@ def _attribute(
             figures["model_max_tpr_gap"], figures["truth_max_tpr_gap"]
         )
         figures["excess_air_gap"] = _difference(figures["truth_min_air"], figures["model_min_air"])
+        excesses = [rows[g]["excess_tpr_gap"][key] for g in groups]
+        figures["largest_excess_tpr_gap"] = max(
+            (e for e in excesses if e is not None), key=abs, default=None
+        )
         summary[key] = figures
     return {"reference": reference, "groups": [rows[g] for g in groups], "summary": summary}
 
@@ -229,12 +234,8 @@ def goal(
             "largest": {},
         }
     misses = []
-    largest: dict[str, float | None] = {}
+    largest = {t: f["largest_excess_tpr_gap"] for t, f in section["summary"].items()}
     for t in map(str, result["thresholds"]):
-        excesses = [
-            g["excess_tpr_gap"][t] for g in section["groups"] if g["excess_tpr_gap"][t] is not None
-        ]
-        largest[t] = max(excesses, key=abs) if excesses else None
         for g in section["groups"]:
             excess = g["excess_tpr_gap"][t]
             if excess is not None and abs(excess) > tolerance + _EPS:
