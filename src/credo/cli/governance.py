@@ -206,7 +206,7 @@ def governance_report(
 ) -> None:
     """``credo report --as-of``: the HTML validation report and its JSON twin."""
     from credo.features.engines import open_engine
-    from credo.governance import fairness, samples
+    from credo.governance import fairness, fairness_truth, samples
     from credo.governance import report as report_mod
     from credo.governance.registry import champion_path
 
@@ -257,8 +257,18 @@ def governance_report(
     finally:
         runner.close()
     protected = fairness.read_protected(settings.truth / "protected")
+    # The true default probabilities (simulated populations only) of the month the model
+    # is judged on: the out-of-time month when there is one.
+    truth = fairness_truth.read_true_pd(settings.truth / "true_pd", second or first)
     report = report_mod.build(
-        scorecard, document, development, validation, protected, margin=margin, registry_entry=entry
+        scorecard,
+        document,
+        development,
+        validation,
+        protected,
+        margin=margin,
+        registry_entry=entry,
+        truth=truth,
     )
     html, twin = report_mod.write(report, out)
     total = time.perf_counter() - started
@@ -280,3 +290,62 @@ def governance_report(
             typer.echo(f"fairness {attribute}: lowest AIR {airs}; {len(a['flags'])} flagged")
     else:
         typer.echo("fairness: no protected attributes available, audit not run")
+    for line in truth_lines(report["fairness_truth"]) + lda_lines(report["lda"]):
+        typer.echo(line)
+
+
+def truth_lines(section: dict[str, Any]) -> list[str]:
+    """The CLI summary of fairness against the truth."""
+    if not section.get("available"):
+        return [f"fairness vs truth: not available ({section.get('reason')})"]
+
+    def signed(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.3f}"
+
+    cuts = "/".join(str(t) for t in section["thresholds"])
+    largest = "; ".join(
+        f"{attribute} "
+        + "/".join(signed(f["largest_excess_tpr_gap"]) for f in a["summary"].values())
+        for attribute, a in section["attributes"].items()
+    )
+    goal = section["goal"]
+    aim = f"{goal['attribute']} TPR gaps within {goal['tolerance']} of the truth's"
+    if goal["met"] is None:
+        verdict = f"goal ({aim}): no {goal['attribute']} attribute"
+    elif goal["met"]:
+        verdict = f"goal ({aim}): met at every cut-off"
+    else:
+        verdict = f"goal ({aim}): missed at {len(goal['misses'])}: " + ", ".join(
+            f"{m['group']} at {m['threshold']} {m['excess_tpr_gap']:+.3f}" for m in goal["misses"]
+        )
+    return [
+        f"fairness vs truth as of {section['as_of']} ({section['people']:,} people): excess "
+        f"TPR gap furthest from 0 at {cuts}: {largest}",
+        f"fairness vs truth {verdict}",
+    ]
+
+
+def lda_lines(section: dict[str, Any]) -> list[str]:
+    """The CLI summary of the search for less-discriminatory alternatives."""
+    if not section.get("available"):
+        return [f"less-discriminatory alternatives: not searched ({section.get('reason')})"]
+    champion = section["champion"]
+    rows = [r for r in section["alternatives"] if r["kind"] != "reference" and "error" not in r]
+    line = (
+        f"less-discriminatory alternatives: {section['flagged']} of "
+        f"{len(section['alternatives'])} flagged (AUC within {section['auc_tolerance']} of "
+        f"{champion['auc']:.4f}, lowest AIR at least {section['air_gain']} above "
+        f"{champion['min_air']:.3f})"
+    )
+    flagged = [r for r in rows if r["flagged"]]
+    if flagged:
+        line += ": " + ", ".join(
+            f"{r['name']} (AUC {r['auc_change']:+.4f}, AIR {r['min_air']:.3f})" for r in flagged
+        )
+    elif rows:
+        best = max(rows, key=lambda r: r["min_air"])
+        line += (
+            f"; best lowest AIR {best['min_air']:.3f} {best['name']} "
+            f"(AUC {best['auc_change']:+.4f})"
+        )
+    return [line]

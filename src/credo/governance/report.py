@@ -3,8 +3,10 @@
 Sections: data summary; every scorecard feature's bins (count, default rate, WOE, IV,
 points); discrimination (ROC, KS, Gini) on the development and out-of-time samples;
 calibration by band (predicted vs observed bad rate); score distribution and its
-stability; the challenger comparison; the fairness audit. Charts are inline SVG and the
-styles are in the file, so it opens offline and nothing is fetched.
+stability; the challenger comparison; the fairness audit; fairness against the truth
+(when the true default probabilities are known: simulated populations); the search for
+less-discriminatory alternatives. Charts are inline SVG and the styles are in the file,
+so it opens offline and nothing is fetched.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from credo.governance import challenger as challenger_mod
-from credo.governance import charts, fairness
+from credo.governance import charts, fairness, fairness_truth, lda
 from credo.outputs import make_output_path, write_atomically
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
@@ -34,6 +36,8 @@ SECTIONS = (
     "Score distribution",
     "Challenger",
     "Fairness",
+    "Fairness against the truth",
+    "Less-discriminatory alternatives",
 )
 
 
@@ -49,9 +53,14 @@ def build(
     protected: pd.DataFrame | None = None,
     margin: float = 0.01,
     registry_entry: dict[str, Any] | None = None,
+    truth: pd.DataFrame | None = None,
+    alternatives: bool = True,
 ) -> dict[str, Any]:
     """Everything the report shows. ``development``/``validation``: person_id, the
-    catalogue features and ``bad`` (the 12-month outcome), as from the lake."""
+    catalogue features and ``bad`` (the 12-month outcome), as from the lake; ``truth``:
+    person_id and true_pd (the true 12-month default probability) of the month of the
+    sample the model is judged on (out of time when there is one), when known;
+    ``alternatives``: whether to search for less-discriminatory alternatives."""
     started = time.perf_counter()
     X_dev, y_dev = _split(development)
     samples: dict[str, tuple[pd.DataFrame, np.ndarray]] = {"development": (X_dev, y_dev)}
@@ -89,6 +98,11 @@ def build(
     )
 
     fairness_section: dict[str, Any] | None = None
+    truth_section: dict[str, Any] = {
+        "available": False,
+        "reason": "no protected attributes were available",
+    }
+    lda_section: dict[str, Any] = dict(truth_section)
     if protected is not None:
         X_f, y_f = samples[judge]
         frame = pd.DataFrame(
@@ -102,6 +116,21 @@ def build(
         points["person_id"] = points["person_id"].astype(str)
         fairness_section = fairness.audit(frame, protected, points)
         fairness_section["sample"] = judge
+        truth_section = {**fairness_truth.compare(frame, protected, truth), "sample": judge}
+        if alternatives:
+            lda_section = {
+                "available": True,
+                **lda.search(
+                    model,
+                    document,
+                    samples["development"],
+                    samples[judge],
+                    protected,
+                    judged_on=judge,
+                ),
+            }
+        else:
+            lda_section = {"available": False, "reason": "not asked for"}
 
     report: dict[str, Any] = {
         "title": f"Validation report: {document.get('model_id')}",
@@ -152,6 +181,8 @@ def build(
         ),
         "challenger": challenger_section,
         "fairness": fairness_section,
+        "fairness_truth": truth_section,
+        "lda": lda_section,
     }
     if report["stability"]:
         value = report["stability"]["psi_development_to_out_of_time"]
@@ -466,6 +497,10 @@ def render_html(report: dict[str, Any]) -> str:
 
     add("<h2 id='fairness'>Fairness</h2>")
     add(_fairness_html(report.get("fairness")))
+    add("<h2 id='fairness-truth'>Fairness against the truth</h2>")
+    add(_truth_html(report.get("fairness_truth")))
+    add("<h2 id='lda'>Less-discriminatory alternatives</h2>")
+    add(_lda_html(report.get("lda")))
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -534,4 +569,263 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
                     ],
                 )
             )
+    return "\n".join(parts)
+
+
+def _unavailable(section: dict[str, Any] | None) -> str | None:
+    if section and section.get("available"):
+        return None
+    reason = (section or {}).get("reason", "not computed for this report")
+    return f"<p class='note'>Not available: {escape(reason)}.</p>"
+
+
+def _where(where: dict[str, Any] | None) -> str:
+    if not where:
+        return "–"
+    return f"{where['attribute']} {where['group']} at {where['threshold']}"
+
+
+def _truth_html(section: dict[str, Any] | None) -> str:
+    missing = _unavailable(section)
+    if missing or section is None:
+        return missing or ""
+    thresholds = [str(t) for t in section["thresholds"]]
+    goal = section["goal"]
+    parts = [
+        f"<p class='note'>{section['people']:,} of the {section['sample_people']:,} people "
+        f"of the {escape(section['sample'])} sample have a true 12-month default "
+        f"probability as of {escape(str(section['as_of']))} (mean "
+        f"{section['mean_true_pd']:.1%}). At each cut-off the truth approves as many "
+        "people as the model, those with the lowest true probability (people tied at the "
+        "boundary share what is left). TPR: approved among the truly good (no bad "
+        "outcome), the same people on both sides. A group's TPR gap is the reference "
+        "group's TPR minus its own, and its AIR its approval rate over the reference's; "
+        "the reference is the group the model approves most, on both sides. Excess TPR "
+        "gap: the model's gap minus the truth's; excess AIR gap: the truth's AIR minus the "
+        "model's. Positive: the model sets the group back more than its true risk "
+        "does.</p>",
+        "<p>Approval rate, the model's and the truth's alike: "
+        + ", ".join(f"≥{t} {_pct(section['approval'][t])}" for t in thresholds)
+        + ".</p>",
+    ]
+    tolerance = goal["tolerance"]
+    aim = (
+        f"every {escape(goal['attribute'])} group's TPR gap within {tolerance} of the "
+        "truth's at every cut-off"
+    )
+    if goal["met"] is None:
+        parts.append(f"<p class='note'>Goal ({aim}): no such attribute.</p>")
+    elif goal["met"]:
+        parts.append(f"<p class='ok'>Goal met: {aim}.</p>")
+    else:
+        parts.append(
+            f"<p class='flag'>Goal missed ({aim}) at {len(goal['misses'])}: "
+            + "; ".join(
+                f"{escape(m['group'])} at {m['threshold']} (model {m['model_tpr_gap']:+.3f}, "
+                f"truth {m['truth_tpr_gap']:+.3f}, excess {m['excess_tpr_gap']:+.3f})"
+                for m in goal["misses"]
+            )
+            + ".</p>"
+        )
+    rows = []
+    for attribute, a in section["attributes"].items():
+        for t in thresholds:
+            f = a["summary"][t]
+            rows.append(
+                [
+                    attribute,
+                    t,
+                    _num(f["model_max_tpr_gap"], ".3f"),
+                    _num(f["truth_max_tpr_gap"], ".3f"),
+                    _num(f["excess_max_tpr_gap"], "+.3f"),
+                    _num(f["largest_excess_tpr_gap"], "+.3f"),
+                    _num(f["model_min_air"], ".3f"),
+                    _num(f["truth_min_air"], ".3f"),
+                    _num(f["excess_air_gap"], "+.3f"),
+                ]
+            )
+    parts.append("<h3>By attribute</h3>")
+    parts.append(
+        _table(
+            [
+                "attribute",
+                "cut-off",
+                "largest TPR gap: model",
+                "truth",
+                "excess",
+                "group excess TPR gap furthest from 0",
+                "lowest AIR: model",
+                "truth",
+                "excess AIR gap",
+            ],
+            rows,
+        )
+    )
+    for attribute, a in section["attributes"].items():
+        parts.append(f"<h3>{escape(attribute)}</h3>")
+        rows = []
+        for g in a["groups"]:
+            for t in thresholds:
+                excess = g["excess_tpr_gap"][t]
+                missed = (
+                    attribute == goal["attribute"]
+                    and excess is not None
+                    and abs(excess) > tolerance + 1e-12
+                )
+                model, truth = g["model"], g["truth"]
+                rows.append(
+                    [
+                        g["group"] + (" (reference)" if a["reference"][t] == g["group"] else ""),
+                        f"{g['count']:,}",
+                        _pct(g["mean_true_pd"]),
+                        _pct(g["bad_rate"]),
+                        t,
+                        _pct(model["approval"][t]),
+                        _pct(truth["approval"][t]),
+                        _pct(model["tpr"][t]),
+                        _pct(truth["tpr"][t]),
+                        _num(model["tpr_gap"][t], "+.3f"),
+                        _num(truth["tpr_gap"][t], "+.3f"),
+                        ("⚑ " if missed else "") + _num(excess, "+.3f"),
+                        _num(model["air"][t], ".3f"),
+                        _num(truth["air"][t], ".3f"),
+                        _num(g["excess_air_gap"][t], "+.3f"),
+                    ]
+                )
+        parts.append(
+            _table(
+                [
+                    "group",
+                    "people",
+                    "mean true PD",
+                    "bad rate",
+                    "cut-off",
+                    "approval: model",
+                    "truth",
+                    "TPR: model",
+                    "truth",
+                    "TPR gap: model",
+                    "truth",
+                    "excess TPR gap",
+                    "AIR: model",
+                    "truth",
+                    "excess AIR gap",
+                ],
+                rows,
+            )
+        )
+    return "\n".join(parts)
+
+
+def _changes(row: dict[str, Any]) -> str:
+    said = []
+    if row.get("left_out"):
+        said.append("left out " + ", ".join(row["left_out"]))
+    if row.get("caps"):
+        said.append("capped " + ", ".join(f"{n} at {v:g}" for n, v in row["caps"].items()))
+    if row.get("added"):
+        said.append("took up " + ", ".join(row["added"]))
+    if row.get("dropped"):
+        said.append("lost " + ", ".join(row["dropped"]))
+    return "; ".join(said) or "–"
+
+
+def _lda_html(section: dict[str, Any] | None) -> str:
+    missing = _unavailable(section)
+    if missing or section is None:
+        return missing or ""
+    champion = section["champion"]
+    caps = section["caps"]
+    parts = [
+        "<p class='note'>Alternatives to the champion, each refitted on the development "
+        "sample with the champion's settings (its fit parameters, scaling and the "
+        "catalogue's dictionary), changed in one way: a selected feature left out, or the "
+        f"{escape(caps['dimension'])} features whose trend is {escape(caps['trend'])} ("
+        + (escape(", ".join(caps["features"])) or "none")
+        + ") clipped at a percentile of their development values, so that their bins above "
+        "it merge (missing and special values untouched; a feature a cap would leave "
+        "constant is left out). Judged on the "
+        f"{escape(section['judged_on'])} sample: AUC and the lowest adverse impact ratio "
+        f"over the protected attributes, groups and cut-offs. {escape(section['rule'])}. "
+        f"Search time {section['seconds']:.1f} s.</p>",
+        f"<p>Champion: AUC {champion['auc']:.4f}, lowest AIR {_num(champion['min_air'], '.3f')}"
+        f" ({escape(_where(champion['where']))}), largest age-band TPR gap "
+        f"{_num(champion['max_tpr_gap'].get('age_band'), '.3f')}, {champion['features']} "
+        "features.</p>",
+    ]
+    if section["flagged"]:
+        parts.append(
+            f"<p class='flag'>{section['flagged']} of {len(section['alternatives'])} "
+            "alternatives flagged as less discriminatory at little cost in AUC: "
+            + ", ".join(escape(r["name"]) for r in section["alternatives"] if r["flagged"])
+            + ".</p>"
+        )
+    else:
+        parts.append(
+            f"<p class='ok'>None of the {len(section['alternatives'])} alternatives is flagged.</p>"
+        )
+
+    def order(row: dict[str, Any]) -> tuple[int, float]:
+        change = row.get("min_air_change")
+        return (
+            0 if row["kind"] == "reference" else 1 if change is not None else 2,
+            -(change or 0.0),
+        )
+
+    rows = []
+    for row in sorted(section["alternatives"], key=order):
+        if "error" in row:
+            rows.append(
+                [
+                    row["name"],
+                    "–",
+                    _changes(row),
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "failed: " + row["error"],
+                ]
+            )
+            continue
+        verdict = "⚑ flagged" if row["flagged"] else ""
+        if row["kind"] == "reference":
+            verdict = (
+                "reproduces the champion"
+                if row.get("reproduces_champion")
+                else ("differs from the champion")
+            )
+        rows.append(
+            [
+                row["name"],
+                row["features"],
+                _changes(row),
+                _num(row["auc"]),
+                _num(row["auc_change"], "+.4f"),
+                _num(row["min_air"], ".3f"),
+                _where(row["where"]),
+                _num(row["min_air_change"], "+.3f"),
+                _num(row["max_tpr_gap"].get("age_band"), ".3f"),
+                verdict,
+            ]
+        )
+    parts.append(
+        _table(
+            [
+                "alternative",
+                "features",
+                "changes",
+                "AUC",
+                "AUC change",
+                "lowest AIR",
+                "where",
+                "AIR change",
+                "largest age-band TPR gap",
+                "verdict",
+            ],
+            rows,
+        )
+    )
     return "\n".join(parts)
