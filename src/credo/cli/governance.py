@@ -23,8 +23,9 @@ from credo.outputs import make_output_path, write_atomically
 from credo.pipeline.snapshot import parse_as_of
 from credo.scorecard import Scorecard, artifact
 
-model_app = typer.Typer(help="The model registry: list, promote, rollback, which.",
-                        no_args_is_help=True)
+model_app = typer.Typer(
+    help="The model registry: list, promote, rollback, which.", no_args_is_help=True
+)
 app.add_typer(model_app, name="model")
 
 
@@ -48,14 +49,18 @@ def model_list() -> None:
     if not models:
         typer.echo("no models registered: train one with credo train --as-of ...")
         return
-    typer.echo(f"{'ver':>3}  {'status':<9}  {'model_id':<44} {'as_of':<10} {'validate':<10} "
-               f"{'AUC oot':>7}  promoted")
+    typer.echo(
+        f"{'ver':>3}  {'status':<9}  {'model_id':<44} {'as_of':<10} {'validate':<10} "
+        f"{'AUC oot':>7}  promoted"
+    )
     for m in models:
         oot = m.metrics.get("out_of_time", {}).get("auc")
         auc = f"{oot:.4f}" if oot is not None else "-"
         promoted = f"{m.promoted_by} {m.promoted_at}" if m.promoted_by else ""
-        typer.echo(f"{m.version:>3}  {m.status:<9}  {m.model_id:<44} {m.as_of!s:<10} "
-                   f"{m.validate_as_of!s:<10} {auc:>7}  {promoted}")
+        typer.echo(
+            f"{m.version:>3}  {m.status:<9}  {m.model_id:<44} {m.as_of!s:<10} "
+            f"{m.validate_as_of!s:<10} {auc:>7}  {promoted}"
+        )
 
 
 @model_app.command("promote")
@@ -69,8 +74,10 @@ def model_promote(
     settings = Settings.from_env()
     with _registry(settings) as registry:
         info = registry.promote(model_id, _actor(), note)
-    typer.echo(f"model {info.model_id} (version {info.version}) is champion, written to "
-               f"{champion_path(settings)}")
+    typer.echo(
+        f"model {info.model_id} (version {info.version}) is champion, written to "
+        f"{champion_path(settings)}"
+    )
 
 
 @model_app.command("rollback")
@@ -92,10 +99,11 @@ def model_which(
     with _registry(Settings.from_env()) as registry:
         info = registry.model_of_score(person_id, parse_as_of(as_of))
     if info is None:
-        raise InputError(f"no published score of a registered model for {person_id} as of "
-                         f"{as_of}")
-    typer.echo(f"{info.model_id} (version {info.version}, {info.status}; trained as of "
-               f"{info.as_of}, data {info.fingerprint})")
+        raise InputError(f"no published score of a registered model for {person_id} as of {as_of}")
+    typer.echo(
+        f"{info.model_id} (version {info.version}, {info.status}; trained as of "
+        f"{info.as_of}, data {info.fingerprint})"
+    )
 
 
 def register_trained(settings: Settings, document: dict[str, Any]) -> str:
@@ -106,18 +114,27 @@ def register_trained(settings: Settings, document: dict[str, Any]) -> str:
         if registry.champion() is None:
             registry.promote(info.model_id, _actor(), "first model in the registry")
             return f"registered as version {info.version} and made champion (first model)"
-    return (f"registered as candidate version {info.version}: compare it (credo report "
-            f"--model {info.model_id}) and promote it (credo model promote {info.model_id})")
+    return (
+        f"registered as candidate version {info.version}: compare it (credo report "
+        f"--model {info.model_id}) and promote it (credo model promote {info.model_id})"
+    )
 
 
 # ---------------------------------------------------------------- monitoring
 @app.command()
 def monitor(
     as_of: Annotated[str, typer.Option("--as-of", help="The month to check, YYYY-MM-DD.")],
-    baseline_as_of: Annotated[str, typer.Option("--baseline-as-of", help="The month to compare with.")],
-    model: Annotated[Path | None, typer.Option(help="Model that scores months without a snapshot (default: the champion).")] = None,
+    baseline_as_of: Annotated[
+        str, typer.Option("--baseline-as-of", help="The month to compare with.")
+    ],
+    model: Annotated[
+        Path | None,
+        typer.Option(help="Model that scores months without a snapshot (default: the champion)."),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb or spark (for features not yet computed).")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="duckdb or spark (for features not yet computed).")
+    ] = "duckdb",
     show: Annotated[int, typer.Option(help="Features to list (most shifted first).")] = 15,
 ) -> None:
     """PSI of the score and CSI of every feature between two months; exit 3 on "act"."""
@@ -138,20 +155,27 @@ def monitor(
         runner.close()
     scores = {d: _month_scores(settings, d, frames[d], scorecard) for d in frames}
     report = monitoring.stability(
-        frames[baseline_day], frames[current_day], scores[baseline_day], scores[current_day],
-        str(baseline_day), str(current_day),
+        frames[baseline_day],
+        frames[current_day],
+        scores[baseline_day],
+        scores[current_day],
+        str(baseline_day),
+        str(current_day),
     )
     typer.echo(f"stability {baseline_day} -> {current_day} (watch >= 0.10, act >= 0.25)")
     typer.echo(f"  score PSI {report.score_psi:.4f}  {report.score_status}")
     for row in report.features[:show]:
         typer.echo(f"  {row['feature']:<34} CSI {row['csi']:.4f}  {row['status']}")
     flagged = [r for r in report.features if r["status"] != "stable"]
-    typer.echo(f"{len(flagged)} of {len(report.features)} features on watch or act; "
-               f"overall: {report.status}")
+    typer.echo(
+        f"{len(flagged)} of {len(report.features)} features on watch or act; "
+        f"overall: {report.status}"
+    )
     if out is not None:
         text = json.dumps(report.to_dict(), indent=2) + "\n"
-        write_atomically(out, lambda target: target.write_text(text, encoding="utf-8"),
-                         "stability figures")
+        write_atomically(
+            out, lambda target: target.write_text(text, encoding="utf-8"), "stability figures"
+        )
     if report.status == "act":
         raise typer.Exit(monitoring.EXIT_ACT)
 
@@ -182,7 +206,7 @@ def governance_report(
 ) -> None:
     """``credo report --as-of``: the HTML validation report and its JSON twin."""
     from credo.features.engines import open_engine
-    from credo.governance import fairness, samples
+    from credo.governance import fairness, fairness_truth, samples
     from credo.governance import report as report_mod
     from credo.governance.registry import champion_path
 
@@ -198,8 +222,9 @@ def governance_report(
             if model_ref:
                 chosen = next((m for m in listed if m.model_id == model_ref), None)
                 if chosen is None:
-                    raise InputError(f"no model file or registered model {model_ref!r}: "
-                                     "see credo model list")
+                    raise InputError(
+                        f"no model file or registered model {model_ref!r}: see credo model list"
+                    )
             else:
                 chosen = listed[-1] if listed else None
             if chosen is not None:
@@ -212,8 +237,12 @@ def governance_report(
         known = {m.model_id: m for m in registry.list()}
     if document.get("model_id") in known:
         info = known[document["model_id"]]
-        entry = {"version": info.version, "status": info.status,
-                 "promoted_by": info.promoted_by, "promoted_at": info.promoted_at}
+        entry = {
+            "version": info.version,
+            "status": info.status,
+            "promoted_by": info.promoted_by,
+            "promoted_at": info.promoted_at,
+        }
     metadata = document.get("metadata", {})
     first_text = as_of or metadata.get("as_of")
     if not first_text:
@@ -228,21 +257,95 @@ def governance_report(
     finally:
         runner.close()
     protected = fairness.read_protected(settings.truth / "protected")
-    report = report_mod.build(scorecard, document, development, validation, protected,
-                              margin=margin, registry_entry=entry)
+    # The true default probabilities (simulated populations only) of the month the model
+    # is judged on: the out-of-time month when there is one.
+    truth = fairness_truth.read_true_pd(settings.truth / "true_pd", second or first)
+    report = report_mod.build(
+        scorecard,
+        document,
+        development,
+        validation,
+        protected,
+        margin=margin,
+        registry_entry=entry,
+        truth=truth,
+    )
     html, twin = report_mod.write(report, out)
     total = time.perf_counter() - started
-    typer.echo(f"report on {document.get('model_id')} written to {html} and {twin} "
-               f"in {total:.1f} s (of which analysis {report['generation_seconds']:.1f} s)")
+    typer.echo(
+        f"report on {document.get('model_id')} written to {html} and {twin} "
+        f"in {total:.1f} s (of which analysis {report['generation_seconds']:.1f} s)"
+    )
     judge = report["challenger"]["judged_on"]
     champ, chall = report["performance"][judge], report["challenger"]["metrics"][judge]
-    typer.echo(f"{judge}: scorecard AUC {champ['auc']:.4f} KS {champ['ks']:.4f} | "
-               f"challenger AUC {chall['auc']:.4f} KS {chall['ks']:.4f} -> champion: "
-               f"{report['challenger']['decision']['winner']} "
-               f"(margin {margin:.3f})")
+    typer.echo(
+        f"{judge}: scorecard AUC {champ['auc']:.4f} KS {champ['ks']:.4f} | "
+        f"challenger AUC {chall['auc']:.4f} KS {chall['ks']:.4f} -> champion: "
+        f"{report['challenger']['decision']['winner']} "
+        f"(margin {margin:.3f})"
+    )
     if report["fairness"]:
         for attribute, a in report["fairness"]["attributes"].items():
             airs = ", ".join(f"{t}: {v:.3f}" for t, v in a["min_air"].items())
             typer.echo(f"fairness {attribute}: lowest AIR {airs}; {len(a['flags'])} flagged")
     else:
         typer.echo("fairness: no protected attributes available, audit not run")
+    for line in truth_lines(report["fairness_truth"]) + lda_lines(report["lda"]):
+        typer.echo(line)
+
+
+def truth_lines(section: dict[str, Any]) -> list[str]:
+    """The CLI summary of fairness against the truth."""
+    if not section.get("available"):
+        return [f"fairness vs truth: not available ({section.get('reason')})"]
+
+    def signed(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.3f}"
+
+    cuts = "/".join(str(t) for t in section["thresholds"])
+    largest = "; ".join(
+        f"{attribute} "
+        + "/".join(signed(f["largest_excess_tpr_gap"]) for f in a["summary"].values())
+        for attribute, a in section["attributes"].items()
+    )
+    goal = section["goal"]
+    aim = f"{goal['attribute']} TPR gaps within {goal['tolerance']} of the truth's"
+    if goal["met"] is None:
+        verdict = f"goal ({aim}): no {goal['attribute']} attribute"
+    elif goal["met"]:
+        verdict = f"goal ({aim}): met at every cut-off"
+    else:
+        verdict = f"goal ({aim}): missed at {len(goal['misses'])}: " + ", ".join(
+            f"{m['group']} at {m['threshold']} {m['excess_tpr_gap']:+.3f}" for m in goal["misses"]
+        )
+    return [
+        f"fairness vs truth as of {section['as_of']} ({section['people']:,} people): excess "
+        f"TPR gap furthest from 0 at {cuts}: {largest}",
+        f"fairness vs truth {verdict}",
+    ]
+
+
+def lda_lines(section: dict[str, Any]) -> list[str]:
+    """The CLI summary of the search for less-discriminatory alternatives."""
+    if not section.get("available"):
+        return [f"less-discriminatory alternatives: not searched ({section.get('reason')})"]
+    champion = section["champion"]
+    rows = [r for r in section["alternatives"] if r["kind"] != "reference" and "error" not in r]
+    line = (
+        f"less-discriminatory alternatives: {section['flagged']} of "
+        f"{len(section['alternatives'])} flagged (AUC within {section['auc_tolerance']} of "
+        f"{champion['auc']:.4f}, lowest AIR at least {section['air_gain']} above "
+        f"{champion['min_air']:.3f})"
+    )
+    flagged = [r for r in rows if r["flagged"]]
+    if flagged:
+        line += ": " + ", ".join(
+            f"{r['name']} (AUC {r['auc_change']:+.4f}, AIR {r['min_air']:.3f})" for r in flagged
+        )
+    elif rows:
+        best = max(rows, key=lambda r: r["min_air"])
+        line += (
+            f"; best lowest AIR {best['min_air']:.3f} {best['name']} "
+            f"(AUC {best['auc_change']:+.4f})"
+        )
+    return [line]

@@ -3,8 +3,10 @@
 Sections: data summary; every scorecard feature's bins (count, default rate, WOE, IV,
 points); discrimination (ROC, KS, Gini) on the development and out-of-time samples;
 calibration by band (predicted vs observed bad rate); score distribution and its
-stability; the challenger comparison; the fairness audit. Charts are inline SVG and the
-styles are in the file, so it opens offline and nothing is fetched.
+stability; the challenger comparison; the fairness audit; fairness against the truth
+(when the true default probabilities are known: simulated populations); the search for
+less-discriminatory alternatives. Charts are inline SVG and the styles are in the file,
+so it opens offline and nothing is fetched.
 """
 
 from __future__ import annotations
@@ -21,13 +23,22 @@ import numpy as np
 import pandas as pd
 
 from credo.governance import challenger as challenger_mod
-from credo.governance import charts, fairness
+from credo.governance import charts, fairness, fairness_truth, lda
 from credo.outputs import make_output_path, write_atomically
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
 
-SECTIONS = ("Data", "Features", "Discrimination", "Calibration", "Score distribution",
-            "Challenger", "Fairness")
+SECTIONS = (
+    "Data",
+    "Features",
+    "Discrimination",
+    "Calibration",
+    "Score distribution",
+    "Challenger",
+    "Fairness",
+    "Fairness against the truth",
+    "Less-discriminatory alternatives",
+)
 
 
 def _split(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -42,9 +53,14 @@ def build(
     protected: pd.DataFrame | None = None,
     margin: float = 0.01,
     registry_entry: dict[str, Any] | None = None,
+    truth: pd.DataFrame | None = None,
+    alternatives: bool = True,
 ) -> dict[str, Any]:
     """Everything the report shows. ``development``/``validation``: person_id, the
-    catalogue features and ``bad`` (the 12-month outcome), as from the lake."""
+    catalogue features and ``bad`` (the 12-month outcome), as from the lake; ``truth``:
+    person_id and true_pd (the true 12-month default probability) of the month of the
+    sample the model is judged on (out of time when there is one), when known;
+    ``alternatives``: whether to search for less-discriminatory alternatives."""
     started = time.perf_counter()
     X_dev, y_dev = _split(development)
     samples: dict[str, tuple[pd.DataFrame, np.ndarray]] = {"development": (X_dev, y_dev)}
@@ -82,14 +98,39 @@ def build(
     )
 
     fairness_section: dict[str, Any] | None = None
+    truth_section: dict[str, Any] = {
+        "available": False,
+        "reason": "no protected attributes were available",
+    }
+    lda_section: dict[str, Any] = dict(truth_section)
     if protected is not None:
         X_f, y_f = samples[judge]
-        frame = pd.DataFrame({"person_id": X_f["person_id"].astype(str).to_numpy(),
-                              "score": scores[judge], "bad": y_f})
+        frame = pd.DataFrame(
+            {
+                "person_id": X_f["person_id"].astype(str).to_numpy(),
+                "score": scores[judge],
+                "bad": y_f,
+            }
+        )
         points = fairness.points_frame(model, X_f)
         points["person_id"] = points["person_id"].astype(str)
         fairness_section = fairness.audit(frame, protected, points)
         fairness_section["sample"] = judge
+        truth_section = {**fairness_truth.compare(frame, protected, truth), "sample": judge}
+        if alternatives:
+            lda_section = {
+                "available": True,
+                **lda.search(
+                    model,
+                    document,
+                    samples["development"],
+                    samples[judge],
+                    protected,
+                    judged_on=judge,
+                ),
+            }
+        else:
+            lda_section = {"available": False, "reason": "not asked for"}
 
     report: dict[str, Any] = {
         "title": f"Validation report: {document.get('model_id')}",
@@ -110,11 +151,13 @@ def build(
         "data": {
             name: {
                 "as_of": document.get("metadata", {}).get(
-                    "as_of" if name == "development" else "validate_as_of"),
+                    "as_of" if name == "development" else "validate_as_of"
+                ),
                 "rows": len(y),
                 "bads": int(y.sum()),
                 "bad_rate": float(y.mean()) if len(y) else None,
-                "score_min": int(scores[name].min()), "score_max": int(scores[name].max()),
+                "score_min": int(scores[name].min()),
+                "score_max": int(scores[name].max()),
                 "score_median": float(np.median(scores[name])),
             }
             for name, (_X, y) in samples.items()
@@ -122,8 +165,11 @@ def build(
         "selection": {
             "candidates": len(model.selection_),
             "selected": len(model.features_),
-            "left_out": [{"feature": e.feature, "reason": e.reason}
-                         for e in model.selection_ if not e.selected],
+            "left_out": [
+                {"feature": e.feature, "reason": e.reason}
+                for e in model.selection_
+                if not e.selected
+            ],
         },
         "features": [_feature(f) for f in model.features_],
         "performance": performance,
@@ -131,12 +177,18 @@ def build(
         "calibration": calibration,
         "score_distribution": {"edges": list(metrics.SCORE_BUCKETS), **distribution},
         "stability": (
-            {"psi_development_to_out_of_time": metrics.psi(scores["development"],
-                                                           scores["out_of_time"])}
-            if "out_of_time" in scores else {}
+            {
+                "psi_development_to_out_of_time": metrics.psi(
+                    scores["development"], scores["out_of_time"]
+                )
+            }
+            if "out_of_time" in scores
+            else {}
         ),
         "challenger": challenger_section,
         "fairness": fairness_section,
+        "fairness_truth": truth_section,
+        "lda": lda_section,
     }
     if report["stability"]:
         value = report["stability"]["psi_development_to_out_of_time"]
@@ -156,9 +208,15 @@ def _feature(feature: Any) -> dict[str, Any]:
         "iv": feature.binning.iv,
         "coefficient": feature.coefficient,
         "bins": [
-            {"bin": r.bin, "count": int(r.count), "share": r.count / total,
-             "bad_rate": None if pd.isna(r.bad_rate) else float(r.bad_rate),
-             "woe": float(r.woe), "iv": float(r.iv), "points": int(r.points)}
+            {
+                "bin": r.bin,
+                "count": int(r.count),
+                "share": r.count / total,
+                "bad_rate": None if pd.isna(r.bad_rate) else float(r.bad_rate),
+                "woe": float(r.woe),
+                "iv": float(r.iv),
+                "points": int(r.points),
+            }
             for r in table.itertuples()
         ],
     }
@@ -185,8 +243,9 @@ def write(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     clean = _clean(report)
     figures = json.dumps(clean, indent=2, allow_nan=False) + "\n"
     page = render_html(clean)
-    write_atomically(twin, lambda target: target.write_text(figures, encoding="utf-8"),
-                     "report's figures")
+    write_atomically(
+        twin, lambda target: target.write_text(figures, encoding="utf-8"), "report's figures"
+    )
     write_atomically(out, lambda target: target.write_text(page, encoding="utf-8"), "report")
     return out, twin
 
@@ -225,18 +284,36 @@ def render_html(report: dict[str, Any]) -> str:
     add(f"<h1>{escape(report['title'])}</h1>")
     model = report["model"]
     registry = model.get("registry") or {}
-    add(f"<p class='note'>Generated {escape(report['generated_at'])} in "
+    add(
+        f"<p class='note'>Generated {escape(report['generated_at'])} in "
         f"{report['generation_seconds']:.1f} s. Model created {escape(str(model['created_at']))}"
         f"; training data {escape(str(model['fingerprint']))}"
-        + (f"; registry version {registry.get('version')}, status {registry.get('status')}"
-           if registry else "") + ".</p>")
+        + (
+            f"; registry version {registry.get('version')}, status {registry.get('status')}"
+            if registry
+            else ""
+        )
+        + ".</p>"
+    )
 
     add("<h2 id='data'>Data</h2>")
-    add(_table(["sample", "as of", "people", "bads", "bad rate", "scores", "median"], [
-        [name, d["as_of"], f"{d['rows']:,}", f"{d['bads']:,}", _pct(d["bad_rate"]),
-         f"{d['score_min']}–{d['score_max']}", f"{d['score_median']:.0f}"]
-        for name, d in report["data"].items()
-    ]))
+    add(
+        _table(
+            ["sample", "as of", "people", "bads", "bad rate", "scores", "median"],
+            [
+                [
+                    name,
+                    d["as_of"],
+                    f"{d['rows']:,}",
+                    f"{d['bads']:,}",
+                    _pct(d["bad_rate"]),
+                    f"{d['score_min']}–{d['score_max']}",
+                    f"{d['score_median']:.0f}",
+                ]
+                for name, d in report["data"].items()
+            ],
+        )
+    )
     for name, p in report.get("population", {}).items():
         reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}"
                             for k, v in p["in_default_by_reason"].items()) or "none"
@@ -244,96 +321,198 @@ def render_html(report: dict[str, Any]) -> str:
             f"{p['people']:,}; every figure here is on them. Already in default at the "
             f"as-of date and left out ({p['in_default']:,}): {escape(reasons)}.</p>")
     sel = report["selection"]
-    add(f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
+    add(
+        f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
         "The outcome is 90+ days past due, charge-off, court judgment or bankruptcy within "
-        "12 months of the as-of date.</p>")
+        "12 months of the as-of date.</p>"
+    )
 
     add("<h2 id='features'>Features</h2>")
     for f in report["features"]:
-        add(f"<h3>{escape(f['name'])} <span class='note'>({escape(f['dimension'])}, trend "
-            f"{escape(f['trend'])}, IV {f['iv']:.3f})</span></h3>")
+        add(
+            f"<h3>{escape(f['name'])} <span class='note'>({escape(f['dimension'])}, trend "
+            f"{escape(f['trend'])}, IV {f['iv']:.3f})</span></h3>"
+        )
         add(f"<p class='note'>{escape(f['description'])}</p>")
-        add(_table(["bin", "count", "share", "default rate", "WOE", "IV", "points"], [
-            [b["bin"], f"{b['count']:,}", _pct(b["share"]), _pct(b["bad_rate"]),
-             _num(b["woe"], "+.3f"), _num(b["iv"], ".4f"), b["points"]]
-            for b in f["bins"]
-        ]))
+        add(
+            _table(
+                ["bin", "count", "share", "default rate", "WOE", "IV", "points"],
+                [
+                    [
+                        b["bin"],
+                        f"{b['count']:,}",
+                        _pct(b["share"]),
+                        _pct(b["bad_rate"]),
+                        _num(b["woe"], "+.3f"),
+                        _num(b["iv"], ".4f"),
+                        b["points"],
+                    ]
+                    for b in f["bins"]
+                ],
+            )
+        )
     if sel["left_out"]:
         add("<h3>Left out</h3>")
         add(_table(["feature", "reason"], [[e["feature"], e["reason"]] for e in sel["left_out"]]))
 
     add("<h2 id='discrimination'>Discrimination</h2>")
-    add(_table(["sample", "AUC", "Gini", "KS", "people"], [
-        [name, _num(m["auc"]), _num(m["gini"]), _num(m["ks"]), f"{m['rows']:,}"]
-        for name, m in report["performance"].items()
-    ]))
-    add("<div class='charts'>" + charts.line_chart(
-        [(f"scorecard, {name}", xs, ys) for name, (xs, ys) in report["roc"].items()],
-        "ROC (bad = positive)", "false-positive rate", "true-positive rate", diagonal=True,
-    ) + "</div>")
+    add(
+        _table(
+            ["sample", "AUC", "Gini", "KS", "people"],
+            [
+                [name, _num(m["auc"]), _num(m["gini"]), _num(m["ks"]), f"{m['rows']:,}"]
+                for name, m in report["performance"].items()
+            ],
+        )
+    )
+    add(
+        "<div class='charts'>"
+        + charts.line_chart(
+            [(f"scorecard, {name}", xs, ys) for name, (xs, ys) in report["roc"].items()],
+            "ROC (bad = positive)",
+            "false-positive rate",
+            "true-positive rate",
+            diagonal=True,
+        )
+        + "</div>"
+    )
 
     add("<h2 id='calibration'>Calibration</h2>")
-    add("<p class='note'>Predicted: the default probability the published score mapping "
-        "gives; observed: the share that turned bad.</p>")
+    add(
+        "<p class='note'>Predicted: the default probability the published score mapping "
+        "gives; observed: the share that turned bad.</p>"
+    )
     for name, rows in report["calibration"].items():
         add(f"<h3>{escape(name)}</h3>")
-        add(_table(["band", "scores", "people", "share", "observed", "predicted"], [
-            [r["band"], r["scores"], f"{r['count']:,}", _pct(r["share"]),
-             _pct(r["observed_bad_rate"]), _pct(r["predicted_bad_rate"])] for r in rows
-        ]))
+        add(
+            _table(
+                ["band", "scores", "people", "share", "observed", "predicted"],
+                [
+                    [
+                        r["band"],
+                        r["scores"],
+                        f"{r['count']:,}",
+                        _pct(r["share"]),
+                        _pct(r["observed_bad_rate"]),
+                        _pct(r["predicted_bad_rate"]),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
     last = list(report["calibration"])[-1]
     rows = report["calibration"][last]
-    add("<div class='charts'>" + charts.bar_chart(
-        [r["band"] for r in rows],
-        [("observed", [r["observed_bad_rate"] for r in rows]),
-         ("predicted", [r["predicted_bad_rate"] for r in rows])],
-        f"Bad rate by band ({last})", "band", "bad rate", percent=True,
-    ) + "</div>")
+    add(
+        "<div class='charts'>"
+        + charts.bar_chart(
+            [r["band"] for r in rows],
+            [
+                ("observed", [r["observed_bad_rate"] for r in rows]),
+                ("predicted", [r["predicted_bad_rate"] for r in rows]),
+            ],
+            f"Bad rate by band ({last})",
+            "band",
+            "bad rate",
+            percent=True,
+        )
+        + "</div>"
+    )
 
     add("<h2 id='score-distribution'>Score distribution</h2>")
     dist = report["score_distribution"]
     labels = [str(e) for e in dist["edges"][:-1]]
     series = [(name, dist[name]) for name in report["data"]]
-    add("<div class='charts'>" + charts.bar_chart(
-        labels, [(n, [v / max(sum(c), 1) for v in c]) for n, c in series],
-        "Scores in 25-point buckets", "score from", "share", percent=True) + "</div>")
+    add(
+        "<div class='charts'>"
+        + charts.bar_chart(
+            labels,
+            [(n, [v / max(sum(c), 1) for v in c]) for n, c in series],
+            "Scores in 25-point buckets",
+            "score from",
+            "share",
+            percent=True,
+        )
+        + "</div>"
+    )
     if report["stability"]:
         st = report["stability"]
-        add(f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
-            f"({escape(st['status'])}; watch from 0.10, act from 0.25).</p>")
+        add(
+            f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
+            f"({escape(st['status'])}; watch from 0.10, act from 0.25).</p>"
+        )
 
     add("<h2 id='challenger'>Challenger</h2>")
     ch = report["challenger"]
     judge = ch["judged_on"]
-    add(f"<p>{escape(ch['model'])}. Judged on the {escape(judge)} sample. "
-        f"{escape(ch['decision']['rule'])}.</p>")
+    add(
+        f"<p>{escape(ch['model'])}. Judged on the {escape(judge)} sample. "
+        f"{escape(ch['decision']['rule'])}.</p>"
+    )
     champ = report["performance"][judge]
-    rows_ch = [["scorecard (champion)", _num(champ["auc"]), _num(champ["ks"]),
-                _num(champ["calibration_error"], ".2%")]]
-    rows_ch += [[f"challenger ({name})" if name != judge else "challenger",
-                 _num(m["auc"]), _num(m["ks"]), _num(m["calibration_error"], ".2%")]
-                for name, m in ch["metrics"].items() if name == judge]
+    rows_ch = [
+        [
+            "scorecard (champion)",
+            _num(champ["auc"]),
+            _num(champ["ks"]),
+            _num(champ["calibration_error"], ".2%"),
+        ]
+    ]
+    rows_ch += [
+        [
+            f"challenger ({name})" if name != judge else "challenger",
+            _num(m["auc"]),
+            _num(m["ks"]),
+            _num(m["calibration_error"], ".2%"),
+        ]
+        for name, m in ch["metrics"].items()
+        if name == judge
+    ]
     add(_table(["model", "AUC", "KS", "calibration error"], rows_ch))
     d = ch["decision"]
     verdict = "flag" if d["winner"] == "challenger" else "ok"
-    add(f"<p class='{verdict}'>Winner: {escape(d['winner'])} (AUC gain "
-        f"{d['auc_gain']:+.4f}, KS gain {d['ks_gain']:+.4f}, margin {d['margin']:.3f}).</p>")
-    add(_table(["band", "people", "observed", "predicted (challenger)"], [
-        [r["band"], f"{r['count']:,}", _pct(r["observed_bad_rate"]),
-         _pct(r["predicted_bad_rate"])] for r in ch["metrics"][judge]["calibration"]
-    ]))
+    add(
+        f"<p class='{verdict}'>Winner: {escape(d['winner'])} (AUC gain "
+        f"{d['auc_gain']:+.4f}, KS gain {d['ks_gain']:+.4f}, margin {d['margin']:.3f}).</p>"
+    )
+    add(
+        _table(
+            ["band", "people", "observed", "predicted (challenger)"],
+            [
+                [
+                    r["band"],
+                    f"{r['count']:,}",
+                    _pct(r["observed_bad_rate"]),
+                    _pct(r["predicted_bad_rate"]),
+                ]
+                for r in ch["metrics"][judge]["calibration"]
+            ],
+        )
+    )
     xs, ys = report["roc"][judge]
-    add("<div class='charts'>" + charts.line_chart(
-        [("scorecard", xs, ys), ("challenger", *ch["roc"])],
-        f"ROC, {judge}", "false-positive rate", "true-positive rate", diagonal=True,
-    ) + "</div>")
+    add(
+        "<div class='charts'>"
+        + charts.line_chart(
+            [("scorecard", xs, ys), ("challenger", *ch["roc"])],
+            f"ROC, {judge}",
+            "false-positive rate",
+            "true-positive rate",
+            diagonal=True,
+        )
+        + "</div>"
+    )
     constrained = sum(1 for v in ch["constraints"].values() if v)
-    add(f"<p class='note'>{constrained} of {len(ch['constraints'])} features monotone-"
+    add(
+        f"<p class='note'>{constrained} of {len(ch['constraints'])} features monotone-"
         "constrained (+1: default probability may only rise with the value; -1: only "
-        "fall).</p>")
+        "fall).</p>"
+    )
 
     add("<h2 id='fairness'>Fairness</h2>")
     add(_fairness_html(report.get("fairness")))
+    add("<h2 id='fairness-truth'>Fairness against the truth</h2>")
+    add(_truth_html(report.get("fairness_truth")))
+    add("<h2 id='lda'>Less-discriminatory alternatives</h2>")
+    add(_lda_html(report.get("lda")))
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -344,8 +523,10 @@ def render_html(report: dict[str, Any]) -> str:
 
 def _fairness_html(section: dict[str, Any] | None) -> str:
     if not section:
-        return ("<p class='note'>No protected attributes were available: the fairness "
-                "audit was not run.</p>")
+        return (
+            "<p class='note'>No protected attributes were available: the fairness "
+            "audit was not run.</p>"
+        )
     parts = [
         f"<p class='note'>{section['people']:,} people of the {escape(section['sample'])} "
         "sample. Approval: scoring at or above the threshold. AIR: approval rate over the "
@@ -365,15 +546,22 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
             rows.append(
                 [g["group"], f"{g['count']:,}", f"{g['mean_score']:.0f}", _pct(g.get("bad_rate"))]
                 + [_pct(g["approval"][t]) for t in thresholds]
-                + [("⚑ " if g["air"][t] < section["air_flag"] else "") + f"{g['air'][t]:.3f}"
-                   for t in thresholds]
+                + [
+                    ("⚑ " if g["air"][t] < section["air_flag"] else "") + f"{g['air'][t]:.3f}"
+                    for t in thresholds
+                ]
                 + [_num((g.get("tpr_difference") or {}).get(t), "+.3f") for t in thresholds]
             )
         parts.append(_table(header, rows))
         if a["flags"]:
-            parts.append("<p class='flag'>Adverse impact flagged: " + ", ".join(
-                f"{escape(f['group'])} at {f['threshold']} (AIR {f['air']:.3f})"
-                for f in a["flags"]) + "</p>")
+            parts.append(
+                "<p class='flag'>Adverse impact flagged: "
+                + ", ".join(
+                    f"{escape(f['group'])} at {f['threshold']} (AIR {f['air']:.3f})"
+                    for f in a["flags"]
+                )
+                + "</p>"
+            )
         else:
             parts.append("<p class='ok'>No adverse impact ratio under the flag.</p>")
         drivers = a.get("drivers")
@@ -381,9 +569,275 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
             parts.append(
                 f"<p>What drives the gap between {escape(drivers['group'])} and "
                 f"{escape(drivers['reference'])} (mean score gap {drivers['score_gap']:+.1f}, "
-                f"points gap {drivers['points_gap']:+.1f}):</p>")
-            parts.append(_table(["feature", "mean points gap"], [
-                [f["feature"], f"{f['points_gap']:+.1f}"] for f in drivers["features"]
-            ] + [[f"{f['feature']} (offsetting)", f"{f['points_gap']:+.1f}"]
-                 for f in drivers["offsetting"]]))
+                f"points gap {drivers['points_gap']:+.1f}):</p>"
+            )
+            parts.append(
+                _table(
+                    ["feature", "mean points gap"],
+                    [[f["feature"], f"{f['points_gap']:+.1f}"] for f in drivers["features"]]
+                    + [
+                        [f"{f['feature']} (offsetting)", f"{f['points_gap']:+.1f}"]
+                        for f in drivers["offsetting"]
+                    ],
+                )
+            )
+    return "\n".join(parts)
+
+
+def _unavailable(section: dict[str, Any] | None) -> str | None:
+    if section and section.get("available"):
+        return None
+    reason = (section or {}).get("reason", "not computed for this report")
+    return f"<p class='note'>Not available: {escape(reason)}.</p>"
+
+
+def _where(where: dict[str, Any] | None) -> str:
+    if not where:
+        return "–"
+    return f"{where['attribute']} {where['group']} at {where['threshold']}"
+
+
+def _truth_html(section: dict[str, Any] | None) -> str:
+    missing = _unavailable(section)
+    if missing or section is None:
+        return missing or ""
+    thresholds = [str(t) for t in section["thresholds"]]
+    goal = section["goal"]
+    parts = [
+        f"<p class='note'>{section['people']:,} of the {section['sample_people']:,} people "
+        f"of the {escape(section['sample'])} sample have a true 12-month default "
+        f"probability as of {escape(str(section['as_of']))} (mean "
+        f"{section['mean_true_pd']:.1%}). At each cut-off the truth approves as many "
+        "people as the model, those with the lowest true probability (people tied at the "
+        "boundary share what is left). TPR: approved among the truly good (no bad "
+        "outcome), the same people on both sides. A group's TPR gap is the reference "
+        "group's TPR minus its own, and its AIR its approval rate over the reference's; "
+        "the reference is the group the model approves most, on both sides. Excess TPR "
+        "gap: the model's gap minus the truth's; excess AIR gap: the truth's AIR minus the "
+        "model's. Positive: the model sets the group back more than its true risk "
+        "does.</p>",
+        "<p>Approval rate, the model's and the truth's alike: "
+        + ", ".join(f"≥{t} {_pct(section['approval'][t])}" for t in thresholds)
+        + ".</p>",
+    ]
+    tolerance = goal["tolerance"]
+    aim = (
+        f"every {escape(goal['attribute'])} group's TPR gap within {tolerance} of the "
+        "truth's at every cut-off"
+    )
+    if goal["met"] is None:
+        parts.append(f"<p class='note'>Goal ({aim}): no such attribute.</p>")
+    elif goal["met"]:
+        parts.append(f"<p class='ok'>Goal met: {aim}.</p>")
+    else:
+        parts.append(
+            f"<p class='flag'>Goal missed ({aim}) at {len(goal['misses'])}: "
+            + "; ".join(
+                f"{escape(m['group'])} at {m['threshold']} (model {m['model_tpr_gap']:+.3f}, "
+                f"truth {m['truth_tpr_gap']:+.3f}, excess {m['excess_tpr_gap']:+.3f})"
+                for m in goal["misses"]
+            )
+            + ".</p>"
+        )
+    rows = []
+    for attribute, a in section["attributes"].items():
+        for t in thresholds:
+            f = a["summary"][t]
+            rows.append(
+                [
+                    attribute,
+                    t,
+                    _num(f["model_max_tpr_gap"], ".3f"),
+                    _num(f["truth_max_tpr_gap"], ".3f"),
+                    _num(f["excess_max_tpr_gap"], "+.3f"),
+                    _num(f["largest_excess_tpr_gap"], "+.3f"),
+                    _num(f["model_min_air"], ".3f"),
+                    _num(f["truth_min_air"], ".3f"),
+                    _num(f["excess_air_gap"], "+.3f"),
+                ]
+            )
+    parts.append("<h3>By attribute</h3>")
+    parts.append(
+        _table(
+            [
+                "attribute",
+                "cut-off",
+                "largest TPR gap: model",
+                "truth",
+                "excess",
+                "group excess TPR gap furthest from 0",
+                "lowest AIR: model",
+                "truth",
+                "excess AIR gap",
+            ],
+            rows,
+        )
+    )
+    for attribute, a in section["attributes"].items():
+        parts.append(f"<h3>{escape(attribute)}</h3>")
+        rows = []
+        for g in a["groups"]:
+            for t in thresholds:
+                excess = g["excess_tpr_gap"][t]
+                missed = (
+                    attribute == goal["attribute"]
+                    and excess is not None
+                    and abs(excess) > tolerance + 1e-12
+                )
+                model, truth = g["model"], g["truth"]
+                rows.append(
+                    [
+                        g["group"] + (" (reference)" if a["reference"][t] == g["group"] else ""),
+                        f"{g['count']:,}",
+                        _pct(g["mean_true_pd"]),
+                        _pct(g["bad_rate"]),
+                        t,
+                        _pct(model["approval"][t]),
+                        _pct(truth["approval"][t]),
+                        _pct(model["tpr"][t]),
+                        _pct(truth["tpr"][t]),
+                        _num(model["tpr_gap"][t], "+.3f"),
+                        _num(truth["tpr_gap"][t], "+.3f"),
+                        ("⚑ " if missed else "") + _num(excess, "+.3f"),
+                        _num(model["air"][t], ".3f"),
+                        _num(truth["air"][t], ".3f"),
+                        _num(g["excess_air_gap"][t], "+.3f"),
+                    ]
+                )
+        parts.append(
+            _table(
+                [
+                    "group",
+                    "people",
+                    "mean true PD",
+                    "bad rate",
+                    "cut-off",
+                    "approval: model",
+                    "truth",
+                    "TPR: model",
+                    "truth",
+                    "TPR gap: model",
+                    "truth",
+                    "excess TPR gap",
+                    "AIR: model",
+                    "truth",
+                    "excess AIR gap",
+                ],
+                rows,
+            )
+        )
+    return "\n".join(parts)
+
+
+def _changes(row: dict[str, Any]) -> str:
+    said = []
+    if row.get("left_out"):
+        said.append("left out " + ", ".join(row["left_out"]))
+    if row.get("caps"):
+        said.append("capped " + ", ".join(f"{n} at {v:g}" for n, v in row["caps"].items()))
+    if row.get("added"):
+        said.append("took up " + ", ".join(row["added"]))
+    if row.get("dropped"):
+        said.append("lost " + ", ".join(row["dropped"]))
+    return "; ".join(said) or "–"
+
+
+def _lda_html(section: dict[str, Any] | None) -> str:
+    missing = _unavailable(section)
+    if missing or section is None:
+        return missing or ""
+    champion = section["champion"]
+    caps = section["caps"]
+    parts = [
+        "<p class='note'>Alternatives to the champion, each refitted on the development "
+        "sample with the champion's settings (its fit parameters, scaling and the "
+        "catalogue's dictionary), changed in one way: a selected feature left out, or the "
+        f"{escape(caps['dimension'])} features whose trend is {escape(caps['trend'])} ("
+        + (escape(", ".join(caps["features"])) or "none")
+        + ") clipped at a percentile of their development values, so that their bins above "
+        "it merge (missing and special values untouched; a feature a cap would leave "
+        "constant is left out). Judged on the "
+        f"{escape(section['judged_on'])} sample: AUC and the lowest adverse impact ratio "
+        f"over the protected attributes, groups and cut-offs. {escape(section['rule'])}. "
+        f"Search time {section['seconds']:.1f} s.</p>",
+        f"<p>Champion: AUC {champion['auc']:.4f}, lowest AIR {_num(champion['min_air'], '.3f')}"
+        f" ({escape(_where(champion['where']))}), largest age-band TPR gap "
+        f"{_num(champion['max_tpr_gap'].get('age_band'), '.3f')}, {champion['features']} "
+        "features.</p>",
+    ]
+    if section["flagged"]:
+        parts.append(
+            f"<p class='flag'>{section['flagged']} of {len(section['alternatives'])} "
+            "alternatives flagged as less discriminatory at little cost in AUC: "
+            + ", ".join(escape(r["name"]) for r in section["alternatives"] if r["flagged"])
+            + ".</p>"
+        )
+    else:
+        parts.append(
+            f"<p class='ok'>None of the {len(section['alternatives'])} alternatives is flagged.</p>"
+        )
+
+    def order(row: dict[str, Any]) -> tuple[int, float]:
+        change = row.get("min_air_change")
+        return (
+            0 if row["kind"] == "reference" else 1 if change is not None else 2,
+            -(change or 0.0),
+        )
+
+    rows = []
+    for row in sorted(section["alternatives"], key=order):
+        if "error" in row:
+            rows.append(
+                [
+                    row["name"],
+                    "–",
+                    _changes(row),
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "failed: " + row["error"],
+                ]
+            )
+            continue
+        verdict = "⚑ flagged" if row["flagged"] else ""
+        if row["kind"] == "reference":
+            verdict = (
+                "reproduces the champion"
+                if row.get("reproduces_champion")
+                else ("differs from the champion")
+            )
+        rows.append(
+            [
+                row["name"],
+                row["features"],
+                _changes(row),
+                _num(row["auc"]),
+                _num(row["auc_change"], "+.4f"),
+                _num(row["min_air"], ".3f"),
+                _where(row["where"]),
+                _num(row["min_air_change"], "+.3f"),
+                _num(row["max_tpr_gap"].get("age_band"), ".3f"),
+                verdict,
+            ]
+        )
+    parts.append(
+        _table(
+            [
+                "alternative",
+                "features",
+                "changes",
+                "AUC",
+                "AUC change",
+                "lowest AIR",
+                "where",
+                "AIR change",
+                "largest age-band TPR gap",
+                "verdict",
+            ],
+            rows,
+        )
+    )
     return "\n".join(parts)
