@@ -256,6 +256,7 @@ def governance_report(
         validation = samples.with_bad(settings, runner, second) if second else None
     finally:
         runner.close()
+    development, validation = samples.split_as_trained(document, development, validation)
     protected = fairness.read_protected(settings.truth / "protected")
     # The true default probabilities (simulated populations only) of the month the model
     # is judged on: the out-of-time month when there is one.

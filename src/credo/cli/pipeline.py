@@ -83,7 +83,8 @@ def features(
 
 
 def train_from_lake(
-    as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard
+    as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
+    holdout: float, seed: int,
 ) -> None:
     from credo.cli.scorecard import print_training
 
@@ -94,7 +95,8 @@ def train_from_lake(
     stages(f"opening {engine}")
     runner = open_engine(engine)
     try:
-        result = train_on_lake(settings, runner, first, second, model, stage=stages)
+        result = train_on_lake(settings, runner, first, second, model, stage=stages,
+                               holdout=holdout, seed=seed)
     finally:
         runner.close()
     stages.close()

@@ -114,7 +114,7 @@ def train(
     trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
     min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
     max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.9,
-    holdout: Annotated[float | None, typer.Option(help="Share held out to measure the model (0 for none; default 0.3).")] = None,
+    holdout: Annotated[float | None, typer.Option(help="Share held out to measure the model (0 for none; default 0.3). On the lake: the share of people kept out of development, on whom the later month is validated.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
     validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Validate out of time on this later date.")] = None,
@@ -134,15 +134,18 @@ def train(
         if data is not None or target is not None:
             raise InputError("give either DATA with --target, or --as-of, not both")
         _refuse_table_options_on_the_lake(dictionary=dictionary, categorical=categorical,
-                                          holdout=holdout, seed=seed, id_column=id_column,
-                                          bad=bad, allow_protected=allow_protected)
+                                          id_column=id_column, bad=bad,
+                                          allow_protected=allow_protected)
         from credo.cli.pipeline import train_from_lake
+        from credo.pipeline.split import DEFAULT_HOLDOUT
         from credo.pipeline.training import catalogue_scorecard
 
         known = _catalogue_dictionary()
         _check_named_columns([*(exclude or []), *specials], known.features, "the catalogue")
         train_from_lake(as_of, validate_as_of, out, engine,
-                        catalogue_scorecard(dictionary=_with_specials(known, specials), **fit))
+                        catalogue_scorecard(dictionary=_with_specials(known, specials), **fit),
+                        holdout=DEFAULT_HOLDOUT if holdout is None else holdout,
+                        seed=seed or 0)
         return
     if data is None or target is None or out is None:
         raise InputError("credo train needs DATA, --target and --out (or --as-of to use the lake)")
@@ -184,8 +187,6 @@ def _refuse_table_options_on_the_lake(**given: object) -> None:
     why = {
         "dictionary": "the feature catalogue is the lake's dictionary",
         "categorical": "categorical features come from the catalogue",
-        "holdout": "the lake validates out of time (--validate-as-of)",
-        "seed": "the lake validates out of time (--validate-as-of)",
         "id_column": "the lake's id is person_id",
         "bad": "the lake's outcome is defined by credo",
         "allow_protected": "no protected attribute is in the catalogue",

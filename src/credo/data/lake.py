@@ -222,7 +222,10 @@ class Lake:
         if files:
             t = con.read_parquet([str(p) for p in files], hive_partitioning=False)
         else:
-            t = ibis.memtable(schema.empty_table())
+            # No file of this kind (a source that sends none): an empty table typed as
+            # the files would be read, nullable, so it joins and unions like one.
+            nullable = pa.schema([field.with_nullable(True) for field in schema])
+            t = ibis.memtable(nullable.empty_table())
         if kind == QUARANTINE:
             return t
         if as_of is not None:

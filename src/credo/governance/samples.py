@@ -28,6 +28,7 @@ from credo.pipeline.snapshot import (
     with_outcome,
     write_atomic,
 )
+from credo.pipeline.split import held_out
 
 
 def features(settings: Settings, engine: Engine, as_of: date) -> pd.DataFrame:
@@ -51,6 +52,24 @@ def _at_risk_frame(table: pa.Table) -> pd.DataFrame:
     frame = at_risk(table)[0].drop_columns([STATUS_COLUMN]).to_pandas()
     frame.attrs["population"] = population_summary(table)
     return frame
+
+
+def split_as_trained(
+    document: dict, development: pd.DataFrame, validation: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The report's samples split by person as the model was: developed on the people not
+    held out, validated on the held-out ones (models without a recorded split: as given)."""
+    split = document.get("metadata", {}).get("validation_split") or {}
+    share, seed = float(split.get("holdout") or 0.0), int(split.get("seed") or 0)
+    if share <= 0:
+        return development, validation
+
+    def keep(frame: pd.DataFrame, held: bool) -> pd.DataFrame:
+        kept = frame[held_out(frame["person_id"], share, seed) == held].reset_index(drop=True)
+        kept.attrs = dict(frame.attrs)
+        return kept
+
+    return keep(development, False), None if validation is None else keep(validation, True)
 
 
 def published_scores(settings: Settings, as_of: date) -> pd.DataFrame | None:

@@ -22,6 +22,7 @@ from credo.pipeline.snapshot import (
     population_summary,
     with_outcome,
 )
+from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, held_out
 from credo.scorecard import Scorecard, metrics
 from credo.scorecard.training import score_distribution
 
@@ -34,9 +35,12 @@ class LakeTraining:
     validation: pa.Table | None
 
 
-def _frame(table: pa.Table):
-    """Model inputs and outcome of the people at risk in ``table``."""
+def _frame(table: pa.Table, split: tuple[float, int] | None = None, held: bool = False):
+    """Model inputs and outcome of the people at risk in ``table``; with ``split``
+    (holdout share, seed), only the people held out (``held``) or only the others."""
     frame = at_risk(table)[0].to_pandas()
+    if split is not None and split[0] > 0:
+        frame = frame[held_out(frame["person_id"], *split) == held]
     inputs = frame.drop(columns=["person_id", "bad", STATUS_COLUMN])
     return inputs, frame["bad"].to_numpy().astype(np.uint8)
 
@@ -67,12 +71,19 @@ def train_on_lake(
     validate_as_of: date | None,
     model: Scorecard | None = None,
     stage: Stage | None = None,
+    holdout: float = DEFAULT_HOLDOUT,
+    seed: int = 0,
 ) -> LakeTraining:
+    """Develop a scorecard on the people at risk at ``as_of`` less a held-out share of
+    people (:mod:`credo.pipeline.split`), and validate it on those held-out people at
+    ``validate_as_of`` (out of time and out of sample), or at ``as_of`` when no later
+    month is given."""
     if validate_as_of is not None and validate_as_of <= as_of:
         raise InputError(
             f"--validate-as-of {validate_as_of} must come after --as-of {as_of}: "
             "out-of-time validation looks at a later month"
         )
+    split = (check_holdout(holdout), int(seed))
     tick = stage or (lambda _s: None)
     tick(f"features as of {as_of}")
     development = with_outcome(
@@ -85,7 +96,7 @@ def train_on_lake(
             compute_features(settings, engine, validate_as_of),
             compute_outcome(settings, engine, validate_as_of),
         )
-    X, y = _frame(development)
+    X, y = _frame(development, split)
     if X.empty:
         raise InputError(f"nobody at risk is known before {as_of}: choose a later as-of date")
     tick("fitting the scorecard")
@@ -102,11 +113,12 @@ def train_on_lake(
         "score_distribution": score_distribution(scores),
         "outcome": "90+ days past due, charge-off, court judgment or bankruptcy within 12 months",
         "population": {"development": population_summary(development)},
+        "validation_split": {"by": "person", "holdout": split[0], "seed": split[1]},
     }
     if validation is not None:
         tick("validating out of time")
         metadata["population"]["out_of_time"] = population_summary(validation)
-        X_oot, y_oot = _frame(validation)
+        X_oot, y_oot = _frame(validation, split, held=True)
         oot_scores = model.score(X_oot)
         metadata["metrics"]["out_of_time"] = metrics.summary(y_oot, oot_scores)
         metadata["calibration_out_of_time"] = metrics.band_table(
@@ -114,4 +126,8 @@ def train_on_lake(
         ).to_dict(orient="records")
         metadata["psi_development_to_out_of_time"] = metrics.psi(scores, oot_scores)
         metadata["curves_out_of_time"] = validation_curves(y_oot, oot_scores)
+    elif split[0] > 0:
+        X_held, y_held = _frame(development, split, held=True)
+        if len(set(y_held.tolist())) == 2:
+            metadata["metrics"]["holdout"] = metrics.summary(y_held, model.score(X_held))
     return LakeTraining(model, metadata, development, validation)
