@@ -30,6 +30,7 @@ class FeatureSpec:
     advice: str  # an action that raises the score, shown beside the reason
     categorical: bool = False
     special_values: tuple[float, ...] = ()
+    severe: bool = False  # a severe derogatory: always scored (credo.scorecard.severe)
 
     def __post_init__(self) -> None:
         check_basis(self.name, self.basis)
@@ -90,17 +91,18 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
     FeatureSpec("missed_payments_6m", CH, PAY, "Bills with nothing paid in the last 6 months",
                 "ascending", "Pay at least the amount due on every bill."),
     FeatureSpec("charged_off_24m", CH, PAY, "Accounts written off in the last 24 months",
-                "ascending", "Settle written-off debts with the lender."),
+                "ascending", "Settle written-off debts with the lender.", severe=True),
     FeatureSpec("utility_late_12m", CH, PAY, "Late utility, telecom or rent bills (12 months)",
                 "ascending", "Pay the utility, phone and rent bills on time for 6 months."),
     FeatureSpec("bnpl_late_12m", CH, PAY, "Late buy-now-pay-later instalments (12 months)",
                 "ascending", "Pay buy-now-pay-later instalments on time."),
     FeatureSpec("judgments_24m", CH, PAY, "Court judgments for debts in the last 24 months",
-                "ascending", "Settle judgments; a satisfied judgment is recorded as such."),
+                "ascending", "Settle judgments; a satisfied judgment is recorded as such.",
+                severe=True),
     FeatureSpec("unsatisfied_judgments", CH, PAY, "Court judgments not yet satisfied", "ascending",
-                "Settle the judgment and ask the court to record its satisfaction."),
+                "Settle the judgment and ask the court to record its satisfaction.", severe=True),
     FeatureSpec("bankruptcies", CH, PAY, "Bankruptcies on record", "ascending",
-                "Meet the bankruptcy's terms and pay every account on time after it."),
+                "Meet the bankruptcy's terms and pay every account on time after it.", severe=True),
     FeatureSpec("days_since_judgment", CH, PAY, "Time since the last court judgment", "descending",
                 "Settle debts before they go to court; a judgment weighs less as it ages."),
     # -- fulfilment capacity: income, balances, burden ------------------------------
@@ -217,6 +219,7 @@ def data_dictionary() -> DataDictionary:
                 description=f.description,
                 trend=f.trend,
                 special_values=f.special_values,
+                severe=f.severe,
             )
             for f in CATALOGUE
         }

@@ -8,7 +8,8 @@ A dictionary is a JSON file::
 
     {"features": {"duration_in_month": {"dimension": "fulfilment_capacity",
                                         "description": "Duration of the loan in months",
-                                        "trend": "ascending", "special_values": [-1]}},
+                                        "trend": "ascending", "special_values": [-1]},
+                  "bankruptcies": {"dimension": "credit_history", "severe": true}},
      "protected": ["age_in_years"]}
 """
 
@@ -44,6 +45,9 @@ class FeatureInfo:
     description: str = ""
     trend: str | None = None
     special_values: tuple[float, ...] = ()
+    # A count of severe derogatory events (bankruptcies, judgments, write-offs): always
+    # scored, whatever the sample (see credo.scorecard.severe).
+    severe: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,9 @@ def _feature_info(name: str, spec: object, source: str) -> FeatureInfo:
         isinstance(v, int | float) and not isinstance(v, bool) for v in specials
     ):
         raise InputError(f"{where}: special_values must be a list of numbers")
+    severe = spec.get("severe", False)
+    if not isinstance(severe, bool):
+        raise InputError(f"{where}: severe must be true or false")
     description = spec.get("description", name.replace("_", " "))
     if not isinstance(description, str):
         raise InputError(f"{where}: description must be text")
@@ -117,4 +124,5 @@ def _feature_info(name: str, spec: object, source: str) -> FeatureInfo:
         description=description,
         trend=trend,
         special_values=tuple(float(v) for v in specials),
+        severe=severe,
     )

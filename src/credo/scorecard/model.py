@@ -22,6 +22,7 @@ import pandas as pd
 from credo.errors import ConfigError, InputError, NotFittedError
 from credo.policy.protected import looks_protected
 from credo.scorecard import _kernels
+from credo.scorecard import severe as severe_mod
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
@@ -269,17 +270,20 @@ class Scorecard:
         dictionary = self.dictionary or DataDictionary()
         self.scaling_ = self.scaling or Scaling()
         self.protected_ = protected_columns(X.columns, dictionary, self.allow_protected)
-        candidates = [
+        usable = [
             str(c) for c in X.columns if c not in self.protected_ and c not in self.exclude
         ]
-        if not candidates:
+        # Severe derogatories are scored apart, on top of the fitted model.
+        severe = [c for c in usable if dictionary.info(c).severe]
+        candidates = [c for c in usable if c not in severe]
+        if not usable:
             raise InputError("no feature columns are left to train on (all are excluded)")
         kinds = feature_kinds(X, candidates, self.categorical)
 
         tick = progress or (lambda _message: None)
         # The fingerprint of the training data is hashed meanwhile, on another thread.
         background = ThreadPoolExecutor(max_workers=1)
-        fingerprint = background.submit(data_fingerprint, X[candidates], target)
+        fingerprint = background.submit(data_fingerprint, X[usable], target)
 
         def bin_one(name: str) -> tuple[FeatureBinning, np.ndarray] | str:
             info = dictionary.info(name)
@@ -338,6 +342,9 @@ class Scorecard:
         tick("fitting the logistic regression")
         self.selection_ = entries
         self._fit_points(selected, woe, target, dictionary)
+        if severe:
+            tick("scoring severe derogatories")
+            self._add_severe(severe, X, target, woe, dictionary)
         self.n_train_ = int(X.shape[0])
         self.bad_rate_train_ = float(target.mean())
         self.fingerprint_ = fingerprint.result()
@@ -378,6 +385,39 @@ class Scorecard:
                     "no score (dropped, model refitted)"
                 )
             selected = [f.name for f in self.features_ if f not in flat]
+
+    def _add_severe(
+        self, names: list[str], X: pd.DataFrame, target: np.ndarray, woe: _WoeColumns,
+        dictionary: DataDictionary,
+    ) -> None:
+        """Each severe feature's record costs the extra log-odds it adds to the fitted
+        model's own (never less than the policy's floor): see :mod:`credo.scorecard.severe`."""
+        regular = self.features_
+        offset = np.full(target.shape[0], self.intercept_)
+        if regular:
+            matrix = woe.matrix([f.name for f in regular], slice(None))
+            offset += matrix @ np.array([f.coefficient for f in regular])
+        values = {name: numeric_values(X[name], name) for name in names}
+        indicators = np.column_stack([severe_mod.on_record(values[n]) for n in names])
+        extra = severe_mod.extra_log_odds(indicators, offset, target, self.C)
+        added = []
+        for name, b in zip(names, extra, strict=True):
+            cost = severe_mod.record_cost(b, self.scaling_)
+            binning = severe_mod.severe_binning(name, values[name], target, cost,
+                                                self.scaling_)
+            self.binnings_[name] = binning
+            held = int(indicators[:, names.index(name)].sum())
+            self.selection_.append(SelectionEntry(
+                name, binning.iv, True,
+                f"severe derogatory, always scored: on record ({held:,} rows) costs {cost} "
+                f"points (estimated extra log-odds {b:+.3f}, at least the policy's floor)",
+            ))
+            added.append(ScorecardFeature(
+                binning=binning, coefficient=-1.0,
+                dimension=dictionary.info(name).dimension,
+                description=dictionary.info(name).description,
+            ))
+        self.features_ = [*regular, *added]
 
     def _check_model_parameters(self) -> None:
         """The parameters beyond binning's (which :class:`BinningOptions` checks)."""
