@@ -1,16 +1,14 @@
 """The monthly run on a simulated population: accuracy against the ceiling, time, memory.
 
 Prints, for one simulated world (simulated once into bench/results/, then reused):
-- out-of-time AUC of the scorecard, of LightGBM on the same features (unconstrained and
-  additive, depth 1), and of the simulator's true probability (the ceiling);
+- out-of-time AUC, on the people at risk (those already in default at T left out) whom
+  no model saw (the training's own person split: developed on 70 % of the people,
+  validated a month later on the other 30 %), of the scorecard, of LightGBM on the same
+  features and samples (unconstrained and additive, depth 1), and of the simulator's
+  true probability (the ceiling);
 - what the records can reach at all: a model fitted to the simulator's true probability
   from the features (an oracle label), and the ceiling with and without the people whose
   default is already under way at T, unseen in any record yet;
-- the same comparison on people the models never saw: out-of-time validation looks at
-  the same people a month later, with eleven of its twelve outcome months shared, so a
-  flexible model can recognise people it was trained on (LightGBM does: its AUC on them
-  is far above its AUC on others). The models are refitted on one half of the people
-  and validated on the other half;
 - the time of each stage of `credo run` on DuckDB and the process's peak memory;
 - with --spark, the same run's features on Spark, its time, and a person-by-person
   parity check of features and scores against DuckDB.
@@ -42,7 +40,7 @@ from credo.features.catalogue import BY_NAME
 from credo.features.engines import DuckDBEngine, SparkEngine
 from credo.pipeline.run import monthly_run, score_in_engine
 from credo.pipeline.snapshot import compute_features
-from credo.pipeline.training import train_on_lake
+from credo.pipeline.training import model_sample, train_on_lake
 from credo.scorecard import artifact, metrics
 from credo.simulate.population import SimConfig, simulate
 
@@ -90,9 +88,10 @@ def person_hash(people: pd.Index) -> np.ndarray:
     return np.array([zlib.crc32(i.encode()) for i in people.astype(str)], dtype=np.int64)
 
 
-def _frame(table):
-    x = table.to_pandas().set_index("person_id")
-    y = x.pop("bad").to_numpy()
+def _frame(table, split, held: bool):
+    """Inputs (indexed by person) and outcome of the people at risk, on one side of the
+    training's person split; categories as pandas categories for LightGBM."""
+    x, y = model_sample(table, split, held=held, keep_ids=True)
     for name, spec in BY_NAME.items():
         if spec.categorical:
             x[name] = x[name].astype("category")
@@ -146,25 +145,6 @@ def records_ceiling(settings: Settings, oot_frame, scorecard) -> dict[str, float
     }
 
 
-def unseen_people_aucs(settings: Settings, dev_frame, oot_frame) -> dict[str, float]:
-    """Fit on the development rows of half the people (a fixed hash of the id), validate
-    out of time on the other half: what each model gives on people it never saw."""
-    from credo.features.catalogue import data_dictionary
-    from credo.scorecard import Scorecard
-
-    (x_dev, y_dev), (x_oot, y_oot) = dev_frame, oot_frame
-    train, test = person_hash(x_dev.index) % 2 == 0, person_hash(x_oot.index) % 2 == 1
-    model = Scorecard(
-        dictionary=data_dictionary(),
-        categorical=[n for n, spec in BY_NAME.items() if spec.categorical],
-    ).fit(x_dev[train], y_dev[train].astype(np.uint8))
-    out = {"scorecard": metrics.auc(y_oot[test], model.score(x_oot[test]))}
-    out |= lightgbm_aucs(x_dev[train], y_dev[train], x_oot[test], y_oot[test])
-    out["true probability (ceiling)"] = truth_auc(settings, VALIDATE, x_oot.index[test],
-                                                  y_oot[test])
-    return out
-
-
 def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
     started = time.perf_counter()
     trained = train_on_lake(settings, engine, TRAIN, VALIDATE)
@@ -172,40 +152,42 @@ def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
     model_path = settings.home / "models" / "champion.json"
     model_path.parent.mkdir(parents=True, exist_ok=True)
     document = artifact.save(trained.model, model_path, trained.metadata)
-    oot = trained.validation
-    people = oot.column("person_id").to_pylist()
-    bad = oot.column("bad").to_numpy()
+    metadata = document["metadata"]
+    split = (metadata["validation_split"]["holdout"], metadata["validation_split"]["seed"])
+    # The samples the scorecard itself was developed and validated on: people at risk,
+    # developed on those not held out, validated a month later on the held-out ones.
+    dev_frame = _frame(trained.development, split, held=False)
+    oot_frame = _frame(trained.validation, split, held=True)
+    people, bad = oot_frame[0].index, oot_frame[1]
     accuracy = {
-        "scorecard": document["metadata"]["metrics"]["out_of_time"]["auc"],
+        "scorecard": metadata["metrics"]["out_of_time"]["auc"],
         "true probability (ceiling)": truth_auc(settings, VALIDATE, people, bad),
     }
     if not args.skip_train_compare:
-        # Each sample as a frame once: LightGBM, the records' reach and the unseen-people
-        # comparison all read them.
-        dev_frame, oot_frame = _frame(trained.development), _frame(oot)
         accuracy |= lightgbm_aucs(*dev_frame, *oot_frame)
+    results["population"] = metadata["population"]
     results["out_of_time_auc"] = accuracy
-    print(f"\nOut-of-time AUC (trained as of {TRAIN}, validated as of {VALIDATE}, "
-          f"{len(people):,} people, bad rate {bad.mean():.2%}):")
+    month = metadata["population"]["out_of_time"]
+    print(f"\nOut-of-time AUC on the people at risk no model saw (trained as of {TRAIN} on "
+          f"{len(dev_frame[1]):,} people, validated as of {VALIDATE} on {len(people):,} "
+          f"others; {month['in_default']:,} already in default left out; bad rate "
+          f"{bad.mean():.2%}):")
     for label, value in accuracy.items():
         print(f"  {label:<32} {value:.4f}")
     ceiling = accuracy["true probability (ceiling)"]
     print(f"  scorecard gap to the ceiling     {ceiling - accuracy['scorecard']:.4f}")
+    if "lightgbm" in accuracy:
+        difference = accuracy["scorecard"] - accuracy["lightgbm"]
+        print(f"  scorecard minus LightGBM         {difference:+.4f}")
     print(f"  features in the scorecard        {len(trained.model.features_)}")
     results["scorecard_features"] = [f.name for f in trained.model.features_]
     if not args.skip_train_compare:
         limit = records_ceiling(settings, oot_frame, trained.model)
         results["records_ceiling"] = limit
         print("\nWhat the records can reach (a model fitted to the simulator's true probability "
-              "from the features, validated on people it did not see):")
+              "from the features, cross-fitted over the validation people):")
         for label, value in limit.items():
             print(f"  {label:<58} {value:.4f}")
-        unseen = unseen_people_aucs(settings, dev_frame, oot_frame)
-        results["out_of_time_auc_unseen_people"] = unseen
-        print("\nOut-of-time AUC on people the models never saw (fitted on one half of the "
-              "people, validated on the other):")
-        for label, value in unseen.items():
-            print(f"  {label:<32} {value:.4f}")
     return trained.model, document
 
 

@@ -24,9 +24,15 @@ from common import (
 
 
 def fit(ds: Dataset, **params: Any) -> Any:
+    from credo.policy.protected import looks_protected
     from credo.scorecard import Scorecard
 
     # Product defaults unless the orchestrator passes --credo-params (then reported).
+    # The peers see every column, so credo does too: this compares engines on the same
+    # inputs. (As a product, credo leaves columns named like protected attributes, such
+    # as the synthetic table's "age", out unless allowed, as here.)
+    params.setdefault("allow_protected", [c for c in ds.X_train.columns
+                                          if looks_protected(str(c))])
     sc = Scorecard(**params)
     sc.fit(ds.X_train, ds.y_train)
     return sc

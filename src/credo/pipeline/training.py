@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from credo.config import Settings
@@ -35,13 +36,20 @@ class LakeTraining:
     validation: pa.Table | None
 
 
-def _frame(table: pa.Table, split: tuple[float, int] | None = None, held: bool = False):
+def model_sample(
+    table: pa.Table, split: tuple[float, int] | None = None, held: bool = False,
+    keep_ids: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Model inputs and outcome of the people at risk in ``table``; with ``split``
-    (holdout share, seed), only the people held out (``held``) or only the others."""
+    (holdout share, seed), only the people held out (``held``) or only the others.
+    ``keep_ids`` keeps ``person_id`` as the index."""
     frame = at_risk(table)[0].to_pandas()
     if split is not None and split[0] > 0:
         frame = frame[held_out(frame["person_id"], *split) == held]
-    inputs = frame.drop(columns=["person_id", "bad", STATUS_COLUMN])
+    if keep_ids:
+        frame = frame.set_index("person_id")
+    inputs = frame.drop(columns=[c for c in ("person_id", "bad", STATUS_COLUMN)
+                                 if c in frame.columns])
     return inputs, frame["bad"].to_numpy().astype(np.uint8)
 
 
@@ -96,7 +104,7 @@ def train_on_lake(
             compute_features(settings, engine, validate_as_of),
             compute_outcome(settings, engine, validate_as_of),
         )
-    X, y = _frame(development, split)
+    X, y = model_sample(development, split)
     if X.empty:
         raise InputError(f"nobody at risk is known before {as_of}: choose a later as-of date")
     tick("fitting the scorecard")
@@ -118,7 +126,7 @@ def train_on_lake(
     if validation is not None:
         tick("validating out of time")
         metadata["population"]["out_of_time"] = population_summary(validation)
-        X_oot, y_oot = _frame(validation, split, held=True)
+        X_oot, y_oot = model_sample(validation, split, held=True)
         oot_scores = model.score(X_oot)
         metadata["metrics"]["out_of_time"] = metrics.summary(y_oot, oot_scores)
         metadata["calibration_out_of_time"] = metrics.band_table(
@@ -127,7 +135,7 @@ def train_on_lake(
         metadata["psi_development_to_out_of_time"] = metrics.psi(scores, oot_scores)
         metadata["curves_out_of_time"] = validation_curves(y_oot, oot_scores)
     elif split[0] > 0:
-        X_held, y_held = _frame(development, split, held=True)
+        X_held, y_held = model_sample(development, split, held=True)
         if len(set(y_held.tolist())) == 2:
             metadata["metrics"]["holdout"] = metrics.summary(y_held, model.score(X_held))
     return LakeTraining(model, metadata, development, validation)
