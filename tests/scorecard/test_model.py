@@ -188,3 +188,18 @@ def test_dictionary_cannot_make_a_protected_attribute_a_feature():
         DataDictionary.from_dict(
             {"features": {"age": {"dimension": "tenure"}}, "protected": ["age"]}
         )
+
+
+def test_a_feature_with_the_same_points_in_every_bin_is_not_selected():
+    """A weak proxy of a stronger feature passes the IV floor but adds nothing given it:
+    where its points come out equal in every bin it is dropped, on record, and refitted."""
+    reasons = []
+    for seed in range(3, 13):
+        rng = np.random.default_rng(seed)
+        a = rng.normal(size=100_000)
+        b = (a + rng.normal(scale=6.0, size=a.size) > 0).astype(float)
+        y = (rng.random(a.size) < 1 / (1 + np.exp(2.5 - a))).astype(np.uint8)
+        model = Scorecard().fit(pd.DataFrame({"a": a, "b": b}), y)
+        assert all(f.best_points > f.worst_points for f in model.features_)
+        reasons += [e.reason for e in model.selection_ if e.feature == "b" and not e.selected]
+    assert any(r.startswith("the same points") for r in reasons)
