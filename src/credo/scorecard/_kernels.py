@@ -172,3 +172,55 @@ def count_by_bin(index: np.ndarray, target: np.ndarray, n_bins: int) -> tuple:
         else:
             good[index[r]] += 1.0
     return good, bad
+
+
+@numba.njit(cache=True, nogil=True)
+def logistic_sums_by_bin(
+    log_odds: np.ndarray, target: np.ndarray, index: np.ndarray, n_bins: int
+) -> tuple:
+    """Per bin, the log-likelihood's gradient (bads less predicted bads) and its Fisher
+    information (the sum of p (1 - p)) at the rows' current log-odds: one pass."""
+    gradient = np.zeros(n_bins)
+    information = np.zeros(n_bins)
+    for r in range(log_odds.shape[0]):
+        p = 1.0 / (1.0 + np.exp(-log_odds[r]))
+        b = index[r]
+        gradient[b] += target[r] - p
+        information[b] += p * (1.0 - p)
+    return gradient, information
+
+
+@numba.njit(cache=True, nogil=True)
+def add_by_bin(log_odds: np.ndarray, index: np.ndarray, change: np.ndarray) -> None:
+    """Add each row's bin's change to its log-odds, in place."""
+    for r in range(log_odds.shape[0]):
+        log_odds[r] += change[index[r]]
+
+
+@numba.njit(cache=True)
+def isotonic_increasing(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-decreasing fit (pool adjacent violators)."""
+    n = values.shape[0]
+    level = np.empty(n)
+    weight = np.empty(n)
+    size = np.empty(n, dtype=np.int64)
+    blocks = 0
+    for i in range(n):
+        level[blocks] = values[i]
+        weight[blocks] = weights[i]
+        size[blocks] = 1
+        blocks += 1
+        while blocks > 1 and level[blocks - 2] > level[blocks - 1]:
+            w = weight[blocks - 2] + weight[blocks - 1]
+            level[blocks - 2] = (level[blocks - 2] * weight[blocks - 2]
+                                 + level[blocks - 1] * weight[blocks - 1]) / w
+            weight[blocks - 2] = w
+            size[blocks - 2] += size[blocks - 1]
+            blocks -= 1
+    out = np.empty(n)
+    position = 0
+    for b in range(blocks):
+        for _ in range(size[b]):
+            out[position] = level[b]
+            position += 1
+    return out

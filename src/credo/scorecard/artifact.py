@@ -30,7 +30,8 @@ MODEL_SUFFIXES = (".json",)
 # written with these values. Files from before the WOE prior added half a count to each
 # side of every bin, which no value of ``woe_prior`` reproduces: they read as None. Such
 # a model scores as it always did (points are stored per bin); it is only a record.
-_LATER_PARAMETERS = {"min_bin_count": 0, "woe_prior": None, "min_bin_bads": 0}
+_LATER_PARAMETERS = {"min_bin_count": 0, "woe_prior": None, "min_bin_bads": 0,
+                     "refit_prior": None}
 
 
 def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
