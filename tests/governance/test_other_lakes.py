@@ -55,3 +55,34 @@ def test_train_run_and_report_on_a_lake_missing_record_families(lake_home, capsy
     left_out = {e["feature"] for e in document["selection"]["left_out"]}
     assert left_out, "features the lake cannot support are listed as left out"
     assert document["population"]["development"]["at_risk"] > 1000
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--dictionary", "d.json"], "--dictionary is for training on a table, not with --as-of"),
+    (["--categorical", "late30_3m"], "categorical features come from the catalogue"),
+    (["--allow-protected", "age"], "--allow-protected is for training on a table"),
+    (["--id", "person"], "--id is for training on a table"),
+    (["--exclude", "not_a_feature"], "'not_a_feature' named in an option is not in the catalogue"),
+    (["--special", "nope=1"], "'nope' named in an option is not in the catalogue"),
+    (["--holdout", "2"], "holdout must be a share of people from 0 to 0.9"),
+    (["--holdout", "-0.1"], "holdout must be a share of people from 0 to 0.9"),
+])
+def test_lake_training_options_are_honoured_or_refused_by_name(tmp_path, capsys, monkeypatch,
+                                                               args, message):
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path))
+    code, _, err = invoke(monkeypatch, capsys, "train", "--as-of", TRAIN_AS_OF, *args)
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_excluded_and_special_features_reach_the_lake_model(lake_home, capsys, monkeypatch):
+    monkeypatch.setenv("CREDO_HOME", str(lake_home))
+    out = lake_home / "excluded.json"
+    code, _, err = invoke(monkeypatch, capsys, "train", "--as-of", TRAIN_AS_OF,
+                          "--validate-as-of", VALIDATE_AS_OF, "--exclude", "on_time_share_12m",
+                          "--special", "days_since_late30=0", "--holdout", "0.5", "--out", out)
+    assert code == 0, err
+    document = json.loads(out.read_text())
+    assert "on_time_share_12m" not in {e["feature"] for e in document["selection"]}
+    assert document["metadata"]["validation_split"]["holdout"] == 0.5
+    candidate = next(c for c in document["candidates"] if c["name"] == "days_since_late30")
+    assert any(b.get("special_value") == 0 for b in candidate["bins"])

@@ -94,6 +94,10 @@ def _table(n=200):
         (lambda t: t, ["--min-iv", "-0.1"], "min_iv must be a finite number >= 0"),
         (lambda t: t, ["--max-correlation", "1.5"], "max_correlation must be in (0, 1]"),
         (lambda t: t, ["--max-correlation", "0"], "max_correlation must be in (0, 1]"),
+        (lambda t: t, ["--refit-prior", "-1"], "refit_prior must be a finite number >= 0"),
+        (lambda t: t, ["--refit-prior", "nan"], "refit_prior must be a finite number >= 0"),
+        (lambda t: t, ["--min-bin-bads", "-2"], "min_bin_bads must be a whole number >= 0"),
+        (lambda t: t, ["--allow-protected", "nope"], "'nope' named in an option is not in"),
     ],
 )
 def test_training_mistakes_get_one_clear_line(tmp_path, run, mutate, args, message):

@@ -113,6 +113,8 @@ def train(
     tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Choose --min-bin-share and the regularisation by cross-validation on the training rows.")] = False,
     trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
     min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
+    refit_prior: Annotated[float, typer.Option(help="Pull of each refitted bin toward the regression's value, in units of Fisher information (about p(1-p) per row).")] = 100.0,
+    refit: Annotated[bool, typer.Option("--refit/--no-refit", help="Refit every bin's points given the other features, within its trend.")] = True,
     max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.9,
     holdout: Annotated[float | None, typer.Option(help="Share held out to measure the model (0 for none; default 0.3). On the lake: the share of people kept out of development, on whom the later month is validated.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
@@ -129,6 +131,7 @@ def train(
         "min_bin_bads": min_bin_bads, "woe_prior": woe_prior, "tune": tune,
         "n_prebins": n_prebins, "trend": trend, "min_iv": min_iv,
         "max_correlation": max_correlation, "exclude": exclude or (),
+        "refit_prior": refit_prior if refit else None,
     }
     if as_of is not None:
         if data is not None or target is not None:
