@@ -139,12 +139,15 @@ def test_rescore_matches_the_run_for_an_unchanged_person(world, trained, duckdb_
     result, document = trained
     report = monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
     frame = pq.read_table(report.path / "scores.parquet").to_pandas().set_index("person_id")
-    for person in frame.index[:3]:
+    in_default = frame.index[frame["reason_1"] == "in_default"][:2].tolist()
+    assert in_default, "the world has people in default"
+    for person in [*frame.index[:3], *in_default]:
         row = rescore(person, settings=world.settings)
         assert row is not None
-        assert row["score"] == frame.loc[person, "score"]
+        for column in ("score", "band", "probability_of_default", "credit_history",
+                       "reason_1", "reason_2", "reasons_json"):
+            assert row[column] == (frame.loc[person, column] or None), column
         assert row["as_of"] == RUN_AS_OF
-        assert row["reason_1"] == (frame.loc[person, "reason_1"] or None)
     assert rescore("nobody-at-all", settings=world.settings) is None
 
 

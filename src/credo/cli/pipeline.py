@@ -12,11 +12,14 @@ from rich.console import Console
 from credo.cli import app
 from credo.config import Settings
 from credo.errors import InputError
+from credo.features.catalogue import FEATURE_NAMES
 from credo.features.engines import open_engine
+from credo.features.table import STATUS_COLUMN
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
     Exclusions,
+    at_risk,
     compute_features,
     features_path,
     parse_as_of,
@@ -79,7 +82,9 @@ def features(
         runner.close()
     path = write_atomic(table, out or features_path(settings, day))
     stages.close()
-    typer.echo(f"{table.num_rows:,} people x {table.num_columns - 1} features written to {path}")
+    in_default = table.num_rows - at_risk(table)[0].num_rows
+    typer.echo(f"{table.num_rows:,} people x {len(FEATURE_NAMES)} features written to {path} "
+               f"({in_default:,} already in default, marked in {STATUS_COLUMN})")
 
 
 def train_from_lake(

@@ -18,10 +18,9 @@ from credo.config import Settings
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
-from credo.pipeline.run import check_model_features, snapshot_dir
+from credo.pipeline.run import check_model_features, published_rows, snapshot_dir
 from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
-from credo.scorecard.explain import explain_frame, reason_details
 from credo.scorecard.model import data_fingerprint
 
 
@@ -64,12 +63,11 @@ def rescore(person_id: str, settings: Settings | None = None, *,
         return None
     check_model_features(model, features.column_names)
     frame = features.to_pandas()
-    row = explain_frame(model, frame, frame["person_id"]).iloc[0].to_dict()
+    row = published_rows(model, frame).iloc[0].to_dict()
     manifest = json.loads((snapshot_dir(settings, as_of) / "manifest.json").read_text())
     fingerprint = data_fingerprint(frame, frame["person_id"].isna().to_numpy().astype("uint8"))
     row.update(
         as_of=as_of,
-        reasons_json=reason_details(model, frame)[0],
         model_id=document["model_id"],
         data_fingerprint=fingerprint,
         run_id="rescore-" + hashlib.sha256(

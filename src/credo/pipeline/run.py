@@ -143,8 +143,7 @@ def monthly_run(
             f"in-engine and in-memory scores differ for {disagree} people: the snapshot "
             "was not written; report this with the model file"
         )
-    explained["reasons_json"] = reason_details(model, frame)
-    publish_in_default(explained, frame[STATUS_COLUMN], model)
+    explained = published_rows(model, frame, explained)
     timings["score_in_memory"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -171,6 +170,19 @@ def monthly_run(
     _publish(out, table, manifest)
     timings["write"] = time.perf_counter() - mark
     return RunReport(as_of, run_id, out, len(explained), False, timings, manifest["bands"])
+
+
+def published_rows(
+    model: Scorecard, frame: pd.DataFrame, explained: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """What is published for each person of a feature table: score, band, PD, sub-scores
+    and reasons (in words, as JSON), people in default marked. The monthly run and the
+    rescore after a dispute both publish through here."""
+    if explained is None:
+        explained = explain_frame(model, frame, frame["person_id"])
+    explained["reasons_json"] = reason_details(model, frame)
+    publish_in_default(explained, frame[STATUS_COLUMN], model)
+    return explained
 
 
 def publish_in_default(explained: pd.DataFrame, status: pd.Series, model: Scorecard) -> None:
