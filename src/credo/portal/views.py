@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -223,9 +224,12 @@ def model_overview(settings: Settings, session: Session) -> dict[str, Any] | Non
 
 @functools.lru_cache(maxsize=48)
 def _run_scores(path: Path, run_id: str) -> np.ndarray:
-    """A published run's scores: a run id names one immutable snapshot, so they are read
-    once per process, not on every view of the page."""
-    return pq.read_table(path, columns=["score"])["score"].to_numpy()
+    """A published run's scores of the people at risk (those in default are published
+    at the floor, outside every metric): a run id names one immutable snapshot, so they
+    are read once per process, not on every view of the page."""
+    table = pq.read_table(path, columns=["score", "reason_1"])
+    at_risk = pc.fill_null(pc.not_equal(table["reason_1"], IN_DEFAULT), True)
+    return table.filter(at_risk)["score"].to_numpy()
 
 
 def runs(settings: Settings) -> list[dict[str, Any]]:
