@@ -138,3 +138,47 @@ def world_statement() -> dict:
     from .conftest import STATEMENT
 
     return dict(STATEMENT)
+
+
+def test_a_locked_lake_never_holds_the_service_up(sqlite_world: World) -> None:
+    """While another process writes the lake, pushes answer 503 with Retry-After (at most
+    a few wait, briefly), health checks and partner reads answer as usual, and nothing
+    is written until the source sends again."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from credo.service.sources import logic
+
+    world = sqlite_world
+    c = world.client
+    world.grant()
+    good = {k: v for k, v in world_statement().items() if k != "source_id"}
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with world.ctx.lake.writer():
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            pushes = [pool.submit(c.post, "/v1/sources/records", headers=world.source(),
+                                  json={"kind": "statement", "records": [good]})
+                      for _ in range(10)]
+            assert c.get("/healthz").status_code == 200
+            assert world.score().status_code == 200
+            answers = [p.result() for p in pushes]
+    finally:
+        release.set()
+        thread.join()
+    assert [a.status_code for a in answers] == [503] * 10
+    assert all(a.headers["Retry-After"] == str(logic.RETRY_AFTER_SECONDS) for a in answers)
+    details = " ".join(a.json()["detail"] for a in answers)
+    assert "another process is writing the event lake" in details
+    assert "send the same records again" in details
+    again = c.post("/v1/sources/records", headers=world.source(),
+                   json={"kind": "statement", "records": [good]})
+    assert again.status_code == 200 and again.json()["accepted"] == 1

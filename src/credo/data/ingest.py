@@ -156,6 +156,7 @@ def ingest_path(
     commit_rows: int = 5_000_000,
     progress: Progress | None = None,
     now: datetime | None = None,
+    lake_wait: float = 600.0,
 ) -> IngestReport:
     """Ingest a file or a folder of CSV / JSON Lines / Parquet files of one kind.
 
@@ -168,7 +169,7 @@ def ingest_path(
     report = IngestReport(kind=kind, source=source, skipped=[str(p) for p in skipped])
     total = sum(p.stat().st_size for p in files)
     done_before = 0
-    with lake.writer() as writer:
+    with lake.writer(timeout=lake_wait) as writer:
         for p in files:
             fr = FileReport(path=str(p))
             report.files.append(fr)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from credo.service.deps import DB, Ctx, Source
-from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES
+from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, problem_response
 from credo.service.sources import logic
 from credo.service.sources.schemas import PushIn, PushOut
 
 router = APIRouter(tags=["sources"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES})
 
 
-@router.post("/v1/sources/records", response_model=PushOut)
+@router.post("/v1/sources/records", response_model=PushOut, responses={
+    503: problem_response(503, "The lake is being written by another process, or enough "
+                               "pushes are under way: send again after Retry-After"),
+})
 def push(body: PushIn, source: Source, ctx: Ctx, session: DB) -> PushOut:
     """Validate and append records, exactly as `credo ingest` does: invalid ones are
     quarantined with reasons, re-sent ones are not counted twice."""
