@@ -6,7 +6,14 @@ endpoint and the threshold check from a separate process with a few concurrent
 keep-alive clients. Every request runs the authorization check and writes its audit row.
 Prints p50 / p99 latency and throughput; never asserts times.
 
+Then, under load: partner score requests paced at ``--rate`` per second (open loop: a
+slow answer does not slow the sender) for ``--seconds``, while ``credo simulate`` writes
+a population into the same lake (holding its write lock) and a source pushes a record
+every quarter second. Prints p50 / p99 / max, the timeouts (2 s) and the pushes'
+answers (200 written, 503 "send again"). Goal: p99 under 20 ms and no timeouts.
+
     python bench/service_latency.py [--requests 2000] [--concurrency 1 4 16] [--people 2000]
+    python bench/service_latency.py --rate 200 --seconds 20
 
 PostgreSQL runs as a throwaway cluster with fsync on (durable commits), like production.
 """
@@ -108,8 +115,74 @@ async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
             "rps": len(a) / wall, "n": len(a)}
 
 
+async def drive_paced(base: str, key: str, source_key: str, rate: float, seconds: float,
+                      people: int) -> dict[str, float]:
+    """Partner score requests at a fixed rate, each on its own task, while a source
+    pushes one record every quarter second."""
+    import httpx
+
+    lat: list[float] = []
+    failures = {"timeouts": 0, "errors": 0}
+    pushes: dict[int, int] = {}
+    rng = random.Random(2)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+
+    async def one(c: httpx.AsyncClient) -> None:
+        body = {"person_id": f"P{rng.randrange(people):06d}", "purpose": "loan"}
+        t = time.perf_counter()
+        try:
+            r = await c.post("/v1/partner/score", json=body)
+        except httpx.TimeoutException:
+            failures["timeouts"] += 1
+            return
+        lat.append(time.perf_counter() - t)
+        if r.status_code != 200:
+            failures["errors"] += 1
+
+    async def pusher(c: httpx.AsyncClient, stop: float) -> None:
+        k = 0
+        while time.perf_counter() < stop:
+            k += 1
+            record = {"record_id": f"push-{k}", "person_id": "P000001",
+                      "reported_at": "2025-03-22T02:00:00Z", "account_id": "A1",
+                      "period_end": "2025-01-31", "due_date": "2025-02-21",
+                      "amount_due": 5000, "amount_paid": 5000, "paid_at": "2025-02-20",
+                      "balance": 48000, "days_past_due": 0, "status": "current",
+                      "currency": "EUR"}
+            try:
+                r = await c.post("/v1/sources/records", headers={"X-API-Key": source_key},
+                                 json={"kind": "statement", "records": [record]})
+                pushes[r.status_code] = pushes.get(r.status_code, 0) + 1
+            except httpx.TimeoutException:
+                pushes[0] = pushes.get(0, 0) + 1
+            await asyncio.sleep(0.25)
+
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=2.0,
+                                 limits=limits) as c, \
+            httpx.AsyncClient(base_url=base, timeout=30.0) as pc:
+        start = time.perf_counter()
+        stop = start + seconds
+        tasks = [asyncio.create_task(pusher(pc, stop))]
+        k = 0
+        while (now := time.perf_counter()) < stop:
+            due = start + k / rate
+            if due > now:
+                await asyncio.sleep(due - now)
+            tasks.append(asyncio.create_task(one(c)))
+            k += 1
+        await asyncio.gather(*tasks)
+    a = np.array(lat) * 1000
+    return {"p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
+            "max": float(a.max()), "n": len(a), "sent": k, **failures,
+            "pushes": {str(code): n for code, n in sorted(pushes.items())}}
+
+
 def driver_main(args: argparse.Namespace) -> None:
     """Runs in its own process: the load generator must not share the server's core."""
+    if args.rate:
+        print(json.dumps({"paced": asyncio.run(drive_paced(
+            args.base, args.key, args.source_key, args.rate, args.seconds, args.people))}))
+        return
     out = {}
     for path in ("/v1/partner/score", "/v1/partner/threshold-check"):
         asyncio.run(drive(args.base, args.key, path, 200, 2, args.people))  # warm-up
@@ -117,6 +190,19 @@ def driver_main(args: argparse.Namespace) -> None:
             out[f"{path}|{c}"] = asyncio.run(
                 drive(args.base, args.key, path, args.requests, c, args.people))
     print(json.dumps(out))
+
+
+def source_key(home: Path, url: str) -> str:
+    from credo.config import Settings
+    from credo.service.context import ServiceContext
+    from credo.service.sources.logic import register_source
+
+    ctx = ServiceContext.build(Settings(home=home, database_url=url))
+    try:
+        with ctx.session() as s:
+            return register_source(s, ctx.pepper, "bench-src", "Bench source")
+    finally:
+        ctx.close()
 
 
 def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> dict:
@@ -141,8 +227,23 @@ def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> di
         cmd = [sys.executable, __file__, "--drive", "--base", base, "--key", key,
                "--requests", str(args.requests), "--people", str(args.people),
                "--concurrency", *map(str, args.concurrency)]
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        if not args.rate:
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            return json.loads(done.stdout.strip().splitlines()[-1])
+        # Under load: another process writes the same lake all along.
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "credo", "simulate", "--people", "20000", "--months", "24",
+             "--seed", "3"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            cmd += ["--rate", str(args.rate), "--seconds", str(args.seconds),
+                    "--source-key", source_key(home, url)]
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result["writer_still_running"] = writer.poll() is None
+            return result
+        finally:
+            writer.terminate()
+            writer.wait(timeout=60)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -154,6 +255,10 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     p.add_argument("--people", type=int, default=2000)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="partner score requests per second under load (0: the plain runs)")
+    p.add_argument("--seconds", type=float, default=20.0, help="length of the run under load")
+    p.add_argument("--source-key", help=argparse.SUPPRESS)
     p.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--base", help=argparse.SUPPRESS)
     p.add_argument("--key", help=argparse.SUPPRESS)
@@ -179,6 +284,16 @@ def main() -> None:
             else:
                 url = stack.enter_context(temp_postgres(durable=True))
             res = run_backend(backend, url, home, args)
+        if args.rate:
+            v = res["paced"]
+            goal = "PASS" if v["p99"] < 20 and not v["timeouts"] else "FAIL"
+            print(f"{backend:<11}under load: {v['sent']:,} sent at {args.rate:g}/s, p50 "
+                  f"{v['p50']:.2f} ms, p99 {v['p99']:.2f} ms, max {v['max']:.1f} ms, "
+                  f"{v['timeouts']} timeouts, {v['errors']} errors; pushes by answer "
+                  f"{v['pushes']}; lake writer busy throughout: "
+                  f"{res['writer_still_running']}  [{goal}: p99 < 20 ms, no timeouts]",
+                  flush=True)
+            continue
         for k, v in res.items():
             path, c = k.split("|")
             print(f"{backend:<11}{path:<29}{c:>8}{v['p50']:>9.2f}{v['p99']:>9.2f}"
