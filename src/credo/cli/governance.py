@@ -69,7 +69,7 @@ def model_promote(
     note: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
 ) -> None:
     """Make a registered model the champion that credo run uses."""
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
 
     settings = Settings.from_env()
     with _registry(settings) as registry:
@@ -140,7 +140,7 @@ def monitor(
     """PSI of the score and CSI of every feature between two months; exit 3 on "act"."""
     from credo.features.engines import open_engine
     from credo.governance import monitoring, samples
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
 
     settings = Settings.from_env()
     current_day, baseline_day = parse_as_of(as_of), parse_as_of(baseline_as_of)
@@ -208,7 +208,7 @@ def governance_report(
     from credo.features.engines import open_engine
     from credo.governance import fairness, fairness_truth, samples
     from credo.governance import report as report_mod
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
 
     started = time.perf_counter()
     make_output_path(out, (".html",), "validation report")

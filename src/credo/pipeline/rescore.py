@@ -18,6 +18,7 @@ from credo.config import Settings
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
+from credo.layout import champion_path
 from credo.pipeline.run import check_model_features, published_rows, snapshot_dir
 from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
@@ -46,7 +47,7 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     """
     settings = settings or Settings.from_env()
     as_of = latest_run_date(settings)
-    model_path = settings.home / "models" / "champion.json"
+    model_path = champion_path(settings)
     if as_of is None or not model_path.exists():
         return None
     model, document = artifact.load(model_path)

@@ -190,7 +190,7 @@ def champion(session: Session) -> ModelRecord | None:
 
 def model_overview(settings: Settings, session: Session) -> dict[str, Any] | None:
     """The champion: its validation figures and curves, and every feature's bins."""
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
     from credo.scorecard import artifact
 
     record = champion(session)
