@@ -30,8 +30,7 @@ import pyarrow.parquet as pq
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.governance.monitoring import shift_population
-from credo.layout import champion_path
-from credo.pipeline.snapshot import features_path
+from credo.layout import champion_path, features_path
 from credo.simulate.population import SimConfig, simulate
 
 RESULTS = Path(__file__).parent / "results"

@@ -15,14 +15,13 @@ from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
 from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
-from credo.layout import champion_path
+from credo.layout import champion_path, features_path
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
     Exclusions,
     at_risk,
     compute_features,
-    features_path,
     parse_as_of,
     write_atomic,
 )
