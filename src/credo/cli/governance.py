@@ -22,6 +22,7 @@ from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
 from credo.pipeline.snapshot import parse_as_of
 from credo.scorecard import Scorecard, artifact
+from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 
 model_app = typer.Typer(
     help="The model registry: list, promote, rollback, which.", no_args_is_help=True
@@ -162,7 +163,8 @@ def monitor(
         str(baseline_day),
         str(current_day),
     )
-    typer.echo(f"stability {baseline_day} -> {current_day} (watch >= 0.10, act >= 0.25)")
+    typer.echo(f"stability {baseline_day} -> {current_day} "
+               f"(watch >= {PSI_WATCH:.2f}, act >= {PSI_ACT:.2f})")
     typer.echo(f"  score PSI {report.score_psi:.4f}  {report.score_status}")
     for row in report.features[:show]:
         typer.echo(f"  {row['feature']:<34} CSI {row['csi']:.4f}  {row['status']}")
