@@ -33,15 +33,10 @@ from credo.features.table import STATUS_COLUMN
 from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, scores_path, snapshot_dir
 from credo.pipeline.snapshot import Exclusions, Stage, compute_features, write_atomic
 from credo.policy.bands import bands_of
+from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
 from credo.scorecard.model import Scorecard, data_fingerprint
 from credo.scorecard.sql import to_sql
-
-SNAPSHOT_COLUMNS = (
-    "person_id", "as_of", "score", "band", "probability_of_default", "credit_history",
-    "fulfilment_capacity", "behaviour", "identity", "tenure", "reason_1", "reason_2",
-    "reason_3", "reason_4", "reasons_json", "model_id", "data_fingerprint", "run_id",
-)
 
 
 class ScoringMismatchError(CredoError):
@@ -207,21 +202,10 @@ def publish_in_default(explained: pd.DataFrame, status: pd.Series, model: Scorec
 
 
 def _snapshot_table(frame: pd.DataFrame) -> pa.Table:
-    schema = pa.schema(
-        [
-            ("person_id", pa.string()), ("as_of", pa.date32()), ("score", pa.int32()),
-            ("band", pa.string()), ("probability_of_default", pa.float64()),
-            ("credit_history", pa.int32()), ("fulfilment_capacity", pa.int32()),
-            ("behaviour", pa.int32()), ("identity", pa.int32()), ("tenure", pa.int32()),
-            ("reason_1", pa.string()), ("reason_2", pa.string()), ("reason_3", pa.string()),
-            ("reason_4", pa.string()), ("reasons_json", pa.string()), ("model_id", pa.string()),
-            ("data_fingerprint", pa.string()), ("run_id", pa.string()),
-        ]
-    )
     frame = frame[list(SNAPSHOT_COLUMNS)].copy()
-    for r in range(1, 5):
-        frame[f"reason_{r}"] = frame[f"reason_{r}"].replace("", None)
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    for column in REASON_COLUMNS:
+        frame[column] = frame[column].replace("", None)
+    return pa.Table.from_pandas(frame, schema=WRITTEN_SCHEMA, preserve_index=False)
 
 
 def _publish(out: Path, table: pa.Table, manifest: dict[str, Any]) -> None:
