@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.governance.monitoring import shift_population
-from credo.pipeline.snapshot import features_path
+from credo.layout import champion_path, features_path
 from credo.simulate.population import SimConfig, simulate
 
 RESULTS = Path(__file__).parent / "results"
@@ -101,7 +101,7 @@ def main() -> None:
     _, out, seconds = credo(home, "train", "--as-of", TRAIN, "--validate-as-of", VALIDATE)
     print(f"credo train: {seconds:.1f} s")
     print("  " + "\n  ".join(line for line in out.splitlines() if "AUC" in line or "regis" in line))
-    model_id = json.loads((home / "models" / "champion.json").read_text())["model_id"]
+    model_id = json.loads(champion_path(settings).read_text())["model_id"]
     # The report on the newest registered model (the one just trained).
     report = RESULTS / "governance-report.html"
     _, out, seconds = credo(home, "report", "--out", report)
@@ -121,8 +121,9 @@ def main() -> None:
     print("  " + "\n  ".join(out.splitlines()))
     drill = RESULTS / "governance-drill"
     shutil.rmtree(drill, ignore_errors=True)
-    (drill / "models").mkdir(parents=True)
-    shutil.copy(home / "models" / "champion.json", drill / "models" / "champion.json")
+    drilled = champion_path(Settings(home=drill))
+    drilled.parent.mkdir(parents=True)
+    shutil.copy(champion_path(settings), drilled)
     baseline = features_path(Settings(home=drill), RUN)
     baseline.parent.mkdir(parents=True)
     shutil.copy(features_path(settings, RUN), baseline)

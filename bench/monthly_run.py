@@ -38,6 +38,7 @@ from credo.config import Settings
 from credo.data.lake import Lake
 from credo.features.catalogue import BY_NAME
 from credo.features.engines import DuckDBEngine, SparkEngine
+from credo.layout import champion_path
 from credo.pipeline.run import monthly_run, score_in_engine
 from credo.pipeline.snapshot import compute_features
 from credo.pipeline.training import model_sample, train_on_lake
@@ -149,7 +150,7 @@ def train_and_compare(settings: Settings, engine, args, results: dict) -> tuple:
     started = time.perf_counter()
     trained = train_on_lake(settings, engine, TRAIN, VALIDATE)
     results["train_seconds"] = time.perf_counter() - started
-    model_path = settings.home / "models" / "champion.json"
+    model_path = champion_path(settings)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     document = artifact.save(trained.model, model_path, trained.metadata)
     metadata = document["metadata"]

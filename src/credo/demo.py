@@ -17,10 +17,12 @@ import argparse
 import json
 import shlex
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from credo.config import Settings
+from credo.layout import scores_path
 
 DEMO_PEOPLE = 20_000
 TRAIN_AS_OF, VALIDATE_AS_OF = "2024-10-01", "2024-11-01"
@@ -70,7 +72,7 @@ def monthly_cycle(settings: Settings, people: int = DEMO_PEOPLE,
     snapshots = []
     for month in months:
         _credo("run", "--as-of", month)
-        snapshot = settings.home / "scores" / f"as_of={month}" / "scores.parquet"
+        snapshot = scores_path(settings, date.fromisoformat(month))
         _credo("publish", snapshot)
         snapshots.append(snapshot)
     return snapshots

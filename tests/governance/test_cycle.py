@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from credo.governance.monitoring import EXIT_ACT, shift_population
 from credo.governance.report import SECTIONS
-from credo.pipeline.snapshot import features_path
+from credo.layout import features_path
 
 from .conftest import NEXT_AS_OF, RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF
 

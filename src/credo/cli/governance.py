@@ -22,6 +22,7 @@ from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
 from credo.pipeline.snapshot import parse_as_of
 from credo.scorecard import Scorecard, artifact
+from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 
 model_app = typer.Typer(
     help="The model registry: list, promote, rollback, which.", no_args_is_help=True
@@ -69,7 +70,7 @@ def model_promote(
     note: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
 ) -> None:
     """Make a registered model the champion that credo run uses."""
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
 
     settings = Settings.from_env()
     with _registry(settings) as registry:
@@ -140,7 +141,7 @@ def monitor(
     """PSI of the score and CSI of every feature between two months; exit 3 on "act"."""
     from credo.features.engines import open_engine
     from credo.governance import monitoring, samples
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
 
     settings = Settings.from_env()
     current_day, baseline_day = parse_as_of(as_of), parse_as_of(baseline_as_of)
@@ -162,7 +163,8 @@ def monitor(
         str(baseline_day),
         str(current_day),
     )
-    typer.echo(f"stability {baseline_day} -> {current_day} (watch >= 0.10, act >= 0.25)")
+    typer.echo(f"stability {baseline_day} -> {current_day} "
+               f"(watch >= {PSI_WATCH:.2f}, act >= {PSI_ACT:.2f})")
     typer.echo(f"  score PSI {report.score_psi:.4f}  {report.score_status}")
     for row in report.features[:show]:
         typer.echo(f"  {row['feature']:<34} CSI {row['csi']:.4f}  {row['status']}")
@@ -208,7 +210,7 @@ def governance_report(
     from credo.features.engines import open_engine
     from credo.governance import fairness, fairness_truth, samples
     from credo.governance import report as report_mod
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
 
     started = time.perf_counter()
     make_output_path(out, (".html",), "validation report")

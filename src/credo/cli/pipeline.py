@@ -15,13 +15,13 @@ from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
 from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
+from credo.layout import champion_path, features_path
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
     Exclusions,
     at_risk,
     compute_features,
-    features_path,
     parse_as_of,
     write_atomic,
 )
@@ -55,10 +55,6 @@ def _disputed(settings: Settings) -> Exclusions:
     from credo.store.exclusions import excluded_records_for
 
     return Exclusions(frozenset(excluded_records_for(settings.database)))
-
-
-def champion_path(settings: Settings) -> Path:
-    return settings.home / "models" / "champion.json"
 
 
 @app.command()
@@ -108,7 +104,8 @@ def train_from_lake(
     # Every model trained on the lake goes to the registry as a candidate (the first
     # becomes champion); it serves only once promoted (credo model promote).
     from credo.cli.governance import register_trained
-    from credo.governance.registry import model_path, write_document
+    from credo.governance.registry import write_document
+    from credo.layout import model_path
 
     document = artifact.to_dict(result.model, result.metadata)
     path = out or model_path(settings, document["model_id"])

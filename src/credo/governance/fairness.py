@@ -3,8 +3,8 @@
 The protected attributes never reach the model: they are kept apart from the lake and
 read here only, joined to the scores by person id after scoring.
 
-Definitions, for each attribute, group and band threshold t (550, 600, 650, 700 — the
-lower edges of fair, good, very good, excellent):
+Definitions, for each attribute, group and band threshold t (the cut-offs of
+policy.bands: the lower edges of fair, good, very good, excellent):
 
 - approval rate: share of the group scoring t or more (a lender approving at t);
 - adverse impact ratio (AIR): the group's approval rate over that of the most-approved
@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-THRESHOLDS: tuple[int, ...] = (550, 600, 650, 700)
+from credo.policy.bands import CUT_OFFS
+
+THRESHOLDS: tuple[int, ...] = CUT_OFFS
 ATTRIBUTES: tuple[str, ...] = ("sex", "age_band", "region")
 AIR_FLAG = 0.8
 

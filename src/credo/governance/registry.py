@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from credo.config import Settings
 from credo.errors import InputError
+from credo.layout import champion_path, model_path
 from credo.scorecard import artifact
 from credo.store import audit
 from credo.store.engine import make_engine, session_factory, upgrade
@@ -41,14 +42,6 @@ class ModelInfo:
     promoted_by: str | None
     promoted_at: str | None
     created_at: str
-
-
-def champion_path(settings: Settings) -> Path:
-    return settings.home / "models" / "champion.json"
-
-
-def model_path(settings: Settings, model_id: str) -> Path:
-    return settings.home / "models" / f"{model_id}.json"
 
 
 def write_document(path: Path, document: dict[str, Any]) -> None:

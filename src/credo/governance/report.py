@@ -438,7 +438,8 @@ def render_html(report: dict[str, Any]) -> str:
         st = report["stability"]
         add(
             f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
-            f"({escape(st['status'])}; watch from 0.10, act from 0.25).</p>"
+            f"({escape(st['status'])}; watch from {metrics.PSI_WATCH:.2f}, "
+            f"act from {metrics.PSI_ACT:.2f}).</p>"
         )
 
     add("<h2 id='challenger'>Challenger</h2>")

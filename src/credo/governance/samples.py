@@ -18,12 +18,11 @@ from credo.config import Settings
 from credo.features.catalogue import IN_DEFAULT
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
-from credo.pipeline.run import snapshot_dir
+from credo.layout import features_path, scores_path
 from credo.pipeline.snapshot import (
     at_risk,
     compute_features,
     compute_outcome,
-    features_path,
     population_summary,
     with_outcome,
     write_atomic,
@@ -75,7 +74,7 @@ def split_as_trained(
 def published_scores(settings: Settings, as_of: date) -> pd.DataFrame | None:
     """person_id, score and model_id of the people at risk in the month's snapshot, when
     it was run (people in default are published at the floor, outside every metric)."""
-    path = snapshot_dir(settings, as_of) / "scores.parquet"
+    path = scores_path(settings, as_of)
     if not path.exists():
         return None
     table = pq.read_table(path, columns=["person_id", "score", "model_id", "reason_1"])

@@ -18,21 +18,15 @@ from credo.config import Settings
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
-from credo.pipeline.run import check_model_features, published_rows, snapshot_dir
+from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_folders, snapshot_dir
+from credo.pipeline.run import check_model_features, published_rows
 from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
 from credo.scorecard.model import data_fingerprint
 
 
 def latest_run_date(settings: Settings) -> date | None:
-    folder = settings.home / "scores"
-    if not folder.is_dir():
-        return None
-    days = [
-        date.fromisoformat(p.name.removeprefix("as_of="))
-        for p in folder.iterdir()
-        if p.name.startswith("as_of=") and (p / "manifest.json").exists()
-    ]
+    days = [folder_date(p) for p in run_folders(settings)]
     return max(days) if days else None
 
 
@@ -46,7 +40,7 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     """
     settings = settings or Settings.from_env()
     as_of = latest_run_date(settings)
-    model_path = settings.home / "models" / "champion.json"
+    model_path = champion_path(settings)
     if as_of is None or not model_path.exists():
         return None
     model, document = artifact.load(model_path)
@@ -64,7 +58,7 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     check_model_features(model, features.column_names)
     frame = features.to_pandas()
     row = published_rows(model, frame).iloc[0].to_dict()
-    manifest = json.loads((snapshot_dir(settings, as_of) / "manifest.json").read_text())
+    manifest = json.loads((snapshot_dir(settings, as_of) / MANIFEST_FILE).read_text())
     fingerprint = data_fingerprint(frame, frame["person_id"].isna().to_numpy().astype("uint8"))
     row.update(
         as_of=as_of,

@@ -30,23 +30,13 @@ from credo.errors import CredoError, InputError
 from credo.features.catalogue import IN_DEFAULT, IN_DEFAULT_WORDS
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
-from credo.pipeline.snapshot import (
-    Exclusions,
-    Stage,
-    compute_features,
-    features_path,
-    write_atomic,
-)
+from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, scores_path, snapshot_dir
+from credo.pipeline.snapshot import Exclusions, Stage, compute_features, write_atomic
 from credo.policy.bands import bands_of
+from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
 from credo.scorecard.model import Scorecard, data_fingerprint
 from credo.scorecard.sql import to_sql
-
-SNAPSHOT_COLUMNS = (
-    "person_id", "as_of", "score", "band", "probability_of_default", "credit_history",
-    "fulfilment_capacity", "behaviour", "identity", "tenure", "reason_1", "reason_2",
-    "reason_3", "reason_4", "reasons_json", "model_id", "data_fingerprint", "run_id",
-)
 
 
 class ScoringMismatchError(CredoError):
@@ -62,10 +52,6 @@ class RunReport:
     reused: bool
     timings: dict[str, float] = field(default_factory=dict)
     bands: dict[str, int] = field(default_factory=dict)
-
-
-def snapshot_dir(settings: Settings, as_of: date) -> Path:
-    return settings.home / "scores" / f"as_of={as_of}"
 
 
 def check_model_features(model: Scorecard, columns: list[str]) -> None:
@@ -122,7 +108,7 @@ def monthly_run(
     fingerprint = data_fingerprint(frame, np.zeros(len(frame), dtype=np.uint8))
     model_id = str(model_document.get("model_id"))
     run_id = hashlib.sha256(f"{as_of}|{model_id}|{fingerprint}".encode()).hexdigest()[:20]
-    manifest_path = out / "manifest.json"
+    manifest_path = out / MANIFEST_FILE
     if manifest_path.exists():
         previous = json.loads(manifest_path.read_text())
         if previous.get("run_id") == run_id:
@@ -216,21 +202,10 @@ def publish_in_default(explained: pd.DataFrame, status: pd.Series, model: Scorec
 
 
 def _snapshot_table(frame: pd.DataFrame) -> pa.Table:
-    schema = pa.schema(
-        [
-            ("person_id", pa.string()), ("as_of", pa.date32()), ("score", pa.int32()),
-            ("band", pa.string()), ("probability_of_default", pa.float64()),
-            ("credit_history", pa.int32()), ("fulfilment_capacity", pa.int32()),
-            ("behaviour", pa.int32()), ("identity", pa.int32()), ("tenure", pa.int32()),
-            ("reason_1", pa.string()), ("reason_2", pa.string()), ("reason_3", pa.string()),
-            ("reason_4", pa.string()), ("reasons_json", pa.string()), ("model_id", pa.string()),
-            ("data_fingerprint", pa.string()), ("run_id", pa.string()),
-        ]
-    )
     frame = frame[list(SNAPSHOT_COLUMNS)].copy()
-    for r in range(1, 5):
-        frame[f"reason_{r}"] = frame[f"reason_{r}"].replace("", None)
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    for column in REASON_COLUMNS:
+        frame[column] = frame[column].replace("", None)
+    return pa.Table.from_pandas(frame, schema=WRITTEN_SCHEMA, preserve_index=False)
 
 
 def _publish(out: Path, table: pa.Table, manifest: dict[str, Any]) -> None:
@@ -238,8 +213,8 @@ def _publish(out: Path, table: pa.Table, manifest: dict[str, Any]) -> None:
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    pq.write_table(table, staging / "scores.parquet")
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    pq.write_table(table, staging / SCORES_FILE)
+    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     if out.exists():
         retired = out.with_name(f".{out.name}.old-{manifest['run_id']}")
         out.replace(retired)
@@ -259,7 +234,7 @@ def _sweep_leftovers(folder: Path) -> None:
 
 
 def read_snapshot(settings: Settings, as_of: date) -> pa.Table:
-    path = snapshot_dir(settings, as_of) / "scores.parquet"
+    path = scores_path(settings, as_of)
     if not path.exists():
         raise InputError(f"no score snapshot for {as_of}: run credo run --as-of {as_of}")
     return pq.read_table(path)

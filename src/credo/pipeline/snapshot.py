@@ -165,10 +165,6 @@ def normalise_features(table: pa.Table) -> pa.Table:
     return normalised.sort_by("person_id")
 
 
-def features_path(settings: Settings, as_of: date) -> Path:
-    return settings.home / "features" / f"as_of={as_of}" / "features.parquet"
-
-
 def write_atomic(table: pa.Table, path: Path) -> Path:
     """Write a Parquet file atomically, making its folder if missing."""
     path.parent.mkdir(parents=True, exist_ok=True)

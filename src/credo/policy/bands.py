@@ -22,7 +22,9 @@ BANDS: tuple[Band, ...] = (
     Band("excellent", 700, 950),
 )
 BAND_NAMES: tuple[str, ...] = tuple(b.name for b in BANDS)
-_LOWER_BOUNDS = np.array([b.low for b in BANDS[1:]])
+# The cut-offs between bands: the lowest score of every band but the first.
+CUT_OFFS: tuple[int, ...] = tuple(b.low for b in BANDS[1:])
+_LOWER_BOUNDS = np.array(CUT_OFFS)
 
 
 def band_of(score: int) -> str:

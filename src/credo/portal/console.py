@@ -26,6 +26,7 @@ from credo.portal.web import (
     redirect,
     signed_in,
 )
+from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import ProblemError
@@ -103,7 +104,7 @@ def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
             overlay=[r["psi"] for r in runs], value_label="mean score",
             overlay_label="PSI", percent=False, overlay_format=".3f")
     return page(request, "console_runs.html", visitor=visitor, runs=list(reversed(runs)),
-                bands=BAND_NAMES, pictures=pictures)
+                bands=BAND_NAMES, pictures=pictures, psi_watch=PSI_WATCH, psi_act=PSI_ACT)
 
 
 @router.get("/disputes")

@@ -24,6 +24,7 @@ from credo.config import Settings
 from credo.data.lake import QUARANTINE, Lake
 from credo.data.schemas import KINDS
 from credo.features.catalogue import IN_DEFAULT, advice_for
+from credo.layout import MANIFEST_FILE, SCORES_FILE, run_folders
 from credo.policy import benefits
 from credo.policy.bands import BANDS
 from credo.portal.wording import bin_in_words
@@ -190,7 +191,7 @@ def champion(session: Session) -> ModelRecord | None:
 
 def model_overview(settings: Settings, session: Session) -> dict[str, Any] | None:
     """The champion: its validation figures and curves, and every feature's bins."""
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
     from credo.scorecard import artifact
 
     record = champion(session)
@@ -236,15 +237,11 @@ def runs(settings: Settings) -> list[dict[str, Any]]:
     """Every monthly run's manifest, oldest first, with PSI against the month before."""
     from credo.scorecard import metrics
 
-    root = settings.home / "scores"
     out: list[dict[str, Any]] = []
     previous: np.ndarray | None = None
-    for folder in sorted(root.glob("as_of=*")) if root.exists() else []:
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.exists():
-            continue
-        manifest = json.loads(manifest_path.read_text())
-        current_a = _run_scores(folder / "scores.parquet", manifest["run_id"])
+    for folder in run_folders(settings):
+        manifest = json.loads((folder / MANIFEST_FILE).read_text())
+        current_a = _run_scores(folder / SCORES_FILE, manifest["run_id"])
         psi = None if previous is None else float(metrics.psi(previous, current_a))
         out.append({**manifest, "psi": psi,
                     "psi_status": None if psi is None else metrics.psi_status(psi),

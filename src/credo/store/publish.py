@@ -19,26 +19,10 @@ from sqlalchemy.orm import Session
 
 from credo.errors import InputError
 from credo.policy.bands import BANDS, bands_of
+from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_SCHEMA, SUB_SCORES
 from credo.store import audit
 from credo.store.models import PublishedRun, ScoreRecord
 
-SUB_SCORES = ("credit_history", "fulfilment_capacity", "behaviour", "identity", "tenure")
-REASON_COLUMNS = tuple(f"reason_{i}" for i in range(1, 5))
-SNAPSHOT_SCHEMA = pa.schema(
-    [
-        pa.field("person_id", pa.string(), nullable=False),
-        pa.field("as_of", pa.date32(), nullable=False),
-        pa.field("score", pa.int32(), nullable=False),
-        pa.field("band", pa.string(), nullable=False),
-        pa.field("probability_of_default", pa.float64(), nullable=False),
-        *(pa.field(n, pa.int32()) for n in SUB_SCORES),
-        *(pa.field(n, pa.string()) for n in REASON_COLUMNS),
-        pa.field("reasons_json", pa.string(), nullable=False),
-        pa.field("model_id", pa.string(), nullable=False),
-        pa.field("data_fingerprint", pa.string(), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-    ]
-)
 CHUNK = 20_000
 
 

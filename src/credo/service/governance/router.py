@@ -47,7 +47,7 @@ def stability(
     """PSI of the score and CSI of every feature; ``status`` "act" means stop the run."""
     from credo.features.engines import DuckDBEngine
     from credo.governance import monitoring, samples
-    from credo.governance.registry import champion_path
+    from credo.layout import champion_path
     from credo.scorecard import artifact
 
     settings = ctx.settings
