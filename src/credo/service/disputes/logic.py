@@ -14,7 +14,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from credo.data.lake import Lake
@@ -115,14 +115,14 @@ def rescore_run_id(dispute_id: str) -> str:
     return f"rescore-{dispute_id}"
 
 
-def _history_entry(person_id: str, dispute: Dispute, result: dict[str, Any] | None,
-                   error: str | None) -> ScoreRecord:
-    run_id = rescore_run_id(dispute.id)
+def _history_entry(person_id: str, dispute_id: str, outcome: str,
+                   result: dict[str, Any] | None, error: str | None) -> ScoreRecord:
+    run_id = rescore_run_id(dispute_id)
     if result is None or result.get("score") is None:
         why = error or "no rescorer is available yet; the score is recomputed at the next run"
         return ScoreRecord(person_id=person_id, as_of=date.today(), status="rescore_pending",
                            run_id=run_id, reason_codes=[], reasons=[],
-                           note=f"dispute {dispute.id} {dispute.status}: rescore pending ({why})")
+                           note=f"dispute {dispute_id} {outcome}: rescore pending ({why})")
     from credo.policy.bands import band_of
 
     reasons = result.get("reasons") or result.get("reasons_json") or []
@@ -142,40 +142,73 @@ def _history_entry(person_id: str, dispute: Dispute, result: dict[str, Any] | No
         reason_codes=[result[f"reason_{i}"] for i in range(1, 5) if result.get(f"reason_{i}")],
         reasons=reasons, model_id=result.get("model_id"),
         data_fingerprint=result.get("data_fingerprint"), run_id=run_id,
-        note=f"rescored after dispute {dispute.id} was {dispute.status}",
+        note=f"rescored after dispute {dispute_id} was {outcome}",
     )
+
+
+_HISTORY_FIELDS = tuple(c.key for c in ScoreRecord.__table__.columns
+                        if c.key not in ("id", "person_id", "run_id"))
 
 
 def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor: str,
             rescorer: Rescorer | None) -> tuple[Dispute, ScoreRecord]:
-    """Uphold or reject an open dispute, then rescore the person (or mark it pending)."""
+    """Uphold or reject an open dispute, then rescore the person (or mark it pending).
+
+    The decision is one conditional transition (only from open) committed in one
+    transaction with its audit row and the person's "rescore pending" history entry, so
+    of two operators deciding at once exactly one wins and the other gets a conflict.
+    The rescore runs after that commit (it reads the decided state) and turns the
+    pending entry into the new score in a second transaction, with its own audit row; if
+    it cannot, the entry stays pending and says why.
+    """
     if outcome not in ("upheld", "rejected"):
         raise InvalidRequestError("outcome: upheld or rejected")
     note = clean_reason(note)
-    d = session.get(Dispute, dispute_id)
-    if d is None:
-        raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
-    if d.status != "open":
-        raise ConflictError(f"dispute {dispute_id} was already {d.status}")
-    d.status = outcome
-    d.resolved_at = now()
-    d.resolved_by = actor
-    d.resolution_note = note
+    at = now()
+    person_id = session.execute(
+        update(Dispute).where(Dispute.id == dispute_id, Dispute.status == "open")
+        .values(status=outcome, resolved_at=at, resolved_by=actor, resolution_note=note)
+        .returning(Dispute.person_id).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if person_id is None:
+        session.rollback()
+        d = session.get(Dispute, dispute_id)
+        if d is None:
+            raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
+        raise ConflictError(f"dispute {dispute_id} was already {d.status}; "
+                            "list the open ones with `credo dispute list`")
     audit.record(session, actor_role="operator", actor_id=actor, action=f"dispute.{outcome[:-2]}",
-                 person_id=d.person_id, dispute_id=d.id, note=note)
+                 person_id=person_id, dispute_id=dispute_id, note=note)
+    why = ("the new score is being computed" if rescorer is not None else None)
+    session.add(_history_entry(person_id, dispute_id, outcome, None, why))
+    if rescorer is None:
+        audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
+                     outcome="rescore_pending", person_id=person_id, dispute_id=dispute_id)
     session.commit()  # the decision stands even if the rescore fails
-    result, error = None, None
     if rescorer is not None:
+        result, error = None, None
         try:
-            result = rescorer(d.person_id)
+            result = rescorer(person_id)
         except Exception as exc:  # the decision stands; the history says the rescore failed
             logging.getLogger("credo.service").exception("rescore of a person failed")
             error = f"rescore failed ({type(exc).__name__}); it is retried at the next run"
             if isinstance(exc, CredoError):
                 error = f"rescore failed: {exc}"
-    entry = _history_entry(d.person_id, d, result, error)
-    session.add(entry)
-    audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
-                 outcome=entry.status, person_id=d.person_id, dispute_id=d.id)
-    session.commit()
-    return d, entry
+        entry = _history_entry(person_id, dispute_id, outcome, result, error)
+        values = {k: getattr(entry, k) for k in _HISTORY_FIELDS}
+        values["recorded_at"] = now()
+        done = session.execute(
+            update(ScoreRecord).where(ScoreRecord.person_id == person_id,
+                                      ScoreRecord.run_id == rescore_run_id(dispute_id),
+                                      ScoreRecord.status == "rescore_pending")
+            .values(**values).execution_options(synchronize_session=False))
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
+                         outcome=entry.status, person_id=person_id, dispute_id=dispute_id)
+        session.commit()
+    d = session.get(Dispute, dispute_id, populate_existing=True)
+    stored = session.scalars(select(ScoreRecord).where(
+        ScoreRecord.person_id == person_id, ScoreRecord.run_id == rescore_run_id(dispute_id))
+        .execution_options(populate_existing=True)).one()
+    assert d is not None
+    return d, stored

@@ -1,0 +1,75 @@
+"""Races: parallel requests on one state change against the real database (SQLite and
+PostgreSQL). Each change is one conditional transition in one transaction with its audit
+row: exactly one caller wins, the others get a clean answer, never a 500 or a second row."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import func, select
+
+from credo.service.disputes.logic import rescore_run_id
+from credo.store.models import AuditEvent, Dispute, ScoreRecord
+
+from .conftest import World
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call at once, each in its own thread, released together."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def audit_actions(world: World, action: str) -> int:
+    with world.ctx.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == action)) or 0
+
+
+def file_dispute(world: World, pid: str = "P1", record_id: str = "st-1") -> dict[str, Any]:
+    r = world.client.post("/v1/me/disputes", headers=world.person(pid), json={
+        "kind": "statement", "source_id": "bank-a", "record_id": record_id,
+        "reason": "I paid this statement on time."})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_two_operators_deciding_one_dispute_one_decision_stands(world: World) -> None:
+    world.seed_lake()
+    d = file_dispute(world)
+    c = world.client
+
+    def decide(outcome: str) -> Callable[[], Any]:
+        return lambda: c.post(f"/v1/operator/disputes/{d['id']}/{outcome}",
+                              headers=world.operator(), json={"note": f"{outcome}: checked"})
+
+    responses = race([decide("uphold") for _ in range(5)] + [decide("reject") for _ in range(5)])
+    codes = Counter(r.status_code for r in responses)
+    assert codes == {200: 1, 409: 9}, [r.text for r in responses if r.status_code != 409]
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    for r in responses:
+        if r.status_code == 409:
+            assert r.headers["content-type"].startswith("application/problem+json")
+    with world.ctx.session() as s:
+        stored = s.get(Dispute, d["id"])
+        assert stored is not None
+        assert (stored.status, stored.resolution_note) == (winner["status"],
+                                                           winner["resolution_note"])
+        decisions = s.scalars(select(AuditEvent).where(
+            AuditEvent.action.like("dispute.%"), AuditEvent.action != "dispute.file")).all()
+        assert len(decisions) == 1
+        history = s.scalars(select(ScoreRecord).where(
+            ScoreRecord.run_id == rescore_run_id(d["id"]))).all()
+        assert len(history) == 1
+    assert audit_actions(world, "score.rescore") == 1
+    assert world.rescored == ["P1"]
