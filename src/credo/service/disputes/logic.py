@@ -28,6 +28,7 @@ from credo.store.models import Dispute, ScoreRecord, now
 
 DEADLINE_DAYS = 30
 STATUSES = ("open", "upheld", "rejected")
+ACTIONS = {"upheld": "dispute.uphold", "rejected": "dispute.reject"}  # audit log actions
 MAX_REASON = 2000
 
 
@@ -177,7 +178,7 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
             raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
         raise ConflictError(f"dispute {dispute_id} was already {d.status}; "
                             "list the open ones with `credo dispute list`")
-    audit.record(session, actor_role="operator", actor_id=actor, action=f"dispute.{outcome[:-2]}",
+    audit.record(session, actor_role="operator", actor_id=actor, action=ACTIONS[outcome],
                  person_id=person_id, dispute_id=dispute_id, note=note)
     why = ("the new score is being computed" if rescorer is not None else None)
     session.add(_history_entry(person_id, dispute_id, outcome, None, why))
