@@ -73,3 +73,25 @@ def test_two_operators_deciding_one_dispute_one_decision_stands(world: World) ->
         assert len(history) == 1
     assert audit_actions(world, "score.rescore") == 1
     assert world.rescored == ["P1"]
+
+
+def test_one_activation_code_sets_one_password(world: World) -> None:
+    from credo.service.people.logic import enroll
+
+    with world.ctx.session() as s:
+        code = enroll(s, world.ctx.pepper, "P9")
+    c = world.client
+    passwords = [f"parallel password {i:02d}" for i in range(10)]
+
+    def activate(password: str) -> Callable[[], Any]:
+        return lambda: c.post("/v1/people/activate", json={
+            "person_id": "P9", "activation_code": code, "password": password})
+
+    responses = race([activate(p) for p in passwords])
+    codes = Counter(r.status_code for r in responses)
+    assert codes == {204: 1, 401: 9}, [r.text for r in responses]
+    winner = passwords[[r.status_code for r in responses].index(204)]
+    logins = {p: c.post("/v1/people/login", json={"person_id": "P9", "password": p}
+                        ).status_code for p in passwords}
+    assert logins == {p: 200 if p == winner else 401 for p in passwords}
+    assert audit_actions(world, "person.activate") == 1
