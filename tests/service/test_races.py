@@ -95,3 +95,21 @@ def test_one_activation_code_sets_one_password(world: World) -> None:
                         ).status_code for p in passwords}
     assert logins == {p: 200 if p == winner else 401 for p in passwords}
     assert audit_actions(world, "person.activate") == 1
+
+
+def test_one_record_disputed_in_parallel_has_one_open_dispute(world: World) -> None:
+    world.seed_lake()
+    c = world.client
+
+    def dispute() -> Any:
+        return c.post("/v1/me/disputes", headers=world.person(), json={
+            "kind": "statement", "source_id": "bank-a", "record_id": "st-1",
+            "reason": "I paid this statement on time."})
+
+    responses = race([dispute for _ in range(20)])
+    codes = Counter(r.status_code for r in responses)
+    assert codes == {201: 1, 409: 19}, [r.text for r in responses if r.status_code != 409]
+    with world.ctx.session() as s:
+        open_ = s.scalars(select(Dispute).where(Dispute.status == "open")).all()
+    assert [d.id for d in open_] == [r.json()["id"] for r in responses if r.status_code == 201]
+    assert audit_actions(world, "dispute.file") == 1

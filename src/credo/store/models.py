@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -190,6 +191,11 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(ID))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (  # one open dispute per record (migration 0003)
+        Index("uq_disputes_open_record", "person_id", "kind", "source_id", "record_id",
+              unique=True, sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
 
 
 class ModelRecord(Base):

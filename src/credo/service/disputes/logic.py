@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from credo.data.lake import Lake
@@ -71,22 +72,40 @@ def file_dispute(session: Session, lake: Lake, person_id: str, *, kind: str, sou
         raise NotFoundError(f"you have no {kind} record {record_id!r} from source "
                             f"{source_id!r}; find the exact ids in your export "
                             "(GET /v1/me/export)")
-    existing = session.scalars(select(Dispute).where(
-        Dispute.person_id == person_id, Dispute.kind == kind, Dispute.source_id == source_id,
-        Dispute.record_id == record_id, Dispute.status == "open")).first()
+    existing = _open_dispute(session, person_id, kind, source_id, record_id)
     if existing is not None:
-        raise ConflictError(f"this record is already under dispute {existing.id}; it is "
-                            f"answered by {existing.due_at.date().isoformat()}")
+        raise _already_disputed(existing)
     at = now()
     d = Dispute(id=str(uuid.uuid4()), person_id=person_id, kind=kind, source_id=source_id,
                 record_id=record_id, reason=reason, status="open", filed_at=at,
                 due_at=at + timedelta(days=DEADLINE_DAYS))
-    session.add(d)
-    audit.record(session, actor_role="person", actor_id=person_id, action="dispute.file",
-                 person_id=person_id, dispute_id=d.id, kind=kind, source_id=source_id,
-                 record_id=record_id)
-    session.commit()
+    try:
+        session.add(d)
+        session.flush()
+        audit.record(session, actor_role="person", actor_id=person_id, action="dispute.file",
+                     person_id=person_id, dispute_id=d.id, kind=kind, source_id=source_id,
+                     record_id=record_id)
+        session.commit()
+    except IntegrityError:
+        # Filed in parallel: the unique index over open disputes lets one insert through.
+        session.rollback()
+        existing = _open_dispute(session, person_id, kind, source_id, record_id)
+        if existing is None:
+            raise
+        raise _already_disputed(existing) from None
     return d
+
+
+def _open_dispute(session: Session, person_id: str, kind: str, source_id: str,
+                  record_id: str) -> Dispute | None:
+    return session.scalars(select(Dispute).where(
+        Dispute.person_id == person_id, Dispute.kind == kind, Dispute.source_id == source_id,
+        Dispute.record_id == record_id, Dispute.status == "open")).first()
+
+
+def _already_disputed(existing: Dispute) -> ConflictError:
+    return ConflictError(f"this record is already under dispute {existing.id}; it is "
+                         f"answered by {existing.due_at.date().isoformat()}")
 
 
 def list_for_person(session: Session, person_id: str) -> list[Dispute]:
