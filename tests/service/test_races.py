@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from credo.service.disputes.logic import rescore_run_id
-from credo.store.models import AuditEvent, Dispute, ScoreRecord
+from credo.store.models import AuditEvent, Authorization, Dispute, ScoreRecord
 
 from .conftest import World
 
@@ -113,3 +113,24 @@ def test_one_record_disputed_in_parallel_has_one_open_dispute(world: World) -> N
         open_ = s.scalars(select(Dispute).where(Dispute.status == "open")).all()
     assert [d.id for d in open_] == [r.json()["id"] for r in responses if r.status_code == 201]
     assert audit_actions(world, "dispute.file") == 1
+
+
+def test_parallel_revocations_revoke_once(world: World) -> None:
+    auth = world.grant()
+    c = world.client
+
+    def revoke() -> Any:
+        return c.delete(f"/v1/me/authorizations/{auth['id']}", headers=world.person())
+
+    responses = race([revoke for _ in range(50)])
+    # Revoking is idempotent: every caller gets the one revocation, none writes another.
+    assert Counter(r.status_code for r in responses) == {200: 50}
+    assert {(r.json()["state"], r.json()["revoked_at"]) for r in responses} == {
+        ("revoked", responses[0].json()["revoked_at"])}
+    with world.ctx.session() as s:
+        stored = s.get(Authorization, auth["id"])
+        assert stored is not None and stored.revoked_at is not None
+        assert stored.revoked_at.isoformat().replace("+00:00", "Z")[:19] == \
+            responses[0].json()["revoked_at"][:19]
+    assert audit_actions(world, "authorization.revoke") == 1
+    assert world.score().status_code == 403

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from credo.policy.purposes import PERMITTED, check_purpose
@@ -49,17 +49,28 @@ def list_for_person(session: Session, person_id: str) -> list[Authorization]:
 
 
 def revoke(session: Session, person_id: str, authorization_id: str) -> Authorization:
-    auth = session.get(Authorization, authorization_id)
+    """Revoke at once. One conditional update (only while not revoked) committed with its
+    audit row; revoking an already revoked authorization is idempotent: it answers with
+    the one revocation stored, and writes neither a new time nor a second audit row."""
+    revoked = session.execute(
+        update(Authorization).where(Authorization.id == authorization_id,
+                                    Authorization.person_id == person_id,
+                                    Authorization.revoked_at.is_(None))
+        .values(revoked_at=now())
+        .returning(Authorization.partner_id, Authorization.purpose)
+        .execution_options(synchronize_session=False)).first()
+    if revoked is not None:
+        audit.record(session, actor_role="person", actor_id=person_id,
+                     action="authorization.revoke", person_id=person_id,
+                     partner_id=revoked.partner_id, purpose=revoked.purpose,
+                     authorization_id=authorization_id)
+        session.commit()
+    else:
+        session.rollback()
+    auth = session.get(Authorization, authorization_id, populate_existing=True)
     if auth is None or auth.person_id != person_id:  # another person's: same as none
         raise NotFoundError(f"you have no authorization {authorization_id!r}; list yours "
                             "with GET /v1/me/authorizations")
-    if auth.revoked_at is None:
-        auth.revoked_at = now()
-        audit.record(session, actor_role="person", actor_id=person_id,
-                     action="authorization.revoke", person_id=person_id,
-                     partner_id=auth.partner_id, purpose=auth.purpose,
-                     authorization_id=auth.id)
-        session.commit()
     return auth
 
 

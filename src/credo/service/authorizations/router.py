@@ -38,5 +38,6 @@ def list_mine(person: Person, session: DB) -> list[AuthorizationOut]:
 def revoke(person: Person, session: DB,
            authorization_id: str = Path(pattern=UUID_REGEX, max_length=36)
            ) -> AuthorizationOut:
-    """Revoke at once: the partner's next request is refused."""
+    """Revoke at once: the partner's next request is refused. Idempotent: revoking again
+    answers with the same revocation (same time), and the audit log keeps one row."""
     return out(logic.revoke(session, person.id, authorization_id))
