@@ -134,3 +134,37 @@ def test_parallel_revocations_revoke_once(world: World) -> None:
             responses[0].json()["revoked_at"][:19]
     assert audit_actions(world, "authorization.revoke") == 1
     assert world.score().status_code == 403
+
+
+def test_granting_again_extends_the_one_authorization(world: World) -> None:
+    c = world.client
+    first = world.grant(days=10)
+    again = c.post("/v1/me/authorizations", headers=world.person(),
+                   json={"partner_id": "pt-a", "purpose": "loan", "valid_days": 60})
+    assert again.status_code == 200, again.text  # not created: the one there was extended
+    assert again.json()["id"] == first["id"] and again.json()["state"] == "active"
+    assert again.json()["expires_at"] > first["expires_at"]
+    listed = c.get("/v1/me/authorizations", headers=world.person()).json()
+    assert [a["id"] for a in listed] == [first["id"]]
+    assert audit_actions(world, "authorization.grant") == 1
+    assert audit_actions(world, "authorization.extend") == 1
+    c.delete(f"/v1/me/authorizations/{first['id']}", headers=world.person())
+    assert world.score().status_code == 403  # revoking it leaves no other one active
+
+
+def test_parallel_grants_leave_one_authorization(world: World) -> None:
+    c = world.client
+
+    def grant() -> Any:
+        return c.post("/v1/me/authorizations", headers=world.person(),
+                      json={"partner_id": "pt-a", "purpose": "loan", "valid_days": 30})
+
+    responses = race([grant for _ in range(10)])
+    assert Counter(r.status_code for r in responses) == {201: 1, 200: 9}, [
+        r.text for r in responses if r.status_code not in (200, 201)]
+    assert len({r.json()["id"] for r in responses}) == 1
+    with world.ctx.session() as s:
+        assert s.scalar(select(func.count()).select_from(Authorization)) == 1
+    assert audit_actions(world, "authorization.grant") == 1
+    c.delete(f"/v1/me/authorizations/{responses[0].json()['id']}", headers=world.person())
+    assert world.score().status_code == 403

@@ -173,3 +173,40 @@ def test_one_open_dispute_per_record_and_older_duplicates_are_closed(database_ur
             s.commit()  # decided disputes about the record are not limited
     finally:
         engine.dispose()
+
+
+def test_one_live_authorization_per_person_partner_and_purpose(database_url: str) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    from credo.store import make_engine
+    from credo.store.models import Authorization, Partner
+
+    engine = make_engine(database_url)
+    try:
+        assert upgrade(engine, "0002") == "0002"
+        at = now()
+        with session(engine) as s:  # what parallel grants left before 0003
+            s.add_all([Person(id="P1"), Partner(id="pt", name="A", purposes=["loan"])])
+            s.flush()
+            for i, days in enumerate((10, 40, 20)):
+                s.add(Authorization(id=f"a{i}", person_id="P1", partner_id="pt",
+                                    purpose="loan", granted_at=at,
+                                    expires_at=at + timedelta(days=days)))
+            s.add(Authorization(id="a3", person_id="P1", partner_id="pt", purpose="loan",
+                                expires_at=at, revoked_at=at))
+            s.commit()
+        assert upgrade(engine) == "0003"
+        with session(engine) as s:
+            live = s.scalars(select(Authorization.id).where(
+                Authorization.revoked_at.is_(None))).all()
+            assert live == ["a1"]  # the one that runs longest
+            assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "authorization.close_duplicate")) == 2
+            s.add(Authorization(id="a4", person_id="P1", partner_id="pt", purpose="loan",
+                                expires_at=at + timedelta(days=5)))
+            with pytest.raises(IntegrityError):
+                s.commit()
+    finally:
+        engine.dispose()

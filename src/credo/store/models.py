@@ -114,7 +114,13 @@ class Authorization(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_authorizations_lookup", "person_id", "partner_id", "purpose"),)
+    __table_args__ = (
+        Index("ix_authorizations_lookup", "person_id", "partner_id", "purpose"),
+        # one live authorization per person, partner and purpose (migration 0003)
+        Index("uq_authorizations_live", "person_id", "partner_id", "purpose", unique=True,
+              sqlite_where=text("revoked_at IS NULL"),
+              postgresql_where=text("revoked_at IS NULL")),
+    )
 
 
 class PublishedRun(Base):
