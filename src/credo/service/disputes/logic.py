@@ -33,15 +33,16 @@ ACTIONS = {"upheld": "dispute.uphold", "rejected": "dispute.reject"}  # audit lo
 MAX_REASON = 2000
 
 
-def clean_reason(text: str) -> str:
+def clean_reason(text: str, field: str = "reason", ask: str = "what is wrong") -> str:
+    """The text trimmed, 1-2000 characters, without invisible or control characters."""
     text = unicodedata.normalize("NFC", text).strip()
     if not 1 <= len(text) <= MAX_REASON:
-        raise InvalidRequestError(f"reason: say in 1-{MAX_REASON} characters what is wrong")
+        raise InvalidRequestError(f"{field}: say in 1-{MAX_REASON} characters {ask}")
     bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn")
            and c not in "\n\t"]
     if bad:
         raise InvalidRequestError(
-            f"reason: remove the invisible or control characters ({''.join(bad[:5])!a})"
+            f"{field}: remove the invisible or control characters ({''.join(bad[:5])!a})"
         )
     return text
 
@@ -183,7 +184,7 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
     """
     if outcome not in ("upheld", "rejected"):
         raise InvalidRequestError("outcome: upheld or rejected")
-    note = clean_reason(note)
+    note = clean_reason(note, "note", "the reason for the decision; the person reads it")
     at = now()
     person_id = session.execute(
         update(Dispute).where(Dispute.id == dispute_id, Dispute.status == "open")
