@@ -157,7 +157,7 @@ def test_a_person_revokes_disputes_and_an_operator_upholds(browser: Browser, ser
     card = op.locator("article.dispute", has_text=record["record_id"])
     expect(card).to_contain_text(reason)
     shot(op, "08-console-disputes")
-    card.get_by_label("Decision note (shown to the person)").fill(
+    card.get_by_label("Reason for the decision (required; shown to the person)").fill(
         f"The source confirmed the payment was on time. {SCRIPT}")
     card.get_by_role("button", name="Uphold: the record is wrong").click()
     expect(op.get_by_role("status")).to_contain_text("upheld")

@@ -182,3 +182,24 @@ def test_a_locked_lake_never_holds_the_service_up(sqlite_world: World) -> None:
     again = c.post("/v1/sources/records", headers=world.source(),
                    json={"kind": "statement", "records": [good]})
     assert again.status_code == 200 and again.json()["accepted"] == 1
+
+
+def test_decisions_are_audited_as_uphold_and_reject(world: World) -> None:
+    from sqlalchemy import select
+
+    from credo.store.models import AuditEvent
+
+    world.seed_lake()
+    c = world.client
+    for pid, record, verb in (("P1", "st-1", "uphold"), ("P2", "st-2", "reject")):
+        d = c.post("/v1/me/disputes", headers=world.person(pid), json={
+            "kind": "statement", "source_id": "bank-a", "record_id": record,
+            "reason": "not mine"})
+        assert d.status_code == 201, d.text
+        r = c.post(f"/v1/operator/disputes/{d.json()['id']}/{verb}",
+                   headers=world.operator(), json={"note": "checked with the bank"})
+        assert r.status_code == 200, r.text
+    with world.ctx.session() as s:
+        actions = s.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("dispute.%")).order_by(AuditEvent.id)).all()
+    assert actions == ["dispute.file", "dispute.uphold", "dispute.file", "dispute.reject"]

@@ -79,7 +79,8 @@ def test_revoked_and_expired_authorizations_stop_at_once(world: World) -> None:
     _problem(world.score(), 403)
     listed = world.client.get("/v1/me/authorizations", headers=world.person()).json()
     assert listed[0]["state"] == "expired"
-    auth2 = world.grant()
+    auth2 = world.grant()  # granting again makes the expired one active again
+    assert auth2["id"] == auth["id"] and auth2["state"] == "active"
     assert world.score().status_code == 200
     world.client.delete(f"/v1/me/authorizations/{auth2['id']}", headers=world.person())
     _problem(world.score(), 403)

@@ -36,8 +36,8 @@ def snapshot_rows(run_id: str, as_of: date, people: dict[str, int]) -> list[dict
 
 
 def test_migrations_are_idempotent(engine: Engine) -> None:
-    assert current_revision(engine) == "0002"
-    assert upgrade(engine) == "0002"
+    assert current_revision(engine) == "0003"
+    assert upgrade(engine) == "0003"
 
 
 def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
@@ -128,3 +128,85 @@ def test_audit_grows_by_one_row_per_event(actions: list[str]) -> None:
                 s.commit()
                 assert s.scalar(select(func.count()).select_from(AuditEvent)) == i + 1
         e.dispose()
+
+
+def test_one_open_dispute_per_record_and_older_duplicates_are_closed(database_url: str
+                                                                     ) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    from credo.store import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        assert upgrade(engine, "0002") == "0002"
+        filed = now()
+        with session(engine) as s:  # what parallel filings left before 0003
+            s.add(Person(id="P1"))
+            s.flush()
+            for i in range(3):
+                s.add(Dispute(id=f"00000000-0000-0000-0000-00000000000{i}", person_id="P1",
+                              kind="statement", source_id="bank", record_id="r1",
+                              reason="x", status="open", filed_at=filed + timedelta(seconds=i),
+                              due_at=filed + timedelta(days=30)))
+            s.commit()
+        assert upgrade(engine) == "0003"
+        with session(engine) as s:
+            states = {d.id[-1]: (d.status, d.resolved_by) for d in s.scalars(select(Dispute))}
+            assert states == {"0": ("open", None), "1": ("rejected", "migration-0003"),
+                              "2": ("rejected", "migration-0003")}
+            note = s.get(Dispute, "00000000-0000-0000-0000-000000000001").resolution_note
+            assert "duplicate" in note and "00000000-0000-0000-0000-000000000000" in note
+            assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "dispute.close_duplicate")) == 2
+        with session(engine) as s:
+            s.add(Dispute(id="00000000-0000-0000-0000-000000000009", person_id="P1",
+                          kind="statement", source_id="bank", record_id="r1", reason="x",
+                          status="open", due_at=now()))
+            with pytest.raises(IntegrityError):
+                s.commit()
+            s.rollback()
+            s.add(Dispute(id="00000000-0000-0000-0000-000000000009", person_id="P1",
+                          kind="statement", source_id="bank", record_id="r1", reason="x",
+                          status="upheld", due_at=now()))
+            s.commit()  # decided disputes about the record are not limited
+    finally:
+        engine.dispose()
+
+
+def test_one_live_authorization_per_person_partner_and_purpose(database_url: str) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    from credo.store import make_engine
+    from credo.store.models import Authorization, Partner
+
+    engine = make_engine(database_url)
+    try:
+        assert upgrade(engine, "0002") == "0002"
+        at = now()
+        with session(engine) as s:  # what parallel grants left before 0003
+            s.add_all([Person(id="P1"), Partner(id="pt", name="A", purposes=["loan"])])
+            s.flush()
+            for i, days in enumerate((10, 40, 20)):
+                s.add(Authorization(id=f"a{i}", person_id="P1", partner_id="pt",
+                                    purpose="loan", granted_at=at,
+                                    expires_at=at + timedelta(days=days)))
+            s.add(Authorization(id="a3", person_id="P1", partner_id="pt", purpose="loan",
+                                expires_at=at, revoked_at=at))
+            s.commit()
+        assert upgrade(engine) == "0003"
+        with session(engine) as s:
+            live = s.scalars(select(Authorization.id).where(
+                Authorization.revoked_at.is_(None))).all()
+            assert live == ["a1"]  # the one that runs longest
+            assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "authorization.close_duplicate")) == 2
+            s.add(Authorization(id="a4", person_id="P1", partner_id="pt", purpose="loan",
+                                expires_at=at + timedelta(days=5)))
+            with pytest.raises(IntegrityError):
+                s.commit()
+    finally:
+        engine.dispose()

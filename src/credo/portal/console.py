@@ -121,9 +121,11 @@ def decide(request: Request, dispute_id: str, visitor: OperatorVisitor, ctx: Ctx
     check_csrf(request, visitor, csrf)
     if outcome not in ("upheld", "rejected"):
         raise PortalError(422, "Choose Uphold or Reject.")
+    if not note.strip():
+        raise PortalError(422, "Give the reason for your decision: the person reads it.")
     try:
-        disputes.resolve(session, dispute_id[:64], outcome, note=note or f"{outcome} in the "
-                         "console", actor=visitor.id, rescorer=ctx.rescorer)
+        disputes.resolve(session, dispute_id[:64], outcome, note=note, actor=visitor.id,
+                         rescorer=ctx.rescorer)
     except ProblemError as error:
         session.rollback()
         raise PortalError(error.status, error.detail) from None

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -113,7 +114,13 @@ class Authorization(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_authorizations_lookup", "person_id", "partner_id", "purpose"),)
+    __table_args__ = (
+        Index("ix_authorizations_lookup", "person_id", "partner_id", "purpose"),
+        # one live authorization per person, partner and purpose (migration 0003)
+        Index("uq_authorizations_live", "person_id", "partner_id", "purpose", unique=True,
+              sqlite_where=text("revoked_at IS NULL"),
+              postgresql_where=text("revoked_at IS NULL")),
+    )
 
 
 class PublishedRun(Base):
@@ -190,6 +197,11 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(ID))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (  # one open dispute per record (migration 0003)
+        Index("uq_disputes_open_record", "person_id", "kind", "source_id", "record_id",
+              unique=True, sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
+    )
 
 
 class ModelRecord(Base):

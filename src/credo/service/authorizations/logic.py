@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from credo.policy.purposes import PERMITTED, check_purpose
-from credo.service.errors import InvalidRequestError, NotFoundError
+from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from credo.store import audit
 from credo.store.models import Authorization, Partner, now
 
@@ -19,6 +20,19 @@ MAX_DAYS = 365
 
 def grant(session: Session, person_id: str, partner_id: str, purpose: str, days: int
           ) -> Authorization:
+    """The authorization granted or extended (see ``grant_or_extend``)."""
+    return grant_or_extend(session, person_id, partner_id, purpose, days)[0]
+
+
+def grant_or_extend(session: Session, person_id: str, partner_id: str, purpose: str,
+                    days: int) -> tuple[Authorization, bool]:
+    """Let the partner read the person's score for the purpose for ``days`` days.
+
+    A person has at most one live (not revoked) authorization per partner and purpose (a
+    partial unique index): granting again extends that one to the later of its expiry
+    and the new one (audited as ``authorization.extend``; an expired one becomes active
+    again) instead of adding a second. Returns the authorization and whether it is new.
+    """
     check_purpose(purpose)
     if not 1 <= days <= MAX_DAYS:
         raise InvalidRequestError(f"valid_days: choose 1-{MAX_DAYS} days")
@@ -31,14 +45,55 @@ def grant(session: Session, person_id: str, partner_id: str, purpose: str, days:
             f"partner {partner_id!r} has not declared the purpose {purpose!r}; it declared "
             f"{', '.join(partner.purposes)}: grant one of those"
         )
+    for _ in range(3):  # a grant that loses a race to an insert extends the winner's
+        granted = _grant_or_extend(session, person_id, partner_id, purpose, days)
+        if granted is not None:
+            return granted
+    raise ConflictError("this authorization is being changed by another request; list "
+                        "yours with GET /v1/me/authorizations and retry")
+
+
+def _grant_or_extend(session: Session, person_id: str, partner_id: str, purpose: str,
+                     days: int) -> tuple[Authorization, bool] | None:
+    """One transaction: extend the live authorization, or insert it (None: lost a race)."""
     at = now()
+    expires = at + timedelta(days=days)
+    same_scope = (Authorization.person_id == person_id, Authorization.partner_id == partner_id,
+                  Authorization.purpose == purpose, Authorization.revoked_at.is_(None))
+    extended = session.execute(
+        update(Authorization).where(*same_scope, Authorization.expires_at < expires)
+        .values(expires_at=expires).returning(Authorization.id)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if extended is not None:
+        audit.record(session, actor_role="person", actor_id=person_id,
+                     action="authorization.extend", person_id=person_id,
+                     partner_id=partner_id, purpose=purpose, authorization_id=extended,
+                     expires_at=expires.isoformat())
+        session.commit()
+        return _fresh(session, extended), False
+    existing = session.scalar(select(Authorization.id).where(*same_scope))
+    if existing is not None:  # it already runs longer than asked: nothing changes
+        session.rollback()
+        return _fresh(session, existing), False
     auth = Authorization(id=str(uuid.uuid4()), person_id=person_id, partner_id=partner_id,
-                         purpose=purpose, granted_at=at, expires_at=at + timedelta(days=days))
-    session.add(auth)
-    audit.record(session, actor_role="person", actor_id=person_id, action="authorization.grant",
-                 person_id=person_id, partner_id=partner_id, purpose=purpose,
-                 authorization_id=auth.id, expires_at=auth.expires_at.isoformat())
-    session.commit()
+                         purpose=purpose, granted_at=at, expires_at=expires)
+    try:
+        session.add(auth)
+        session.flush()
+        audit.record(session, actor_role="person", actor_id=person_id,
+                     action="authorization.grant", person_id=person_id,
+                     partner_id=partner_id, purpose=purpose, authorization_id=auth.id,
+                     expires_at=expires.isoformat())
+        session.commit()
+    except IntegrityError:  # granted in parallel: the unique index let one insert through
+        session.rollback()
+        return None
+    return auth, True
+
+
+def _fresh(session: Session, authorization_id: str) -> Authorization:
+    auth = session.get(Authorization, authorization_id, populate_existing=True)
+    assert auth is not None
     return auth
 
 
@@ -49,17 +104,28 @@ def list_for_person(session: Session, person_id: str) -> list[Authorization]:
 
 
 def revoke(session: Session, person_id: str, authorization_id: str) -> Authorization:
-    auth = session.get(Authorization, authorization_id)
+    """Revoke at once. One conditional update (only while not revoked) committed with its
+    audit row; revoking an already revoked authorization is idempotent: it answers with
+    the one revocation stored, and writes neither a new time nor a second audit row."""
+    revoked = session.execute(
+        update(Authorization).where(Authorization.id == authorization_id,
+                                    Authorization.person_id == person_id,
+                                    Authorization.revoked_at.is_(None))
+        .values(revoked_at=now())
+        .returning(Authorization.partner_id, Authorization.purpose)
+        .execution_options(synchronize_session=False)).first()
+    if revoked is not None:
+        audit.record(session, actor_role="person", actor_id=person_id,
+                     action="authorization.revoke", person_id=person_id,
+                     partner_id=revoked.partner_id, purpose=revoked.purpose,
+                     authorization_id=authorization_id)
+        session.commit()
+    else:
+        session.rollback()
+    auth = session.get(Authorization, authorization_id, populate_existing=True)
     if auth is None or auth.person_id != person_id:  # another person's: same as none
         raise NotFoundError(f"you have no authorization {authorization_id!r}; list yours "
                             "with GET /v1/me/authorizations")
-    if auth.revoked_at is None:
-        auth.revoked_at = now()
-        audit.record(session, actor_role="person", actor_id=person_id,
-                     action="authorization.revoke", person_id=person_id,
-                     partner_id=auth.partner_id, purpose=auth.purpose,
-                     authorization_id=auth.id)
-        session.commit()
     return auth
 
 

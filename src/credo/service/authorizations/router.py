@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from credo.service.authorizations import logic
 from credo.service.authorizations.schemas import AuthorizationOut, GrantIn
 from credo.service.deps import DB, Person
-from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
+from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, CONFLICT, NOT_FOUND
 from credo.service.ids import UUID_REGEX
 from credo.store.models import Authorization
 
@@ -21,11 +21,19 @@ def out(a: Authorization) -> AuthorizationOut:
                             revoked_at=a.revoked_at, state=logic.state(a))
 
 
-@router.post("", response_model=AuthorizationOut, status_code=201, responses=NOT_FOUND)
-def grant(body: GrantIn, person: Person, session: DB) -> AuthorizationOut:
-    """Let a partner read your score for one purpose until it expires."""
-    return out(logic.grant(session, person.id, body.partner_id, body.purpose,
-                           body.valid_days))
+@router.post("", response_model=AuthorizationOut, status_code=201,
+             responses={**NOT_FOUND, **CONFLICT, 200: {
+                 "model": AuthorizationOut,
+                 "description": "You had already authorized this partner for this purpose: "
+                                "that authorization was extended (never shortened)"}})
+def grant(body: GrantIn, person: Person, session: DB, response: Response) -> AuthorizationOut:
+    """Let a partner read your score for one purpose until it expires. Granting again
+    extends the one you have (one per partner and purpose) instead of adding another."""
+    auth, created = logic.grant_or_extend(session, person.id, body.partner_id,
+                                          body.purpose, body.valid_days)
+    if not created:
+        response.status_code = 200
+    return out(auth)
 
 
 @router.get("", response_model=list[AuthorizationOut])
@@ -38,5 +46,6 @@ def list_mine(person: Person, session: DB) -> list[AuthorizationOut]:
 def revoke(person: Person, session: DB,
            authorization_id: str = Path(pattern=UUID_REGEX, max_length=36)
            ) -> AuthorizationOut:
-    """Revoke at once: the partner's next request is refused."""
+    """Revoke at once: the partner's next request is refused. Idempotent: revoking again
+    answers with the same revocation (same time), and the audit log keeps one row."""
     return out(logic.revoke(session, person.id, authorization_id))

@@ -14,7 +14,8 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from credo.data.lake import Lake
@@ -28,18 +29,20 @@ from credo.store.models import Dispute, ScoreRecord, now
 
 DEADLINE_DAYS = 30
 STATUSES = ("open", "upheld", "rejected")
+ACTIONS = {"upheld": "dispute.uphold", "rejected": "dispute.reject"}  # audit log actions
 MAX_REASON = 2000
 
 
-def clean_reason(text: str) -> str:
+def clean_reason(text: str, field: str = "reason", ask: str = "what is wrong") -> str:
+    """The text trimmed, 1-2000 characters, without invisible or control characters."""
     text = unicodedata.normalize("NFC", text).strip()
     if not 1 <= len(text) <= MAX_REASON:
-        raise InvalidRequestError(f"reason: say in 1-{MAX_REASON} characters what is wrong")
+        raise InvalidRequestError(f"{field}: say in 1-{MAX_REASON} characters {ask}")
     bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn")
            and c not in "\n\t"]
     if bad:
         raise InvalidRequestError(
-            f"reason: remove the invisible or control characters ({''.join(bad[:5])!a})"
+            f"{field}: remove the invisible or control characters ({''.join(bad[:5])!a})"
         )
     return text
 
@@ -70,22 +73,40 @@ def file_dispute(session: Session, lake: Lake, person_id: str, *, kind: str, sou
         raise NotFoundError(f"you have no {kind} record {record_id!r} from source "
                             f"{source_id!r}; find the exact ids in your export "
                             "(GET /v1/me/export)")
-    existing = session.scalars(select(Dispute).where(
-        Dispute.person_id == person_id, Dispute.kind == kind, Dispute.source_id == source_id,
-        Dispute.record_id == record_id, Dispute.status == "open")).first()
+    existing = _open_dispute(session, person_id, kind, source_id, record_id)
     if existing is not None:
-        raise ConflictError(f"this record is already under dispute {existing.id}; it is "
-                            f"answered by {existing.due_at.date().isoformat()}")
+        raise _already_disputed(existing)
     at = now()
     d = Dispute(id=str(uuid.uuid4()), person_id=person_id, kind=kind, source_id=source_id,
                 record_id=record_id, reason=reason, status="open", filed_at=at,
                 due_at=at + timedelta(days=DEADLINE_DAYS))
-    session.add(d)
-    audit.record(session, actor_role="person", actor_id=person_id, action="dispute.file",
-                 person_id=person_id, dispute_id=d.id, kind=kind, source_id=source_id,
-                 record_id=record_id)
-    session.commit()
+    try:
+        session.add(d)
+        session.flush()
+        audit.record(session, actor_role="person", actor_id=person_id, action="dispute.file",
+                     person_id=person_id, dispute_id=d.id, kind=kind, source_id=source_id,
+                     record_id=record_id)
+        session.commit()
+    except IntegrityError:
+        # Filed in parallel: the unique index over open disputes lets one insert through.
+        session.rollback()
+        existing = _open_dispute(session, person_id, kind, source_id, record_id)
+        if existing is None:
+            raise
+        raise _already_disputed(existing) from None
     return d
+
+
+def _open_dispute(session: Session, person_id: str, kind: str, source_id: str,
+                  record_id: str) -> Dispute | None:
+    return session.scalars(select(Dispute).where(
+        Dispute.person_id == person_id, Dispute.kind == kind, Dispute.source_id == source_id,
+        Dispute.record_id == record_id, Dispute.status == "open")).first()
+
+
+def _already_disputed(existing: Dispute) -> ConflictError:
+    return ConflictError(f"this record is already under dispute {existing.id}; it is "
+                         f"answered by {existing.due_at.date().isoformat()}")
 
 
 def list_for_person(session: Session, person_id: str) -> list[Dispute]:
@@ -115,14 +136,14 @@ def rescore_run_id(dispute_id: str) -> str:
     return f"rescore-{dispute_id}"
 
 
-def _history_entry(person_id: str, dispute: Dispute, result: dict[str, Any] | None,
-                   error: str | None) -> ScoreRecord:
-    run_id = rescore_run_id(dispute.id)
+def _history_entry(person_id: str, dispute_id: str, outcome: str,
+                   result: dict[str, Any] | None, error: str | None) -> ScoreRecord:
+    run_id = rescore_run_id(dispute_id)
     if result is None or result.get("score") is None:
         why = error or "no rescorer is available yet; the score is recomputed at the next run"
         return ScoreRecord(person_id=person_id, as_of=date.today(), status="rescore_pending",
                            run_id=run_id, reason_codes=[], reasons=[],
-                           note=f"dispute {dispute.id} {dispute.status}: rescore pending ({why})")
+                           note=f"dispute {dispute_id} {outcome}: rescore pending ({why})")
     from credo.policy.bands import band_of
 
     reasons = result.get("reasons") or result.get("reasons_json") or []
@@ -142,40 +163,73 @@ def _history_entry(person_id: str, dispute: Dispute, result: dict[str, Any] | No
         reason_codes=[result[f"reason_{i}"] for i in range(1, 5) if result.get(f"reason_{i}")],
         reasons=reasons, model_id=result.get("model_id"),
         data_fingerprint=result.get("data_fingerprint"), run_id=run_id,
-        note=f"rescored after dispute {dispute.id} was {dispute.status}",
+        note=f"rescored after dispute {dispute_id} was {outcome}",
     )
+
+
+_HISTORY_FIELDS = tuple(c.key for c in ScoreRecord.__table__.columns
+                        if c.key not in ("id", "person_id", "run_id"))
 
 
 def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor: str,
             rescorer: Rescorer | None) -> tuple[Dispute, ScoreRecord]:
-    """Uphold or reject an open dispute, then rescore the person (or mark it pending)."""
+    """Uphold or reject an open dispute, then rescore the person (or mark it pending).
+
+    The decision is one conditional transition (only from open) committed in one
+    transaction with its audit row and the person's "rescore pending" history entry, so
+    of two operators deciding at once exactly one wins and the other gets a conflict.
+    The rescore runs after that commit (it reads the decided state) and turns the
+    pending entry into the new score in a second transaction, with its own audit row; if
+    it cannot, the entry stays pending and says why.
+    """
     if outcome not in ("upheld", "rejected"):
         raise InvalidRequestError("outcome: upheld or rejected")
-    note = clean_reason(note)
-    d = session.get(Dispute, dispute_id)
-    if d is None:
-        raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
-    if d.status != "open":
-        raise ConflictError(f"dispute {dispute_id} was already {d.status}")
-    d.status = outcome
-    d.resolved_at = now()
-    d.resolved_by = actor
-    d.resolution_note = note
-    audit.record(session, actor_role="operator", actor_id=actor, action=f"dispute.{outcome[:-2]}",
-                 person_id=d.person_id, dispute_id=d.id, note=note)
+    note = clean_reason(note, "note", "the reason for the decision; the person reads it")
+    at = now()
+    person_id = session.execute(
+        update(Dispute).where(Dispute.id == dispute_id, Dispute.status == "open")
+        .values(status=outcome, resolved_at=at, resolved_by=actor, resolution_note=note)
+        .returning(Dispute.person_id).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if person_id is None:
+        session.rollback()
+        d = session.get(Dispute, dispute_id)
+        if d is None:
+            raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
+        raise ConflictError(f"dispute {dispute_id} was already {d.status}; "
+                            "list the open ones with `credo dispute list`")
+    audit.record(session, actor_role="operator", actor_id=actor, action=ACTIONS[outcome],
+                 person_id=person_id, dispute_id=dispute_id, note=note)
+    why = ("the new score is being computed" if rescorer is not None else None)
+    session.add(_history_entry(person_id, dispute_id, outcome, None, why))
+    if rescorer is None:
+        audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
+                     outcome="rescore_pending", person_id=person_id, dispute_id=dispute_id)
     session.commit()  # the decision stands even if the rescore fails
-    result, error = None, None
     if rescorer is not None:
+        result, error = None, None
         try:
-            result = rescorer(d.person_id)
+            result = rescorer(person_id)
         except Exception as exc:  # the decision stands; the history says the rescore failed
             logging.getLogger("credo.service").exception("rescore of a person failed")
             error = f"rescore failed ({type(exc).__name__}); it is retried at the next run"
             if isinstance(exc, CredoError):
                 error = f"rescore failed: {exc}"
-    entry = _history_entry(d.person_id, d, result, error)
-    session.add(entry)
-    audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
-                 outcome=entry.status, person_id=d.person_id, dispute_id=d.id)
-    session.commit()
-    return d, entry
+        entry = _history_entry(person_id, dispute_id, outcome, result, error)
+        values = {k: getattr(entry, k) for k in _HISTORY_FIELDS}
+        values["recorded_at"] = now()
+        done = session.execute(
+            update(ScoreRecord).where(ScoreRecord.person_id == person_id,
+                                      ScoreRecord.run_id == rescore_run_id(dispute_id),
+                                      ScoreRecord.status == "rescore_pending")
+            .values(**values).execution_options(synchronize_session=False))
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
+                         outcome=entry.status, person_id=person_id, dispute_id=dispute_id)
+        session.commit()
+    d = session.get(Dispute, dispute_id, populate_existing=True)
+    stored = session.scalars(select(ScoreRecord).where(
+        ScoreRecord.person_id == person_id, ScoreRecord.run_id == rescore_run_id(dispute_id))
+        .execution_options(populate_existing=True)).one()
+    assert d is not None
+    return d, stored

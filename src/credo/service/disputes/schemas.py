@@ -18,7 +18,9 @@ class DisputeIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
-    note: str = Field(min_length=1, max_length=2000, description="Why, for the person")
+    note: str = Field(min_length=1, max_length=2000,
+                      description="The reason for the decision, required: the person reads "
+                                  "it (trimmed; 1-2000 characters)")
 
 
 class DisputeOut(BaseModel):

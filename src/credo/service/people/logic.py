@@ -12,7 +12,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from credo.data.lake import Lake
@@ -58,17 +58,28 @@ def check_password(password: str) -> None:
 
 
 def activate(session: Session, pepper: bytes, person_id: str, code: str, password: str) -> None:
+    """Set the password with the one-time code. The code is consumed by one conditional
+    update (only while it is the person's unused, unexpired code), committed with its
+    audit row: of callers racing with one code exactly one sets a password; the others get
+    the same answer as for a used code."""
     check_password(password)
+    refused = NotAuthenticatedError("this activation code is not valid for this person (wrong, "
+                                    "used or expired); ask the operator for a new one")
     person = session.get(Person, person_id)
     digest = hash_secret(code, pepper)
     if (person is None or person.activation_hash is None
             or not same(person.activation_hash, digest)
             or person.activation_expires_at is None or person.activation_expires_at < now()):
-        raise NotAuthenticatedError("this activation code is not valid for this person (wrong, "
-                                    "used or expired); ask the operator for a new one")
-    person.password_hash = hash_password(password)
-    person.activation_hash = None
-    person.activation_expires_at = None
+        raise refused
+    password_hash = hash_password(password)  # slow on purpose: before the transaction
+    consumed = session.execute(
+        update(Person).where(Person.id == person_id, Person.activation_hash == digest,
+                             Person.activation_expires_at >= now())
+        .values(password_hash=password_hash, activation_hash=None, activation_expires_at=None)
+        .execution_options(synchronize_session=False))
+    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise refused
     session.execute(delete(PersonToken).where(PersonToken.person_id == person_id))
     audit.record(session, actor_role="person", actor_id=person_id, action="person.activate",
                  person_id=person_id)
