@@ -209,3 +209,19 @@ def test_audit_rows_are_never_rewritten_through_the_api(world: World) -> None:
     with world.ctx.session() as s:
         after = [(e.id, e.action, e.outcome) for e in s.scalars(select(AuditEvent))]
     assert after[: len(first)] == first
+
+
+@pytest.mark.parametrize("value", ["P1\n", "bank-a\n", "P1\r\n"])
+def test_ids_with_a_trailing_newline_are_refused(world: World, value: str) -> None:
+    from credo.data.ingest import check_target
+    from credo.errors import InputError
+    from credo.service.errors import InvalidRequestError
+    from credo.service.partners.logic import check_id
+
+    with pytest.raises(InvalidRequestError):
+        check_id(value, "id")
+    with pytest.raises(InputError):
+        check_target(value, "statement")
+    r = world.client.post("/v1/me/disputes", headers=world.person(), json={
+        "kind": "statement", "source_id": value, "record_id": "st-1", "reason": "wrong"})
+    _problem(r, 422)

@@ -17,7 +17,7 @@ from credo.store.models import Partner
 
 
 def check_id(value: str, what: str) -> str:
-    if not re.match(ID_PATTERN, value):
+    if not re.fullmatch(ID_PATTERN, value):
         raise InvalidRequestError(
             f"invalid {what} {value[:40]!r}: use 1-128 letters, digits or . _ : @ -, "
             "starting with a letter or digit"
