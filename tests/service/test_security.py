@@ -225,3 +225,16 @@ def test_ids_with_a_trailing_newline_are_refused(world: World, value: str) -> No
     r = world.client.post("/v1/me/disputes", headers=world.person(), json={
         "kind": "statement", "source_id": value, "record_id": "st-1", "reason": "wrong"})
     _problem(r, 422)
+
+
+def test_a_chunked_body_over_the_cap_gets_413(world: World) -> None:
+    def chunks():
+        yield b'{"person_id": "P1", "purpose": "loan", "pad": "'
+        for _ in range(10):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    h = {**world.partner(), "content-type": "application/json"}
+    r = world.client.post("/v1/partner/score", headers=h, content=chunks())
+    assert "content-length" not in r.request.headers
+    _problem(r, 413)

@@ -87,8 +87,14 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):  # noqa: N818 - internal signal, never leaves BodyLimit
+class _TooLarge(StarletteHTTPException):
+    """Raised from inside the app's reading of the body: an HTTPException, so the body
+    parser lets it through (it turns any other error into a 400) and the app answers
+    413; BodyLimit catches it if it gets that far."""
+
     def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over {limit:,} bytes; send less per "
+                              "request")
         self.limit = limit
 
 
@@ -131,6 +137,8 @@ def _install_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = HTTP_TITLES.get(exc.status_code, "Error")
         detail = HTTP_DETAILS.get(exc.status_code) or str(exc.detail)
+        if exc.status_code == 413:
+            return problem(413, "payload-too-large", title, detail, request)
         if exc.status_code == 400:
             detail = ("the request body could not be parsed; send UTF-8 JSON as described in "
                       "/openapi.json")
