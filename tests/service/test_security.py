@@ -238,3 +238,15 @@ def test_a_chunked_body_over_the_cap_gets_413(world: World) -> None:
     r = world.client.post("/v1/partner/score", headers=h, content=chunks())
     assert "content-length" not in r.request.headers
     _problem(r, 413)
+
+
+def test_every_answer_says_no_store_and_nosniff(world: World) -> None:
+    c = world.client
+    answers = [c.get("/v1/me/score", headers=world.person()),
+               c.get("/v1/me/export", headers=world.person()),
+               c.get("/v1/operator/disputes", headers=world.operator()),
+               world.score(), c.get("/v1/me/score"), c.get("/v1/nowhere"), c.get("/healthz"),
+               c.post("/v1/partner/score", headers=world.partner(), content=b"x" * 70_000)]
+    for r in answers:
+        assert r.headers["cache-control"] == "no-store", r.request.url
+        assert r.headers["x-content-type-options"] == "nosniff", r.request.url

@@ -87,6 +87,33 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+NO_STORE_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+class NoStore:
+    """Every answer may carry personal data (scores, records, disputes, audit rows): tell
+    caches not to keep it and browsers not to guess its type. Headers a response sets
+    itself are kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in NO_STORE_HEADERS if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class _TooLarge(StarletteHTTPException):
     """Raised from inside the app's reading of the body: an HTTPException, so the body
     parser lets it through (it turns any other error into a 400) and the app answers
@@ -187,6 +214,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     install_portal(app)
     app.add_middleware(BodyLimit, default=ctx.config.max_body_bytes,  # type: ignore[arg-type]
                        larger={"/v1/sources/records": ctx.config.max_ingest_bytes})
+    app.add_middleware(NoStore)  # type: ignore[arg-type]  # outermost: the 413s too
     _problem_openapi(app)
 
     @app.get("/healthz", tags=["ops"])
