@@ -36,8 +36,8 @@ def snapshot_rows(run_id: str, as_of: date, people: dict[str, int]) -> list[dict
 
 
 def test_migrations_are_idempotent(engine: Engine) -> None:
-    assert current_revision(engine) == "0002"
-    assert upgrade(engine) == "0002"
+    assert current_revision(engine) == "0004"
+    assert upgrade(engine) == "0004"
 
 
 def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
@@ -50,6 +50,28 @@ def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
             c.execute(text(stmt))
     with engine.connect() as c:
         assert c.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+@pytest.mark.parametrize("stmt", [
+    "INSERT OR REPLACE INTO audit_log (id, at, actor_role, actor_id, action, outcome, "
+    "detail) SELECT id, at, actor_role, 'forged', action, outcome, detail FROM audit_log",
+    "REPLACE INTO audit_log (id, at, actor_role, actor_id, action, outcome, detail) "
+    "SELECT id, at, actor_role, 'forged', action, outcome, detail FROM audit_log",
+    "INSERT INTO audit_log (id, at, actor_role, actor_id, action, outcome, detail) "
+    "SELECT id, at, actor_role, 'forged', action, outcome, detail FROM audit_log "
+    "WHERE true ON CONFLICT (id) DO UPDATE SET actor_id = excluded.actor_id",
+])
+def test_audit_log_refuses_replacing_a_row(engine: Engine, stmt: str) -> None:
+    if engine.dialect.name != "sqlite" and "REPLACE" in stmt:
+        pytest.skip("REPLACE is SQLite's")
+    with engine.begin() as c:
+        c.execute(AuditEvent.__table__.insert().values(
+            at=now(), actor_role="operator", actor_id="x", action="t", outcome="ok",
+            detail={}))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as c:
+        c.execute(text(stmt))
+    with engine.connect() as c:
+        assert c.execute(select(AuditEvent.actor_id)).scalars().all() == ["x"]
 
 
 def test_publish_is_idempotent_and_keeps_history(engine: Engine, tmp_path: Path) -> None:

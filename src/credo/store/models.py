@@ -2,7 +2,8 @@
 
 Every instant is stored in UTC and comes back timezone-aware on SQLite and PostgreSQL
 alike. Secrets (API keys, passwords, tokens) are stored only as hashes. The audit log
-is append-only: the migration installs triggers that refuse UPDATE and DELETE.
+is append-only: the migrations install triggers that refuse UPDATE, DELETE and (on SQLite)
+an INSERT OR REPLACE over an existing row.
 """
 
 from __future__ import annotations
