@@ -362,3 +362,18 @@ def test_an_authorization_outside_the_rules_is_refused_in_words(
     assert r.status_code == status
     assert words in r.text and "<script>alert" not in r.text
     assert "granted" not in r.text.split('role="alert"')[0]
+
+
+def test_the_consoles_dispute_queue_is_an_audited_read(app, portal_world) -> None:
+    from credo.store.models import AuditEvent
+
+    client = console(app, portal_world.operator_key("op-reader"))
+    assert client.get("/console/disputes").status_code == 200
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            reads = s.scalars(select(AuditEvent).where(
+                AuditEvent.action == "disputes.read", AuditEvent.actor_id == "op-reader")).all()
+    finally:
+        ctx.close()
+    assert len(reads) == 1 and reads[0].detail["via"] == "console"

@@ -250,3 +250,17 @@ def test_every_answer_says_no_store_and_nosniff(world: World) -> None:
     for r in answers:
         assert r.headers["cache-control"] == "no-store", r.request.url
         assert r.headers["x-content-type-options"] == "nosniff", r.request.url
+
+
+def test_operator_reads_of_disputes_are_audited(world: World) -> None:
+    world.seed_lake()
+    r = world.client.post("/v1/me/disputes", headers=world.person(), json={
+        "kind": "statement", "source_id": "bank-a", "record_id": "st-1", "reason": "wrong"})
+    assert r.status_code == 201, r.text
+    r = world.client.get("/v1/operator/disputes?status=open", headers=world.operator())
+    assert r.status_code == 200 and len(r.json()) == 1
+    with world.ctx.session() as s:
+        e = s.scalars(select(AuditEvent).where(AuditEvent.action == "disputes.read")).one()
+    assert (e.actor_role, e.actor_id, e.detail["rows"], e.detail["status"]) == (
+        "operator", "op-1", 1, "open")
+    assert e.detail["people"] == ["P1"]

@@ -214,7 +214,8 @@ def dispute_list(status: str | None = typer.Option("open", help="open, upheld, r
     ctx = _ctx()
     table = Table("id", "person", "record", "status", "due", "reason")
     with ctx.session() as s:
-        for d in logic.list_all(s, None if status == "all" else status):
+        for d in logic.list_all_audited(s, None if status == "all" else status,
+                                        actor=_actor(), where="cli"):
             table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
                           d.due_at.date().isoformat(), d.reason[:60])
     out.print(table)

@@ -110,7 +110,8 @@ def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
 def disputes_page(request: Request, visitor: OperatorVisitor, session: DB,
                   done: str = "") -> Response:
     return page(request, "console_disputes.html", visitor=visitor,
-                view=views.dispute_queue(session), done=DONE.get(done))
+                view=views.dispute_queue(session, visitor.id),
+                done=DONE.get(done))
 
 
 @router.post("/disputes/{dispute_id}")
