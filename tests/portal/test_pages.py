@@ -377,3 +377,23 @@ def test_the_consoles_dispute_queue_is_an_audited_read(app, portal_world) -> Non
     finally:
         ctx.close()
     assert len(reads) == 1 and reads[0].detail["via"] == "console"
+
+
+def test_signing_out_of_the_console_ends_the_session_on_the_server(app, portal_world) -> None:
+    from credo.store.models import OperatorSession
+
+    client = console(app, portal_world.operator_key("op-leaving"))
+    cookie = client.cookies["credo_console"]
+    token = csrf_of(client.get("/console/disputes").text)
+    assert client.post("/console/logout", data={"csrf": token}).status_code == 303
+    stolen = TestClient(app, follow_redirects=False)
+    stolen.cookies.set("credo_console", cookie)  # a copy kept from before the sign-out
+    assert stolen.get("/console").headers["location"] == "/console/login"
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            left = s.scalars(select(OperatorSession).where(
+                OperatorSession.operator_id == "op-leaving")).all()
+    finally:
+        ctx.close()
+    assert left == [] and "op-leaving" not in cookie

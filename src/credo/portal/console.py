@@ -14,13 +14,11 @@ from credo.policy.bands import BAND_NAMES
 from credo.portal import charts, views
 from credo.portal.web import (
     CONSOLE_COOKIE,
-    CONSOLE_HOURS,
     FormText,
     OperatorVisitor,
     PortalError,
     check_csrf,
     check_login_csrf,
-    console_cookie,
     login_page,
     page,
     redirect,
@@ -29,6 +27,7 @@ from credo.portal.web import (
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import ProblemError
+from credo.service.operators import CONSOLE_HOURS, end_console_session, open_console_session
 from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -49,7 +48,7 @@ def login(request: Request, ctx: Ctx, session: DB, api_key: FormText = "",
     check_login_csrf(request, csrf)
     try:
         ctx.limiter.check("console-login:" + client_key(request))
-        cookie = console_cookie(ctx, session, api_key.strip())
+        cookie = open_console_session(session, ctx.pepper, api_key.strip())
     except ProblemError as error:
         return page(request, "console_login.html", status=error.status, csrf=csrf,
                     error=error.detail)
@@ -57,8 +56,10 @@ def login(request: Request, ctx: Ctx, session: DB, api_key: FormText = "",
 
 
 @router.post("/logout")
-def logout(request: Request, visitor: OperatorVisitor, csrf: FormText = "") -> Response:
+def logout(request: Request, visitor: OperatorVisitor, session: DB,
+           csrf: FormText = "") -> Response:
     check_csrf(request, visitor, csrf)
+    end_console_session(session, visitor.principal)
     response = redirect("/console/login")
     response.delete_cookie(CONSOLE_COOKIE, path="/")
     return response

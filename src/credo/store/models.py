@@ -105,6 +105,18 @@ class PersonToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class OperatorSession(Base):
+    """An operator's console session: only the cookie's keyed hash is stored. It lives
+    while its key does, until it expires or the operator signs out."""
+
+    __tablename__ = "operator_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[str] = mapped_column(String(ID), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Authorization(Base):
     __tablename__ = "authorizations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

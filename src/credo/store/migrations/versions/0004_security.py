@@ -1,4 +1,7 @@
-"""Security: the audit log refuses REPLACE over an existing row.
+"""Security: console sessions on the server; the audit log refuses REPLACE.
+
+``operator_sessions``: an operator's console sessions, stored as keyed hashes like a
+person's tokens, ended by signing out or by revoking the key they were opened with.
 
 On SQLite, ``INSERT OR REPLACE`` / ``REPLACE INTO`` over an existing id deletes the old
 row and inserts the new one, and the BEFORE DELETE trigger does not fire for that
@@ -14,7 +17,10 @@ Create Date: 2026-11-30 13:30:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
+
+import credo.store.models
 
 revision = "0004"
 down_revision = "0002"
@@ -23,6 +29,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "operator_sessions",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("operator_id", sa.String(length=128), nullable=False),
+        sa.Column("key_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  nullable=False),
+        sa.Column("created_at", credo.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", credo.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["key_id"], ["api_keys.id"]),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
+    with op.batch_alter_table("operator_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_operator_sessions_operator_id"), ["operator_id"],
+                              unique=False)
+        batch_op.create_index(batch_op.f("ix_operator_sessions_key_id"), ["key_id"],
+                              unique=False)
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log "
@@ -34,3 +56,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_replace")
+    with op.batch_alter_table("operator_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_operator_sessions_key_id"))
+        batch_op.drop_index(batch_op.f("ix_operator_sessions_operator_id"))
+    op.drop_table("operator_sessions")
