@@ -264,3 +264,74 @@ def test_operator_reads_of_disputes_are_audited(world: World) -> None:
     assert (e.actor_role, e.actor_id, e.detail["rows"], e.detail["status"]) == (
         "operator", "op-1", 1, "open")
     assert e.detail["people"] == ["P1"]
+
+
+def test_a_suspended_partner_is_refused_like_one_without_authorization(world: World) -> None:
+    world.grant("P1", "pt-a", "loan")
+    assert world.score().status_code == 200
+    ops = world.operator()
+    r = world.client.post("/v1/operator/partners/pt-a/suspend", headers=ops)
+    assert r.status_code == 200 and r.json()["active"] is False
+    refused = _problem(world.score(), 403)
+    none = _problem(world.score(partner="B", purpose="rental_deposit_waiver"), 403)
+    assert (refused["type"], refused["title"]) == (none["type"], none["title"])
+    _problem(world.threshold(600, purpose="loan"), 403)
+    _problem(world.client.get("/v1/partner", headers=world.partner()), 403)
+    r = world.client.post("/v1/operator/partners/pt-a/reactivate", headers=ops)
+    assert r.status_code == 200 and r.json()["active"] is True
+    assert world.score().status_code == 200
+    with world.ctx.session() as s:
+        actions = [(e.action, e.outcome) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.partner_id == "pt-a")
+            .order_by(AuditEvent.id))]
+    assert ("partner.suspend", "ok") in actions and ("partner.reactivate", "ok") in actions
+    assert ("score.read", "denied") in actions  # the person sees the refused look too
+    _problem(world.client.post("/v1/operator/partners/nobody/suspend", headers=ops), 404)
+
+
+def test_revoking_an_operators_key_stops_it_at_once(world: World) -> None:
+    from credo.service.keys import issue_key
+
+    with world.ctx.session() as s:
+        other = issue_key(s, "operator", "op-2", world.ctx.pepper)
+        s.commit()
+    listed = world.client.get("/v1/operator/operators", headers=world.operator())
+    assert {k["operator"] for k in listed.json()} == {"op-1", "op-2"}
+    assert all(k["revoked_at"] is None for k in listed.json())
+    assert world.client.get("/v1/operator/disputes", headers={"X-API-Key": other}
+                            ).status_code == 200
+    r = world.client.post("/v1/operator/operators/op-2/revoke-key", headers=world.operator())
+    assert r.status_code == 200 and r.json()["revoked"] == 1
+    _problem(world.client.get("/v1/operator/disputes", headers={"X-API-Key": other}), 401)
+    _problem(world.client.post("/v1/operator/operators/op-2/revoke-key",
+                               headers=world.operator()), 404)
+    with world.ctx.session() as s:
+        e = s.scalars(select(AuditEvent).where(AuditEvent.action == "operator.revoke_key")
+                      ).one()
+    assert (e.actor_id, e.detail["operator"]) == ("op-1", "op-2")
+
+
+def test_the_operator_and_partner_commands(world: World, monkeypatch, capsys) -> None:
+    from credo.service.keys import issue_key
+    from tests.cli import invoke
+
+    with world.ctx.session() as s:
+        issue_key(s, "operator", "op-3", world.ctx.pepper)
+        s.commit()
+    monkeypatch.setenv("CREDO_HOME", str(world.ctx.settings.home))
+    monkeypatch.setenv("CREDO_DATABASE_URL", world.ctx.settings.database)
+    monkeypatch.setenv("CREDO_PEPPER", world.ctx.pepper.decode())
+    code, listed, err = invoke(monkeypatch, capsys, "operator", "list")
+    assert code == 0 and "op-3" in listed, err
+    code, said, err = invoke(monkeypatch, capsys, "operator", "revoke-key", "op-3")
+    assert code == 0 and "revoked 1" in said, err
+    code, _, err = invoke(monkeypatch, capsys, "partner", "suspend", "pt-b")
+    assert code == 0, err
+    _problem(world.threshold(600, partner="B"), 403)
+    assert invoke(monkeypatch, capsys, "partner", "reactivate", "pt-b")[0] == 0
+    world.grant("P1", "pt-b", "rental_deposit_waiver")
+    assert world.threshold(600, partner="B").status_code == 200
+    with world.ctx.session() as s:
+        actions = {e.action for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.actor_id.like("cli:%")))}
+    assert {"operator.revoke_key", "partner.suspend", "partner.reactivate"} <= actions

@@ -27,7 +27,7 @@ from credo.portal.web import (
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import ProblemError
-from credo.service.operators import CONSOLE_HOURS, end_console_session, open_console_session
+from credo.service.operators.logic import CONSOLE_HOURS, end_console_session, open_console_session
 from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)

@@ -186,7 +186,7 @@ def person_visitor(request: Request, ctx: Ctx, session: DB) -> Visitor:
 
 # -- operators -----------------------------------------------------------------------
 def operator_visitor(request: Request, ctx: Ctx, session: DB) -> Visitor:
-    from credo.service.operators import console_principal
+    from credo.service.operators.logic import console_principal
 
     token = request.cookies.get(CONSOLE_COOKIE, "")[:200]
     try:  # a session signed out of, expired, or opened with a revoked key: sign in again

@@ -75,3 +75,17 @@ def revoke_key(session: Session, partner_id: str, prefix: str | None = None,
                  partner_id=partner_id, keys=n)
     session.commit()
     return n
+
+
+def set_active(session: Session, partner_id: str, active: bool, actor: str = "operator"
+               ) -> Partner:
+    """Suspend (``active=False``) or reactivate a partner, at once; audited. While
+    suspended its keys still identify it, and every read is refused (403)."""
+    partner = get_partner(session, partner_id)
+    was = partner.active
+    partner.active = active
+    audit.record(session, actor_role="operator", actor_id=actor,
+                 action="partner.reactivate" if active else "partner.suspend",
+                 partner_id=partner_id, changed=was != active)
+    session.commit()
+    return partner

@@ -13,9 +13,10 @@ from datetime import timedelta
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from credo.service.errors import NotAuthenticatedError
+from credo.service.errors import NotAuthenticatedError, NotFoundError
 from credo.service.keys import Principal, authenticate
 from credo.service.security import hash_secret, new_secret, same
+from credo.store import audit
 from credo.store.models import ApiKey, OperatorSession, now
 
 CONSOLE_HOURS = 8.0
@@ -58,3 +59,31 @@ def end_console_session(session: Session, principal: Principal) -> None:
     session.execute(delete(OperatorSession).where(
         OperatorSession.token_hash == principal.credential))
     session.commit()
+
+
+def list_operator_keys(session: Session) -> list[ApiKey]:
+    """Every operator key, live or revoked, by operator then age."""
+    return list(session.scalars(select(ApiKey).where(ApiKey.role == "operator")
+                                .order_by(ApiKey.owner_id, ApiKey.id)))
+
+
+def revoke_operator(session: Session, name_or_id: str, actor: str) -> tuple[str, int]:
+    """Revoke every live key of the operator so named or, failing that, the live
+    operator key with this id; their console sessions end with them. Audited."""
+    live = select(ApiKey).where(ApiKey.role == "operator", ApiKey.revoked_at.is_(None))
+    keys = list(session.scalars(live.where(ApiKey.owner_id == name_or_id)))
+    if not keys and name_or_id.isdigit() and len(name_or_id) < 19:
+        keys = list(session.scalars(live.where(ApiKey.id == int(name_or_id))))
+    if not keys:
+        raise NotFoundError(f"no live operator key for {name_or_id[:40]!r} (an operator's "
+                            "name or a key id); list them with `credo operator list`")
+    at = now()
+    for key in keys:
+        key.revoked_at = at
+    ids = [k.id for k in keys]
+    session.execute(delete(OperatorSession).where(OperatorSession.key_id.in_(ids)))
+    operator = keys[0].owner_id
+    audit.record(session, actor_role="operator", actor_id=actor, action="operator.revoke_key",
+                 operator=operator, keys=ids)
+    session.commit()
+    return operator, len(keys)
