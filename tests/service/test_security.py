@@ -335,3 +335,19 @@ def test_the_operator_and_partner_commands(world: World, monkeypatch, capsys) ->
         actions = {e.action for e in s.scalars(select(AuditEvent).where(
             AuditEvent.actor_id.like("cli:%")))}
     assert {"operator.revoke_key", "partner.suspend", "partner.reactivate"} <= actions
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "password1234", "qwertyuiopasdf",
+                                      "123456789012", "abcdefghijklm", "P3P3P3P3P3P3P3"])
+def test_common_and_repetitive_passwords_are_refused(world: World, password: str) -> None:
+    from credo.service.people.logic import enroll
+
+    with world.ctx.session() as s:
+        code = enroll(s, world.ctx.pepper, "P3")
+    r = world.client.post("/v1/people/activate", json={
+        "person_id": "P3", "activation_code": code, "password": password})
+    body = _problem(r, 422)
+    assert "password" in body["detail"] and password not in body["detail"]
+    r = world.client.post("/v1/people/activate", json={
+        "person_id": "P3", "activation_code": code, "password": "quiet otter under 7 bridges"})
+    assert r.status_code == 204, r.text  # the code was not spent by the refusal

@@ -34,6 +34,7 @@ from credo.store.models import (
 
 ACTIVATION_DAYS = 7
 MIN_PASSWORD = 12
+MIN_STRENGTH = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" (about 10^8+ guesses)
 BAD_LOGIN = "wrong person id or password; check both, or ask the operator for a new " \
             "activation code"
 
@@ -52,13 +53,27 @@ def enroll(session: Session, pepper: bytes, person_id: str, actor: str = "operat
     return code
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, person_id: str = "") -> None:
+    """Refuse short, common, repetitive or guessable passwords: zxcvbn's estimate (its
+    lists of common passwords, words and names, and its keyboard, sequence, repeat and
+    date patterns) must reach MIN_STRENGTH. The password itself is never echoed."""
     if len(password) < MIN_PASSWORD:
         raise InvalidRequestError(f"password: use at least {MIN_PASSWORD} characters")
+    from zxcvbn import zxcvbn
+
+    # zxcvbn reads at most 72 characters; what follows adds strength it would not count
+    estimate = zxcvbn(password[:72], user_inputs=[person_id, "credo"])
+    if estimate["score"] < MIN_STRENGTH:
+        feedback = estimate.get("feedback") or {}
+        why = feedback.get("warning") or "it is too easy to guess"
+        tips = " ".join(feedback.get("suggestions") or [])
+        raise InvalidRequestError(
+            f"password: choose another one: {why.rstrip('.')}. {tips} A few uncommon "
+            "words together, or a password manager's, work well.".replace("  ", " "))
 
 
 def activate(session: Session, pepper: bytes, person_id: str, code: str, password: str) -> None:
-    check_password(password)
+    check_password(password, person_id)
     person = session.get(Person, person_id)
     digest = hash_secret(code, pepper)
     if (person is None or person.activation_hash is None
