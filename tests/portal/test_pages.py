@@ -397,3 +397,17 @@ def test_signing_out_of_the_console_ends_the_session_on_the_server(app, portal_w
     finally:
         ctx.close()
     assert left == [] and "op-leaving" not in cookie
+
+
+def test_portal_sign_in_backs_off_after_failed_guesses(app, portal_world) -> None:
+    person = portal_world.people[13]
+    portal_world.enrol(person, grant=None)
+    client = TestClient(app, follow_redirects=False, client=("198.51.100.9", 1234))
+    token = csrf_of(client.get("/login").text)
+    codes = [client.post("/login", data={"person_id": person, "password": f"guess {i}",
+                                         "csrf": token}).status_code for i in range(12)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429, codes
+    r = client.post("/login", data={"person_id": person, "password": PASSWORD,
+                                    "csrf": token})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert "credo_session" not in r.headers.get("set-cookie", "")

@@ -351,3 +351,55 @@ def test_common_and_repetitive_passwords_are_refused(world: World, password: str
     r = world.client.post("/v1/people/activate", json={
         "person_id": "P3", "activation_code": code, "password": "quiet otter under 7 bridges"})
     assert r.status_code == 204, r.text  # the code was not spent by the refusal
+
+
+def _activate(world: World, pid: str, password: str) -> None:
+    from credo.service.people.logic import enroll
+
+    with world.ctx.session() as s:
+        code = enroll(s, world.ctx.pepper, pid)
+    r = world.client.post("/v1/people/activate", json={
+        "person_id": pid, "activation_code": code, "password": password})
+    assert r.status_code == 204, r.text
+
+
+def test_password_guessing_backs_off_per_person(world: World) -> None:
+    from credo.store.models import LoginFailure
+
+    right = "quiet otter under 7 bridges"
+    _activate(world, "P3", right)
+    codes = [world.client.post("/v1/people/login", json={
+        "person_id": "P3", "password": f"wrong guess {i}"}).status_code for i in range(60)]
+    assert codes[:5] == [401] * 5 and codes.count(429) >= 50, codes
+    r = world.client.post("/v1/people/login", json={"person_id": "P3", "password": right})
+    body = _problem(r, 429)
+    assert int(r.headers["retry-after"]) >= 1 and "P3" not in body["detail"]
+    with world.ctx.session() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "person.login",
+                                                    AuditEvent.actor_id == "P3")).all()
+        outcomes = [e.outcome for e in events]
+        assert outcomes.count("failed") == codes.count(401)
+        assert outcomes.count("throttled") == codes.count(429) + 1
+        assert all(e.person_id == "P3" and e.detail["client"] for e in events)
+        # Once the wait is over, the right password works and the count starts afresh.
+        s.execute(update(LoginFailure).values(blocked_until=now() - timedelta(seconds=1)))
+        s.commit()
+    r = world.client.post("/v1/people/login", json={"person_id": "P3", "password": right})
+    assert r.status_code == 200, r.text
+    r = world.client.post("/v1/people/login", json={"person_id": "P3", "password": "nope"})
+    assert r.status_code == 401
+
+
+def test_password_guessing_backs_off_per_client(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    right = "quiet otter under 7 bridges"
+    _activate(world, "P3", right)
+    codes = [world.client.post("/v1/people/login", json={
+        "person_id": f"X{i}", "password": "wrong guess"}).status_code for i in range(30)]
+    assert codes[:20] == [401] * 20 and codes[-1] == 429, codes
+    r = world.client.post("/v1/people/login", json={"person_id": "P3", "password": right})
+    _problem(r, 429)  # the same address, another person: still waiting
+    other = TestClient(world.client.app, client=("192.0.2.7", 40000))
+    r = other.post("/v1/people/login", json={"person_id": "P3", "password": right})
+    assert r.status_code == 200, r.text

@@ -117,6 +117,20 @@ class OperatorSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LoginFailure(Base):
+    """Failed logins counted per person id and per client address, for the backoff.
+
+    ``key`` is a keyed hash of ``scope:value``, so neither the ids tried nor the
+    addresses are kept in clear here (the audit log has each attempt)."""
+
+    __tablename__ = "login_failures"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # person | client
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Authorization(Base):
     __tablename__ = "authorizations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS
-from credo.service.errors import InvalidRequestError, NotAuthenticatedError
+from credo.service.errors import InvalidRequestError, NotAuthenticatedError, RateLimitedError
 from credo.service.keys import Principal
 from credo.service.partners.logic import check_id
+from credo.service.people import backoff
 from credo.service.security import hash_password, hash_secret, new_secret, same, verify_password
 from credo.store import audit
 from credo.store.models import (
@@ -90,18 +91,34 @@ def activate(session: Session, pepper: bytes, person_id: str, code: str, passwor
     session.commit()
 
 
-def login(session: Session, pepper: bytes, person_id: str, password: str, hours: float
-          ) -> tuple[str, datetime]:
+def login(session: Session, pepper: bytes, person_id: str, password: str, hours: float,
+          client: str = "unknown") -> tuple[str, datetime]:
+    """A session token for the right password. Failures are counted per person id and
+    per client address with an exponential backoff (429 and Retry-After while it runs,
+    the password unchecked), and every failed or refused attempt is audited."""
+    at = now()
     person = session.get(Person, person_id)
+    who = {"actor_role": "person", "actor_id": person_id[:128], "action": "person.login",
+           "person_id": person_id if person is not None else None, "client": client[:200]}
+    pause = backoff.wait(session, pepper, person_id, client, at)
+    if pause:
+        audit.record(session, outcome="throttled", retry_after=pause, **who)
+        session.commit()
+        raise RateLimitedError(f"too many failed logins; wait {pause} s before trying again "
+                               "(each further failure doubles the wait)",
+                               headers={"Retry-After": str(pause)})
     ok = verify_password(person.password_hash if person else None, password)
     if not ok or person is None:
+        counts = backoff.failed(session, pepper, person_id, client, at)
+        audit.record(session, outcome="failed", failures=counts["person"], **who)
+        session.commit()
         raise NotAuthenticatedError(BAD_LOGIN)
+    backoff.succeeded(session, pepper, person_id)
     token = new_secret("credo_pt_")
-    expires = now() + timedelta(hours=hours)
+    expires = at + timedelta(hours=hours)
     session.add(PersonToken(token_hash=hash_secret(token, pepper), person_id=person_id,
                             expires_at=expires))
-    audit.record(session, actor_role="person", actor_id=person_id, action="person.login",
-                 person_id=person_id)
+    audit.record(session, **who)
     session.commit()
     return token, expires
 

@@ -1,4 +1,7 @@
-"""Security: console sessions on the server; the audit log refuses REPLACE.
+"""Security: login backoff, console sessions on the server, no REPLACE in the audit log.
+
+``login_failures``: failed logins per person id and per client address (keyed hashes),
+for the exponential backoff.
 
 ``operator_sessions``: an operator's console sessions, stored as keyed hashes like a
 person's tokens, ended by signing out or by revoking the key they were opened with.
@@ -30,6 +33,20 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "login_failures",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("scope", sa.String(length=8), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", credo.store.models.UTCDateTime(timezone=True),
+                  nullable=False),
+        sa.Column("blocked_until", credo.store.models.UTCDateTime(timezone=True),
+                  nullable=True),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failures_last_failed_at"),
+                              ["last_failed_at"], unique=False)
+    op.create_table(
         "operator_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("operator_id", sa.String(length=128), nullable=False),
@@ -60,3 +77,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_operator_sessions_key_id"))
         batch_op.drop_index(batch_op.f("ix_operator_sessions_operator_id"))
     op.drop_table("operator_sessions")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_last_failed_at"))
+    op.drop_table("login_failures")
