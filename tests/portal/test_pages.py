@@ -362,3 +362,52 @@ def test_an_authorization_outside_the_rules_is_refused_in_words(
     assert r.status_code == status
     assert words in r.text and "<script>alert" not in r.text
     assert "granted" not in r.text.split('role="alert"')[0]
+
+
+def test_the_consoles_dispute_queue_is_an_audited_read(app, portal_world) -> None:
+    from credo.store.models import AuditEvent
+
+    client = console(app, portal_world.operator_key("op-reader"))
+    assert client.get("/console/disputes").status_code == 200
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            reads = s.scalars(select(AuditEvent).where(
+                AuditEvent.action == "disputes.read", AuditEvent.actor_id == "op-reader")).all()
+    finally:
+        ctx.close()
+    assert len(reads) == 1 and reads[0].detail["via"] == "console"
+
+
+def test_signing_out_of_the_console_ends_the_session_on_the_server(app, portal_world) -> None:
+    from credo.store.models import OperatorSession
+
+    client = console(app, portal_world.operator_key("op-leaving"))
+    cookie = client.cookies["credo_console"]
+    token = csrf_of(client.get("/console/disputes").text)
+    assert client.post("/console/logout", data={"csrf": token}).status_code == 303
+    stolen = TestClient(app, follow_redirects=False)
+    stolen.cookies.set("credo_console", cookie)  # a copy kept from before the sign-out
+    assert stolen.get("/console").headers["location"] == "/console/login"
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            left = s.scalars(select(OperatorSession).where(
+                OperatorSession.operator_id == "op-leaving")).all()
+    finally:
+        ctx.close()
+    assert left == [] and "op-leaving" not in cookie
+
+
+def test_portal_sign_in_backs_off_after_failed_guesses(app, portal_world) -> None:
+    person = portal_world.people[13]
+    portal_world.enrol(person, grant=None)
+    client = TestClient(app, follow_redirects=False, client=("198.51.100.9", 1234))
+    token = csrf_of(client.get("/login").text)
+    codes = [client.post("/login", data={"person_id": person, "password": f"guess {i}",
+                                         "csrf": token}).status_code for i in range(12)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429, codes
+    r = client.post("/login", data={"person_id": person, "password": PASSWORD,
+                                    "csrf": token})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert "credo_session" not in r.headers.get("set-cookie", "")

@@ -36,8 +36,8 @@ def snapshot_rows(run_id: str, as_of: date, people: dict[str, int]) -> list[dict
 
 
 def test_migrations_are_idempotent(engine: Engine) -> None:
-    assert current_revision(engine) == "0003"
-    assert upgrade(engine) == "0003"
+    assert current_revision(engine) == "0004"
+    assert upgrade(engine) == "0004"
 
 
 def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
@@ -50,6 +50,28 @@ def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
             c.execute(text(stmt))
     with engine.connect() as c:
         assert c.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+@pytest.mark.parametrize("stmt", [
+    "INSERT OR REPLACE INTO audit_log (id, at, actor_role, actor_id, action, outcome, "
+    "detail) SELECT id, at, actor_role, 'forged', action, outcome, detail FROM audit_log",
+    "REPLACE INTO audit_log (id, at, actor_role, actor_id, action, outcome, detail) "
+    "SELECT id, at, actor_role, 'forged', action, outcome, detail FROM audit_log",
+    "INSERT INTO audit_log (id, at, actor_role, actor_id, action, outcome, detail) "
+    "SELECT id, at, actor_role, 'forged', action, outcome, detail FROM audit_log "
+    "WHERE true ON CONFLICT (id) DO UPDATE SET actor_id = excluded.actor_id",
+])
+def test_audit_log_refuses_replacing_a_row(engine: Engine, stmt: str) -> None:
+    if engine.dialect.name != "sqlite" and "REPLACE" in stmt:
+        pytest.skip("REPLACE is SQLite's")
+    with engine.begin() as c:
+        c.execute(AuditEvent.__table__.insert().values(
+            at=now(), actor_role="operator", actor_id="x", action="t", outcome="ok",
+            detail={}))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as c:
+        c.execute(text(stmt))
+    with engine.connect() as c:
+        assert c.execute(select(AuditEvent.actor_id)).scalars().all() == ["x"]
 
 
 def test_publish_is_idempotent_and_keeps_history(engine: Engine, tmp_path: Path) -> None:
@@ -151,7 +173,7 @@ def test_one_open_dispute_per_record_and_older_duplicates_are_closed(database_ur
                               reason="x", status="open", filed_at=filed + timedelta(seconds=i),
                               due_at=filed + timedelta(days=30)))
             s.commit()
-        assert upgrade(engine) == "0003"
+        assert upgrade(engine, "0003") == "0003"
         with session(engine) as s:
             states = {d.id[-1]: (d.status, d.resolved_by) for d in s.scalars(select(Dispute))}
             assert states == {"0": ("open", None), "1": ("rejected", "migration-0003"),
@@ -197,7 +219,7 @@ def test_one_live_authorization_per_person_partner_and_purpose(database_url: str
             s.add(Authorization(id="a3", person_id="P1", partner_id="pt", purpose="loan",
                                 expires_at=at, revoked_at=at))
             s.commit()
-        assert upgrade(engine) == "0003"
+        assert upgrade(engine, "0003") == "0003"
         with session(engine) as s:
             live = s.scalars(select(Authorization.id).where(
                 Authorization.revoked_at.is_(None))).all()

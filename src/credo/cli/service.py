@@ -180,6 +180,54 @@ def operator_new_key(name: str = typer.Argument(..., help="The operator's name."
     _show_key(key)
 
 
+@operator_app.command("list")
+def operator_list() -> None:
+    """List operator keys (live and revoked) by operator."""
+    from credo.service.operators.logic import list_operator_keys
+
+    ctx = _ctx()
+    table = Table("key id", "operator", "prefix", "created", "revoked")
+    with ctx.session() as s:
+        for k in list_operator_keys(s):
+            table.add_row(str(k.id), k.owner_id, k.prefix, k.created_at.date().isoformat(),
+                          k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+    out.print(table)
+
+
+@operator_app.command("revoke-key")
+def operator_revoke_key(name_or_id: str = typer.Argument(
+        ..., help="The operator's name (every live key) or one key id.")) -> None:
+    """Revoke an operator's keys at once; their console sessions end with them."""
+    from credo.service.operators.logic import revoke_operator
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        name, n = revoke_operator(s, name_or_id, actor=_actor())
+    out.print(f"revoked {n} key(s) of operator {name}", highlight=False)
+
+
+@partner_app.command("suspend")
+def partner_suspend(partner_id: str = typer.Argument(..., help="Partner id.")) -> None:
+    """Suspend a partner at once: every score read or check it makes is refused."""
+    from credo.service.partners import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        logic.set_active(s, partner_id, False, actor=_actor())
+    out.print(f"partner {partner_id} suspended", highlight=False)
+
+
+@partner_app.command("reactivate")
+def partner_reactivate(partner_id: str = typer.Argument(..., help="Partner id.")) -> None:
+    """Lift a partner's suspension."""
+    from credo.service.partners import logic
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        logic.set_active(s, partner_id, True, actor=_actor())
+    out.print(f"partner {partner_id} reactivated", highlight=False)
+
+
 @person_app.command("enroll")
 def person_enroll(person_id: str = typer.Argument(..., help="The person's id.")) -> None:
     """Open (or reset) a person's account after checking who they are; prints a one-time
@@ -214,7 +262,8 @@ def dispute_list(status: str | None = typer.Option("open", help="open, upheld, r
     ctx = _ctx()
     table = Table("id", "person", "record", "status", "due", "reason")
     with ctx.session() as s:
-        for d in logic.list_all(s, None if status == "all" else status):
+        for d in logic.list_all_audited(s, None if status == "all" else status,
+                                        actor=_actor(), where="cli"):
             table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
                           d.due_at.date().isoformat(), d.reason[:60])
     out.print(table)

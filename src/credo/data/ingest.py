@@ -79,7 +79,7 @@ class IngestReport:
 def check_target(source: str, kind: str) -> None:
     if kind not in sc.KINDS:
         raise InputError(f"unknown kind {kind!r}: choose one of {', '.join(sc.KINDS)}")
-    if not re.match(ID_PATTERN, source):
+    if not re.fullmatch(ID_PATTERN, source):
         raise InputError(f"invalid source {show(source)}: {describe_text_problem(source)}")
 
 

@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 
 from credo.data import schemas as sc
 
+# Anchored for RE2 (pyarrow) and pydantic, where "$" is the end of the text; in Python
+# use re.fullmatch, since re.match's "$" also matches before a trailing newline.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$"
 INT_PATTERN = r"^-?[0-9]{1,18}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -14,13 +14,11 @@ from credo.policy.bands import BAND_NAMES
 from credo.portal import charts, views
 from credo.portal.web import (
     CONSOLE_COOKIE,
-    CONSOLE_HOURS,
     FormText,
     OperatorVisitor,
     PortalError,
     check_csrf,
     check_login_csrf,
-    console_cookie,
     login_page,
     page,
     redirect,
@@ -30,6 +28,7 @@ from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import ProblemError
+from credo.service.operators.logic import CONSOLE_HOURS, end_console_session, open_console_session
 from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -50,7 +49,7 @@ def login(request: Request, ctx: Ctx, session: DB, api_key: FormText = "",
     check_login_csrf(request, csrf)
     try:
         ctx.limiter.check("console-login:" + client_key(request))
-        cookie = console_cookie(ctx, session, api_key.strip())
+        cookie = open_console_session(session, ctx.pepper, api_key.strip())
     except ProblemError as error:
         return page(request, "console_login.html", status=error.status, csrf=csrf,
                     error=error.detail)
@@ -58,8 +57,10 @@ def login(request: Request, ctx: Ctx, session: DB, api_key: FormText = "",
 
 
 @router.post("/logout")
-def logout(request: Request, visitor: OperatorVisitor, csrf: FormText = "") -> Response:
+def logout(request: Request, visitor: OperatorVisitor, session: DB,
+           csrf: FormText = "") -> Response:
     check_csrf(request, visitor, csrf)
+    end_console_session(session, visitor.principal)
     response = redirect("/console/login")
     response.delete_cookie(CONSOLE_COOKIE, path="/")
     return response
@@ -111,7 +112,8 @@ def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
 def disputes_page(request: Request, visitor: OperatorVisitor, session: DB,
                   done: str = "") -> Response:
     return page(request, "console_disputes.html", visitor=visitor,
-                view=views.dispute_queue(session), done=DONE.get(done))
+                view=views.dispute_queue(session, visitor.id),
+                done=DONE.get(done))
 
 
 @router.post("/disputes/{dispute_id}")

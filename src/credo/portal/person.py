@@ -63,11 +63,13 @@ def login(request: Request, ctx: Ctx, session: DB, person_id: FormText = "",
         ctx.limiter.check("login:" + client_key(request))
         ctx.limiter.check("login-person:" + person_id)
         token, _ = people.login(session, ctx.pepper, person_id, password[:1024],
-                                ctx.config.token_hours)
+                                ctx.config.token_hours, client=client_key(request))
     except ProblemError as error:
         session.rollback()
         response = page(request, "login.html", status=error.status, csrf=csrf,
                         error=error.detail, person_id=person_id, signed_out=False)
+        if "Retry-After" in error.headers:
+            response.headers["Retry-After"] = error.headers["Retry-After"]
         return response
     return signed_in(request, "/me", PERSON_COOKIE, token, ctx.config.token_hours * 3600)
 

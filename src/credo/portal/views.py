@@ -252,8 +252,9 @@ def runs(settings: Settings) -> list[dict[str, Any]]:
     return out
 
 
-def dispute_queue(session: Session) -> dict[str, Any]:
-    """Open disputes by deadline, and what each decision changed (score before/after)."""
+def dispute_queue(session: Session, actor: str) -> dict[str, Any]:
+    """Open disputes by deadline, and what each decision changed (score before/after).
+    The operator's read is audited, as over the API."""
     decided = list(session.scalars(select(Dispute).where(Dispute.status != "open")
                                    .order_by(Dispute.resolved_at.desc()).limit(50)))
     # The score histories of everyone concerned, in one query, oldest entry first.
@@ -273,7 +274,14 @@ def dispute_queue(session: Session) -> dict[str, Any]:
         changes.append({"dispute": d, "before": before.score if before else None,
                         "after": after.score if after else None,
                         "after_status": after.status if after else None})
-    return {"open": disputes.list_all(session, "open"), "decided": changes,
+    open_ = disputes.list_all(session, "open")
+    from credo.store import audit
+
+    audit.record(session, actor_role="operator", actor_id=actor, action="disputes.read",
+                 status="all", via="console", rows=len(open_) + len(decided),
+                 people=sorted({d.person_id for d in [*open_, *decided]})[:1000])
+    session.commit()
+    return {"open": open_, "decided": changes,
             "today": date.today()}
 
 

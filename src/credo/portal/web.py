@@ -3,9 +3,8 @@
 Two kinds of visitor sign in. A person signs in with their id and password through the
 service's own login, and the session cookie holds the same token the API would hand
 out (stored only hashed; logging out deletes it). An operator signs in with an operator
-API key; the console cookie holds a signed (HMAC with the store's pepper), expiring
-reference to that key, checked against the key table on every request, so revoking the
-key ends the console session too.
+API key; the console cookie holds a random session token, stored only hashed with the
+key it was opened with: signing out deletes it, and revoking the key ends it too.
 
 Every form that changes something carries a CSRF token derived from the session (an
 HMAC of its credential), and is refused if the browser says it came from another
@@ -16,11 +15,9 @@ are HttpOnly and SameSite=Strict; pages are sent with a strict Content-Security-
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,12 +31,10 @@ from credo.portal.charts import meter
 from credo.service.deps import DB, Ctx
 from credo.service.errors import NotAuthenticatedError
 from credo.service.keys import Principal
-from credo.service.security import hash_secret, same
 
 PERSON_COOKIE = "credo_session"
 CONSOLE_COOKIE = "credo_console"
 LOGIN_CSRF_COOKIE = "credo_login_csrf"
-CONSOLE_HOURS = 8.0
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -190,39 +185,15 @@ def person_visitor(request: Request, ctx: Ctx, session: DB) -> Visitor:
 
 
 # -- operators -----------------------------------------------------------------------
-def _sign(pepper: bytes, payload: str) -> str:
-    return hmac.new(pepper, b"console|" + payload.encode(), hashlib.sha256).hexdigest()
-
-
-def console_cookie(ctx: Ctx, session: DB, api_key: str) -> str:
-    """Check an operator API key; return the signed console cookie for it: the key's
-    stored hash and an expiry (the operator's id is the key's owner, read each time)."""
-    from credo.service.keys import authenticate
-
-    principal = authenticate(session, "operator", api_key[:200], ctx.pepper)
-    payload = f"{principal.credential}|{int(time.time() + CONSOLE_HOURS * 3600)}"
-    encoded = base64.urlsafe_b64encode(payload.encode()).decode()
-    return f"{encoded}.{_sign(ctx.pepper, payload)}"
-
-
 def operator_visitor(request: Request, ctx: Ctx, session: DB) -> Visitor:
-    from credo.service.keys import principal_of_digest
+    from credo.service.operators.logic import console_principal
 
-    raw = request.cookies.get(CONSOLE_COOKIE, "")[:600]
-    encoded, _, signature = raw.partition(".")
-    try:
-        payload = base64.urlsafe_b64decode(encoded.encode()).decode()
-        digest, expires = payload.split("|")
-        expired = int(expires) < time.time()
-    except (ValueError, UnicodeDecodeError):
-        raise LoginRequired("/console/login") from None
-    if expired or not same(_sign(ctx.pepper, payload), signature):
-        raise LoginRequired("/console/login")
-    try:  # a revoked key ends every console session made with it
-        principal = principal_of_digest(session, "operator", digest)
+    token = request.cookies.get(CONSOLE_COOKIE, "")[:200]
+    try:  # a session signed out of, expired, or opened with a revoked key: sign in again
+        principal = console_principal(session, ctx.pepper, token or None)
     except NotAuthenticatedError:
         raise LoginRequired("/console/login") from None
-    return Visitor(principal, csrf_for(ctx.pepper, hash_secret(signature, ctx.pepper)))
+    return Visitor(principal, csrf_for(ctx.pepper, principal.credential))
 
 
 PersonVisitor = Annotated[Visitor, Depends(person_visitor)]

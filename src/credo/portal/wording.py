@@ -57,7 +57,7 @@ def bin_in_words(feature: str, label: str) -> str:
             return f"below {value_in_words(feature, float(label[2:]))}"
         if label.startswith(">= "):
             return f"{value_in_words(feature, float(label[3:]))} or more"
-        match = _INTERVAL.match(label)
+        match = _INTERVAL.fullmatch(label)
         if match:
             lo, hi = float(match["lo"]), float(match["hi"])
             return (f"from {value_in_words(feature, lo)} to under "

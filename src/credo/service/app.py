@@ -87,8 +87,41 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):  # noqa: N818 - internal signal, never leaves BodyLimit
+NO_STORE_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+class NoStore:
+    """Every answer may carry personal data (scores, records, disputes, audit rows): tell
+    caches not to keep it and browsers not to guess its type. Headers a response sets
+    itself are kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in NO_STORE_HEADERS if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class _TooLarge(StarletteHTTPException):
+    """Raised from inside the app's reading of the body: an HTTPException, so the body
+    parser lets it through (it turns any other error into a 400) and the app answers
+    413; BodyLimit catches it if it gets that far."""
+
     def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over {limit:,} bytes; send less per "
+                              "request")
         self.limit = limit
 
 
@@ -131,6 +164,8 @@ def _install_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = HTTP_TITLES.get(exc.status_code, "Error")
         detail = HTTP_DETAILS.get(exc.status_code) or str(exc.detail)
+        if exc.status_code == 413:
+            return problem(413, "payload-too-large", title, detail, request)
         if exc.status_code == 400:
             detail = ("the request body could not be parsed; send UTF-8 JSON as described in "
                       "/openapi.json")
@@ -152,6 +187,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.service.authorizations.router import router as authorizations_router
     from credo.service.disputes.router import router as disputes_router
     from credo.service.governance.router import router as governance_router
+    from credo.service.operators.router import router as operators_router
     from credo.service.partners.router import router as partners_router
     from credo.service.people.router import router as people_router
     from credo.service.scores.router import router as scores_router
@@ -171,7 +207,8 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     )
     app.state.ctx = ctx
     for r in (scores_router, authorizations_router, people_router, disputes_router,
-              audit_router, partners_router, sources_router, governance_router):
+              audit_router, partners_router, sources_router, governance_router,
+              operators_router):
         app.include_router(r)
     _install_handlers(app)
     from credo.portal import install as install_portal
@@ -179,6 +216,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     install_portal(app)
     app.add_middleware(BodyLimit, default=ctx.config.max_body_bytes,  # type: ignore[arg-type]
                        larger={"/v1/sources/records": ctx.config.max_ingest_bytes})
+    app.add_middleware(NoStore)  # type: ignore[arg-type]  # outermost: the 413s too
     _problem_openapi(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -48,7 +48,13 @@ def key_principal(ctx: ServiceContext, session: Session, role: str, key: str | N
 
 def _key_principal(role: str):
     def dependency(ctx: Ctx, session: DB, key: ApiKeyValue = None) -> Principal:
-        return key_principal(ctx, session, role, key)
+        principal = key_principal(ctx, session, role, key)
+        if not principal.active:
+            from credo.service.errors import NoAuthorizationError
+            from credo.service.scores.logic import SUSPENDED
+
+            raise NoAuthorizationError(SUSPENDED)
+        return principal
 
     return dependency
 

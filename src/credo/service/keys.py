@@ -19,6 +19,7 @@ class Principal:
     role: str  # partner | source | operator | person
     id: str
     credential: str  # hash of the credential: the rate-limit key
+    active: bool = True  # False: a suspended partner (identified, every read refused)
 
 
 def issue_key(session: Session, role: str, owner_id: str, pepper: bytes) -> str:
@@ -70,6 +71,5 @@ def principal_of_digest(session: Session, role: str, digest: str) -> Principal:
             f"this {role} API key is not valid (unknown or revoked); ask the operator "
             "for a new key", headers={"WWW-Authenticate": "ApiKey"},
         )
-    if role == "partner" and not row.active:
-        raise NotAuthenticatedError("this partner is suspended; contact the operator")
-    return Principal(role, row.owner_id, digest)
+    return Principal(role, row.owner_id, digest,
+                     active=role != "partner" or bool(row.active))

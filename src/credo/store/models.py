@@ -2,7 +2,8 @@
 
 Every instant is stored in UTC and comes back timezone-aware on SQLite and PostgreSQL
 alike. Secrets (API keys, passwords, tokens) are stored only as hashes. The audit log
-is append-only: the migration installs triggers that refuse UPDATE and DELETE.
+is append-only: the migrations install triggers that refuse UPDATE, DELETE and (on SQLite)
+an INSERT OR REPLACE over an existing row.
 """
 
 from __future__ import annotations
@@ -103,6 +104,32 @@ class PersonToken(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OperatorSession(Base):
+    """An operator's console session: only the cookie's keyed hash is stored. It lives
+    while its key does, until it expires or the operator signs out."""
+
+    __tablename__ = "operator_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[str] = mapped_column(String(ID), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """Failed logins counted per person id and per client address, for the backoff.
+
+    ``key`` is a keyed hash of ``scope:value``, so neither the ids tried nor the
+    addresses are kept in clear here (the audit log has each attempt)."""
+
+    __tablename__ = "login_failures"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # person | client
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Authorization(Base):

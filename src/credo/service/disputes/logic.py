@@ -131,6 +131,18 @@ def list_all(session: Session, status: str | None = None) -> list[Dispute]:
     return list(session.scalars(stmt))
 
 
+def list_all_audited(session: Session, status: str | None = None, *, actor: str,
+                     where: str = "api") -> list[Dispute]:
+    """``list_all`` for an operator: the read of other people's disputes is audited
+    (who read, which status, how many rows, whose), and committed with the read."""
+    disputes = list_all(session, status)
+    audit.record(session, actor_role="operator", actor_id=actor, action="disputes.read",
+                 status=status or "all", via=where, rows=len(disputes),
+                 people=sorted({d.person_id for d in disputes})[:1000])
+    session.commit()
+    return disputes
+
+
 def rescore_run_id(dispute_id: str) -> str:
     """The run id of the score-history entry a dispute's resolution writes."""
     return f"rescore-{dispute_id}"

@@ -17,7 +17,7 @@ from credo.store.models import Partner
 
 
 def check_id(value: str, what: str) -> str:
-    if not re.match(ID_PATTERN, value):
+    if not re.fullmatch(ID_PATTERN, value):
         raise InvalidRequestError(
             f"invalid {what} {value[:40]!r}: use 1-128 letters, digits or . _ : @ -, "
             "starting with a letter or digit"
@@ -75,3 +75,17 @@ def revoke_key(session: Session, partner_id: str, prefix: str | None = None,
                  partner_id=partner_id, keys=n)
     session.commit()
     return n
+
+
+def set_active(session: Session, partner_id: str, active: bool, actor: str = "operator"
+               ) -> Partner:
+    """Suspend (``active=False``) or reactivate a partner, at once; audited. While
+    suspended its keys still identify it, and every read is refused (403)."""
+    partner = get_partner(session, partner_id)
+    was = partner.active
+    partner.active = active
+    audit.record(session, actor_role="operator", actor_id=actor,
+                 action="partner.reactivate" if active else "partner.suspend",
+                 partner_id=partner_id, changed=was != active)
+    session.commit()
+    return partner

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS
-from credo.service.errors import InvalidRequestError, NotAuthenticatedError
+from credo.service.errors import InvalidRequestError, NotAuthenticatedError, RateLimitedError
 from credo.service.keys import Principal
 from credo.service.partners.logic import check_id
+from credo.service.people import backoff
 from credo.service.security import hash_password, hash_secret, new_secret, same, verify_password
 from credo.store import audit
 from credo.store.models import (
@@ -34,6 +35,7 @@ from credo.store.models import (
 
 ACTIVATION_DAYS = 7
 MIN_PASSWORD = 12
+MIN_STRENGTH = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable" (about 10^8+ guesses)
 BAD_LOGIN = "wrong person id or password; check both, or ask the operator for a new " \
             "activation code"
 
@@ -52,9 +54,23 @@ def enroll(session: Session, pepper: bytes, person_id: str, actor: str = "operat
     return code
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, person_id: str = "") -> None:
+    """Refuse short, common, repetitive or guessable passwords: zxcvbn's estimate (its
+    lists of common passwords, words and names, and its keyboard, sequence, repeat and
+    date patterns) must reach MIN_STRENGTH. The password itself is never echoed."""
     if len(password) < MIN_PASSWORD:
         raise InvalidRequestError(f"password: use at least {MIN_PASSWORD} characters")
+    from zxcvbn import zxcvbn
+
+    # zxcvbn reads at most 72 characters; what follows adds strength it would not count
+    estimate = zxcvbn(password[:72], user_inputs=[person_id, "credo"])
+    if estimate["score"] < MIN_STRENGTH:
+        feedback = estimate.get("feedback") or {}
+        why = feedback.get("warning") or "it is too easy to guess"
+        tips = " ".join(feedback.get("suggestions") or [])
+        raise InvalidRequestError(
+            f"password: choose another one: {why.rstrip('.')}. {tips} A few uncommon "
+            "words together, or a password manager's, work well.".replace("  ", " "))
 
 
 def activate(session: Session, pepper: bytes, person_id: str, code: str, password: str) -> None:
@@ -62,7 +78,7 @@ def activate(session: Session, pepper: bytes, person_id: str, code: str, passwor
     update (only while it is the person's unused, unexpired code), committed with its
     audit row: of callers racing with one code exactly one sets a password; the others get
     the same answer as for a used code."""
-    check_password(password)
+    check_password(password, person_id)
     refused = NotAuthenticatedError("this activation code is not valid for this person (wrong, "
                                     "used or expired); ask the operator for a new one")
     person = session.get(Person, person_id)
@@ -86,18 +102,34 @@ def activate(session: Session, pepper: bytes, person_id: str, code: str, passwor
     session.commit()
 
 
-def login(session: Session, pepper: bytes, person_id: str, password: str, hours: float
-          ) -> tuple[str, datetime]:
+def login(session: Session, pepper: bytes, person_id: str, password: str, hours: float,
+          client: str = "unknown") -> tuple[str, datetime]:
+    """A session token for the right password. Failures are counted per person id and
+    per client address with an exponential backoff (429 and Retry-After while it runs,
+    the password unchecked), and every failed or refused attempt is audited."""
+    at = now()
     person = session.get(Person, person_id)
+    who = {"actor_role": "person", "actor_id": person_id[:128], "action": "person.login",
+           "person_id": person_id if person is not None else None, "client": client[:200]}
+    pause = backoff.wait(session, pepper, person_id, client, at)
+    if pause:
+        audit.record(session, outcome="throttled", retry_after=pause, **who)
+        session.commit()
+        raise RateLimitedError(f"too many failed logins; wait {pause} s before trying again "
+                               "(each further failure doubles the wait)",
+                               headers={"Retry-After": str(pause)})
     ok = verify_password(person.password_hash if person else None, password)
     if not ok or person is None:
+        counts = backoff.failed(session, pepper, person_id, client, at)
+        audit.record(session, outcome="failed", failures=counts["person"], **who)
+        session.commit()
         raise NotAuthenticatedError(BAD_LOGIN)
+    backoff.succeeded(session, pepper, person_id)
     token = new_secret("credo_pt_")
-    expires = now() + timedelta(hours=hours)
+    expires = at + timedelta(hours=hours)
     session.add(PersonToken(token_hash=hash_secret(token, pepper), person_id=person_id,
                             expires_at=expires))
-    audit.record(session, actor_role="person", actor_id=person_id, action="person.login",
-                 person_id=person_id)
+    audit.record(session, **who)
     session.commit()
     return token, expires
 

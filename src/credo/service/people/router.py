@@ -38,7 +38,7 @@ def login(body: LoginIn, ctx: Ctx, session: DB, client: ClientKey) -> TokenOut:
     ctx.limiter.check("login:" + client)
     ctx.limiter.check("login-person:" + body.person_id)
     token, expires = logic.login(session, ctx.pepper, body.person_id, body.password,
-                                 ctx.config.token_hours)
+                                 ctx.config.token_hours, client=client)
     return TokenOut(token=token, expires_at=expires)
 
 

@@ -23,6 +23,9 @@ NO_AUTHORIZATION = (
     "ask the person to grant one (it may have expired or been revoked)"
 )
 
+SUSPENDED = ("your partner account is suspended, so no score can be read; contact the "
+             "operator")
+
 
 _CURRENT = (select(ScoreRecord).where(ScoreRecord.person_id == bindparam("person_id"))
             .order_by(ScoreRecord.id.desc()).limit(1))
@@ -73,17 +76,18 @@ def to_out(e: ScoreRecord) -> ScoreOut:
     )
 
 
-def partner_score(session: Session, partner_id: str, person_id: str, purpose: str
-                  ) -> ScoreOut:
-    auth = valid(session, person_id, partner_id, purpose)
+def partner_score(session: Session, partner_id: str, person_id: str, purpose: str,
+                  *, active: bool = True) -> ScoreOut:
+    auth = valid(session, person_id, partner_id, purpose) if active else None
     entry = current(session, person_id) if auth else None
     outcome = "denied" if auth is None else ("granted" if entry else "not_available")
     audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
                  outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
-                 **({"authorization_id": auth} if auth else {}))
+                 **({"authorization_id": auth} if auth else {}),
+                 **({} if active else {"suspended": True}))
     session.commit()
     if auth is None:
-        raise NoAuthorizationError(NO_AUTHORIZATION)
+        raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     if entry is None:
         raise NotFoundError("this person has no current score (none published yet, or it is "
                             "being recomputed after a dispute); try again after the next run")
@@ -91,8 +95,8 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
 
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
-                      threshold: int) -> ThresholdOut:
-    auth = valid(session, person_id, partner_id, purpose)
+                      threshold: int, *, active: bool = True) -> ThresholdOut:
+    auth = valid(session, person_id, partner_id, purpose) if active else None
     entry = current(session, person_id) if auth else None
     if auth is None:
         result = None
@@ -103,9 +107,10 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
     audit.record(session, actor_role="partner", actor_id=partner_id, action="score.threshold",
                  outcome="denied" if auth is None else "granted", person_id=person_id,
                  partner_id=partner_id, purpose=purpose, threshold=threshold,
-                 **({"authorization_id": auth, "result": result} if auth else {}))
+                 **({"authorization_id": auth, "result": result} if auth else {}),
+                 **({} if active else {"suspended": True}))
     session.commit()
     if result is None:
-        raise NoAuthorizationError(NO_AUTHORIZATION)
+        raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,
                         result=result)  # type: ignore[arg-type]

@@ -20,7 +20,8 @@ def read_score(body: ScoreRequest, ctx: Ctx, key: ApiKeyValue = None) -> ScoreOu
     # The hot path: authentication and logic in one worker-thread call, one session.
     with ctx.session() as session:
         partner = key_principal(ctx, session, "partner", key)
-        return logic.partner_score(session, partner.id, body.person_id, body.purpose)
+        return logic.partner_score(session, partner.id, body.person_id, body.purpose,
+                                   active=partner.active)
 
 
 @router.post("/threshold-check", response_model=ThresholdOut)
@@ -30,4 +31,4 @@ def threshold_check(body: ThresholdRequest, ctx: Ctx, key: ApiKeyValue = None
     with ctx.session() as session:
         partner = key_principal(ctx, session, "partner", key)
         return logic.partner_threshold(session, partner.id, body.person_id, body.purpose,
-                                       body.threshold)
+                                       body.threshold, active=partner.active)

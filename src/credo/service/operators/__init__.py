@@ -1,0 +1,1 @@
+"""Operators: console sessions and keys (logic, HTTP endpoints, shapes)."""
