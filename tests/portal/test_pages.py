@@ -362,3 +362,34 @@ def test_an_authorization_outside_the_rules_is_refused_in_words(
     assert r.status_code == status
     assert words in r.text and "<script>alert" not in r.text
     assert "granted" not in r.text.split('role="alert"')[0]
+
+
+def test_the_sharing_page_says_what_the_partner_receives_and_grants_yes_no_only(
+        app, portal_world) -> None:
+    from credo.policy.disclosure import SCOPES, THRESHOLD_ONLY, disclosure
+
+    person = portal_world.people[22]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    page = client.get("/me/sharing").text
+    assert "nothing else</p>" not in page  # the old sentence that understated it
+    for scope in SCOPES:
+        listed = re.search(rf'<ul class="small" data-scope="{scope}">(.*?)</ul>', page, re.S)
+        assert listed, scope
+        items = re.findall(r"<li>(.*?)</li>", listed.group(1))
+        shown = disclosure("loan", scope)
+        assert items == [i.says.replace('"', "&#34;") for i in shown.items]
+        assert shown.consent_text().replace('"', "&#34;") in page
+    r = client.post("/me/authorizations", data={"offer": "pt-demo-lender|loan", "days": "30",
+                                                  "scope": THRESHOLD_ONLY,
+                                                  "csrf": csrf_of(page)})
+    assert r.status_code == 303
+    assert "yes / no only" in client.get("/me/sharing").text
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            auth = s.scalars(select(Authorization).where(Authorization.person_id == person)
+                             ).one()
+            assert auth.scope == THRESHOLD_ONLY
+    finally:
+        ctx.close()

@@ -37,8 +37,9 @@ from credo.service.people import logic as people
 router = APIRouter(include_in_schema=False)
 DONE = {"revoked": "The authorization was revoked: that partner can no longer see your "
                    "score.",
-        "granted": "The authorization was granted: that partner can see your score, for "
-                   "that purpose only, until the date shown. You can revoke it at any time.",
+        "granted": "The authorization was granted: that partner receives what you chose, "
+                   "for that purpose only, until the date shown. You can revoke it at any "
+                   "time.",
         "disputed": "Your dispute was filed. The record is left out of your score until "
                     "it is answered."}
 
@@ -107,7 +108,7 @@ def sharing_page(request: Request, visitor: PersonVisitor, session: DB,
 
 @router.post("/me/authorizations")
 def grant(request: Request, visitor: PersonVisitor, session: DB, offer: FormText = "",
-          days: FormText = "", csrf: FormText = "") -> Response:
+          days: FormText = "", scope: FormText = "score", csrf: FormText = "") -> Response:
     check_csrf(request, visitor, csrf)
     partner_id, _, purpose = offer[:300].partition("|")
     try:
@@ -118,7 +119,8 @@ def grant(request: Request, visitor: PersonVisitor, session: DB, offer: FormText
             raise InvalidRequestError(
                 f"choose how long the partner may see your score: 1 to "
                 f"{authorizations.MAX_DAYS} days")
-        authorizations.grant(session, visitor.id, partner_id, purpose, valid_days)
+        authorizations.grant(session, visitor.id, partner_id, purpose, valid_days,
+                             scope[:40])
     except CredoError as error:  # a service refusal, or a purpose outside credit
         session.rollback()
         status = error.status if isinstance(error, ProblemError) else 422

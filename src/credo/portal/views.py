@@ -26,6 +26,7 @@ from credo.data.schemas import KINDS
 from credo.features.catalogue import IN_DEFAULT, advice_for
 from credo.policy import benefits
 from credo.policy.bands import BANDS
+from credo.policy.disclosure import SCOPES, disclosure
 from credo.portal.wording import bin_in_words
 from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.service.authorizations import logic as authorizations
@@ -105,11 +106,13 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
               for purpose in p.purposes if purpose in PERMITTED]
     return {
         "offers": offers,
+        "scopes": consent_choices([o["purpose"] for o in offers]),
         "authorizations": [
             {"id": a.id, "partner": names.get(a.partner_id, a.partner_id),
              "partner_id": a.partner_id, "purpose": a.purpose, "granted_at": a.granted_at,
              "expires_at": a.expires_at, "revoked_at": a.revoked_at,
-             "state": authorizations.state(a)}
+             "state": authorizations.state(a), "scope": a.scope,
+             "shares": SCOPES.get(a.scope, a.scope)}
             for a in grants
         ],
         "access": [
@@ -120,6 +123,22 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
             for e in looks
         ],
     }
+
+
+def consent_choices(purposes: list[str]) -> list[dict[str, Any]]:
+    """Each scope a person can grant, with what the partner receives in words: the items
+    and sentence of ``credo.policy.disclosure``, grouped by purposes that share them."""
+    choices = []
+    for scope, title in SCOPES.items():
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for purpose in dict.fromkeys(purposes):
+            groups.setdefault(disclosure(purpose, scope).items, []).append(purpose)
+        choices.append({"scope": scope, "title": title, "groups": [
+            {"purposes": names if len(groups) > 1 else [],
+             "says": [i.says for i in items],
+             "text": disclosure(names[0], scope).consent_text()}
+            for items, names in groups.items()]})
+    return choices
 
 
 def _display(kind: str, record: dict[str, Any]) -> dict[str, str]:

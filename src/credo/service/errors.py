@@ -43,6 +43,12 @@ class NoAuthorizationError(ProblemError):
     status, slug, title = 403, "no-authorization", "No valid authorization"
 
 
+class ThresholdOnlyError(ProblemError):
+    """The person authorized yes / no answers only: the score itself is not shared."""
+
+    status, slug, title = 403, "threshold-only", "Yes / no only"
+
+
 class NotFoundError(ProblemError):
     status, slug, title = 404, "not-found", "Not found"
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from credo.policy.disclosure import DEFAULT_SCOPE, check_scope
 from credo.policy.purposes import PERMITTED, check_purpose
 from credo.service.errors import InvalidRequestError, NotFoundError
 from credo.store import audit
@@ -17,9 +18,10 @@ from credo.store.models import Authorization, Partner, now
 MAX_DAYS = 365
 
 
-def grant(session: Session, person_id: str, partner_id: str, purpose: str, days: int
-          ) -> Authorization:
+def grant(session: Session, person_id: str, partner_id: str, purpose: str, days: int,
+          scope: str = DEFAULT_SCOPE) -> Authorization:
     check_purpose(purpose)
+    check_scope(scope)
     if not 1 <= days <= MAX_DAYS:
         raise InvalidRequestError(f"valid_days: choose 1-{MAX_DAYS} days")
     partner = session.get(Partner, partner_id)
@@ -33,11 +35,12 @@ def grant(session: Session, person_id: str, partner_id: str, purpose: str, days:
         )
     at = now()
     auth = Authorization(id=str(uuid.uuid4()), person_id=person_id, partner_id=partner_id,
-                         purpose=purpose, granted_at=at, expires_at=at + timedelta(days=days))
+                         purpose=purpose, granted_at=at, expires_at=at + timedelta(days=days),
+                         scope=scope)
     session.add(auth)
     audit.record(session, actor_role="person", actor_id=person_id, action="authorization.grant",
                  person_id=person_id, partner_id=partner_id, purpose=purpose,
-                 authorization_id=auth.id, expires_at=auth.expires_at.isoformat())
+                 authorization_id=auth.id, expires_at=auth.expires_at.isoformat(), scope=scope)
     session.commit()
     return auth
 
@@ -69,14 +72,22 @@ def valid(session: Session, person_id: str, partner_id: str, purpose: str,
 
     One indexed query whose cost does not depend on whether the person exists.
     """
+    found = live(session, person_id, partner_id, purpose, at)
+    return None if found is None else found[0]
+
+
+def live(session: Session, person_id: str, partner_id: str, purpose: str,
+         at: datetime | None = None) -> tuple[str, str] | None:
+    """``valid``'s authorization id with its scope (what the partner may receive)."""
     if purpose not in PERMITTED:
         return None
-    return session.scalar(_VALID, {"person_id": person_id, "partner_id": partner_id,
-                                   "purpose": purpose, "at": at or now()})
+    row = session.execute(_VALID, {"person_id": person_id, "partner_id": partner_id,
+                                   "purpose": purpose, "at": at or now()}).first()
+    return None if row is None else (row.id, row.scope)
 
 
 # Built once: this runs on every partner request.
-_VALID = (select(Authorization.id).where(
+_VALID = (select(Authorization.id, Authorization.scope).where(
     Authorization.person_id == bindparam("person_id"),
     Authorization.partner_id == bindparam("partner_id"),
     Authorization.purpose == bindparam("purpose"), Authorization.revoked_at.is_(None),

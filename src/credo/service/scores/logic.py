@@ -12,9 +12,18 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from credo.policy import benefits
-from credo.service.authorizations.logic import valid
-from credo.service.errors import NoAuthorizationError, NotFoundError
-from credo.service.scores.schemas import Benefits, Reason, ScoreOut, SubScores, ThresholdOut
+from credo.policy.disclosure import SCORE, THRESHOLD_ONLY, disclosure
+from credo.service.authorizations.logic import live
+from credo.service.errors import NoAuthorizationError, NotFoundError, ThresholdOnlyError
+from credo.service.scores.schemas import (
+    Benefits,
+    PartnerReason,
+    PartnerScoreOut,
+    Reason,
+    ScoreOut,
+    SubScores,
+    ThresholdOut,
+)
 from credo.store import audit
 from credo.store.models import ScoreRecord
 
@@ -73,26 +82,54 @@ def to_out(e: ScoreRecord) -> ScoreOut:
     )
 
 
+THRESHOLD_ONLY_DETAIL = (
+    "this person authorized your partner account for this purpose with yes / no answers "
+    "only: use POST /v1/partner/threshold-check, or ask the person for an authorization "
+    "with the scope 'score'"
+)
+
+
+def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
+    """The partner's answer: exactly the fields ``credo.policy.disclosure`` lists."""
+    assert e.score is not None and e.band is not None
+    shown = disclosure(purpose, SCORE)
+    available = {
+        "person_id": e.person_id, "purpose": purpose, "as_of": e.as_of, "score": e.score,
+        "band": e.band, "benefits": Benefits(**benefits.current().for_score(e.score)),
+        "reasons": [PartnerReason(description=r.description) for r in _reasons(e.reasons)],
+    }
+    return PartnerScoreOut(**{f: available[f] for f in shown.echoed + shown.fields})
+
+
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str
-                  ) -> ScoreOut:
-    auth = valid(session, person_id, partner_id, purpose)
-    entry = current(session, person_id) if auth else None
-    outcome = "denied" if auth is None else ("granted" if entry else "not_available")
+                  ) -> PartnerScoreOut:
+    found = live(session, person_id, partner_id, purpose)
+    auth, scope = found or (None, None)
+    entry = current(session, person_id) if scope == SCORE else None
+    if auth is None:
+        outcome = "denied"
+    elif scope == THRESHOLD_ONLY:
+        outcome = "threshold_only"
+    else:
+        outcome = "granted" if entry else "not_available"
     audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
                  outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
                  **({"authorization_id": auth} if auth else {}))
     session.commit()
     if auth is None:
         raise NoAuthorizationError(NO_AUTHORIZATION)
+    if scope != SCORE:
+        raise ThresholdOnlyError(THRESHOLD_ONLY_DETAIL)
     if entry is None:
         raise NotFoundError("this person has no current score (none published yet, or it is "
                             "being recomputed after a dispute); try again after the next run")
-    return to_out(entry)
+    return partner_out(entry, purpose)
 
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
                       threshold: int) -> ThresholdOut:
-    auth = valid(session, person_id, partner_id, purpose)
+    found = live(session, person_id, partner_id, purpose)  # either scope answers yes / no
+    auth = found[0] if found else None
     entry = current(session, person_id) if auth else None
     if auth is None:
         result = None
