@@ -1,7 +1,10 @@
 """Reading scores: the person's own, and a partner's under an authorization.
 
 A partner without a live authorization gets ``NoAuthorizationError`` whether or not the
-person exists: the same status, body and (one indexed query plus one audit row) work.
+person exists: the same status, body and (one indexed query plus one audit row) work. A
+purpose the partner may never ask for (outside credit, or not declared by it) is refused
+with the reason before anything about the person is read, so that answer does not
+depend on the person either.
 """
 
 from __future__ import annotations
@@ -13,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from credo.policy import benefits
 from credo.policy.disclosure import SCORE, THRESHOLD_ONLY, disclosure
+from credo.policy.purposes import LAW, PERMITTED, explain_refusal, refused_use
 from credo.service.authorizations.logic import live
-from credo.service.errors import NoAuthorizationError, NotFoundError, ThresholdOnlyError
+from credo.service.errors import (
+    NoAuthorizationError,
+    NotFoundError,
+    ProblemError,
+    PurposeForbiddenError,
+    PurposeNotDeclaredError,
+    ThresholdOnlyError,
+)
 from credo.service.scores.schemas import (
     Benefits,
     PartnerReason,
@@ -25,7 +36,7 @@ from credo.service.scores.schemas import (
     ThresholdOut,
 )
 from credo.store import audit
-from credo.store.models import ScoreRecord
+from credo.store.models import Partner, ScoreRecord
 
 NO_AUTHORIZATION = (
     "no valid authorization from this person for your partner account and this purpose; "
@@ -89,6 +100,35 @@ THRESHOLD_ONLY_DETAIL = (
 )
 
 
+def purpose_refusal(session: Session, partner_id: str, purpose: str) -> ProblemError | None:
+    """Why this partner may not ask for this purpose at all, whoever the person is: a use
+    outside credit (with the reason and the law), or a purpose it never declared. The
+    answer depends on the partner and the purpose only, never on the person."""
+    if purpose not in PERMITTED:
+        return PurposeForbiddenError(
+            f"purpose {purpose[:60]!r} refused: {explain_refusal(purpose)}",
+            purpose=purpose[:60], reason=refused_use(purpose), law=LAW)
+    partner = session.get(Partner, partner_id)
+    declared = list(partner.purposes) if partner is not None else []
+    if purpose not in declared:
+        return PurposeNotDeclaredError(
+            f"your partner account did not declare the purpose {purpose!r} (it declared "
+            f"{', '.join(declared) or 'none'}), so no person can authorize it; ask the "
+            "operator to register the purpose for your account",
+            purpose=purpose, declared=declared)
+    return None
+
+
+def _refused(session: Session, refusal: ProblemError, action: str, partner_id: str,
+             person_id: str, purpose: str, **detail: object) -> ProblemError:
+    # Still one audit row, so the person sees who asked about them and why it was refused.
+    audit.record(session, actor_role="partner", actor_id=partner_id, action=action,
+                 outcome=refusal.slug.replace("-", "_")[:20], person_id=person_id,
+                 partner_id=partner_id, purpose=purpose[:40], **detail)
+    session.commit()
+    return refusal
+
+
 def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
     """The partner's answer: exactly the fields ``credo.policy.disclosure`` lists."""
     assert e.score is not None and e.band is not None
@@ -103,6 +143,9 @@ def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
 
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str
                   ) -> PartnerScoreOut:
+    refusal = purpose_refusal(session, partner_id, purpose)
+    if refusal is not None:
+        raise _refused(session, refusal, "score.read", partner_id, person_id, purpose)
     found = live(session, person_id, partner_id, purpose)
     auth, scope = found or (None, None)
     entry = current(session, person_id) if scope == SCORE else None
@@ -128,6 +171,10 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
                       threshold: int) -> ThresholdOut:
+    refusal = purpose_refusal(session, partner_id, purpose)
+    if refusal is not None:
+        raise _refused(session, refusal, "score.threshold", partner_id, person_id, purpose,
+                       threshold=threshold)
     found = live(session, person_id, partner_id, purpose)  # either scope answers yes / no
     auth = found[0] if found else None
     entry = current(session, person_id) if auth else None
