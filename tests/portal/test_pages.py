@@ -393,3 +393,64 @@ def test_the_sharing_page_says_what_the_partner_receives_and_grants_yes_no_only(
             assert auth.scope == THRESHOLD_ONLY
     finally:
         ctx.close()
+
+
+def _activate(client: TestClient, person: str, code: str, password: str,
+              repeat: str | None = None, csrf: str | None = None):
+    token = csrf or csrf_of(client.get("/activate").text)
+    return client.post("/activate", data={"person_id": person, "code": code,
+                                          "password": password,
+                                          "repeat": password if repeat is None else repeat,
+                                          "csrf": token})
+
+
+def test_a_person_sets_a_password_with_the_activation_code_and_after_a_reset(
+        app, portal_world, monkeypatch, capsys) -> None:
+    from credo.service.people import logic as people
+    from tests.cli import invoke
+
+    person = portal_world.people[23]
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            code = people.enroll(s, ctx.pepper, person, actor="test")
+    finally:
+        ctx.close()
+    client = TestClient(app, follow_redirects=False)
+    login = client.get("/login").text
+    assert 'href="/activate"' in login
+    form = client.get("/activate")
+    assert form.status_code == 200
+    assert form.headers["content-security-policy"].startswith("default-src 'none'")
+    for name in ("person_id", "code", "password", "repeat", "csrf"):
+        assert f'name="{name}"' in form.text
+    token = csrf_of(form.text)
+    r = client.post("/activate", data={"person_id": person, "code": code,
+                                       "password": PASSWORD, "repeat": PASSWORD})
+    assert r.status_code == 403  # no CSRF token
+    assert _activate(client, person, code, PASSWORD, "another password", token
+                     ).status_code == 422
+    assert _activate(client, person, code, "short", csrf=token).status_code == 422
+    wrong = _activate(client, person, "not-the-code", PASSWORD, csrf=token)
+    assert wrong.status_code == 401 and "ask the operator for a new one" in wrong.text
+    r = _activate(client, person, code, PASSWORD, csrf=token)
+    assert r.status_code == 303 and r.headers["location"] == "/login?activated"
+    assert "Your password is set" in client.get("/login?activated").text
+    sign_in(app, person)
+    assert _activate(client, person, code, "a different password", csrf=token
+                     ).status_code == 401  # the code worked once
+
+    # A forgotten password: the operator issues a new code; the same page takes it.
+    monkeypatch.setenv("CREDO_HOME", str(portal_world.home))
+    monkeypatch.delenv("CREDO_DATABASE_URL", raising=False)
+    status, out, _ = invoke(monkeypatch, capsys, "person", "enroll", person)
+    assert status == 0, out
+    new_code = out.split(": ")[-1].strip()
+    new_password = "a brand new passphrase"
+    r = _activate(client, person, new_code, new_password, csrf=token)
+    assert r.status_code == 303, r.text[:300]
+    sign_in(app, person, new_password)
+    old = TestClient(app, follow_redirects=False)
+    t = csrf_of(old.get("/login").text)
+    assert old.post("/login", data={"person_id": person, "password": PASSWORD, "csrf": t}
+                    ).status_code == 401

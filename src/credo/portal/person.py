@@ -52,7 +52,8 @@ def home() -> Response:
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return login_page(request, "login.html", person_id="",
-                      signed_out="bye" in request.query_params)
+                      signed_out="bye" in request.query_params,
+                      activated="activated" in request.query_params)
 
 
 @router.post("/login")
@@ -68,9 +69,43 @@ def login(request: Request, ctx: Ctx, session: DB, person_id: FormText = "",
     except ProblemError as error:
         session.rollback()
         response = page(request, "login.html", status=error.status, csrf=csrf,
-                        error=error.detail, person_id=person_id, signed_out=False)
+                        error=error.detail, person_id=person_id, signed_out=False,
+                        activated=False)
         return response
     return signed_in(request, "/me", PERSON_COOKIE, token, ctx.config.token_hours * 3600)
+
+
+def _activate_page(request: Request, **values: object) -> Response:
+    return login_page(request, "activate.html", days=people.ACTIVATION_DAYS,
+                      min_length=people.MIN_PASSWORD, **values)
+
+
+@router.get("/activate")
+def activate_form(request: Request) -> Response:
+    """Set a password with the operator's one-time activation code (also after a reset:
+    the operator issues a new code with `credo person enroll`)."""
+    return _activate_page(request, person_id="")
+
+
+@router.post("/activate")
+def activate(request: Request, ctx: Ctx, session: DB, person_id: FormText = "",
+             code: FormText = "", password: FormText = "", repeat: FormText = "",
+             csrf: FormText = "") -> Response:
+    check_login_csrf(request, csrf)
+    person_id = person_id.strip()[:64]
+    try:
+        ctx.limiter.check("activate:" + client_key(request))
+        if password != repeat:
+            raise InvalidRequestError("the two passwords differ; type the same one twice")
+        if len(password) > 256:  # never cut it: the person would not know the stored one
+            raise InvalidRequestError("password: use at most 256 characters")
+        people.activate(session, ctx.pepper, person_id, code.strip()[:100], password)
+    except ProblemError as error:
+        session.rollback()
+        return page(request, "activate.html", status=error.status, csrf=csrf,
+                    error=error.detail, person_id=person_id, days=people.ACTIVATION_DAYS,
+                    min_length=people.MIN_PASSWORD)
+    return redirect("/login?activated")
 
 
 @router.post("/logout")
