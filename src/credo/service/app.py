@@ -161,6 +161,8 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     app = FastAPI(
         title="credo scoring service",
         version="1",
+        docs_url=None,  # served by credo.service.docs, from this server alone
+        redoc_url=None,
         description=(
             "Creditworthiness scores (350-950) shared with lenders and rental services only "
             "under the person's purpose-bound, expiring authorization. Partners, sources and "
@@ -177,6 +179,9 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.portal import install as install_portal
 
     install_portal(app)
+    from credo.service.docs import install as install_docs
+
+    install_docs(app)
     app.add_middleware(BodyLimit, default=ctx.config.max_body_bytes,  # type: ignore[arg-type]
                        larger={"/v1/sources/records": ctx.config.max_ingest_bytes})
     _problem_openapi(app)
