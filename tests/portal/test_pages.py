@@ -454,3 +454,55 @@ def test_a_person_sets_a_password_with_the_activation_code_and_after_a_reset(
     t = csrf_of(old.get("/login").text)
     assert old.post("/login", data={"person_id": person, "password": PASSWORD, "csrf": t}
                     ).status_code == 401
+
+
+@pytest.mark.parametrize(("as_of", "due"), [
+    ("2025-06-01", "2025-07-01"), ("2026-01-31", "2026-02-28"), ("2025-12-31", "2026-01-31"),
+    ("2026-01-30", "2026-02-28"), ("2024-01-31", "2024-02-29"), ("2025-12-15", "2026-01-15"),
+])
+def test_the_next_monthly_score_date(as_of: str, due: str) -> None:
+    from datetime import date
+
+    from credo.portal.views import next_monthly
+
+    assert next_monthly(date.fromisoformat(as_of)) == date.fromisoformat(due)
+
+
+def test_the_score_says_when_it_was_computed_and_what_it_does_not_count_yet(
+        app, portal_world) -> None:
+    from datetime import date
+
+    from credo.portal.views import next_monthly
+    from credo.service.people.logic import lake_records
+    from credo.service.scores import logic as scores
+
+    person = portal_world.people[24]
+    portal_world.enrol(person, grant=None)
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            entry = scores.current(s, person)
+        # Records reported after the score's date: as when a score of June sits beside
+        # records up to February of the next year.
+        as_of = entry.as_of
+        reported = sorted(str(r["reported_at"])[:10] for rows in
+                          lake_records(ctx.lake, person, history=False).values()
+                          for r in rows)
+    finally:
+        ctx.close()
+    client = sign_in(app, person)
+    for path in ("/me", "/me/records"):
+        html = client.get(path).text
+        note = re.search(r'data-testid="score-timing">(.*?)</p>', html, re.S)
+        assert note, path
+        text = " ".join(note.group(1).split())
+        assert f"computed on {as_of}" in text
+        assert f"the next is due on {next_monthly(as_of)}" in text
+        assert ("is late" in text) == (next_monthly(as_of) < date.today())
+        later = [d for d in reported if d > as_of.isoformat()]
+        if later:
+            assert f"{len(later)} record" in text and later[-1] in text
+            assert "not in this score yet" in text
+        else:
+            assert "not in this score yet" not in text
+

@@ -33,6 +33,7 @@ from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import InvalidRequestError, ProblemError
 from credo.service.people import logic as people
+from credo.service.scores import logic as scores
 
 router = APIRouter(include_in_schema=False)
 DONE = {"revoked": "The authorization was revoked: that partner can no longer see your "
@@ -119,8 +120,8 @@ def logout(request: Request, visitor: PersonVisitor, session: DB,
 
 
 @router.get("/me")
-def score_page(request: Request, visitor: PersonVisitor, session: DB) -> Response:
-    view = views.person_overview(session, visitor.id)
+def score_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB) -> Response:
+    view = views.person_overview(session, visitor.id, ctx.lake)
     entry = view["entry"]
     pictures = {}
     if entry is not None:
@@ -183,7 +184,9 @@ def records_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB
                  done: str = "", all: Annotated[str | None, Query(max_length=20)] = None,
                  ) -> Response:
     groups = views.records(ctx.lake, session, visitor.id, show_all=all)
-    return page(request, "me_records.html", visitor=visitor, groups=groups,
+    entry = scores.current(session, visitor.id)
+    timing = views.score_timing(entry, ctx.lake) if entry is not None else None
+    return page(request, "me_records.html", visitor=visitor, groups=groups, timing=timing,
                 disputes=disputes.list_for_person(session, visitor.id),
                 shown=views.RECORDS_SHOWN, done=DONE.get(done))
 

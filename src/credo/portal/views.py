@@ -6,11 +6,12 @@ does, what a band unlocks) lives in the service's logic and the policy modules.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,38 @@ def sub_scores(entry: ScoreRecord) -> list[tuple[str, int | None]]:
     return [(DIMENSION_TITLES[d], getattr(entry, d)) for d in DIMENSIONS]
 
 
-def person_overview(session: Session, person_id: str) -> dict[str, Any]:
+def next_monthly(as_of: date) -> date:
+    """The next monthly score's date: a month after ``as_of`` (a month's last day is
+    followed by the next month's last day)."""
+    year, month = (as_of.year + 1, 1) if as_of.month == 12 else (as_of.year, as_of.month + 1)
+    last = calendar.monthrange(year, month)[1]
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        return date(year, month, last)
+    return date(year, month, min(as_of.day, last))
+
+
+def records_after(lake: Lake, person_id: str, as_of: date) -> dict[str, Any]:
+    """The person's records reported after the score's date: not in the score yet."""
+    from credo.service.people.logic import lake_records
+
+    cutoff = as_of.isoformat()
+    dates = [str(r.get("reported_at") or "")[:10]
+             for rows in lake_records(lake, person_id, history=False).values() for r in rows]
+    later = sorted(d for d in dates if d > cutoff)
+    return {"count": len(later), "latest": later[-1] if later else None}
+
+
+def score_timing(entry: ScoreRecord, lake: Lake | None = None,
+                 today: date | None = None) -> dict[str, Any]:
+    """When the score was computed, when the next is due, and what it does not count yet."""
+    today = today or datetime.now(UTC).date()
+    due = next_monthly(entry.as_of)
+    return {"as_of": entry.as_of, "next_due": due, "late": due < today,
+            "after": records_after(lake, entry.person_id, entry.as_of) if lake else None}
+
+
+def person_overview(session: Session, person_id: str, lake: Lake | None = None
+                    ) -> dict[str, Any]:
     history = scores.history(session, person_id)
     entry = scores.current(session, person_id)
     pending = scores.pending(history)
@@ -80,8 +112,9 @@ def person_overview(session: Session, person_id: str) -> dict[str, Any]:
                  for e in reversed(history) if e.score is not None]
     result: dict[str, Any] = {"entry": entry, "pending": pending, "history": history,
                               "over_time": over_time, "reasons": [], "benefits": None,
-                              "sub_scores": []}
+                              "sub_scores": [], "timing": None}
     if entry is not None and entry.score is not None:
+        result["timing"] = score_timing(entry, lake)
         result["reasons"] = _reason_views(entry.reasons)
         result["benefits"] = benefits.current().for_score(entry.score)
         result["sub_scores"] = sub_scores(entry)
