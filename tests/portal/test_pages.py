@@ -506,3 +506,22 @@ def test_the_score_says_when_it_was_computed_and_what_it_does_not_count_yet(
         else:
             assert "not in this score yet" not in text
 
+
+def test_portal_errors_are_pages_and_the_api_keeps_problem_json(app, portal_world) -> None:
+    person = portal_world.people[25]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    for path, status in (("/nowhere", 404), ("/me/nowhere", 404),
+                         ("/console/nowhere", 404), ("/logout", 405),
+                         ("/me/records?all=" + "x" * 50, 422)):
+        r = client.get(path)
+        assert r.status_code == status, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert r.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "That could not be done" in r.text and '"status"' not in r.text
+    r = client.get("/console/nowhere")
+    assert 'href="/console"' in r.text
+    for path in ("/v1/nowhere", "/v1/me/nowhere"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert r.headers["content-type"] == "application/problem+json"

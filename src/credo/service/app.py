@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -114,8 +114,12 @@ def _install_handlers(app: FastAPI) -> None:
                        "Service unavailable" if status == 503 else "Conflict", str(exc),
                        request)
 
+    from credo.portal import error_page, is_portal  # the portal's pages answer with pages
+
     @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_portal(request):
+            return error_page(request, 422)
         # Never echo the received values: they may be hostile or personal.
         errors = [{"field": _loc(tuple(e.get("loc", ()))), "problem": e.get("msg", "")}
                   for e in exc.errors()][:20]
@@ -128,7 +132,9 @@ def _install_handlers(app: FastAPI) -> None:
                        errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_portal(request) and exc.status_code in (404, 405):
+            return error_page(request, exc.status_code)
         title = HTTP_TITLES.get(exc.status_code, "Error")
         detail = HTTP_DETAILS.get(exc.status_code) or str(exc.detail)
         if exc.status_code == 400:
