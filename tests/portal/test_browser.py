@@ -266,3 +266,21 @@ def test_a_person_authorizes_a_lender_from_the_sharing_page(
     expect(row).to_contain_text((datetime.now(UTC).date() + timedelta(days=90)).isoformat())
     shot(page, "14-person-authorized")
     assert httpx.post(server + "/v1/partner/score", json=call, headers=key).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "shown"), [("/docs", ".opblock"),
+                                             ("/redoc", "[role=search], h1")])
+def test_the_api_docs_render_from_this_server_alone(browser: Browser, server: str,
+                                                    path: str, shown: str) -> None:
+    page = browser.new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:"))
+            else elsewhere.append(r.url))
+    page.goto(server + path)
+    expect(page.locator(shown).first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("POST /v1/partner/score").or_(
+        page.get_by_text("/v1/partner/score").first).first).to_be_visible()
+    shot(page, "api" + path.replace("/", "-"))
+    # ReDoc's footer asks for its logo on its makers' CDN; the CSP blocks it.
+    assert all("cdn.redoc.ly/redoc/logo" in u for u in elsewhere), elsewhere
+    page.close()

@@ -411,3 +411,166 @@ def test_portal_sign_in_backs_off_after_failed_guesses(app, portal_world) -> Non
                                     "csrf": token})
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert "credo_session" not in r.headers.get("set-cookie", "")
+
+
+def test_the_sharing_page_says_what_the_partner_receives_and_grants_yes_no_only(
+        app, portal_world) -> None:
+    from credo.policy.disclosure import SCOPES, THRESHOLD_ONLY, disclosure
+
+    person = portal_world.people[22]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    page = client.get("/me/sharing").text
+    assert "nothing else</p>" not in page  # the old sentence that understated it
+    for scope in SCOPES:
+        listed = re.search(rf'<ul class="small" data-scope="{scope}">(.*?)</ul>', page, re.S)
+        assert listed, scope
+        items = re.findall(r"<li>(.*?)</li>", listed.group(1))
+        shown = disclosure("loan", scope)
+        assert items == [i.says.replace('"', "&#34;") for i in shown.items]
+        assert shown.consent_text().replace('"', "&#34;") in page
+    r = client.post("/me/authorizations", data={"offer": "pt-demo-lender|loan", "days": "30",
+                                                  "scope": THRESHOLD_ONLY,
+                                                  "csrf": csrf_of(page)})
+    assert r.status_code == 303
+    assert "yes / no only" in client.get("/me/sharing").text
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            auth = s.scalars(select(Authorization).where(Authorization.person_id == person)
+                             ).one()
+            assert auth.scope == THRESHOLD_ONLY
+    finally:
+        ctx.close()
+
+
+def _activate(client: TestClient, person: str, code: str, password: str,
+              repeat: str | None = None, csrf: str | None = None):
+    token = csrf or csrf_of(client.get("/activate").text)
+    return client.post("/activate", data={"person_id": person, "code": code,
+                                          "password": password,
+                                          "repeat": password if repeat is None else repeat,
+                                          "csrf": token})
+
+
+def test_a_person_sets_a_password_with_the_activation_code_and_after_a_reset(
+        app, portal_world, monkeypatch, capsys) -> None:
+    from credo.service.people import logic as people
+    from tests.cli import invoke
+
+    person = portal_world.people[23]
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            code = people.enroll(s, ctx.pepper, person, actor="test")
+    finally:
+        ctx.close()
+    client = TestClient(app, follow_redirects=False)
+    login = client.get("/login").text
+    assert 'href="/activate"' in login
+    form = client.get("/activate")
+    assert form.status_code == 200
+    assert form.headers["content-security-policy"].startswith("default-src 'none'")
+    for name in ("person_id", "code", "password", "repeat", "csrf"):
+        assert f'name="{name}"' in form.text
+    token = csrf_of(form.text)
+    r = client.post("/activate", data={"person_id": person, "code": code,
+                                       "password": PASSWORD, "repeat": PASSWORD})
+    assert r.status_code == 403  # no CSRF token
+    assert _activate(client, person, code, PASSWORD, "another password", token
+                     ).status_code == 422
+    assert _activate(client, person, code, "short", csrf=token).status_code == 422
+    wrong = _activate(client, person, "not-the-code", PASSWORD, csrf=token)
+    assert wrong.status_code == 401 and "ask the operator for a new one" in wrong.text
+    r = _activate(client, person, code, PASSWORD, csrf=token)
+    assert r.status_code == 303 and r.headers["location"] == "/login?activated"
+    assert "Your password is set" in client.get("/login?activated").text
+    sign_in(app, person)
+    assert _activate(client, person, code, "a different password", csrf=token
+                     ).status_code == 401  # the code worked once
+
+    # A forgotten password: the operator issues a new code; the same page takes it.
+    monkeypatch.setenv("CREDO_HOME", str(portal_world.home))
+    monkeypatch.delenv("CREDO_DATABASE_URL", raising=False)
+    status, out, _ = invoke(monkeypatch, capsys, "person", "enroll", person)
+    assert status == 0, out
+    new_code = out.split(": ")[-1].strip()
+    new_password = "a brand new passphrase"
+    r = _activate(client, person, new_code, new_password, csrf=token)
+    assert r.status_code == 303, r.text[:300]
+    sign_in(app, person, new_password)
+    old = TestClient(app, follow_redirects=False)
+    t = csrf_of(old.get("/login").text)
+    assert old.post("/login", data={"person_id": person, "password": PASSWORD, "csrf": t}
+                    ).status_code == 401
+
+
+@pytest.mark.parametrize(("as_of", "due"), [
+    ("2025-06-01", "2025-07-01"), ("2026-01-31", "2026-02-28"), ("2025-12-31", "2026-01-31"),
+    ("2026-01-30", "2026-02-28"), ("2024-01-31", "2024-02-29"), ("2025-12-15", "2026-01-15"),
+])
+def test_the_next_monthly_score_date(as_of: str, due: str) -> None:
+    from datetime import date
+
+    from credo.portal.views import next_monthly
+
+    assert next_monthly(date.fromisoformat(as_of)) == date.fromisoformat(due)
+
+
+def test_the_score_says_when_it_was_computed_and_what_it_does_not_count_yet(
+        app, portal_world) -> None:
+    from datetime import date
+
+    from credo.portal.views import next_monthly
+    from credo.service.people.logic import lake_records
+    from credo.service.scores import logic as scores
+
+    person = portal_world.people[24]
+    portal_world.enrol(person, grant=None)
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            entry = scores.current(s, person)
+        # Records reported after the score's date: as when a score of June sits beside
+        # records up to February of the next year.
+        as_of = entry.as_of
+        reported = sorted(str(r["reported_at"])[:10] for rows in
+                          lake_records(ctx.lake, person, history=False).values()
+                          for r in rows)
+    finally:
+        ctx.close()
+    client = sign_in(app, person)
+    for path in ("/me", "/me/records"):
+        html = client.get(path).text
+        note = re.search(r'data-testid="score-timing">(.*?)</p>', html, re.S)
+        assert note, path
+        text = " ".join(note.group(1).split())
+        assert f"computed on {as_of}" in text
+        assert f"the next is due on {next_monthly(as_of)}" in text
+        assert ("is late" in text) == (next_monthly(as_of) < date.today())
+        later = [d for d in reported if d > as_of.isoformat()]
+        if later:
+            assert f"{len(later)} record" in text and later[-1] in text
+            assert "not in this score yet" in text
+        else:
+            assert "not in this score yet" not in text
+
+
+def test_portal_errors_are_pages_and_the_api_keeps_problem_json(app, portal_world) -> None:
+    person = portal_world.people[25]
+    portal_world.enrol(person, grant=None)
+    client = sign_in(app, person)
+    for path, status in (("/nowhere", 404), ("/me/nowhere", 404),
+                         ("/console/nowhere", 404), ("/logout", 405),
+                         ("/me/records?all=" + "x" * 50, 422)):
+        r = client.get(path)
+        assert r.status_code == status, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert r.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "That could not be done" in r.text and '"status"' not in r.text
+    r = client.get("/console/nowhere")
+    assert 'href="/console"' in r.text
+    for path in ("/v1/nowhere", "/v1/me/nowhere"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert r.headers["content-type"] == "application/problem+json"

@@ -69,10 +69,10 @@ class World:
         return {"X-API-Key": self.keys["source"]}
 
     def grant(self, pid: str = "P1", partner: str = "pt-a", purpose: str = "loan",
-              days: int = 30) -> dict[str, Any]:
+              days: int = 30, scope: str = "score") -> dict[str, Any]:
         r = self.client.post("/v1/me/authorizations", headers=self.person(pid),
                              json={"partner_id": partner, "purpose": purpose,
-                                   "valid_days": days})
+                                   "valid_days": days, "scope": scope})
         assert r.status_code in (200, 201), r.text  # 200: the one there was extended
         return r.json()
 

@@ -54,8 +54,16 @@ REFUSED: MappingProxyType[str, str] = MappingProxyType(
 )
 
 
+LAW = "EU AI Act (Regulation (EU) 2024/1689), Article 5(1)(c): social scoring"
+
+
 class PurposeRefusedError(CredoError):
     """A purpose outside the closed list of credit purposes."""
+
+
+def refused_use(purpose: str) -> str:
+    """The refused use in words (a purpose nobody listed is named as it was sent)."""
+    return REFUSED.get(purpose, f"the purpose {purpose[:60]!r}")
 
 
 def explain_refusal(purpose: str) -> str:

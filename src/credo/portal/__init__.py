@@ -28,6 +28,28 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PortalError)
     async def on_portal_error(request: Request, exc: PortalError) -> Response:
-        back = "/console" if request.url.path.startswith("/console") else "/me"
-        return page(request, "error.html", status=exc.status, message=exc.message,
-                    back=back)
+        return error_page(request, exc.status, exc.message)
+
+
+# The API's own addresses answer errors as problem+json; every other address is the
+# portal's, for a browser, and answers with a page.
+API_PREFIXES = ("/v1/", "/openapi.json", "/healthz", "/docs", "/redoc")
+PAGE_MESSAGES = {
+    404: "There is no such page. Use the links above, or go back.",
+    405: "This page cannot be opened that way. Go back and use the page's own links and "
+         "buttons.",
+    422: "This address has a value the page cannot use. Go back and use the page's own "
+         "links and buttons.",
+}
+
+
+def is_portal(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith(API_PREFIXES) or path == "/v1")
+
+
+def error_page(request: Request, status: int, message: str | None = None) -> Response:
+    back = "/console" if request.url.path.startswith("/console") else "/me"
+    return page(request, "error.html", status=status, back=back,
+                message=message or PAGE_MESSAGES.get(status, "That could not be done. "
+                                                              "Go back and try again."))

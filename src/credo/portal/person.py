@@ -33,12 +33,14 @@ from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import InvalidRequestError, ProblemError
 from credo.service.people import logic as people
+from credo.service.scores import logic as scores
 
 router = APIRouter(include_in_schema=False)
 DONE = {"revoked": "The authorization was revoked: that partner can no longer see your "
                    "score.",
-        "granted": "The authorization was granted: that partner can see your score, for "
-                   "that purpose only, until the date shown. You can revoke it at any time.",
+        "granted": "The authorization was granted: that partner receives what you chose, "
+                   "for that purpose only, until the date shown. You can revoke it at any "
+                   "time.",
         "disputed": "Your dispute was filed. The record is left out of your score until "
                     "it is answered."}
 
@@ -51,7 +53,8 @@ def home() -> Response:
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return login_page(request, "login.html", person_id="",
-                      signed_out="bye" in request.query_params)
+                      signed_out="bye" in request.query_params,
+                      activated="activated" in request.query_params)
 
 
 @router.post("/login")
@@ -67,11 +70,45 @@ def login(request: Request, ctx: Ctx, session: DB, person_id: FormText = "",
     except ProblemError as error:
         session.rollback()
         response = page(request, "login.html", status=error.status, csrf=csrf,
-                        error=error.detail, person_id=person_id, signed_out=False)
+                        error=error.detail, person_id=person_id, signed_out=False,
+                        activated=False)
         if "Retry-After" in error.headers:
             response.headers["Retry-After"] = error.headers["Retry-After"]
         return response
     return signed_in(request, "/me", PERSON_COOKIE, token, ctx.config.token_hours * 3600)
+
+
+def _activate_page(request: Request, **values: object) -> Response:
+    return login_page(request, "activate.html", days=people.ACTIVATION_DAYS,
+                      min_length=people.MIN_PASSWORD, **values)
+
+
+@router.get("/activate")
+def activate_form(request: Request) -> Response:
+    """Set a password with the operator's one-time activation code (also after a reset:
+    the operator issues a new code with `credo person enroll`)."""
+    return _activate_page(request, person_id="")
+
+
+@router.post("/activate")
+def activate(request: Request, ctx: Ctx, session: DB, person_id: FormText = "",
+             code: FormText = "", password: FormText = "", repeat: FormText = "",
+             csrf: FormText = "") -> Response:
+    check_login_csrf(request, csrf)
+    person_id = person_id.strip()[:64]
+    try:
+        ctx.limiter.check("activate:" + client_key(request))
+        if password != repeat:
+            raise InvalidRequestError("the two passwords differ; type the same one twice")
+        if len(password) > 256:  # never cut it: the person would not know the stored one
+            raise InvalidRequestError("password: use at most 256 characters")
+        people.activate(session, ctx.pepper, person_id, code.strip()[:100], password)
+    except ProblemError as error:
+        session.rollback()
+        return page(request, "activate.html", status=error.status, csrf=csrf,
+                    error=error.detail, person_id=person_id, days=people.ACTIVATION_DAYS,
+                    min_length=people.MIN_PASSWORD)
+    return redirect("/login?activated")
 
 
 @router.post("/logout")
@@ -85,8 +122,8 @@ def logout(request: Request, visitor: PersonVisitor, session: DB,
 
 
 @router.get("/me")
-def score_page(request: Request, visitor: PersonVisitor, session: DB) -> Response:
-    view = views.person_overview(session, visitor.id)
+def score_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB) -> Response:
+    view = views.person_overview(session, visitor.id, ctx.lake)
     entry = view["entry"]
     pictures = {}
     if entry is not None:
@@ -109,7 +146,7 @@ def sharing_page(request: Request, visitor: PersonVisitor, session: DB,
 
 @router.post("/me/authorizations")
 def grant(request: Request, visitor: PersonVisitor, session: DB, offer: FormText = "",
-          days: FormText = "", csrf: FormText = "") -> Response:
+          days: FormText = "", scope: FormText = "score", csrf: FormText = "") -> Response:
     check_csrf(request, visitor, csrf)
     partner_id, _, purpose = offer[:300].partition("|")
     try:
@@ -120,7 +157,8 @@ def grant(request: Request, visitor: PersonVisitor, session: DB, offer: FormText
             raise InvalidRequestError(
                 f"choose how long the partner may see your score: 1 to "
                 f"{authorizations.MAX_DAYS} days")
-        authorizations.grant(session, visitor.id, partner_id, purpose, valid_days)
+        authorizations.grant(session, visitor.id, partner_id, purpose, valid_days,
+                             scope[:40])
     except CredoError as error:  # a service refusal, or a purpose outside credit
         session.rollback()
         status = error.status if isinstance(error, ProblemError) else 422
@@ -148,7 +186,9 @@ def records_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB
                  done: str = "", all: Annotated[str | None, Query(max_length=20)] = None,
                  ) -> Response:
     groups = views.records(ctx.lake, session, visitor.id, show_all=all)
-    return page(request, "me_records.html", visitor=visitor, groups=groups,
+    entry = scores.current(session, visitor.id)
+    timing = views.score_timing(entry, ctx.lake) if entry is not None else None
+    return page(request, "me_records.html", visitor=visitor, groups=groups, timing=timing,
                 disputes=disputes.list_for_person(session, visitor.id),
                 shown=views.RECORDS_SHOWN, done=DONE.get(done))
 

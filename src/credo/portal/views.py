@@ -6,11 +6,12 @@ does, what a band unlocks) lives in the service's logic and the policy modules.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from credo.features.catalogue import IN_DEFAULT, advice_for
 from credo.layout import MANIFEST_FILE, SCORES_FILE, run_folders
 from credo.policy import benefits
 from credo.policy.bands import BANDS
+from credo.policy.disclosure import SCOPES, disclosure
 from credo.portal.wording import bin_in_words
 from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.service.authorizations import logic as authorizations
@@ -71,7 +73,38 @@ def sub_scores(entry: ScoreRecord) -> list[tuple[str, int | None]]:
     return [(DIMENSION_TITLES[d], getattr(entry, d)) for d in DIMENSIONS]
 
 
-def person_overview(session: Session, person_id: str) -> dict[str, Any]:
+def next_monthly(as_of: date) -> date:
+    """The next monthly score's date: a month after ``as_of`` (a month's last day is
+    followed by the next month's last day)."""
+    year, month = (as_of.year + 1, 1) if as_of.month == 12 else (as_of.year, as_of.month + 1)
+    last = calendar.monthrange(year, month)[1]
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        return date(year, month, last)
+    return date(year, month, min(as_of.day, last))
+
+
+def records_after(lake: Lake, person_id: str, as_of: date) -> dict[str, Any]:
+    """The person's records reported after the score's date: not in the score yet."""
+    from credo.service.people.logic import lake_records
+
+    cutoff = as_of.isoformat()
+    dates = [str(r.get("reported_at") or "")[:10]
+             for rows in lake_records(lake, person_id, history=False).values() for r in rows]
+    later = sorted(d for d in dates if d > cutoff)
+    return {"count": len(later), "latest": later[-1] if later else None}
+
+
+def score_timing(entry: ScoreRecord, lake: Lake | None = None,
+                 today: date | None = None) -> dict[str, Any]:
+    """When the score was computed, when the next is due, and what it does not count yet."""
+    today = today or datetime.now(UTC).date()
+    due = next_monthly(entry.as_of)
+    return {"as_of": entry.as_of, "next_due": due, "late": due < today,
+            "after": records_after(lake, entry.person_id, entry.as_of) if lake else None}
+
+
+def person_overview(session: Session, person_id: str, lake: Lake | None = None
+                    ) -> dict[str, Any]:
     history = scores.history(session, person_id)
     entry = scores.current(session, person_id)
     pending = scores.pending(history)
@@ -80,8 +113,9 @@ def person_overview(session: Session, person_id: str) -> dict[str, Any]:
                  for e in reversed(history) if e.score is not None]
     result: dict[str, Any] = {"entry": entry, "pending": pending, "history": history,
                               "over_time": over_time, "reasons": [], "benefits": None,
-                              "sub_scores": []}
+                              "sub_scores": [], "timing": None}
     if entry is not None and entry.score is not None:
+        result["timing"] = score_timing(entry, lake)
         result["reasons"] = _reason_views(entry.reasons)
         result["benefits"] = benefits.current().for_score(entry.score)
         result["sub_scores"] = sub_scores(entry)
@@ -106,11 +140,13 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
               for purpose in p.purposes if purpose in PERMITTED]
     return {
         "offers": offers,
+        "scopes": consent_choices([o["purpose"] for o in offers]),
         "authorizations": [
             {"id": a.id, "partner": names.get(a.partner_id, a.partner_id),
              "partner_id": a.partner_id, "purpose": a.purpose, "granted_at": a.granted_at,
              "expires_at": a.expires_at, "revoked_at": a.revoked_at,
-             "state": authorizations.state(a)}
+             "state": authorizations.state(a), "scope": a.scope,
+             "shares": SCOPES.get(a.scope, a.scope)}
             for a in grants
         ],
         "access": [
@@ -121,6 +157,22 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
             for e in looks
         ],
     }
+
+
+def consent_choices(purposes: list[str]) -> list[dict[str, Any]]:
+    """Each scope a person can grant, with what the partner receives in words: the items
+    and sentence of ``credo.policy.disclosure``, grouped by purposes that share them."""
+    choices = []
+    for scope, title in SCOPES.items():
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for purpose in dict.fromkeys(purposes):
+            groups.setdefault(disclosure(purpose, scope).items, []).append(purpose)
+        choices.append({"scope": scope, "title": title, "groups": [
+            {"purposes": names if len(groups) > 1 else [],
+             "says": [i.says for i in items],
+             "text": disclosure(names[0], scope).consent_text()}
+            for items, names in groups.items()]})
+    return choices
 
 
 def _display(kind: str, record: dict[str, Any]) -> dict[str, str]:

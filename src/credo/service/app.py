@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -147,8 +147,12 @@ def _install_handlers(app: FastAPI) -> None:
                        "Service unavailable" if status == 503 else "Conflict", str(exc),
                        request)
 
+    from credo.portal import error_page, is_portal  # the portal's pages answer with pages
+
     @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_portal(request):
+            return error_page(request, 422)
         # Never echo the received values: they may be hostile or personal.
         errors = [{"field": _loc(tuple(e.get("loc", ()))), "problem": e.get("msg", "")}
                   for e in exc.errors()][:20]
@@ -161,7 +165,9 @@ def _install_handlers(app: FastAPI) -> None:
                        errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_portal(request) and exc.status_code in (404, 405):
+            return error_page(request, exc.status_code)
         title = HTTP_TITLES.get(exc.status_code, "Error")
         detail = HTTP_DETAILS.get(exc.status_code) or str(exc.detail)
         if exc.status_code == 413:
@@ -197,6 +203,8 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     app = FastAPI(
         title="credo scoring service",
         version="1",
+        docs_url=None,  # served by credo.service.docs, from this server alone
+        redoc_url=None,
         description=(
             "Creditworthiness scores (350-950) shared with lenders and rental services only "
             "under the person's purpose-bound, expiring authorization. Partners, sources and "
@@ -214,6 +222,9 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.portal import install as install_portal
 
     install_portal(app)
+    from credo.service.docs import install as install_docs
+
+    install_docs(app)
     app.add_middleware(BodyLimit, default=ctx.config.max_body_bytes,  # type: ignore[arg-type]
                        larger={"/v1/sources/records": ctx.config.max_ingest_bytes})
     app.add_middleware(NoStore)  # type: ignore[arg-type]  # outermost: the 413s too

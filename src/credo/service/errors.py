@@ -43,6 +43,24 @@ class NoAuthorizationError(ProblemError):
     status, slug, title = 403, "no-authorization", "No valid authorization"
 
 
+class PurposeForbiddenError(ProblemError):
+    """A partner asked for a purpose outside credit: refused with the reason and the law."""
+
+    status, slug, title = 403, "purpose-refused", "Purpose refused"
+
+
+class PurposeNotDeclaredError(ProblemError):
+    """A partner asked for a credit purpose it did not declare when it registered."""
+
+    status, slug, title = 403, "purpose-not-declared", "Purpose not declared"
+
+
+class ThresholdOnlyError(ProblemError):
+    """The person authorized yes / no answers only: the score itself is not shared."""
+
+    status, slug, title = 403, "threshold-only", "Yes / no only"
+
+
 class NotFoundError(ProblemError):
     status, slug, title = 404, "not-found", "Not found"
 

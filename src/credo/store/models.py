@@ -141,6 +141,8 @@ class Authorization(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the partner receives (credo.policy.disclosure): "score" or "threshold_only".
+    scope: Mapped[str] = mapped_column(String(20), default="score", server_default="score")
     __table_args__ = (
         Index("ix_authorizations_lookup", "person_id", "partner_id", "purpose"),
         # one live authorization per person, partner and purpose (migration 0003)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from credo.policy.disclosure import DEFAULT_SCOPE, check_scope
 from credo.policy.purposes import PERMITTED, check_purpose
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from credo.store import audit
@@ -18,22 +19,24 @@ from credo.store.models import Authorization, Partner, now
 MAX_DAYS = 365
 
 
-def grant(session: Session, person_id: str, partner_id: str, purpose: str, days: int
-          ) -> Authorization:
+def grant(session: Session, person_id: str, partner_id: str, purpose: str, days: int,
+          scope: str = DEFAULT_SCOPE) -> Authorization:
     """The authorization granted or extended (see ``grant_or_extend``)."""
-    return grant_or_extend(session, person_id, partner_id, purpose, days)[0]
+    return grant_or_extend(session, person_id, partner_id, purpose, days, scope)[0]
 
 
 def grant_or_extend(session: Session, person_id: str, partner_id: str, purpose: str,
-                    days: int) -> tuple[Authorization, bool]:
+                    days: int, scope: str = DEFAULT_SCOPE) -> tuple[Authorization, bool]:
     """Let the partner read the person's score for the purpose for ``days`` days.
 
     A person has at most one live (not revoked) authorization per partner and purpose (a
     partial unique index): granting again extends that one to the later of its expiry
     and the new one (audited as ``authorization.extend``; an expired one becomes active
-    again) instead of adding a second. Returns the authorization and whether it is new.
+    again) instead of adding a second; its scope becomes the one asked now. Returns the
+    authorization and whether it is new.
     """
     check_purpose(purpose)
+    check_scope(scope)
     if not 1 <= days <= MAX_DAYS:
         raise InvalidRequestError(f"valid_days: choose 1-{MAX_DAYS} days")
     partner = session.get(Partner, partner_id)
@@ -46,7 +49,7 @@ def grant_or_extend(session: Session, person_id: str, partner_id: str, purpose: 
             f"{', '.join(partner.purposes)}: grant one of those"
         )
     for _ in range(3):  # a grant that loses a race to an insert extends the winner's
-        granted = _grant_or_extend(session, person_id, partner_id, purpose, days)
+        granted = _grant_or_extend(session, person_id, partner_id, purpose, days, scope)
         if granted is not None:
             return granted
     raise ConflictError("this authorization is being changed by another request; list "
@@ -54,36 +57,40 @@ def grant_or_extend(session: Session, person_id: str, partner_id: str, purpose: 
 
 
 def _grant_or_extend(session: Session, person_id: str, partner_id: str, purpose: str,
-                     days: int) -> tuple[Authorization, bool] | None:
+                     days: int, scope: str) -> tuple[Authorization, bool] | None:
     """One transaction: extend the live authorization, or insert it (None: lost a race)."""
     at = now()
     expires = at + timedelta(days=days)
     same_scope = (Authorization.person_id == person_id, Authorization.partner_id == partner_id,
                   Authorization.purpose == purpose, Authorization.revoked_at.is_(None))
+    later = Authorization.expires_at < expires
     extended = session.execute(
-        update(Authorization).where(*same_scope, Authorization.expires_at < expires)
-        .values(expires_at=expires).returning(Authorization.id)
-        .execution_options(synchronize_session=False)).scalar_one_or_none()
+        update(Authorization)
+        .where(*same_scope, or_(later, Authorization.scope != scope))
+        .values(expires_at=case((later, expires), else_=Authorization.expires_at),
+                scope=scope)
+        .returning(Authorization.id, Authorization.expires_at)
+        .execution_options(synchronize_session=False)).one_or_none()
     if extended is not None:
         audit.record(session, actor_role="person", actor_id=person_id,
                      action="authorization.extend", person_id=person_id,
-                     partner_id=partner_id, purpose=purpose, authorization_id=extended,
-                     expires_at=expires.isoformat())
+                     partner_id=partner_id, purpose=purpose, authorization_id=extended[0],
+                     expires_at=extended[1].isoformat(), scope=scope)
         session.commit()
-        return _fresh(session, extended), False
+        return _fresh(session, extended[0]), False
     existing = session.scalar(select(Authorization.id).where(*same_scope))
     if existing is not None:  # it already runs longer than asked: nothing changes
         session.rollback()
         return _fresh(session, existing), False
     auth = Authorization(id=str(uuid.uuid4()), person_id=person_id, partner_id=partner_id,
-                         purpose=purpose, granted_at=at, expires_at=expires)
+                         purpose=purpose, granted_at=at, expires_at=expires, scope=scope)
     try:
         session.add(auth)
         session.flush()
         audit.record(session, actor_role="person", actor_id=person_id,
                      action="authorization.grant", person_id=person_id,
                      partner_id=partner_id, purpose=purpose, authorization_id=auth.id,
-                     expires_at=expires.isoformat())
+                     expires_at=expires.isoformat(), scope=scope)
         session.commit()
     except IntegrityError:  # granted in parallel: the unique index let one insert through
         session.rollback()
@@ -135,14 +142,22 @@ def valid(session: Session, person_id: str, partner_id: str, purpose: str,
 
     One indexed query whose cost does not depend on whether the person exists.
     """
+    found = live(session, person_id, partner_id, purpose, at)
+    return None if found is None else found[0]
+
+
+def live(session: Session, person_id: str, partner_id: str, purpose: str,
+         at: datetime | None = None) -> tuple[str, str] | None:
+    """``valid``'s authorization id with its scope (what the partner may receive)."""
     if purpose not in PERMITTED:
         return None
-    return session.scalar(_VALID, {"person_id": person_id, "partner_id": partner_id,
-                                   "purpose": purpose, "at": at or now()})
+    row = session.execute(_VALID, {"person_id": person_id, "partner_id": partner_id,
+                                   "purpose": purpose, "at": at or now()}).first()
+    return None if row is None else (row.id, row.scope)
 
 
 # Built once: this runs on every partner request.
-_VALID = (select(Authorization.id).where(
+_VALID = (select(Authorization.id, Authorization.scope).where(
     Authorization.person_id == bindparam("person_id"),
     Authorization.partner_id == bindparam("partner_id"),
     Authorization.purpose == bindparam("purpose"), Authorization.revoked_at.is_(None),

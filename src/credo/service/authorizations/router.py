@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Response
 
+from credo.policy.disclosure import disclosure
 from credo.service.authorizations import logic
 from credo.service.authorizations.schemas import AuthorizationOut, GrantIn
 from credo.service.deps import DB, Person
@@ -16,9 +17,11 @@ router = APIRouter(prefix="/v1/me/authorizations", tags=["authorizations"],
 
 
 def out(a: Authorization) -> AuthorizationOut:
+    shown = disclosure(a.purpose, a.scope)
     return AuthorizationOut(id=a.id, partner_id=a.partner_id, purpose=a.purpose,
                             granted_at=a.granted_at, expires_at=a.expires_at,
-                            revoked_at=a.revoked_at, state=logic.state(a))
+                            revoked_at=a.revoked_at, state=logic.state(a), scope=a.scope,
+                            shares=list(shown.fields), consent=shown.consent_text())
 
 
 @router.post("", response_model=AuthorizationOut, status_code=201,
@@ -27,10 +30,12 @@ def out(a: Authorization) -> AuthorizationOut:
                  "description": "You had already authorized this partner for this purpose: "
                                 "that authorization was extended (never shortened)"}})
 def grant(body: GrantIn, person: Person, session: DB, response: Response) -> AuthorizationOut:
-    """Let a partner read your score for one purpose until it expires. Granting again
-    extends the one you have (one per partner and purpose) instead of adding another."""
+    """Let a partner read your score (or, with the scope threshold_only, only whether it
+    reaches their threshold) for one purpose until it expires. Granting again extends the
+    one you have (one per partner and purpose, taking the scope asked now) instead of
+    adding another. GET /v1/disclosure says what each scope shares."""
     auth, created = logic.grant_or_extend(session, person.id, body.partner_id,
-                                          body.purpose, body.valid_days)
+                                          body.purpose, body.valid_days, body.scope)
     if not created:
         response.status_code = 200
     return out(auth)

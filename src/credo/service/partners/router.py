@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from credo.policy import benefits
 from credo.policy.bands import BANDS
+from credo.policy.disclosure import DISCLOSURES
 from credo.policy.purposes import PERMITTED, REFUSED, explain_refusal
 from credo.service.deps import DB, Partner
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES
@@ -13,6 +14,8 @@ from credo.service.partners import logic
 from credo.service.partners.schemas import (
     BandBenefitsOut,
     BenefitsOut,
+    DisclosedItemOut,
+    DisclosureOut,
     PartnerOut,
     PurposeOut,
     PurposesOut,
@@ -49,3 +52,15 @@ def benefits_policy() -> BenefitsOut:
         bands=[BandBenefitsOut(band=b.name, low=b.low, high=b.high,
                                **vars(policy.bands[b.name])) for b in BANDS],
     )
+
+
+@router.get("/v1/disclosure", response_model=list[DisclosureOut], tags=["policy"])
+def disclosures() -> list[DisclosureOut]:
+    """What a partner receives for each purpose and scope: every field of its answer, in
+    words, and the consent text a person reads before authorizing."""
+    return [DisclosureOut(purpose=d.purpose, scope=d.scope, title=d.title,
+                          endpoints=list(d.endpoints),
+                          fields=[DisclosedItemOut(field=i.field, says=i.says)
+                                  for i in d.items],
+                          echoed=list(d.echoed), consent=d.consent_text())
+            for by_scope in DISCLOSURES.values() for d in by_scope.values()]

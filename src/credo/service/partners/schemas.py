@@ -43,3 +43,18 @@ class BandBenefitsOut(BaseModel):
 class BenefitsOut(BaseModel):
     deposit_waiver_min_score: int
     bands: list[BandBenefitsOut]
+
+
+class DisclosedItemOut(BaseModel):
+    field: str
+    says: str
+
+
+class DisclosureOut(BaseModel):
+    purpose: str
+    scope: str
+    title: str
+    endpoints: list[str]
+    fields: list[DisclosedItemOut]
+    echoed: list[str]
+    consent: str

@@ -1,7 +1,10 @@
 """Reading scores: the person's own, and a partner's under an authorization.
 
 A partner without a live authorization gets ``NoAuthorizationError`` whether or not the
-person exists: the same status, body and (one indexed query plus one audit row) work.
+person exists: the same status, body and (one indexed query plus one audit row) work. A
+purpose the partner may never ask for (outside credit, or not declared by it) is refused
+with the reason before anything about the person is read, so that answer does not
+depend on the person either.
 """
 
 from __future__ import annotations
@@ -12,11 +15,28 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from credo.policy import benefits
-from credo.service.authorizations.logic import valid
-from credo.service.errors import NoAuthorizationError, NotFoundError
-from credo.service.scores.schemas import Benefits, Reason, ScoreOut, SubScores, ThresholdOut
+from credo.policy.disclosure import SCORE, THRESHOLD_ONLY, disclosure
+from credo.policy.purposes import LAW, PERMITTED, explain_refusal, refused_use
+from credo.service.authorizations.logic import live
+from credo.service.errors import (
+    NoAuthorizationError,
+    NotFoundError,
+    ProblemError,
+    PurposeForbiddenError,
+    PurposeNotDeclaredError,
+    ThresholdOnlyError,
+)
+from credo.service.scores.schemas import (
+    Benefits,
+    PartnerReason,
+    PartnerScoreOut,
+    Reason,
+    ScoreOut,
+    SubScores,
+    ThresholdOut,
+)
 from credo.store import audit
-from credo.store.models import ScoreRecord
+from credo.store.models import Partner, ScoreRecord
 
 NO_AUTHORIZATION = (
     "no valid authorization from this person for your partner account and this purpose; "
@@ -76,11 +96,68 @@ def to_out(e: ScoreRecord) -> ScoreOut:
     )
 
 
+THRESHOLD_ONLY_DETAIL = (
+    "this person authorized your partner account for this purpose with yes / no answers "
+    "only: use POST /v1/partner/threshold-check, or ask the person for an authorization "
+    "with the scope 'score'"
+)
+
+
+def purpose_refusal(session: Session, partner_id: str, purpose: str) -> ProblemError | None:
+    """Why this partner may not ask for this purpose at all, whoever the person is: a use
+    outside credit (with the reason and the law), or a purpose it never declared. The
+    answer depends on the partner and the purpose only, never on the person."""
+    if purpose not in PERMITTED:
+        return PurposeForbiddenError(
+            f"purpose {purpose[:60]!r} refused: {explain_refusal(purpose)}",
+            purpose=purpose[:60], reason=refused_use(purpose), law=LAW)
+    partner = session.get(Partner, partner_id)
+    declared = list(partner.purposes) if partner is not None else []
+    if purpose not in declared:
+        return PurposeNotDeclaredError(
+            f"your partner account did not declare the purpose {purpose!r} (it declared "
+            f"{', '.join(declared) or 'none'}), so no person can authorize it; ask the "
+            "operator to register the purpose for your account",
+            purpose=purpose, declared=declared)
+    return None
+
+
+def _refused(session: Session, refusal: ProblemError, action: str, partner_id: str,
+             person_id: str, purpose: str, **detail: object) -> ProblemError:
+    # Still one audit row, so the person sees who asked about them and why it was refused.
+    audit.record(session, actor_role="partner", actor_id=partner_id, action=action,
+                 outcome=refusal.slug.replace("-", "_")[:20], person_id=person_id,
+                 partner_id=partner_id, purpose=purpose[:40], **detail)
+    session.commit()
+    return refusal
+
+
+def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
+    """The partner's answer: exactly the fields ``credo.policy.disclosure`` lists."""
+    assert e.score is not None and e.band is not None
+    shown = disclosure(purpose, SCORE)
+    available = {
+        "person_id": e.person_id, "purpose": purpose, "as_of": e.as_of, "score": e.score,
+        "band": e.band, "benefits": Benefits(**benefits.current().for_score(e.score)),
+        "reasons": [PartnerReason(description=r.description) for r in _reasons(e.reasons)],
+    }
+    return PartnerScoreOut(**{f: available[f] for f in shown.echoed + shown.fields})
+
+
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str,
-                  *, active: bool = True) -> ScoreOut:
-    auth = valid(session, person_id, partner_id, purpose) if active else None
-    entry = current(session, person_id) if auth else None
-    outcome = "denied" if auth is None else ("granted" if entry else "not_available")
+                  *, active: bool = True) -> PartnerScoreOut:
+    refusal = purpose_refusal(session, partner_id, purpose)
+    if refusal is not None:
+        raise _refused(session, refusal, "score.read", partner_id, person_id, purpose)
+    found = live(session, person_id, partner_id, purpose) if active else None
+    auth, scope = found or (None, None)
+    entry = current(session, person_id) if scope == SCORE else None
+    if auth is None:
+        outcome = "denied"
+    elif scope == THRESHOLD_ONLY:
+        outcome = "threshold_only"
+    else:
+        outcome = "granted" if entry else "not_available"
     audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
                  outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
                  **({"authorization_id": auth} if auth else {}),
@@ -88,15 +165,23 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
     session.commit()
     if auth is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
+    if scope != SCORE:
+        raise ThresholdOnlyError(THRESHOLD_ONLY_DETAIL)
     if entry is None:
         raise NotFoundError("this person has no current score (none published yet, or it is "
                             "being recomputed after a dispute); try again after the next run")
-    return to_out(entry)
+    return partner_out(entry, purpose)
 
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
                       threshold: int, *, active: bool = True) -> ThresholdOut:
-    auth = valid(session, person_id, partner_id, purpose) if active else None
+    refusal = purpose_refusal(session, partner_id, purpose)
+    if refusal is not None:
+        raise _refused(session, refusal, "score.threshold", partner_id, person_id, purpose,
+                       threshold=threshold)
+    # either scope answers yes / no; a suspended partner gets nothing
+    found = live(session, person_id, partner_id, purpose) if active else None
+    auth = found[0] if found else None
     entry = current(session, person_id) if auth else None
     if auth is None:
         result = None

@@ -7,16 +7,23 @@ from fastapi import APIRouter
 from credo.service.deps import ApiKeyValue, Ctx, key_principal
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
 from credo.service.scores import logic
-from credo.service.scores.schemas import ScoreOut, ScoreRequest, ThresholdOut, ThresholdRequest
+from credo.service.scores.schemas import (
+    PartnerScoreOut,
+    ScoreRequest,
+    ThresholdOut,
+    ThresholdRequest,
+)
 
 router = APIRouter(prefix="/v1/partner", tags=["scores"],
                    responses={**COMMON_RESPONSES, **AUTH_RESPONSES})
 
 
-@router.post("/score", response_model=ScoreOut, responses=NOT_FOUND)
-def read_score(body: ScoreRequest, ctx: Ctx, key: ApiKeyValue = None) -> ScoreOut:
-    """Score, band, sub-scores, reasons and benefits, with the person's authorization for
-    this purpose. Without one: 403 no-authorization, also when the person is unknown."""
+@router.post("/score", response_model=PartnerScoreOut, responses=NOT_FOUND)
+def read_score(body: ScoreRequest, ctx: Ctx, key: ApiKeyValue = None) -> PartnerScoreOut:
+    """Score, band, benefits and reasons in words (GET /v1/disclosure lists every field),
+    with the person's authorization for this purpose. Without one: 403 no-authorization,
+    also when the person is unknown; under a yes / no only authorization: 403
+    threshold-only."""
     # The hot path: authentication and logic in one worker-thread call, one session.
     with ctx.session() as session:
         partner = key_principal(ctx, session, "partner", key)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from credo.policy.disclosure import score_fields
 from credo.service.ids import PersonId, PurposeCode
 
 
@@ -46,6 +47,31 @@ class ScoreOut(BaseModel):
     status: Literal["published", "rescored"]
 
 
+class PartnerReason(BaseModel):
+    description: str = Field(description="In plain words: what cost the person points "
+                             "(never their figures or the bracket they fall in)")
+
+
+# The type of every field a partner may receive; which of them it does receive is
+# credo.policy.disclosure's decision alone (a field it lists without a type here fails
+# at import, so the definition and the answer cannot drift apart).
+PARTNER_FIELD_TYPES: dict[str, tuple[Any, Any]] = {
+    "person_id": (str, ...),
+    "purpose": (str, ...),
+    "as_of": (date, Field(description="When the score was computed")),
+    "score": (int, Field(ge=350, le=950)),
+    "band": (str, ...),
+    "benefits": (Benefits, ...),
+    "reasons": (list[PartnerReason], ...),
+}
+PartnerScoreOut = create_model(  # type: ignore[call-overload]
+    "PartnerScoreOut",
+    __doc__="What a partner receives under a 'score' authorization "
+            "(credo.policy.disclosure; GET /v1/disclosure says it in words).",
+    **{f: PARTNER_FIELD_TYPES[f] for f in score_fields()},
+)
+
+
 class ScoreRequest(BaseModel):
     person_id: PersonId
     purpose: PurposeCode
@@ -63,3 +89,4 @@ class ThresholdOut(BaseModel):
         description="yes: the score reaches the threshold; no: it does not; "
         "not_available: no current score (never the score itself)"
     )
+
