@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
@@ -212,14 +213,19 @@ def test_one_live_authorization_per_person_partner_and_purpose(database_url: str
         with session(engine) as s:  # what parallel grants left before 0003
             s.add_all([Person(id="P1"), Partner(id="pt", name="A", purposes=["loan"])])
             s.flush()
-            for i, days in enumerate((10, 40, 20)):
-                s.add(Authorization(id=f"a{i}", person_id="P1", partner_id="pt",
-                                    purpose="loan", granted_at=at,
-                                    expires_at=at + timedelta(days=days)))
-            s.add(Authorization(id="a3", person_id="P1", partner_id="pt", purpose="loan",
-                                expires_at=at, revoked_at=at))
+            # The table as it was at 0002 (later revisions add columns the model has).
+            before = sa.table("authorizations", *(sa.column(c) for c in (
+                "id", "person_id", "partner_id", "purpose", "granted_at", "expires_at",
+                "revoked_at")))
+            s.execute(sa.insert(before), [
+                {"id": f"a{i}", "person_id": "P1", "partner_id": "pt", "purpose": "loan",
+                 "granted_at": at, "expires_at": at + timedelta(days=days),
+                 "revoked_at": None}
+                for i, days in enumerate((10, 40, 20))
+            ] + [{"id": "a3", "person_id": "P1", "partner_id": "pt", "purpose": "loan",
+                  "granted_at": at, "expires_at": at, "revoked_at": at}])
             s.commit()
-        assert upgrade(engine, "0003") == "0003"
+        assert upgrade(engine) == "0005"  # 0003 closes the duplicates
         with session(engine) as s:
             live = s.scalars(select(Authorization.id).where(
                 Authorization.revoked_at.is_(None))).all()
