@@ -25,9 +25,9 @@ from credo.scorecard.binning import (
     UninformativeFeatureError,
     fit_categorical,
     fit_numeric,
-    numeric_values,
 )
 from credo.scorecard.dictionary import DataDictionary
+from credo.scorecard.encoding import numeric_values
 from credo.scorecard.fingerprint import data_fingerprint
 from credo.scorecard.inputs import (
     check_finite,

@@ -16,12 +16,8 @@ import numpy as np
 import pandas as pd
 
 from credo.scorecard import _kernels
-from credo.scorecard.binning import (
-    FeatureBinning,
-    dictionary_parts,
-    known_category_codes,
-    numeric_values,
-)
+from credo.scorecard.binning import FeatureBinning
+from credo.scorecard.encoding import dictionary_parts, known_category_codes, numeric_values
 
 if TYPE_CHECKING:
     from credo.scorecard.model import ScorecardFeature
