@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from credo.data import lake as lake_module
+from credo.data import lake_writer
 from credo.data import schemas as sc
 from credo.data.ingest import ingest_path, ingest_table
 from credo.data.lake import Lake
@@ -28,7 +28,7 @@ HOSTILE = ["' OR 1=1 --", "'; DROP TABLE statement; --", "P%", "%", "P_", "\"P1\
 
 @pytest.fixture(autouse=True)
 def small_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lake_module, "ROW_GROUP_ROWS", GROUP)
+    monkeypatch.setattr(lake_writer, "ROW_GROUP_ROWS", GROUP)
 
 
 def statements(n: int, *, prefix: str = "r", month: str = "2025-03", day0: int = 0) -> list[dict]:

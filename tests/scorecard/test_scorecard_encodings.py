@@ -10,12 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credo.scorecard import Scorecard, _kernels
-from credo.scorecard.binning import (
-    category_codes,
-    index_dtype,
-    known_category_index,
-    numeric_bin_index,
-)
+from credo.scorecard.binning import numeric_bin_index
+from credo.scorecard.encoding import category_codes, index_dtype, known_category_index
 
 from .conftest import make_table
 

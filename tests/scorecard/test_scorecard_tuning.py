@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from credo.errors import ConfigError
 from credo.scorecard import Scorecard, artifact
 from credo.scorecard.binning import BinningOptions, fit_numeric, smoothed_woe
-from credo.scorecard.model import stratified_folds
+from credo.scorecard.tuning import stratified_folds
 
 from .conftest import make_table
 
@@ -88,10 +88,10 @@ def test_tuning_is_deterministic_and_recorded(table, tmp_path):
 
 def test_auto_tunes_small_samples_only(table, monkeypatch):
     X, y = table
-    from credo.scorecard import model as model_module
+    from credo.scorecard import tuning
 
     assert Scorecard(tune="auto")._tuning_grid(len(X))
-    monkeypatch.setattr(model_module, "TUNE_AUTO_MAX_ROWS", 1000)
+    monkeypatch.setattr(tuning, "TUNE_AUTO_MAX_ROWS", 1000)
     assert Scorecard(tune="auto")._tuning_grid(len(X)) == {}
     fitted = Scorecard(tune="auto").fit(X, y)
     assert not hasattr(fitted, "tuning_")

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from credo.cli import app
+from credo.cli.identity import actor
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
@@ -28,12 +29,6 @@ model_app = typer.Typer(
     help="The model registry: list, promote, rollback, which.", no_args_is_help=True
 )
 app.add_typer(model_app, name="model")
-
-
-def _actor() -> str:
-    from credo.cli.service import _actor as actor
-
-    return actor()
 
 
 def _registry(settings: Settings) -> Any:
@@ -74,7 +69,7 @@ def model_promote(
 
     settings = Settings.from_env()
     with _registry(settings) as registry:
-        info = registry.promote(model_id, _actor(), note)
+        info = registry.promote(model_id, actor(), note)
     typer.echo(
         f"model {info.model_id} (version {info.version}) is champion, written to "
         f"{champion_path(settings)}"
@@ -87,7 +82,7 @@ def model_rollback(
 ) -> None:
     """Restore the champion that the current one replaced."""
     with _registry(Settings.from_env()) as registry:
-        info = registry.rollback(_actor(), note)
+        info = registry.rollback(actor(), note)
     typer.echo(f"rolled back: model {info.model_id} (version {info.version}) is champion")
 
 
@@ -111,9 +106,9 @@ def register_trained(settings: Settings, document: dict[str, Any]) -> str:
     """Register a model trained on the lake; the first one becomes champion at once
     (there is nothing to compare it with). Returns a line for the operator."""
     with _registry(settings) as registry:
-        info = registry.register(document, _actor())
+        info = registry.register(document, actor())
         if registry.champion() is None:
-            registry.promote(info.model_id, _actor(), "first model in the registry")
+            registry.promote(info.model_id, actor(), "first model in the registry")
             return f"registered as version {info.version} and made champion (first model)"
     return (
         f"registered as candidate version {info.version}: compare it (credo report "

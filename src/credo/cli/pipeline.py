@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from credo.cli import app
+from credo.cli.output import Stages, print_training
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
@@ -27,27 +26,6 @@ from credo.pipeline.snapshot import (
 )
 from credo.pipeline.training import train_on_lake
 from credo.scorecard import Scorecard, artifact
-
-console = Console(stderr=True)
-
-
-class _Stages:
-    """Prints each stage with the time the previous one took."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.current: str | None = None
-
-    def __call__(self, name: str) -> None:
-        self.close()
-        self.current = name
-        self.started = time.perf_counter()
-        console.print(f"[bold]>[/bold] {name} ...")
-
-    def close(self) -> None:
-        if self.current is not None:
-            console.print(f"  {self.current}: {time.perf_counter() - self.started:.1f} s")
-            self.current = None
 
 
 def _disputed(settings: Settings) -> Exclusions:
@@ -68,7 +46,7 @@ def features(
     day = parse_as_of(as_of)
     if out is not None:
         make_output_path(out, (".parquet",), "features file")
-    stages = _Stages()
+    stages = Stages()
     stages(f"opening {engine}")
     runner = open_engine(engine)
     try:
@@ -87,12 +65,10 @@ def train_from_lake(
     as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
     holdout: float, seed: int,
 ) -> None:
-    from credo.cli.scorecard import print_training
-
     settings = Settings.from_env()
     first = parse_as_of(as_of)
     second = parse_as_of(validate_as_of) if validate_as_of else None
-    stages = _Stages()
+    stages = Stages()
     stages(f"opening {engine}")
     runner = open_engine(engine)
     try:
@@ -130,7 +106,7 @@ def run(
             f"no model at {path}: train one first (credo train --as-of ...) or pass --model"
         )
     scorecard, document = artifact.load(path)
-    stages = _Stages()
+    stages = Stages()
     stages(f"opening {engine}")
     runner = open_engine(engine)
     try:

@@ -14,10 +14,9 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from credo.cli import app
+from credo.cli.output import console, print_training, progress
 from credo.errors import InputError
 from credo.outputs import check_output_path
 from credo.scorecard import artifact
@@ -28,19 +27,6 @@ from credo.scorecard.model import Scorecard
 from credo.scorecard.report import report_text
 from credo.scorecard.training import binary_target, score_frame, train_from_frame
 from credo.tabular import READABLE, read_table, write_table
-
-console = Console(stderr=True)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<48}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 def _parse_specials(items: list[str]) -> dict[str, list[float]]:
@@ -164,7 +150,7 @@ def train(
     holdout = 0.3 if holdout is None else holdout
     seed = 0 if seed is None else seed
     n_steps = frame.shape[1] + 2
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task("training", total=n_steps)
 
         def tick(message: str) -> None:
@@ -204,34 +190,6 @@ def _catalogue_dictionary() -> DataDictionary:
     from credo.features.catalogue import data_dictionary
 
     return data_dictionary()
-
-
-def print_training(document: dict, model: Scorecard) -> None:
-    typer.echo(f"model {document['model_id']} written")
-    typer.echo(
-        f"{len(model.features_)} features selected of {len(model.selection_)} candidates"
-        + (f"; protected attributes kept out: {', '.join(model.protected_)} "
-           "(a dictionary that lists one as a feature, or --allow-protected COLUMN, "
-           "would let it in)"
-           if model.protected_ else "")
-    )
-    left_out = [e for e in model.selection_ if not e.selected]
-    if left_out:
-        typer.echo(f"left out ({len(left_out)}):")
-        for entry in left_out:
-            typer.echo(f"  {entry.feature} ({entry.reason})")
-    for name, population in document["metadata"].get("population", {}).items():
-        reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}"
-                            for k, v in population["in_default_by_reason"].items())
-        typer.echo(
-            f"{name:>14}: {population['at_risk']:,} people at risk of {population['people']:,}"
-            + (f"; already in default and left out: {reasons}" if reasons else "")
-        )
-    for sample, m in document["metadata"]["metrics"].items():
-        typer.echo(
-            f"{sample:>14}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "
-            f"({m['rows']:,} rows)"
-        )
 
 
 @app.command()

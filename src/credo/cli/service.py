@@ -6,7 +6,6 @@ the actor ``cli:<os user>``.
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from credo.cli import app
+from credo.cli.identity import actor
 from credo.config import Settings
 from credo.errors import ConfigError
 from credo.service.context import ServiceContext
@@ -31,13 +31,6 @@ for sub, name in ((db_app, "db"), (partner_app, "partner"), (source_app, "source
                   (operator_app, "operator"), (person_app, "person"),
                   (dispute_app, "dispute")):
     app.add_typer(sub, name=name)
-
-
-def _actor() -> str:
-    try:
-        return "cli:" + getpass.getuser()
-    except (KeyError, OSError):
-        return "cli:unknown"
 
 
 def _ctx() -> ServiceContext:
@@ -93,7 +86,7 @@ def partner_register(
     ctx = _ctx()
     with ctx.session() as s:
         partner, key = logic.register_partner(s, ctx.pepper, name=name, purposes=purpose,
-                                              partner_id=partner_id, actor=_actor())
+                                              partner_id=partner_id, actor=actor())
     out.print(f"partner {partner.id} ({partner.name}) for {', '.join(partner.purposes)}",
               highlight=False)
     _show_key(key)
@@ -120,7 +113,7 @@ def partner_new_key(partner_id: str = typer.Argument(..., help="Partner id.")) -
 
     ctx = _ctx()
     with ctx.session() as s:
-        _show_key(logic.new_key(s, ctx.pepper, partner_id, actor=_actor()))
+        _show_key(logic.new_key(s, ctx.pepper, partner_id, actor=actor()))
 
 
 @partner_app.command("revoke-key")
@@ -133,7 +126,7 @@ def partner_revoke_key(
 
     ctx = _ctx()
     with ctx.session() as s:
-        n = logic.revoke_key(s, partner_id, prefix, actor=_actor())
+        n = logic.revoke_key(s, partner_id, prefix, actor=actor())
     out.print(f"revoked {n} key(s) of {partner_id}", highlight=False)
 
 
@@ -147,7 +140,7 @@ def source_register(
 
     ctx = _ctx()
     with ctx.session() as s:
-        key = logic.register_source(s, ctx.pepper, source_id, name or source_id, actor=_actor())
+        key = logic.register_source(s, ctx.pepper, source_id, name or source_id, actor=actor())
     out.print(f"source {source_id}", highlight=False)
     _show_key(key)
 
@@ -159,7 +152,7 @@ def source_revoke_key(source_id: str = typer.Argument(..., help="Source id.")) -
 
     ctx = _ctx()
     with ctx.session() as s:
-        n = logic.revoke_key(s, source_id, actor=_actor())
+        n = logic.revoke_key(s, source_id, actor=actor())
     out.print(f"revoked {n} key(s) of {source_id}", highlight=False)
 
 
@@ -174,7 +167,7 @@ def operator_new_key(name: str = typer.Argument(..., help="The operator's name."
     ctx = _ctx()
     with ctx.session() as s:
         key = issue_key(s, "operator", name, ctx.pepper)
-        audit.record(s, actor_role="operator", actor_id=_actor(), action="operator.new_key",
+        audit.record(s, actor_role="operator", actor_id=actor(), action="operator.new_key",
                      operator=name)
         s.commit()
     _show_key(key)
@@ -236,7 +229,7 @@ def person_enroll(person_id: str = typer.Argument(..., help="The person's id."))
 
     ctx = _ctx()
     with ctx.session() as s:
-        code = logic.enroll(s, ctx.pepper, person_id, actor=_actor())
+        code = logic.enroll(s, ctx.pepper, person_id, actor=actor())
     out.print(f"activation code for {person_id} (valid {logic.ACTIVATION_DAYS} days, once): "
               f"[bold]{code}[/bold]", highlight=False)
 
@@ -248,7 +241,7 @@ def publish(snapshot: Path = typer.Argument(..., help="A score snapshot (Parquet
 
     ctx = _ctx()
     with ctx.session() as s:
-        r = publish_snapshot(s, snapshot, actor=_actor())
+        r = publish_snapshot(s, snapshot, actor=actor())
     verb = "published" if r.published else "already published (nothing to do)"
     out.print(f"run {r.run_id} as of {r.as_of}: {r.rows:,} scores {verb}", highlight=False)
 
@@ -274,7 +267,7 @@ def _resolve(dispute_id: str, outcome: str, note: str) -> None:
 
     ctx = _ctx()
     with ctx.session() as s:
-        d, entry = logic.resolve(s, dispute_id, outcome, note=note, actor=_actor(),
+        d, entry = logic.resolve(s, dispute_id, outcome, note=note, actor=actor(),
                                  rescorer=ctx.rescorer)
     score = f"new score {entry.score}" if entry.score is not None else "rescore pending"
     out.print(f"dispute {d.id} {d.status}; {score}", highlight=False)

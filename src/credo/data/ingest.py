@@ -18,7 +18,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from credo.data import schemas as sc
-from credo.data.lake import QUARANTINE_SCHEMA, CommitCounts, Lake, Writer
+from credo.data.lake import Lake
+from credo.data.lake_writer import CommitCounts, Writer
+from credo.data.quarantine import QUARANTINE_SCHEMA
 from credo.data.readers import RawBatch, list_inputs, read_batches
 from credo.data.validate import ID_PATTERN, describe_text_problem, record_json, show, validate
 from credo.errors import InputError

@@ -44,7 +44,8 @@ from credo.errors import ConfigError, InputError
 from credo.governance import fairness
 from credo.scorecard import metrics
 from credo.scorecard.dictionary import DataDictionary
-from credo.scorecard.model import FIT_PARAMETERS, Scorecard
+from credo.scorecard.model import Scorecard
+from credo.scorecard.tuning import FIT_PARAMETERS
 
 AUC_TOLERANCE = 0.005
 AIR_GAIN = 0.05

@@ -22,7 +22,7 @@ from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_folders,
 from credo.pipeline.run import check_model_features, published_rows
 from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
-from credo.scorecard.model import data_fingerprint
+from credo.scorecard.fingerprint import data_fingerprint
 
 
 def latest_run_date(settings: Settings) -> date | None:

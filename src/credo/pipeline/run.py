@@ -35,7 +35,8 @@ from credo.pipeline.snapshot import Exclusions, Stage, compute_features, write_a
 from credo.policy.bands import bands_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
-from credo.scorecard.model import Scorecard, data_fingerprint
+from credo.scorecard.fingerprint import data_fingerprint
+from credo.scorecard.model import Scorecard
 from credo.scorecard.sql import to_sql
 
 

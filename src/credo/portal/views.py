@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credo.config import Settings
-from credo.data.lake import QUARANTINE, Lake
+from credo.data.lake import Lake
+from credo.data.quarantine import QUARANTINE
 from credo.data.schemas import KINDS
 from credo.features.catalogue import IN_DEFAULT, advice_for
 from credo.layout import MANIFEST_FILE, SCORES_FILE, run_folders

@@ -19,9 +19,10 @@ from credo import __version__
 from credo.errors import ModelFileError
 from credo.outputs import check_output_path, write_atomically
 from credo.scorecard.binning import Bin, FeatureBinning
-from credo.scorecard.model import FIT_PARAMETERS, Scorecard, ScorecardFeature
+from credo.scorecard.model import Scorecard, ScorecardFeature
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry
+from credo.scorecard.tuning import FIT_PARAMETERS
 
 FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1

@@ -7,10 +7,7 @@ there), learned state in attributes ending in ``_``, ``fit`` returns ``self``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import itertools
 import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,21 +17,18 @@ import numpy as np
 import pandas as pd
 
 from credo.errors import ConfigError, InputError, NotFittedError
-from credo.policy.protected import looks_protected
-from credo.scorecard import _kernels
 from credo.scorecard import refit as refit_mod
 from credo.scorecard import severe as severe_mod
 from credo.scorecard.binning import (
     BinningOptions,
     FeatureBinning,
     UninformativeFeatureError,
-    dictionary_parts,
     fit_categorical,
     fit_numeric,
-    known_category_codes,
-    numeric_values,
 )
 from credo.scorecard.dictionary import DataDictionary
+from credo.scorecard.encoding import numeric_values
+from credo.scorecard.fingerprint import data_fingerprint
 from credo.scorecard.inputs import (
     check_finite,
     check_frame,
@@ -43,21 +37,15 @@ from credo.scorecard.inputs import (
     require_columns,
 )
 from credo.scorecard.logistic import PILOT_ROWS, LogisticFit, fit_logistic
+from credo.scorecard.protected import protected_columns
 from credo.scorecard.scaling import Scaling
+from credo.scorecard.scoring import ScoringPlan
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
+from credo.scorecard.tuning import FIT_PARAMETERS, cross_validate, tuning_grid
 
 Progress = Callable[[str], None]
-TUNING_GRID: dict[str, tuple[Any, ...]] = {"min_bin_share": (0.02, 0.05, 0.1), "C": (0.1, 1.0)}
-TUNE_AUTO_MAX_ROWS = 20_000
-# The parameters that shape a fit: each can be tuned and is recorded in the model file.
-FIT_PARAMETERS = ("max_bins", "min_bin_share", "min_bin_count", "min_bin_bads", "n_prebins",
-                  "trend",
-                  "shape_gain", "min_rate_diff", "min_category_share", "woe_prior", "min_iv",
-                  "max_correlation", "C", "refit_prior")
 _INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude",
                     "allow_protected", "tune", "cv", "random_state")
-_ROWS_PER_THREAD = 100_000
-_ROWS_PER_TASK = 32_768
 
 
 @dataclass
@@ -132,9 +120,10 @@ class Scorecard:
     tune:
         Choose some of the parameters above by stratified cross-validation on the
         training data (never on anything else): ``False``; ``True`` for the grid
-        :data:`TUNING_GRID`; a mapping of parameter name to candidate values; or
-        ``"auto"``, the grid only on samples under :data:`TUNE_AUTO_MAX_ROWS` rows, where
-        bin sizes and regularisation matter and a few dozen refits are cheap. The
+        :data:`~credo.scorecard.tuning.TUNING_GRID`; a mapping of parameter name to
+        candidate values; or ``"auto"``, the grid only on samples under
+        :data:`~credo.scorecard.tuning.TUNE_AUTO_MAX_ROWS` rows, where bin sizes and
+        regularisation matter and a few dozen refits are cheap. The
         candidate with the highest mean held-out AUC wins (ties: the earlier one, and
         the given values come first); the record is kept in ``tuning_`` and
         ``best_params_``.
@@ -196,60 +185,7 @@ class Scorecard:
         return {name: getattr(self, name) for name in _INIT_PARAMETERS}
 
     def _tuning_grid(self, n_rows: int) -> dict[str, list[Any]]:
-        tune = self.tune
-        if tune is False or tune is None:
-            return {}
-        if tune == "auto":
-            if n_rows >= TUNE_AUTO_MAX_ROWS:
-                return {}
-            tune = True
-        grid = dict(TUNING_GRID) if tune is True else dict(tune)  # type: ignore[arg-type]
-        if not isinstance(grid, dict) or not grid:
-            raise ConfigError("tune must be False, True, 'auto' or a mapping of parameters")
-        unknown = sorted(set(grid) - set(FIT_PARAMETERS))
-        if unknown:
-            raise ConfigError(
-                f"cannot tune {unknown}: tunable parameters are {', '.join(FIT_PARAMETERS)}"
-            )
-        if not 2 <= int(self.cv) <= 20:
-            raise ConfigError(f"cv must be between 2 and 20 folds, got {self.cv}")
-        # The given value of each parameter is a candidate too, and comes first.
-        return {
-            name: list(dict.fromkeys([getattr(self, name), *values]))
-            for name, values in grid.items()
-        }
-
-    def _cross_validate(
-        self, X: pd.DataFrame, target: np.ndarray, grid: dict[str, list[Any]],
-        tick: Progress,
-    ) -> dict[str, Any]:
-        """Mean held-out AUC of every candidate over the same stratified folds."""
-        # Imported here: the metrics bring in scipy.stats, which costs half a second to
-        # import, and plain fitting and scoring never need it.
-        from credo.scorecard import metrics
-
-        folds = stratified_folds(target, int(self.cv), self.random_state)
-        names = list(grid)
-        results = []
-        for values in itertools.product(*(grid[n] for n in names)):
-            candidate = dict(zip(names, values, strict=True))
-            tick(f"cross-validating {candidate}")
-            aucs = []
-            for k in range(int(self.cv)):
-                train, test = folds != k, folds == k
-                try:
-                    model = self._clone(**candidate).fit(
-                        X.iloc[np.flatnonzero(train)], target[train]
-                    )
-                    raw = model.raw_points(X.iloc[np.flatnonzero(test)])
-                    aucs.append(metrics.auc(target[test], raw))
-                except InputError:
-                    aucs.append(0.5)  # no usable model on this fold: no better than chance
-            results.append({"params": candidate, "auc_mean": float(np.mean(aucs)),
-                            "auc_sd": float(np.std(aucs))})
-        best = max(range(len(results)), key=lambda i: (results[i]["auc_mean"], -i))
-        return {"folds": int(self.cv), "random_state": self.random_state,
-                "candidates": results, "chosen": results[best]["params"]}
+        return tuning_grid(self, n_rows)
 
     def _clone(self, **overrides: Any) -> Scorecard:
         return Scorecard(**{**self.get_params(), "tune": False, **overrides})
@@ -265,7 +201,7 @@ class Scorecard:
         target = check_target(y, X.shape[0])
         grid = self._tuning_grid(X.shape[0])
         if grid:
-            record = self._cross_validate(X, target, grid, progress or (lambda _m: None))
+            record = cross_validate(self, X, target, grid, progress or (lambda _m: None))
             fitted = self._clone(**record["chosen"]).fit(X, target, progress)
             for name, value in fitted.__dict__.items():
                 if name.endswith("_") and not name.startswith("_"):
@@ -418,7 +354,7 @@ class Scorecard:
             self.intercept_, target, float(self.refit_prior),
         )
         for feature, value in zip(features, values, strict=True):
-            _settle_empty_bins(feature.binning, value, woe.bin_index[feature.name])
+            refit_mod.settle_empty_bins(feature.binning, value, woe.bin_index[feature.name])
         scaling = self.scaling_
         constant = scaling.offset - scaling.factor * self.intercept_
         kept = []
@@ -583,7 +519,7 @@ class Scorecard:
         total = np.zeros(X.shape[0], dtype=np.int32)
         plan = self.__dict__.get("_plan")
         if plan is None or plan[0] is not self.features_:
-            plan = self._plan = (self.features_, _ScoringPlan.build(self.features_))
+            plan = self._plan = (self.features_, ScoringPlan.build(self.features_))
         plan[1].add_points(X, total)
         return total
 
@@ -617,173 +553,6 @@ class Scorecard:
         return pd.concat([b.table() for b in self.binnings_.values()], ignore_index=True)
 
 
-@dataclass
-class _ScoringPlan:
-    """The scorecard flattened into arrays for the compiled scoring loop."""
-
-    numeric: list[FeatureBinning]
-    categorical: list[FeatureBinning]
-    edges: np.ndarray
-    edge_start: np.ndarray
-    points: np.ndarray
-    specials: np.ndarray
-    special_points: np.ndarray
-    special_start: np.ndarray
-    missing_points: np.ndarray
-    categorical_points: list[tuple[FeatureBinning, list[str], np.ndarray]]
-
-    @classmethod
-    def build(cls, features: list[ScorecardFeature]) -> _ScoringPlan:
-        numeric = [f.binning for f in features if f.binning.dtype == "numeric"]
-        categorical = [f.binning for f in features if f.binning.dtype == "categorical"]
-
-        def flat(parts: list[list], dtype: type) -> np.ndarray:
-            return np.array([v for part in parts for v in part], dtype=dtype)
-
-        def starts(parts: list[list]) -> np.ndarray:
-            return np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
-
-        edges = [b.edges.tolist() for b in numeric]
-        specials = [b.specials.tolist() for b in numeric]
-        return cls(
-            numeric=numeric,
-            categorical=categorical,
-            edges=flat(edges, np.float64),
-            edge_start=starts(edges),
-            points=flat([[x.points for x in b.bins if x.kind == "interval"] for b in numeric],
-                        np.int32),
-            specials=flat(specials, np.float64),
-            special_points=flat(
-                [[x.points for x in b.bins if x.kind == "special"] for b in numeric], np.int32
-            ),
-            special_start=starts(specials),
-            missing_points=np.array([b.bins[-1].points for b in numeric], dtype=np.int32),
-            categorical_points=[
-                (
-                    b,
-                    list(b.category_bin),
-                    np.array(
-                        [b.bins[k].points for k in b.category_bin.values()]
-                        + [b.bins[-1].points],
-                        dtype=np.int32,
-                    ),
-                )
-                for b in categorical
-            ],
-        )
-
-    def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
-        n = total.shape[0]
-        threads = os.cpu_count() or 1
-        parallel = threads > 1 and n >= _ROWS_PER_THREAD
-
-        frame = {b.name: X[b.name] for b in (*self.numeric, *self.categorical)}
-
-        def encode(item: tuple[FeatureBinning, list[str], np.ndarray]) -> tuple:
-            # Points per code of the column's own encoding; the last entry (code -1)
-            # is the missing bin's. A dictionary-encoded column costs a lookup per
-            # label here; a text column, a hash lookup per row (in Arrow, GIL released).
-            binning, known, code_points = item
-            codes, positions = known_category_codes(frame[binning.name], known)
-            return codes, code_points[positions]
-
-        items = self.categorical_points
-        hashed = sum(dictionary_parts(frame[b.name]) is None for b, _, _ in items)
-        if parallel and hashed > 1:
-            coded = list(_scoring_pool().map(encode, items))
-        else:
-            coded = [encode(item) for item in items]
-        columns = tuple(_read_only(numeric_values(frame[b.name], b.name))
-                        for b in self.numeric)
-
-        def rows(lo: int, hi: int) -> None:
-            # Every feature adds into the same rows: row ranges never overlap, so
-            # threads write to ``total`` without races.
-            if columns:
-                _kernels.add_numeric_points(
-                    columns, self.edges, self.edge_start, self.points, self.specials,
-                    self.special_points, self.special_start, self.missing_points, total,
-                    lo, hi,
-                )
-            for codes, code_points in coded:
-                _kernels.add_code_points(codes[lo:hi], code_points, total[lo:hi])
-
-        if not parallel:
-            rows(0, n)
-            return
-        # The compiled loops release the GIL, so row ranges run side by side. A few
-        # ranges per thread, taken by whichever thread is free: on a shared machine
-        # one descheduled thread then does not hold the whole call up.
-        parts = min(4 * threads, max(1, n // _ROWS_PER_TASK))
-        cuts = np.linspace(0, n, parts + 1).astype(int).tolist()
-        list(_scoring_pool().map(lambda bounds: rows(*bounds), itertools.pairwise(cuts)))
-
-
-_POOL: list[ThreadPoolExecutor] = []
-_POOL_LOCK = threading.Lock()
-
-
-def _scoring_pool() -> ThreadPoolExecutor:
-    """Worker threads kept for scoring: starting threads costs milliseconds per call,
-    as much as scoring a few hundred thousand rows. Tasks given to it never wait on
-    other tasks of the pool, so concurrent callers cannot deadlock it."""
-    with _POOL_LOCK:
-        if not _POOL:
-            _POOL.append(
-                ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
-                                   thread_name_prefix="credo-scoring")
-            )
-        return _POOL[0]
-
-
-def _settle_empty_bins(binning: FeatureBinning, value: np.ndarray, index: np.ndarray) -> None:
-    """Bins no training row holds have no value of their own: an unseen special value
-    takes its interval's (so it follows the trend), a missing bin the feature's average
-    over the rows (the population's odds, as a WOE of 0 stands for). In place."""
-    counts = np.bincount(index.astype(np.intp), minlength=value.shape[0])
-    average = float(np.average(value, weights=counts)) if counts.sum() else 0.0
-    intervals = [k for k, b in enumerate(binning.bins) if b.kind == "interval"]
-    edges = np.array([binning.bins[k].lower for k in intervals[1:]], dtype=np.float64)
-    for k, b in enumerate(binning.bins):
-        if counts[k]:
-            continue
-        if b.kind == "special" and intervals:
-            position = int(np.searchsorted(edges, float(b.special_value), side="right"))
-            value[k] = value[intervals[position]]
-        elif b.kind == "missing":
-            value[k] = average
-
-
-def protected_columns(
-    columns: Sequence[object], dictionary: DataDictionary, allowed: Sequence[str] = ()
-) -> list[str]:
-    """Columns kept out as protected: the dictionary's, and those whose names read as a
-    protected attribute unless the dictionary lists them as features or they are allowed."""
-    refused = sorted(set(allowed) & dictionary.protected)
-    if refused:
-        raise ConfigError(
-            f"{refused} are protected in the data dictionary and can never be model inputs: "
-            "remove them from allow_protected (or from the dictionary's protected list)"
-        )
-    return sorted(
-        str(c) for c in columns
-        if c in dictionary.protected
-        or (looks_protected(str(c)) and c not in dictionary.features and c not in allowed)
-    )
-
-
-def stratified_folds(target: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Fold number (0..k-1) of every row: each class shuffled by the seed, then dealt
-    out in turn, so every fold has the same bad rate (within one row)."""
-    rng = np.random.default_rng(seed)
-    folds = np.empty(target.shape[0], dtype=np.int64)
-    for value in (0, 1):
-        rows = np.flatnonzero(target == value)
-        rng.shuffle(rows)
-        folds[rows] = np.arange(rows.size) % k
-    return folds
-
-
 @dataclass(frozen=True)
 class _WoeColumns:
     """Every row's WOE, held as its bin index and its bins' WOE values.
@@ -806,20 +575,4 @@ class _WoeColumns:
                     out=matrix[:, k])
         return matrix
 
-
-def _read_only(values: np.ndarray) -> np.ndarray:
-    # Columns shared with Arrow are read-only; the compiled loop takes a tuple of one
-    # array type, so every column is passed as a read-only view (no copy).
-    view = values.view()
-    view.flags.writeable = False
-    return view
-
-
-def data_fingerprint(X: pd.DataFrame, target: np.ndarray) -> str:
-    """SHA-256 over every value of the training table and its target."""
-    digest = hashlib.sha256()
-    digest.update("\x1f".join(map(str, X.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
-    digest.update(np.ascontiguousarray(target).tobytes())
-    return "sha256:" + digest.hexdigest()
 

@@ -17,10 +17,14 @@ indicators under shape constraints, solved one feature at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from credo.scorecard import _kernels
+
+if TYPE_CHECKING:
+    from credo.scorecard.binning import FeatureBinning
 
 ROUNDS = 4
 TOLERANCE = 1e-4
@@ -104,3 +108,21 @@ def _unimodal(values: np.ndarray, weights: np.ndarray, peak: bool) -> np.ndarray
         if loss < best_loss:
             best, best_loss = fitted, loss
     return best
+
+
+def settle_empty_bins(binning: FeatureBinning, value: np.ndarray, index: np.ndarray) -> None:
+    """Bins no training row holds have no value of their own: an unseen special value
+    takes its interval's (so it follows the trend), a missing bin the feature's average
+    over the rows (the population's odds, as a WOE of 0 stands for). In place."""
+    counts = np.bincount(index.astype(np.intp), minlength=value.shape[0])
+    average = float(np.average(value, weights=counts)) if counts.sum() else 0.0
+    intervals = [k for k, b in enumerate(binning.bins) if b.kind == "interval"]
+    edges = np.array([binning.bins[k].lower for k in intervals[1:]], dtype=np.float64)
+    for k, b in enumerate(binning.bins):
+        if counts[k]:
+            continue
+        if b.kind == "special" and intervals:
+            position = int(np.searchsorted(edges, float(b.special_value), side="right"))
+            value[k] = value[intervals[position]]
+        elif b.kind == "missing":
+            value[k] = average

@@ -1,0 +1,105 @@
+"""The lake's commit log, and where the files it names are laid out.
+
+``_log/00000001.json``: one file per commit, the only source of truth. Each names the
+files it adds and removes; replaying them in order gives the committed state. A commit
+is written whole (temporary file + fsync + rename) after its files are in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from credo.data import schemas as sc
+from credo.data.quarantine import QUARANTINE
+from credo.errors import CredoError
+
+LOG_DIGITS = 8
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the lake root
+    kind: str
+    partition: str  # YYYY-MM
+    rows: int
+    bytes: int
+    sources: dict[str, int]
+    batch: str
+
+
+@dataclass
+class Snapshot:
+    version: int
+    files: dict[str, FileEntry] = field(default_factory=dict)
+
+    def of_kind(self, kind: str, until_month: str | None = None) -> list[FileEntry]:
+        out = [f for f in self.files.values() if f.kind == kind]
+        if until_month is not None:
+            out = [f for f in out if f.partition <= until_month]
+        return sorted(out, key=lambda f: f.path)
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def month_of(moment: datetime | date) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def partition_dir(kind: str, partition: str) -> Path:
+    """The folder, relative to the lake root, of a partition's files."""
+    if kind == QUARANTINE:
+        return Path(QUARANTINE) / f"ingest_month={partition}"
+    return Path(f"kind={kind}") / f"{sc.PARTITION_COLUMN}={partition}"
+
+
+def log_names(log_dir: Path) -> list[str]:
+    """The commits' file names, in order (a temporary or foreign file is never one)."""
+    if not log_dir.is_dir():
+        return []
+    names = (p.name for p in log_dir.iterdir())
+    return sorted(
+        n for n in names
+        if n.endswith(".json") and n[:-5].isdigit() and len(n) == LOG_DIGITS + 5
+    )
+
+
+def replay(log_dir: Path, names: Sequence[str]) -> Snapshot:
+    """The committed state after the commits ``names``, in order."""
+    snap = Snapshot(version=0)
+    for name in names:
+        entry = json.loads((log_dir / name).read_text())
+        for path in entry.get("remove", []):
+            snap.files.pop(path, None)
+        for f in entry.get("add", []):
+            snap.files[f["path"]] = FileEntry(**f)
+        snap.version = int(name[:-5])
+    return snap
+
+
+def write_commit(log_dir: Path, version: int, entry: dict[str, Any]) -> None:
+    """Write commit ``version`` whole: a temporary file, fsynced, then renamed into place
+    (and the folder fsynced), so a reader sees all of it or none."""
+    entry["version"] = version
+    entry["committed_at"] = datetime.now(UTC).isoformat()
+    tmp = log_dir / f".tmp-{entry['txn']}"
+    with tmp.open("w") as fh:
+        json.dump(entry, fh, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    final = log_dir / f"{version:0{LOG_DIGITS}d}.json"
+    if final.exists():  # impossible under the lock; refuse rather than overwrite
+        raise CredoError(f"commit {final.name} already exists; is a second writer running?")
+    tmp.replace(final)
+    fsync_path(log_dir)
