@@ -195,7 +195,7 @@ def operator_revoke_key(name_or_id: str = typer.Argument(
 
     ctx = _ctx()
     with ctx.session() as s:
-        name, n = revoke_operator(s, name_or_id, actor=_actor())
+        name, n = revoke_operator(s, name_or_id, actor=actor())
     out.print(f"revoked {n} key(s) of operator {name}", highlight=False)
 
 
@@ -206,7 +206,7 @@ def partner_suspend(partner_id: str = typer.Argument(..., help="Partner id.")) -
 
     ctx = _ctx()
     with ctx.session() as s:
-        logic.set_active(s, partner_id, False, actor=_actor())
+        logic.set_active(s, partner_id, False, actor=actor())
     out.print(f"partner {partner_id} suspended", highlight=False)
 
 
@@ -217,7 +217,7 @@ def partner_reactivate(partner_id: str = typer.Argument(..., help="Partner id.")
 
     ctx = _ctx()
     with ctx.session() as s:
-        logic.set_active(s, partner_id, True, actor=_actor())
+        logic.set_active(s, partner_id, True, actor=actor())
     out.print(f"partner {partner_id} reactivated", highlight=False)
 
 
@@ -256,7 +256,7 @@ def dispute_list(status: str | None = typer.Option("open", help="open, upheld, r
     table = Table("id", "person", "record", "status", "due", "reason")
     with ctx.session() as s:
         for d in logic.list_all_audited(s, None if status == "all" else status,
-                                        actor=_actor(), where="cli"):
+                                        actor=actor(), where="cli"):
             table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
                           d.due_at.date().isoformat(), d.reason[:60])
     out.print(table)
