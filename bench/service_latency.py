@@ -116,62 +116,97 @@ async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
             "rps": len(a) / wall, "n": len(a)}
 
 
+async def _exchange(connection: tuple, raw: bytes) -> int:
+    """One request on a kept-alive connection; the status code once the body is read."""
+    reader, writer = connection
+    writer.write(raw)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1])
+
+
+def _post(host: str, path: str, key: str, body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    return (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nX-API-Key: {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            ).encode() + data
+
+
 async def drive_paced(base: str, key: str, source_key: str, rate: float, seconds: float,
-                      people: int) -> dict[str, float]:
-    """Partner score requests at a fixed rate, each on its own task, while a source
+                      people: int, connections: int = 32) -> dict[str, float]:
+    """Partner score requests sent at a fixed rate (open loop) over kept-alive
+    connections, with a minimal HTTP/1.1 client so that the load generator's own cost
+    stays far below the server's; each latency runs from the request's scheduled time
+    (a request that waited for a free connection counts its wait). Meanwhile a source
     pushes one record every quarter second."""
     import httpx
 
+    host, port = base.removeprefix("http://").split(":")
+    rng = random.Random(2)
+    requests = [_post(host, "/v1/partner/score", key,
+                      {"person_id": f"P{rng.randrange(people):06d}", "purpose": "loan"})
+                for _ in range(1000)]
+    idle: asyncio.Queue = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await asyncio.open_connection(host, int(port)))
     lat: list[float] = []
     failures = {"timeouts": 0, "errors": 0}
     pushes: dict[int, int] = {}
-    rng = random.Random(2)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 
-    async def one(c: httpx.AsyncClient) -> None:
-        body = {"person_id": f"P{rng.randrange(people):06d}", "purpose": "loan"}
-        t = time.perf_counter()
+    async def one(raw: bytes, scheduled: float) -> None:
+        connection = await idle.get()
         try:
-            r = await c.post("/v1/partner/score", json=body)
-        except httpx.TimeoutException:
+            status = await asyncio.wait_for(_exchange(connection, raw), 2.0)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError):
             failures["timeouts"] += 1
+            connection[1].close()
+            idle.put_nowait(await asyncio.open_connection(host, int(port)))
             return
-        lat.append(time.perf_counter() - t)
-        if r.status_code != 200:
-            failures["errors"] += 1
+        lat.append(time.perf_counter() - scheduled)
+        failures["errors"] += status != 200
+        idle.put_nowait(connection)
 
-    async def pusher(c: httpx.AsyncClient, stop: float) -> None:
-        k = 0
-        while time.perf_counter() < stop:
-            k += 1
-            record = {"record_id": f"push-{k}", "person_id": "P000001",
-                      "reported_at": "2025-03-22T02:00:00Z", "account_id": "A1",
-                      "period_end": "2025-01-31", "due_date": "2025-02-21",
-                      "amount_due": 5000, "amount_paid": 5000, "paid_at": "2025-02-20",
-                      "balance": 48000, "days_past_due": 0, "status": "current",
-                      "currency": "EUR"}
-            try:
-                r = await c.post("/v1/sources/records", headers={"X-API-Key": source_key},
-                                 json={"kind": "statement", "records": [record]})
-                pushes[r.status_code] = pushes.get(r.status_code, 0) + 1
-            except httpx.TimeoutException:
-                pushes[0] = pushes.get(0, 0) + 1
-            await asyncio.sleep(0.25)
+    async def pusher(stop: float) -> None:
+        if not source_key:
+            return
+        async with httpx.AsyncClient(base_url=base, timeout=30.0) as c:
+            k = 0
+            while time.perf_counter() < stop:
+                k += 1
+                record = {"record_id": f"push-{k}", "person_id": "P000001",
+                          "reported_at": "2025-03-22T02:00:00Z", "account_id": "A1",
+                          "period_end": "2025-01-31", "due_date": "2025-02-21",
+                          "amount_due": 5000, "amount_paid": 5000, "paid_at": "2025-02-20",
+                          "balance": 48000, "days_past_due": 0, "status": "current",
+                          "currency": "EUR"}
+                try:
+                    r = await c.post("/v1/sources/records",
+                                     headers={"X-API-Key": source_key},
+                                     json={"kind": "statement", "records": [record]})
+                    pushes[r.status_code] = pushes.get(r.status_code, 0) + 1
+                except httpx.TimeoutException:
+                    pushes[0] = pushes.get(0, 0) + 1
+                await asyncio.sleep(0.25)
 
-    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=2.0,
-                                 limits=limits) as c, \
-            httpx.AsyncClient(base_url=base, timeout=30.0) as pc:
-        start = time.perf_counter()
-        stop = start + seconds
-        tasks = [asyncio.create_task(pusher(pc, stop))]
-        k = 0
-        while (now := time.perf_counter()) < stop:
-            due = start + k / rate
-            if due > now:
-                await asyncio.sleep(due - now)
-            tasks.append(asyncio.create_task(one(c)))
-            k += 1
-        await asyncio.gather(*tasks)
+    start = time.perf_counter()
+    stop = start + seconds
+    tasks = [asyncio.create_task(pusher(stop))]
+    k = 0
+    while (now := time.perf_counter()) < stop:
+        scheduled = start + k / rate
+        await asyncio.sleep(max(0.0, scheduled - now))
+        tasks.append(asyncio.create_task(one(requests[k % len(requests)], scheduled)))
+        k += 1
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        idle.get_nowait()[1].close()
     a = np.array(lat) * 1000
     return {"p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
             "max": float(a.max()), "n": len(a), "sent": k, **failures,
@@ -236,11 +271,11 @@ def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> di
         # machine (nice 10); it still takes a core and holds the lake's write lock.
         writer = subprocess.Popen(
             ["nice", "-n", "10", sys.executable, "-m", "credo", "simulate", "--people",
-             "20000", "--months", "24", "--seed", "3"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "20000", "--months", "24", "--seed", "3"] if "writer" not in args.quiet
+            else ["true"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             cmd += ["--rate", str(args.rate), "--seconds", str(args.seconds),
-                    "--source-key", source_key(home, url)]
+                    "--source-key", "" if "pushes" in args.quiet else source_key(home, url)]
             done = subprocess.run(cmd, check=True, capture_output=True, text=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             result["writer_still_running"] = writer.poll() is None
@@ -262,6 +297,9 @@ def main() -> None:
     p.add_argument("--rate", type=float, default=0.0,
                    help="partner score requests per second under load (0: the plain runs)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the run under load")
+    p.add_argument("--quiet", nargs="*", default=[], choices=["writer", "pushes"],
+                   help="under load, leave out the lake writer or the source pushes "
+                        "(to see what each costs)")
     p.add_argument("--source-key", help=argparse.SUPPRESS)
     p.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--base", help=argparse.SUPPRESS)
