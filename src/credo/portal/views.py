@@ -85,7 +85,16 @@ def next_monthly(as_of: date) -> date:
 
 
 def records_after(lake: Lake, person_id: str, as_of: date) -> dict[str, Any]:
-    """The person's records reported after the score's date: not in the score yet."""
+    """The person's records reported after the score's date: not in the score yet.
+
+    The answer changes only when the lake does (a new commit in its log) or the score
+    does, so it is read once per lake version, person and score date, not on every view
+    of the score page."""
+    return dict(_records_after(lake, lake.snapshot().version, person_id, as_of))
+
+
+@functools.lru_cache(maxsize=4096)
+def _records_after(lake: Lake, version: int, person_id: str, as_of: date) -> dict[str, Any]:
     from credo.service.people.logic import lake_records
 
     cutoff = as_of.isoformat()
