@@ -147,6 +147,10 @@ class FeatureBinning:
             for category in b.categories or ()
         }
 
+    def interval_of(self, value: float) -> int:
+        """The regular bin (interval) a numeric value falls in, specials aside."""
+        return int(np.searchsorted(self.edges, value, side="right"))
+
     @property
     def n_regular(self) -> int:
         return sum(b.kind in ("interval", "categories") for b in self.bins)
@@ -511,14 +515,11 @@ def _empty_specials_follow_intervals(binning: FeatureBinning) -> None:
     """A special value no training row held has no evidence of being special: it takes
     the WOE of the interval its value falls in, so it follows the trend (an unseen "6
     unpaid bills" must not score better than 1) instead of the population's average."""
-    if binning.dtype != "numeric":
+    if binning.dtype != "numeric" or not binning.n_regular:
         return
-    intervals = [b for b in binning.bins if b.kind == "interval"]
-    edges = np.array([b.lower for b in intervals[1:]], dtype=np.float64)
     for b in binning.bins:
-        if b.kind == "special" and b.count == 0 and intervals:
-            position = int(np.searchsorted(edges, float(b.special_value), side="right"))
-            b.woe = intervals[position].woe
+        if b.kind == "special" and b.count == 0:
+            b.woe = binning.bins[binning.interval_of(float(b.special_value))].woe
 
 
 def _interval_label(lower: float | None, upper: float | None) -> str:

@@ -340,21 +340,16 @@ class Scorecard:
         """Each bin's conditional value, in its feature's trend (see
         :mod:`credo.scorecard.refit`); a feature left flat is folded into the rest."""
         features = self.features_
-        shapes = [
-            refit_mod.BinShape(
-                shape=f.binning.trend,
-                regular=np.array([k for k, b in enumerate(f.binning.bins)
-                                  if b.kind in ("interval", "categories")], dtype=np.int64),
-            )
-            for f in features
-        ]
+        # Regular bins come first in every binning, in order.
+        shapes = [refit_mod.BinShape(f.binning.trend, np.arange(f.binning.n_regular))
+                  for f in features]
         start = [f.coefficient * f.binning.woe_values() for f in features]
         values = refit_mod.refit(
-            [woe.bin_index[f.name].astype(np.intp) for f in features], start, shapes,
+            [woe.bin_index[f.name] for f in features], start, shapes,
             self.intercept_, target, float(self.refit_prior),
         )
         for feature, value in zip(features, values, strict=True):
-            refit_mod.settle_empty_bins(feature.binning, value, woe.bin_index[feature.name])
+            refit_mod.settle_empty_bins(feature.binning, value)
         scaling = self.scaling_
         constant = scaling.offset - scaling.factor * self.intercept_
         kept = []
@@ -383,20 +378,24 @@ class Scorecard:
         """Each severe feature's record costs the extra log-odds it adds to the fitted
         model's own (never less than the policy's floor): see :mod:`credo.scorecard.severe`."""
         regular = self.features_
-        offset = np.full(target.shape[0], self.intercept_)
-        if regular:
-            matrix = woe.matrix([f.name for f in regular], slice(None))
-            offset += matrix @ np.array([f.coefficient for f in regular])
-        values = {name: numeric_values(X[name], name) for name in names}
-        indicators = np.column_stack([severe_mod.on_record(values[n]) for n in names])
+        # The fitted model's own log-odds of bad, from the points it scores with (after
+        # any refit): points = offset - factor * log-odds, summed over the features.
+        scaling = self.scaling_
+        total = np.zeros(target.shape[0])
+        for f in regular:
+            total += np.array([b.points for b in f.binning.bins])[woe.bin_index[f.name]]
+        offset = (scaling.offset - total) / scaling.factor
+        indicators = np.column_stack(
+            [severe_mod.on_record(numeric_values(X[n], n)) for n in names]
+        )
         extra = severe_mod.extra_log_odds(indicators, offset, target, self.C)
         added = []
-        for name, b in zip(names, extra, strict=True):
-            cost = severe_mod.record_cost(b, self.scaling_)
-            binning = severe_mod.severe_binning(name, values[name], target, cost,
-                                                self.scaling_)
+        for k, (name, b) in enumerate(zip(names, extra, strict=True)):
+            cost = severe_mod.record_cost(b, scaling)
+            binning = severe_mod.severe_binning(name, indicators[:, k] > 0, target, cost,
+                                                scaling)
             self.binnings_[name] = binning
-            held = int(indicators[:, names.index(name)].sum())
+            held = int(indicators[:, k].sum())
             self.selection_.append(SelectionEntry(
                 name, binning.iv, True,
                 f"severe derogatory, always scored: on record ({held:,} rows) costs {cost} "

@@ -110,19 +110,16 @@ def _unimodal(values: np.ndarray, weights: np.ndarray, peak: bool) -> np.ndarray
     return best
 
 
-def settle_empty_bins(binning: FeatureBinning, value: np.ndarray, index: np.ndarray) -> None:
+def settle_empty_bins(binning: FeatureBinning, value: np.ndarray) -> None:
     """Bins no training row holds have no value of their own: an unseen special value
     takes its interval's (so it follows the trend), a missing bin the feature's average
     over the rows (the population's odds, as a WOE of 0 stands for). In place."""
-    counts = np.bincount(index.astype(np.intp), minlength=value.shape[0])
+    counts = np.array([b.count for b in binning.bins], dtype=np.float64)
     average = float(np.average(value, weights=counts)) if counts.sum() else 0.0
-    intervals = [k for k, b in enumerate(binning.bins) if b.kind == "interval"]
-    edges = np.array([binning.bins[k].lower for k in intervals[1:]], dtype=np.float64)
     for k, b in enumerate(binning.bins):
-        if counts[k]:
+        if b.count:
             continue
-        if b.kind == "special" and intervals:
-            position = int(np.searchsorted(edges, float(b.special_value), side="right"))
-            value[k] = value[intervals[position]]
+        if b.kind == "special" and binning.n_regular:
+            value[k] = value[binning.interval_of(float(b.special_value))]
         elif b.kind == "missing":
             value[k] = average

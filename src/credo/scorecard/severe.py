@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from credo.policy.derogatories import min_log_odds
+from credo.scorecard import _kernels
 from credo.scorecard.binning import Bin, FeatureBinning
 from credo.scorecard.scaling import Scaling
 
@@ -50,17 +51,12 @@ def extra_log_odds(
     return b
 
 
-def severe_binning(name: str, values: np.ndarray, target: np.ndarray, cost: int,
+def severe_binning(name: str, record: np.ndarray, target: np.ndarray, cost: int,
                    scaling: Scaling) -> FeatureBinning:
-    """Bins "none", "on record" and "missing" (none), with the record's cost in points."""
-    values = np.nan_to_num(values, nan=0.0)
-    record = values >= _ON_RECORD
-
-    def counts(mask: np.ndarray) -> tuple[int, int]:
-        return int((target[mask] == 0).sum()), int((target[mask] == 1).sum())
-
-    none_good, none_bad = counts(~record)
-    rec_good, rec_bad = counts(record)
+    """Bins "none", "on record" and "missing" (none), with the record's cost in points;
+    ``record`` says which training rows hold one."""
+    good, bad = _kernels.count_by_bin(record.astype(np.int8), target, 2)
+    (none_good, rec_good), (none_bad, rec_bad) = good.astype(int).tolist(), bad.astype(int).tolist()
     woe = -cost / scaling.factor  # the log-odds the record adds, as a WOE (higher is safer)
     bins = [
         Bin(kind="interval", label=f"< {_ON_RECORD:g}", upper=_ON_RECORD, good=none_good,
