@@ -52,6 +52,12 @@ def same(a: pa.Table, b: pa.Table) -> bool:
     )
 
 
+def assert_same_truth(root: Path, other: Path, *label: object) -> None:
+    """Leaving records out never changes the people or their truth."""
+    for what in TRUTH:
+        assert truth(root, what).equals(truth(other, what)), (*label, what)
+
+
 def truth(root: Path, what: str) -> pa.Table:
     return pq.read_table(sorted((root / "truth" / what).rglob("*.parquet")), partitioning=None)
 
@@ -106,8 +112,7 @@ def test_a_family_left_out_changes_only_its_own_records(full, family, tmp_path) 
     for kind in sc.KINDS:
         assert same(got[kind], want[kind]), (family, kind)
     # The same people with the same risk: the truth is the seed's, to the last bit.
-    for what in TRUTH:
-        assert truth(root, what).equals(truth(full_root, what)), (family, what)
+    assert_same_truth(root, full_root, family)
 
 
 def test_a_shorter_reporting_lag_moves_only_the_statements_report(full, tmp_path) -> None:
@@ -123,8 +128,7 @@ def test_a_shorter_reporting_lag_moves_only_the_statements_report(full, tmp_path
     shift = pc.subtract(b["reported_at"], a["reported_at"]).to_pylist()
     assert set(shift) == {timedelta(days=50 - 46)}
     assert Lake(root / "lake").quarantine().count().execute() == 0
-    for what in TRUTH:
-        assert truth(root, what).equals(truth(full_root, what)), what
+    assert_same_truth(root, full_root)
 
 
 def test_the_command_takes_a_reporting_lag(full, tmp_path, monkeypatch, capsys) -> None:
@@ -137,8 +141,7 @@ def test_the_command_takes_a_reporting_lag(full, tmp_path, monkeypatch, capsys) 
     st = Lake(tmp_path / "lake").table("statement").to_pyarrow()
     lag = pc.subtract(pc.cast(st["reported_at"], pa.date32()), st["period_end"])
     assert set(lag.to_pylist()) == {timedelta(days=60)}
-    for what in TRUTH:
-        assert truth(tmp_path, what).equals(truth(full_root, what)), what
+    assert_same_truth(tmp_path, full_root)
 
 
 def test_the_command_leaves_families_out(full, tmp_path, monkeypatch, capsys) -> None:
@@ -186,8 +189,7 @@ def test_the_command_leaves_families_out(full, tmp_path, monkeypatch, capsys) ->
         left_out = (*ACCOUNT_FAMILIES.values(), "employment_verified")
         assert record.get("kind") not in left_out, text
         assert record.get("status") != "charged_off", text
-    for what in TRUTH:
-        assert truth(tmp_path, what).equals(truth(full_root, what)), what
+    assert_same_truth(tmp_path, full_root)
 
 
 @pytest.mark.parametrize(
