@@ -162,7 +162,11 @@ def fairness_figures(
     """Lowest AIR over attributes, groups and cut-offs (and where), and each attribute's
     largest TPR gap over the cut-offs, by the fairness audit's definitions."""
     frame = pd.DataFrame({"person_id": person_id, "score": scores, "bad": bad})
-    audit = fairness.audit(frame, protected)
+    return audit_figures(fairness.audit(frame, protected))
+
+
+def audit_figures(audit: dict[str, Any]) -> dict[str, Any]:
+    """:func:`fairness_figures` of an audit already run (its drivers, if any, unused)."""
     lowest: dict[str, Any] = {"min_air": None, "where": None}
     gaps: dict[str, float | None] = {}
     for attribute, section in audit["attributes"].items():
@@ -260,9 +264,13 @@ def search(
     protected: pd.DataFrame,
     base: Scorecard | None = None,
     judged_on: str = "out_of_time",
+    champion_scores: np.ndarray | None = None,
+    champion_audit: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Refit every alternative on ``development`` and judge it on ``validation`` (each
-    a table with person_id and the features, and the outcomes, 1 = bad)."""
+    a table with person_id and the features, and the outcomes, 1 = bad).
+    ``champion_scores`` and ``champion_audit``: the champion's scores of ``validation``
+    and their fairness audit, when the caller has them already."""
     started = time.perf_counter()
     base = base or template(model, document)
     dictionary = base.dictionary or DataDictionary()
@@ -272,11 +280,16 @@ def search(
     person_id = X_val_ids["person_id"].astype(str).to_numpy()
     X_val = X_val_ids.drop(columns=["person_id"])
 
-    champion_scores = model.score(X_val)
+    if champion_scores is None:
+        champion_scores = model.score(X_val)
     champion = {
         "auc": metrics.auc(y_val, champion_scores),
         "features": len(model.features_),
-        **fairness_figures(person_id, champion_scores, y_val, protected),
+        **(
+            fairness_figures(person_id, champion_scores, y_val, protected)
+            if champion_audit is None
+            else audit_figures(champion_audit)
+        ),
     }
     champion_features = set(model.feature_names_)
     # The refits are small: their BLAS threads mostly wait on each other, and on a busy

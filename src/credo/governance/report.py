@@ -127,6 +127,8 @@ def build(
                     samples[judge],
                     protected,
                     judged_on=judge,
+                    champion_scores=scores[judge],
+                    champion_audit=fairness_section,
                 ),
             }
         else:
