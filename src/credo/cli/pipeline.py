@@ -19,9 +19,9 @@ from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
     Exclusions,
-    at_risk,
     compute_features,
     parse_as_of,
+    population_summary,
     write_atomic,
 )
 from credo.pipeline.training import train_on_lake
@@ -56,7 +56,7 @@ def features(
         runner.close()
     path = write_atomic(table, out or features_path(settings, day))
     stages.close()
-    in_default = table.num_rows - at_risk(table)[0].num_rows
+    in_default = population_summary(table)["in_default"]
     typer.echo(f"{table.num_rows:,} people x {len(FEATURE_NAMES)} features written to {path} "
                f"({in_default:,} already in default, marked in {STATUS_COLUMN})")
 

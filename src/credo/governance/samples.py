@@ -27,7 +27,7 @@ from credo.pipeline.snapshot import (
     with_outcome,
     write_atomic,
 )
-from credo.pipeline.split import held_out
+from credo.pipeline.split import on_side
 
 
 def features(settings: Settings, engine: Engine, as_of: date) -> pd.DataFrame:
@@ -64,7 +64,7 @@ def split_as_trained(
         return development, validation
 
     def keep(frame: pd.DataFrame, held: bool) -> pd.DataFrame:
-        kept = frame[held_out(frame["person_id"], share, seed) == held].reset_index(drop=True)
+        kept = frame[on_side(frame["person_id"], share, seed, held)].reset_index(drop=True)
         kept.attrs = dict(frame.attrs)
         return kept
 

@@ -32,7 +32,7 @@ from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
 from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, scores_path, snapshot_dir
 from credo.pipeline.snapshot import Exclusions, Stage, compute_features, write_atomic
-from credo.policy.bands import bands_of
+from credo.policy.bands import band_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
 from credo.scorecard.fingerprint import data_fingerprint
@@ -185,7 +185,7 @@ def publish_in_default(explained: pd.DataFrame, status: pd.Series, model: Scorec
     index = explained.index[rows]
     costs = (explained.loc[index, "score"].to_numpy() - floor).clip(min=0)
     explained.loc[index, "score"] = floor
-    explained.loc[index, "band"] = bands_of(np.full(rows.size, floor))
+    explained.loc[index, "band"] = band_of(floor)
     explained.loc[index, "probability_of_default"] = float(
         scaling.probability_of_default(floor)
     )

@@ -37,3 +37,12 @@ def held_out(person_ids: Iterable[object], share: float, seed: int) -> np.ndarra
         dtype=np.float64,
     )
     return draws < share
+
+
+def on_side(person_ids: Iterable[object], share: float, seed: int, held: bool) -> np.ndarray:
+    """True for the people on one side of the split: held out (``held``) or developed on.
+    With no share held out, everyone is on both sides."""
+    ids = list(person_ids)
+    if share <= 0:
+        return np.ones(len(ids), dtype=bool)
+    return held_out(ids, share, seed) == held

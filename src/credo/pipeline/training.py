@@ -23,7 +23,7 @@ from credo.pipeline.snapshot import (
     population_summary,
     with_outcome,
 )
-from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, held_out
+from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, on_side
 from credo.scorecard import Scorecard, metrics
 from credo.scorecard.training import score_distribution
 
@@ -44,8 +44,8 @@ def model_sample(
     (holdout share, seed), only the people held out (``held``) or only the others.
     ``keep_ids`` keeps ``person_id`` as the index."""
     frame = at_risk(table)[0].to_pandas()
-    if split is not None and split[0] > 0:
-        frame = frame[held_out(frame["person_id"], *split) == held]
+    if split is not None:
+        frame = frame[on_side(frame["person_id"], *split, held)]
     if keep_ids:
         frame = frame.set_index("person_id")
     inputs = frame.drop(columns=[c for c in ("person_id", "bad", STATUS_COLUMN)
