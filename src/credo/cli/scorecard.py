@@ -19,6 +19,7 @@ from credo.cli import app
 from credo.cli.output import console, print_training, progress
 from credo.errors import InputError
 from credo.outputs import check_output_path
+from credo.pipeline.split import DEFAULT_HOLDOUT
 from credo.scorecard import artifact
 from credo.scorecard.binning import TRENDS
 from credo.scorecard.dictionary import DataDictionary, FeatureInfo
@@ -112,6 +113,8 @@ def train(
     if out is not None:  # checked before the training, whose work a bad path would lose
         check_output_path(out, artifact.MODEL_SUFFIXES, "model file")
     specials = _parse_specials(special or [])
+    holdout = DEFAULT_HOLDOUT if holdout is None else holdout
+    seed = seed or 0
     fit = {
         "max_bins": max_bins, "min_bin_share": min_bin_share, "min_bin_count": min_bin_count,
         "min_bin_bads": min_bin_bads, "woe_prior": woe_prior, "tune": tune,
@@ -126,15 +129,13 @@ def train(
                                           id_column=id_column, bad=bad,
                                           allow_protected=allow_protected)
         from credo.cli.pipeline import train_from_lake
-        from credo.pipeline.split import DEFAULT_HOLDOUT
         from credo.pipeline.training import catalogue_scorecard
 
         known = _catalogue_dictionary()
         _check_named_columns([*(exclude or []), *specials], known.features, "the catalogue")
         train_from_lake(as_of, validate_as_of, out, engine,
                         catalogue_scorecard(dictionary=_with_specials(known, specials), **fit),
-                        holdout=DEFAULT_HOLDOUT if holdout is None else holdout,
-                        seed=seed or 0)
+                        holdout=holdout, seed=seed)
         return
     if data is None or target is None or out is None:
         raise InputError("credo train needs DATA, --target and --out (or --as-of to use the lake)")
@@ -147,8 +148,6 @@ def train(
                           *(allow_protected or [])], frame.columns, repr(str(data)))
     model = Scorecard(dictionary=known, categorical=categorical or (),
                       allow_protected=allow_protected or (), **fit)
-    holdout = 0.3 if holdout is None else holdout
-    seed = 0 if seed is None else seed
     n_steps = frame.shape[1] + 2
     with progress() as bar:
         task = bar.add_task("training", total=n_steps)
