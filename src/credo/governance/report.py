@@ -676,17 +676,14 @@ def _truth_html(section: dict[str, Any] | None) -> str:
             rows,
         )
     )
+    misses = {(m["group"], str(m["threshold"])) for m in goal["misses"]}
     for attribute, a in section["attributes"].items():
         parts.append(f"<h3>{escape(attribute)}</h3>")
         rows = []
         for g in a["groups"]:
             for t in thresholds:
                 excess = g["excess_tpr_gap"][t]
-                missed = (
-                    attribute == goal["attribute"]
-                    and excess is not None
-                    and abs(excess) > tolerance + 1e-12
-                )
+                missed = attribute == goal["attribute"] and (g["group"], t) in misses
                 model, truth = g["model"], g["truth"]
                 rows.append(
                     [
