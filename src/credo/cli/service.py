@@ -199,26 +199,26 @@ def operator_revoke_key(name_or_id: str = typer.Argument(
     out.print(f"revoked {n} key(s) of operator {name}", highlight=False)
 
 
-@partner_app.command("suspend")
-def partner_suspend(partner_id: str = typer.Argument(..., help="Partner id.")) -> None:
-    """Suspend a partner at once: every score read or check it makes is refused."""
+def _set_active(partner_id: str, active: bool) -> None:
     from credo.service.partners import logic
 
     ctx = _ctx()
     with ctx.session() as s:
-        logic.set_active(s, partner_id, False, actor=actor())
-    out.print(f"partner {partner_id} suspended", highlight=False)
+        logic.set_active(s, partner_id, active, actor=actor())
+    out.print(f"partner {partner_id} {'reactivated' if active else 'suspended'}",
+              highlight=False)
+
+
+@partner_app.command("suspend")
+def partner_suspend(partner_id: str = typer.Argument(..., help="Partner id.")) -> None:
+    """Suspend a partner at once: every score read or check it makes is refused."""
+    _set_active(partner_id, False)
 
 
 @partner_app.command("reactivate")
 def partner_reactivate(partner_id: str = typer.Argument(..., help="Partner id.")) -> None:
     """Lift a partner's suspension."""
-    from credo.service.partners import logic
-
-    ctx = _ctx()
-    with ctx.session() as s:
-        logic.set_active(s, partner_id, True, actor=actor())
-    out.print(f"partner {partner_id} reactivated", highlight=False)
+    _set_active(partner_id, True)
 
 
 @person_app.command("enroll")
