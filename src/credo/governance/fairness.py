@@ -136,14 +136,19 @@ def points_frame(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_protected(path: Any) -> pd.DataFrame | None:
-    """The protected attributes (a Parquet file or folder), or None when absent."""
+def has_parquet(path: Any) -> bool:
+    """Whether ``path`` is a Parquet file, or a folder holding at least one."""
     from pathlib import Path
 
+    path = Path(path)
+    return path.exists() and (not path.is_dir() or any(path.glob("**/*.parquet")))
+
+
+def read_protected(path: Any) -> pd.DataFrame | None:
+    """The protected attributes (a Parquet file or folder), or None when absent."""
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    if not path.exists() or (path.is_dir() and not any(path.glob("**/*.parquet"))):
+    if not has_parquet(path):
         return None
     frame = pq.read_table(path).to_pandas()
     frame["person_id"] = frame["person_id"].astype(str)

@@ -28,13 +28,12 @@ at every cut-off; misses are listed.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from credo.governance.fairness import ATTRIBUTES, THRESHOLDS
+from credo.governance.fairness import ATTRIBUTES, THRESHOLDS, has_parquet
 
 GOAL_ATTRIBUTE = "age_band"
 GOAL_TOLERANCE = 0.03
@@ -46,8 +45,7 @@ def read_true_pd(path: Any, as_of: date) -> pd.DataFrame | None:
     truth, one row per person and month), or None when there is none for the month."""
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    if not path.exists() or (path.is_dir() and not any(path.glob("**/*.parquet"))):
+    if not has_parquet(path):
         return None
     table = pq.read_table(
         path, columns=["person_id", "as_of", "true_pd"], filters=[("as_of", "=", as_of)]
