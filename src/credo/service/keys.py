@@ -20,6 +20,7 @@ class Principal:
     id: str
     credential: str  # hash of the credential: the rate-limit key
     active: bool = True  # False: a suspended partner (identified, every read refused)
+    purposes: tuple[str, ...] | None = None  # a partner's declared purposes
 
 
 def issue_key(session: Session, role: str, owner_id: str, pepper: bytes) -> str:
@@ -46,7 +47,7 @@ def revoke_keys(session: Session, role: str, owner_id: str, prefix: str | None =
 
 
 # Built once: this runs on every authenticated request.
-_KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active)
+_KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes)
         .outerjoin(Partner, (Partner.id == ApiKey.owner_id) & (ApiKey.role == "partner"))
         .where(ApiKey.key_hash == bindparam("digest"), ApiKey.role == bindparam("role"),
                ApiKey.revoked_at.is_(None)))
@@ -64,12 +65,15 @@ def authenticate(session: Session, role: str, key: str | None, pepper: bytes) ->
 def principal_of_digest(session: Session, role: str, digest: str) -> Principal:
     """The owner of the live key whose hash is ``digest`` (a key's stored form: what a
     console session keeps instead of the key itself)."""
-    # One round trip: the key and, for partners, whether the partner is active.
+    # One round trip: the key and, for partners, whether the partner is active and the
+    # purposes it declared (what every score read checks first).
     row = session.execute(_KEY, {"digest": digest, "role": role}).first()
     if row is None or not same(row.key_hash, digest):
         raise NotAuthenticatedError(
             f"this {role} API key is not valid (unknown or revoked); ask the operator "
             "for a new key", headers={"WWW-Authenticate": "ApiKey"},
         )
-    return Principal(role, row.owner_id, digest,
-                     active=role != "partner" or bool(row.active))
+    if role != "partner":
+        return Principal(role, row.owner_id, digest)
+    return Principal(role, row.owner_id, digest, active=bool(row.active),
+                     purposes=tuple(row.purposes or ()))

@@ -9,6 +9,7 @@ depend on the person either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -103,16 +104,22 @@ THRESHOLD_ONLY_DETAIL = (
 )
 
 
-def purpose_refusal(session: Session, partner_id: str, purpose: str) -> ProblemError | None:
+def purpose_refusal(session: Session, partner_id: str, purpose: str,
+                    declared: Sequence[str] | None = None) -> ProblemError | None:
     """Why this partner may not ask for this purpose at all, whoever the person is: a use
     outside credit (with the reason and the law), or a purpose it never declared. The
-    answer depends on the partner and the purpose only, never on the person."""
+    answer depends on the partner and the purpose only, never on the person.
+
+    ``declared``: the partner's declared purposes when the caller has them already (the
+    key check reads them with the key); otherwise they are read here."""
     if purpose not in PERMITTED:
         return PurposeForbiddenError(
             f"purpose {purpose[:60]!r} refused: {explain_refusal(purpose)}",
             purpose=purpose[:60], reason=refused_use(purpose), law=LAW)
-    partner = session.get(Partner, partner_id)
-    declared = list(partner.purposes) if partner is not None else []
+    if declared is None:
+        partner = session.get(Partner, partner_id)
+        declared = partner.purposes if partner is not None else []
+    declared = list(declared)
     if purpose not in declared:
         return PurposeNotDeclaredError(
             f"your partner account did not declare the purpose {purpose!r} (it declared "
@@ -145,8 +152,9 @@ def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
 
 
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str,
-                  *, active: bool = True) -> PartnerScoreOut:
-    refusal = purpose_refusal(session, partner_id, purpose)
+                  *, active: bool = True, declared: Sequence[str] | None = None
+                  ) -> PartnerScoreOut:
+    refusal = purpose_refusal(session, partner_id, purpose, declared)
     if refusal is not None:
         raise _refused(session, refusal, "score.read", partner_id, person_id, purpose)
     found = live(session, person_id, partner_id, purpose) if active else None
@@ -174,8 +182,9 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
 
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
-                      threshold: int, *, active: bool = True) -> ThresholdOut:
-    refusal = purpose_refusal(session, partner_id, purpose)
+                      threshold: int, *, active: bool = True,
+                      declared: Sequence[str] | None = None) -> ThresholdOut:
+    refusal = purpose_refusal(session, partner_id, purpose, declared)
     if refusal is not None:
         raise _refused(session, refusal, "score.threshold", partner_id, person_id, purpose,
                        threshold=threshold)

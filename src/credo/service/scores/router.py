@@ -28,7 +28,7 @@ def read_score(body: ScoreRequest, ctx: Ctx, key: ApiKeyValue = None) -> Partner
     with ctx.session() as session:
         partner = key_principal(ctx, session, "partner", key)
         return logic.partner_score(session, partner.id, body.person_id, body.purpose,
-                                   active=partner.active)
+                                   active=partner.active, declared=partner.purposes)
 
 
 @router.post("/threshold-check", response_model=ThresholdOut)
@@ -38,4 +38,5 @@ def threshold_check(body: ThresholdRequest, ctx: Ctx, key: ApiKeyValue = None
     with ctx.session() as session:
         partner = key_principal(ctx, session, "partner", key)
         return logic.partner_threshold(session, partner.id, body.person_id, body.purpose,
-                                       body.threshold, active=partner.active)
+                                       body.threshold, active=partner.active,
+                                       declared=partner.purposes)
