@@ -337,12 +337,7 @@ def dispute_queue(session: Session, actor: str) -> dict[str, Any]:
                         "after": after.score if after else None,
                         "after_status": after.status if after else None})
     open_ = disputes.list_all(session, "open")
-    from credo.store import audit
-
-    audit.record(session, actor_role="operator", actor_id=actor, action="disputes.read",
-                 status="all", via="console", rows=len(open_) + len(decided),
-                 people=sorted({d.person_id for d in [*open_, *decided]})[:1000])
-    session.commit()
+    disputes.audit_read(session, [*open_, *decided], "all", actor=actor, where="console")
     return {"open": open_, "decided": changes,
             "today": date.today()}
 

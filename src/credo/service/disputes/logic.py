@@ -136,11 +136,18 @@ def list_all_audited(session: Session, status: str | None = None, *, actor: str,
     """``list_all`` for an operator: the read of other people's disputes is audited
     (who read, which status, how many rows, whose), and committed with the read."""
     disputes = list_all(session, status)
+    audit_read(session, disputes, status or "all", actor=actor, where=where)
+    return disputes
+
+
+def audit_read(session: Session, disputes: list[Dispute], status: str, *, actor: str,
+               where: str) -> None:
+    """Audit an operator's read of other people's disputes (who read, which status, how
+    many rows, whose) and commit it."""
     audit.record(session, actor_role="operator", actor_id=actor, action="disputes.read",
-                 status=status or "all", via=where, rows=len(disputes),
+                 status=status, via=where, rows=len(disputes),
                  people=sorted({d.person_id for d in disputes})[:1000])
     session.commit()
-    return disputes
 
 
 def rescore_run_id(dispute_id: str) -> str:
