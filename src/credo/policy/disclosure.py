@@ -106,15 +106,17 @@ def disclosure(purpose: str, scope: str = DEFAULT_SCOPE) -> Disclosure:
     return DISCLOSURES[purpose][check_scope(scope)]
 
 
-def score_fields() -> tuple[str, ...]:
-    """The fields of ``/v1/partner/score``'s answer (the same for every purpose)."""
-    shapes = {d[SCORE].echoed + d[SCORE].fields for d in DISCLOSURES.values()}
+def _answer_fields(scope: str) -> tuple[str, ...]:
+    """The fields of the answer under ``scope`` (the same for every purpose)."""
+    shapes = {d[scope].echoed + d[scope].fields for d in DISCLOSURES.values()}
     assert len(shapes) == 1, "one response shape per endpoint: keep the purposes aligned"
     return shapes.pop()
+
+
+def score_fields() -> tuple[str, ...]:
+    """The fields of ``/v1/partner/score``'s answer (the same for every purpose)."""
+    return _answer_fields(SCORE)
 
 
 def threshold_fields() -> tuple[str, ...]:
-    shapes = {d[THRESHOLD_ONLY].echoed + d[THRESHOLD_ONLY].fields
-              for d in DISCLOSURES.values()}
-    assert len(shapes) == 1, "one response shape per endpoint: keep the purposes aligned"
-    return shapes.pop()
+    return _answer_fields(THRESHOLD_ONLY)
