@@ -48,8 +48,15 @@ def serve(
     workers: int = typer.Option(1, min=1, max=64,
                                 help="Worker processes (rate limits are per process)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
+    inbox: bool = typer.Option(True, "--inbox/--no-inbox",
+                               help="Also start the inbox worker (pushed records into the "
+                                    "lake, then rescored); --no-inbox when `credo worker` "
+                                    "runs elsewhere."),
 ) -> None:
-    """Start the HTTP API (migrates the database first)."""
+    """Start the HTTP API (migrates the database first) and the inbox worker."""
+    import subprocess
+    import sys
+
     import uvicorn
     from uvicorn.config import LOG_LEVELS
 
@@ -57,8 +64,41 @@ def serve(
         raise ConfigError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
 
     ServiceContext.build(Settings.from_env()).close()  # migrate once, before workers start
-    uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False)
+    # Its own process: the lake's writes never share the interpreter answering partners.
+    worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker"]) if inbox
+              else None)
+    try:
+        uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=False)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
+
+
+@app.command("worker")
+def worker(
+    poll: float = typer.Option(1.0, min=0.05, max=60.0,
+                               help="Seconds between looks at the inbox when it is empty."),
+) -> None:
+    """Run the inbox worker: pushed records into the lake, their people rescored."""
+    import signal
+
+    from credo.service.sources import inbox
+
+    stop = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    ctx = _ctx()
+    try:
+        inbox.run(ctx, poll_seconds=poll, should_stop=lambda: stop)
+    finally:
+        ctx.close()
 
 
 @db_app.command("upgrade")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -32,49 +33,76 @@ def latest_run_date(settings: Settings) -> date | None:
 
 def rescore(person_id: str, settings: Settings | None = None, *,
             also_excluding: frozenset[tuple[str, str, str]] = frozenset(),
+            as_of: date | None = None,
             ) -> dict[str, Any] | None:
-    """The person's score as of the latest run, or None when there is no run yet.
+    """The person's score as of the latest run (or ``as_of``), None when there is no run.
 
     ``also_excluding``: further records, (kind, source_id, record_id), to leave out as
     if they were disputed: what upholding a dispute of them would give.
     """
+    scored = rescore_people([person_id], settings, also_excluding=also_excluding,
+                            as_of=as_of)
+    return scored.get(person_id)
+
+
+def rescore_people(person_ids: Iterable[str], settings: Settings | None = None, *,
+                   also_excluding: frozenset[tuple[str, str, str]] = frozenset(),
+                   as_of: date | None = None) -> dict[str, dict[str, Any]]:
+    """Scores of these people, as the monthly run as of ``as_of`` would publish them.
+
+    ``as_of`` defaults to the latest run's date; a later one (records reported since)
+    is allowed, never one before the first run. One pass over the lake for all of them:
+    a source's push rescores its people together. People with no records are absent.
+    """
     settings = settings or Settings.from_env()
-    as_of = latest_run_date(settings)
+    wanted = sorted(set(person_ids))
+    latest = latest_run_date(settings)
     model_path = champion_path(settings)
-    if as_of is None or not model_path.exists():
-        return None
+    if not wanted or latest is None or not model_path.exists():
+        return {}
+    as_of = as_of or latest
     model, document = artifact.load(model_path)
-    excluded = Exclusions(_excluded(settings, person_id).keys | also_excluding)
+    excluded = _excluded(settings, wanted)
     engine = DuckDBEngine(memory_limit="1GB")
     try:
-        tables = lake_tables(Lake(settings.lake), engine, as_of, excluded)
-        who = ibis.literal(person_id)
-        mine = {kind: t.filter(t.person_id == who) for kind, t in tables.items()}
+        tables = lake_tables(Lake(settings.lake), engine, as_of,
+                             Exclusions(frozenset().union(*excluded.values()) | also_excluding))
+        who = ibis.literal(wanted[0]) if len(wanted) == 1 else None
+        mine = {kind: t.filter(t.person_id == who if who is not None
+                               else t.person_id.isin(wanted)) for kind, t in tables.items()}
         features = normalise_features(engine.to_arrow(feature_table(mine, as_of)))
     finally:
         engine.close()
     if features.num_rows == 0:
-        return None
+        return {}
     check_model_features(model, features.column_names)
     frame = features.to_pandas()
-    row = published_rows(model, frame).iloc[0].to_dict()
-    manifest = json.loads((snapshot_dir(settings, as_of) / MANIFEST_FILE).read_text())
-    fingerprint = data_fingerprint(frame, frame["person_id"].isna().to_numpy().astype("uint8"))
-    row.update(
-        as_of=as_of,
-        model_id=document["model_id"],
-        data_fingerprint=fingerprint,
-        run_id="rescore-" + hashlib.sha256(
-            f"{manifest['run_id']}|{fingerprint}|{sorted(excluded.keys)}".encode()
-        ).hexdigest()[:14],
-    )
-    return {k: (None if v == "" else _plain(v)) for k, v in row.items()}
+    rows = published_rows(model, frame)
+    manifest = json.loads((snapshot_dir(settings, latest) / MANIFEST_FILE).read_text())
+    scored = {}
+    for i, person_id in enumerate(frame["person_id"]):
+        one = frame.iloc[[i]]
+        fingerprint = data_fingerprint(one, one["person_id"].isna().to_numpy().astype("uint8"))
+        keys = sorted(excluded.get(person_id, frozenset()) | also_excluding)
+        row = rows.iloc[i].to_dict()
+        row.update(
+            as_of=as_of,
+            model_id=document["model_id"],
+            data_fingerprint=fingerprint,
+            run_id="rescore-" + hashlib.sha256(
+                f"{manifest['run_id']}|{as_of}|{fingerprint}|{keys}".encode()
+            ).hexdigest()[:14],
+        )
+        scored[str(person_id)] = {k: (None if v == "" else _plain(v)) for k, v in row.items()}
+    return scored
 
 
-def _excluded(settings: Settings, person_id: str) -> Exclusions:
-    from credo.store.exclusions import excluded_records_for
+def _excluded(settings: Settings, person_ids: list[str]
+              ) -> dict[str, frozenset[tuple[str, str, str]]]:
+    """The records under dispute (or upheld) of each of these people."""
+    from credo.store.exclusions import excluded_records_by_person
 
-    return Exclusions(frozenset(excluded_records_for(settings.database, person_id)))
+    return excluded_records_by_person(settings.database, person_ids)
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -200,7 +202,16 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.service.sources.router import router as sources_router
 
     ctx = context or ServiceContext.build(settings or Settings.from_env(), rescorer=rescorer)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from credo.service.heap import settle
+
+        settle()  # everything is imported and built: keep it out of the collector's walk
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="credo scoring service",
         version="1",
         docs_url=None,  # served by credo.service.docs, from this server alone

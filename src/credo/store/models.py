@@ -254,3 +254,30 @@ class ModelRecord(Base):
     promoted_by: Mapped[str | None] = mapped_column(String(ID))
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_champion: Mapped[str | None] = mapped_column(String(200))
+
+
+class Push(Base):
+    """A batch of records a source pushed, kept until it is in the lake.
+
+    The API writes the batch here (with its audit row) and answers at once; an inbox
+    worker, in its own process, ingests it into the lake and rescores the people it
+    concerns, so a partner's read never waits on the lake. ``state``: ``pending``
+    (received), ``ingesting`` (a worker claimed it), ``done`` (in the lake; ``report``
+    says what was accepted, duplicate, superseded or quarantined) or ``failed`` (the
+    batch cannot be ingested: ``report`` says why; nothing of it is in the lake).
+    """
+
+    __tablename__ = "pushes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(ID))  # the authenticated source
+    kind: Mapped[str] = mapped_column(String(40))
+    records: Mapped[list[dict]] = mapped_column(JSON)
+    record_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report: Mapped[dict | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_pushes_state", "state", "received_at"),
+                      Index("ix_pushes_source", "source_id", "received_at"))

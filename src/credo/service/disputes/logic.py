@@ -26,6 +26,7 @@ from credo.service.errors import ConflictError, InvalidRequestError, NotFoundErr
 from credo.service.partners.logic import check_id
 from credo.store import audit
 from credo.store.models import Dispute, ScoreRecord, now
+from credo.store.publish import rescored_record
 
 DEADLINE_DAYS = 30
 STATUSES = ("open", "upheld", "rejected")
@@ -163,27 +164,9 @@ def _history_entry(person_id: str, dispute_id: str, outcome: str,
         return ScoreRecord(person_id=person_id, as_of=date.today(), status="rescore_pending",
                            run_id=run_id, reason_codes=[], reasons=[],
                            note=f"dispute {dispute_id} {outcome}: rescore pending ({why})")
-    from credo.policy.bands import band_of
-
-    reasons = result.get("reasons") or result.get("reasons_json") or []
-    if isinstance(reasons, str):
-        import json
-
-        reasons = json.loads(reasons)
-    score = int(result["score"])
-    return ScoreRecord(
-        person_id=person_id, as_of=result.get("as_of") or date.today(), status="rescored",
-        score=score, band=band_of(score),
-        probability_of_default=result.get("probability_of_default"),
-        credit_history=result.get("credit_history"),
-        fulfilment_capacity=result.get("fulfilment_capacity"),
-        behaviour=result.get("behaviour"), identity=result.get("identity"),
-        tenure=result.get("tenure"),
-        reason_codes=[result[f"reason_{i}"] for i in range(1, 5) if result.get(f"reason_{i}")],
-        reasons=reasons, model_id=result.get("model_id"),
-        data_fingerprint=result.get("data_fingerprint"), run_id=run_id,
-        note=f"rescored after dispute {dispute_id} was {outcome}",
-    )
+    return rescored_record({**result, "as_of": result.get("as_of") or date.today()},
+                           person_id=person_id, run_id=run_id,
+                           note=f"rescored after dispute {dispute_id} was {outcome}")
 
 
 _HISTORY_FIELDS = tuple(c.key for c in ScoreRecord.__table__.columns
