@@ -80,9 +80,16 @@ def serve(
 def worker(
     poll: float = typer.Option(1.0, min=0.05, max=60.0,
                                help="Seconds between looks at the inbox when it is empty."),
+    nice: int = typer.Option(10, min=0, max=19,
+                             help="Scheduling niceness: batch work yields the cores to the "
+                                  "API's answers (0: same priority)."),
 ) -> None:
     """Run the inbox worker: pushed records into the lake, their people rescored."""
+    import os
     import signal
+
+    if nice:
+        os.nice(nice)
 
     from credo.service.sources import inbox
 
