@@ -112,3 +112,27 @@ def test_a_source_far_ahead_of_the_worker_is_asked_to_wait(
     assert codes[-1].headers["Retry-After"] == str(logic.RETRY_AFTER_SECONDS)
     with world.ctx.session() as s:
         assert s.query(Push).count() == 2  # the refused one left nothing behind
+
+
+def test_batches_waiting_together_are_rescored_in_one_pass(world: World) -> None:
+    calls: list[list[str]] = []
+
+    def rescorer(people: list[str], as_of: date) -> dict:
+        calls.append(people)
+        from .conftest import snapshot_row
+
+        return {p: {**snapshot_row(p, 640, "x", as_of), "reasons": []} for p in people}
+
+    for pid in ("P1", "P2", "P3"):
+        _push(world, {**STATEMENT, "record_id": f"st-{pid}", "person_id": pid})
+    outcomes = inbox.drain(world.ctx, rescorer)
+    assert [o.rescored for o in outcomes] == [1, 1, 1]
+    assert calls == [["P1", "P2", "P3"]]  # the lake read once for the three batches
+
+
+def test_the_worker_stops_when_asked_and_leaves_nothing_claimed(world: World) -> None:
+    _push(world)
+    passes = iter(range(1000))
+    inbox.run(world.ctx, poll_seconds=0.05, should_stop=lambda: next(passes) >= 3)
+    with world.ctx.session() as s:
+        assert {p.state for p in s.query(Push)} == {"done"}

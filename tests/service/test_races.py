@@ -10,10 +10,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from credo.service.disputes.logic import rescore_run_id
-from credo.store.models import AuditEvent, Authorization, Dispute, ScoreRecord
+from credo.store.audit import GroupCommit
+from credo.store.models import AuditEvent, Authorization, Dispute, ScoreRecord, now
 
 from .conftest import World
 
@@ -172,3 +175,32 @@ def test_parallel_grants_leave_one_authorization(world: World) -> None:
     assert audit_actions(world, "authorization.grant") == 1
     c.delete(f"/v1/me/authorizations/{responses[0].json()['id']}", headers=world.person())
     assert world.score().status_code == 403
+
+
+def test_audit_rows_of_concurrent_reads_are_all_committed_before_the_answers(
+        world: World) -> None:
+    """Reads write their audit rows through one group-commit thread: every answered read
+    has its row, exactly one each, whatever the concurrency."""
+    world.grant()
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: world.score().status_code, range(64)))
+    assert answers == [200] * 64
+    with world.ctx.session() as s:
+        rows = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "score.read", AuditEvent.outcome == "granted"))
+    assert rows == 64
+
+
+def test_a_failed_group_commit_reaches_every_waiting_request(world: World) -> None:
+    """A batch that cannot be committed fails each of its requests, none silently."""
+    writer = GroupCommit(world.ctx.engine)
+    try:
+        with pytest.raises(IntegrityError):
+            writer.write({"actor_role": "partner"})  # no actor, action or time
+        writer.write({"at": now(), "actor_role": "partner", "actor_id": "pt-a",
+                      "action": "score.read", "outcome": "granted", "detail": {}})
+    finally:
+        writer.close()
+    with world.ctx.session() as s:  # the writer went on after the failed batch
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.actor_id == "pt-a")) == 1

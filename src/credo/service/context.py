@@ -20,6 +20,7 @@ from credo.data.lake import Lake
 from credo.service.config import ServiceConfig
 from credo.service.ratelimit import RateLimiter
 from credo.service.security import pepper_for
+from credo.store.audit import GROUP_COMMIT, GroupCommit
 from credo.store.engine import make_engine, session_factory, upgrade
 
 # rescore(person_id) -> a score entry (the snapshot contract's fields) or None if it
@@ -65,6 +66,7 @@ class ServiceContext:
     sessions: sessionmaker[Session]
     limiter: RateLimiter
     rescorer: Rescorer | None = None
+    audit_writer: GroupCommit | None = None
     _pepper: bytes | None = field(default=None, repr=False)
 
     @classmethod
@@ -76,8 +78,10 @@ class ServiceContext:
         engine = make_engine(settings.database)
         if migrate:
             upgrade(engine)
+        audit_writer = GroupCommit(engine)
         return cls(settings=settings, config=config, engine=engine,
-                   sessions=session_factory(engine),
+                   sessions=session_factory(engine, info={GROUP_COMMIT: audit_writer}),
+                   audit_writer=audit_writer,
                    limiter=RateLimiter(config.rate_per_second, config.rate_burst),
                    rescorer=rescorer if rescorer is not None else default_rescorer(settings))
 
@@ -97,4 +101,6 @@ class ServiceContext:
             yield s
 
     def close(self) -> None:
+        if self.audit_writer is not None:
+            self.audit_writer.close()
         self.engine.dispose()

@@ -132,10 +132,9 @@ def purpose_refusal(session: Session, partner_id: str, purpose: str,
 def _refused(session: Session, refusal: ProblemError, action: str, partner_id: str,
              person_id: str, purpose: str, **detail: object) -> ProblemError:
     # Still one audit row, so the person sees who asked about them and why it was refused.
-    audit.record(session, actor_role="partner", actor_id=partner_id, action=action,
-                 outcome=refusal.slug.replace("-", "_")[:20], person_id=person_id,
-                 partner_id=partner_id, purpose=purpose[:40], **detail)
-    session.commit()
+    audit.record_durably(session, actor_role="partner", actor_id=partner_id, action=action,
+                         outcome=refusal.slug.replace("-", "_")[:20], person_id=person_id,
+                         partner_id=partner_id, purpose=purpose[:40], **detail)
     return refusal
 
 
@@ -166,11 +165,11 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
         outcome = "threshold_only"
     else:
         outcome = "granted" if entry else "not_available"
-    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
-                 outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
-                 **({"authorization_id": auth} if auth else {}),
-                 **({} if active else {"suspended": True}))
-    session.commit()
+    audit.record_durably(
+        session, actor_role="partner", actor_id=partner_id, action="score.read",
+        outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
+        **({"authorization_id": auth} if auth else {}),
+        **({} if active else {"suspended": True}))
     if auth is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     if scope != SCORE:
@@ -198,12 +197,12 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
         result = "not_available"
     else:
         result = "yes" if entry.score >= threshold else "no"
-    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.threshold",
-                 outcome="denied" if auth is None else "granted", person_id=person_id,
-                 partner_id=partner_id, purpose=purpose, threshold=threshold,
-                 **({"authorization_id": auth, "result": result} if auth else {}),
-                 **({} if active else {"suspended": True}))
-    session.commit()
+    audit.record_durably(
+        session, actor_role="partner", actor_id=partner_id, action="score.threshold",
+        outcome="denied" if auth is None else "granted", person_id=person_id,
+        partner_id=partner_id, purpose=purpose, threshold=threshold,
+        **({"authorization_id": auth, "result": result} if auth else {}),
+        **({} if active else {"suspended": True}))
     if result is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,

@@ -40,6 +40,7 @@ log = logging.getLogger("credo.service.inbox")
 STALE_CLAIM = timedelta(minutes=10)
 LAKE_WAIT_SECONDS = 30.0  # then the batch goes back to the queue and is tried again
 MAX_ATTEMPTS = 5
+BATCHES_PER_PASS = 200  # rescored together: one read of the lake for all their people
 
 # rescore_people(person_ids, as_of) -> {person_id: snapshot row}
 PeopleRescorer = Callable[[list[str], date], dict[str, dict[str, Any]]]
@@ -160,8 +161,17 @@ def _record_rescores(session: Session, push: Push,
     return added
 
 
-def process(ctx: ServiceContext, push: Push, rescorer: PeopleRescorer | None,
-            lake_wait: float = LAKE_WAIT_SECONDS) -> BatchOutcome:
+@dataclass
+class _Ingested:
+    push: Push
+    outcome: BatchOutcome
+    people: list[str]
+    as_of: date | None
+
+
+def _ingest_one(ctx: ServiceContext, push: Push, lake_wait: float,
+                latest_run: date | None) -> _Ingested:
+    """Into the lake, outcome recorded; says whom to rescore, as of when."""
     records = list(push.records)
     with ctx.session() as session:
         try:
@@ -169,29 +179,34 @@ def process(ctx: ServiceContext, push: Push, rescorer: PeopleRescorer | None,
         except LakeBusyError:
             if push.attempts >= MAX_ATTEMPTS:
                 _finish(session, push, "failed", {"error": "the lake stayed busy; send again"})
-                return BatchOutcome(push.id, "failed")
+                return _Ingested(push, BatchOutcome(push.id, "failed"), [], None)
             _release(session, push)
-            return BatchOutcome(push.id, "pending")
+            return _Ingested(push, BatchOutcome(push.id, "pending"), [], None)
         except CredoError as exc:
             _finish(session, push, "failed", {"error": str(exc)})
-            return BatchOutcome(push.id, "failed")
+            return _Ingested(push, BatchOutcome(push.id, "failed"), [], None)
         _finish(session, push, "done", report_of(report))
-        people = people_to_rescore(records, report, retried=push.attempts > 1)
-        if not people or rescorer is None:
-            return BatchOutcome(push.id, "done")
+    people = people_to_rescore(records, report, retried=push.attempts > 1)
+    as_of = (rescore_as_of(records, latest_run) if people and latest_run is not None
+             else None)
+    return _Ingested(push, BatchOutcome(push.id, "done"), people, as_of)
+
+
+def _rescore(ctx: ServiceContext, done: list[_Ingested], rescorer: PeopleRescorer) -> None:
+    """One rescore per as-of date for all the people of this pass's batches: the lake is
+    read once, however many batches arrived together."""
+    for as_of in sorted({d.as_of for d in done if d.as_of is not None}):
+        batches = [d for d in done if d.as_of == as_of]
+        people = sorted({p for d in batches for p in d.people})
         try:
-            scores = rescorer(people, push_as_of(ctx, records))
+            scores = rescorer(people, as_of)
         except Exception:  # the records are in the lake; the next run scores them
-            log.exception("rescore after push %s failed", push.id)
-            return BatchOutcome(push.id, "done")
-        return BatchOutcome(push.id, "done", _record_rescores(session, push, scores))
-
-
-def push_as_of(ctx: ServiceContext, records: list[dict[str, Any]]) -> date:
-    from credo.pipeline.rescore import latest_run_date
-
-    latest = latest_run_date(ctx.settings)
-    return rescore_as_of(records, latest or datetime.now(UTC).date())
+            log.exception("rescore of %d people after a push failed", len(people))
+            continue
+        with ctx.session() as session:
+            for d in batches:
+                d.outcome.rescored = _record_rescores(
+                    session, d.push, {p: scores[p] for p in d.people if p in scores})
 
 
 def pipeline_rescorer(ctx: ServiceContext) -> PeopleRescorer:
@@ -202,23 +217,31 @@ def pipeline_rescorer(ctx: ServiceContext) -> PeopleRescorer:
 
 
 def drain(ctx: ServiceContext, rescorer: PeopleRescorer | None = None,
-          limit: int | None = None, lake_wait: float = LAKE_WAIT_SECONDS
-          ) -> list[BatchOutcome]:
-    """Process waiting batches until none is left (or ``limit``); returns what happened.
+          limit: int | None = None, lake_wait: float = LAKE_WAIT_SECONDS,
+          should_stop: Callable[[], bool] = lambda: False) -> list[BatchOutcome]:
+    """Ingest the waiting batches (at most ``limit``), then rescore their people together;
+    returns what happened to each batch, in order.
 
-    A batch put back because the lake was busy ends this pass: the next pass tries it
+    A batch put back because the lake was busy ends the pass: the next pass tries it
     again, so a busy lake never spins the worker.
     """
-    outcomes: list[BatchOutcome] = []
-    while limit is None or len(outcomes) < limit:
+    from credo.pipeline.rescore import latest_run_date
+
+    # Before the first run there is nothing to rescore with; a rescorer then finds none.
+    latest_run = ((latest_run_date(ctx.settings) or datetime.now(UTC).date())
+                  if rescorer is not None else None)
+    done: list[_Ingested] = []
+    while (limit is None or len(done) < limit) and not should_stop():
         with ctx.session() as session:
             push = claim(session)
         if push is None:
             break
-        outcomes.append(process(ctx, push, rescorer, lake_wait))
-        if outcomes[-1].state == "pending":
+        done.append(_ingest_one(ctx, push, lake_wait, latest_run))
+        if done[-1].outcome.state == "pending":
             break
-    return outcomes
+    if rescorer is not None:
+        _rescore(ctx, done, rescorer)
+    return [d.outcome for d in done]
 
 
 def run(ctx: ServiceContext, poll_seconds: float = 1.0,
@@ -227,11 +250,14 @@ def run(ctx: ServiceContext, poll_seconds: float = 1.0,
     rescorer = pipeline_rescorer(ctx)
     while not should_stop():
         try:
-            outcomes = drain(ctx, rescorer)
+            outcomes = drain(ctx, rescorer, limit=BATCHES_PER_PASS, should_stop=should_stop)
         except Exception:  # a database hiccup must not end the worker
             log.exception("inbox pass failed; trying again")
             outcomes = []
         for o in outcomes:
             log.info("push %s: %s, %d rescored", o.push_id, o.state, o.rescored)
         if not outcomes or outcomes[-1].state == "pending":
-            time.sleep(poll_seconds)
+            waited = 0.0
+            while waited < poll_seconds and not should_stop():  # a stop is heard at once
+                time.sleep(min(0.1, poll_seconds))
+                waited += 0.1
