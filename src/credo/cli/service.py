@@ -71,9 +71,12 @@ def serve(
         uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
                     log_level=log_level, access_log=False)
     finally:
-        if worker is not None:
+        if worker is not None:  # it finishes the batch at hand, then stops
             worker.terminate()
-            worker.wait(timeout=60)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()  # its claim is taken over later: nothing is lost
 
 
 @app.command("worker")
