@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from credo.cli import app
+from credo.cli.output import ConsoleProgress
 from credo.config import Settings
 from credo.data.ingest import IngestReport, ingest_path
 from credo.data.lake import Lake
@@ -49,15 +49,11 @@ def ingest(
     commit_rows: int = typer.Option(5_000_000, min=1, help="Records per atomic commit."),
 ) -> None:
     """Validate records and append the valid ones to the event lake (idempotent)."""
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-        TimeRemainingColumn(), console=console, transient=True,
-    ) as bar:
-        task = bar.add_task(f"ingest {kind}", total=None)
+    with ConsoleProgress(console) as progress:
+        progress.stage(f"ingesting {kind} records", unit="bytes")
         report = ingest_path(
             path, source=source, kind=kind, lake=_lake(lake), batch_rows=batch_rows,
-            commit_rows=commit_rows,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            commit_rows=commit_rows, progress=progress.count,
         )
     print_report(report)
     if report.failed:

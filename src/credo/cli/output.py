@@ -1,4 +1,4 @@
-"""What the commands print: the progress bar, timed stages and the training summary.
+"""What the commands print: progress on the terminal, and the training summary.
 
 Shared by the scorecard and lake commands, so neither imports the other for it.
 """
@@ -6,44 +6,116 @@ Shared by the scorecard and lake commands, so neither imports the other for it.
 from __future__ import annotations
 
 import time
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
-from credo.scorecard.model import Scorecard
+if TYPE_CHECKING:
+    from credo.scorecard.model import Scorecard
 
 console = Console(stderr=True)
 
 
-def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<48}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
+class _Quiet:
+    """``credo --quiet``: no progress at all (set once by the root command)."""
+
+    on = False
 
 
-class Stages:
-    """Prints each stage with the time the previous one took."""
+quiet = _Quiet()
 
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.current: str | None = None
 
-    def __call__(self, name: str) -> None:
-        self.close()
-        self.current = name
-        self.started = time.perf_counter()
-        console.print(f"[bold]>[/bold] {name} ...")
+class _Done(ProgressColumn):
+    """"12,000/20,000 people" and the rate: thousands separators, the stage's unit."""
 
-    def close(self) -> None:
-        if self.current is not None:
-            console.print(f"  {self.current}: {time.perf_counter() - self.started:.1f} s")
-            self.current = None
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        if task.total is None:
+            done = f"{task.completed:,.0f} {unit}" if task.completed else ""
+            return Text(done.strip(), style="progress.download")
+        rate = f"  {task.speed:,.0f} {unit}/s" if task.speed and unit else ""
+        return Text(f"{task.completed:,.0f}/{task.total:,.0f} {unit}".strip() + rate,
+                    style="progress.download")
+
+
+class ConsoleProgress:
+    """A :class:`credo.progress.Reporter` for the command line.
+
+    On a terminal each stage is a bar (done, rate, time left) or, when the stage cannot
+    count, a spinner with the time so far. Elsewhere (a pipe, a log file) it writes one
+    line per stage with its duration, and under ``credo --quiet`` nothing.
+    """
+
+    def __init__(self, out: Console | None = None) -> None:
+        self.out = out or console
+        self.logs = not quiet.on
+        self.bars = self.logs and self.out.is_terminal
+        self._progress: Progress | None = None
+        self._task: int | None = None
+        self._name: str | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> ConsoleProgress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close(finished=kind is None)
+
+    def stage(self, name: str, total: int | None = None, unit: str = "") -> None:
+        self._end_stage()
+        self._name, self._started = name, time.perf_counter()
+        if self.bars:
+            if self._progress is None:
+                self._progress = Progress(
+                    SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    _Done(), TimeRemainingColumn(), TimeElapsedColumn(),
+                    console=self.out, transient=True,
+                )
+                self._progress.start()
+            self._task = self._progress.add_task(name, total=total, unit=unit)
+        elif self.logs:
+            self.out.print(f"> {name} ...", markup=False, highlight=False)
+
+    def count(self, done: int, total: int | None = None) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done,
+                                  **({"total": total} if total is not None else {}))
+
+    def step(self, note: str = "") -> None:
+        if self._progress is not None and self._task is not None:
+            described = f"{self._name}: {note}" if note else self._name
+            self._progress.update(self._task, advance=1, description=described)
+
+    def close(self, finished: bool = True) -> None:
+        self._end_stage(finished)
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def _end_stage(self, finished: bool = True) -> None:
+        if self._name is None:
+            return
+        if self._progress is not None and self._task is not None:
+            self._progress.remove_task(self._task)
+            self._task = None
+        if self.logs and finished:
+            seconds = time.perf_counter() - self._started
+            self.out.print(f"  {self._name}: {seconds:,.1f} s", markup=False, highlight=False)
+        self._name = None
 
 
 def print_training(document: dict, model: Scorecard) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from credo.cli import app
-from credo.cli.output import Stages, print_training
+from credo.cli.output import ConsoleProgress, print_training
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
@@ -46,16 +46,15 @@ def features(
     day = parse_as_of(as_of)
     if out is not None:
         make_output_path(out, (".parquet",), "features file")
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        stages(f"features as of {day}")
-        table = compute_features(settings, runner, day)
-    finally:
-        runner.close()
-    path = write_atomic(table, out or features_path(settings, day))
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine)
+        try:
+            progress.stage(f"features as of {day}")
+            table = compute_features(settings, runner, day)
+        finally:
+            runner.close()
+        path = write_atomic(table, out or features_path(settings, day))
     in_default = population_summary(table)["in_default"]
     typer.echo(f"{table.num_rows:,} people x {len(FEATURE_NAMES)} features written to {path} "
                f"({in_default:,} already in default, marked in {STATUS_COLUMN})")
@@ -68,15 +67,14 @@ def train_from_lake(
     settings = Settings.from_env()
     first = parse_as_of(as_of)
     second = parse_as_of(validate_as_of) if validate_as_of else None
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        result = train_on_lake(settings, runner, first, second, model, stage=stages,
-                               holdout=holdout, seed=seed)
-    finally:
-        runner.close()
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine)
+        try:
+            result = train_on_lake(settings, runner, first, second, model,
+                                   stage=progress.stage, holdout=holdout, seed=seed)
+        finally:
+            runner.close()
     # Every model trained on the lake goes to the registry as a candidate (the first
     # becomes champion); it serves only once promoted (credo model promote).
     from credo.cli.governance import register_trained
@@ -106,15 +104,14 @@ def run(
             f"no model at {path}: train one first (credo train --as-of ...) or pass --model"
         )
     scorecard, document = artifact.load(path)
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        report = monthly_run(settings, runner, day, scorecard, document,
-                             exclusions=_disputed(settings), stage=stages)
-    finally:
-        runner.close()
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine)
+        try:
+            report = monthly_run(settings, runner, day, scorecard, document,
+                                 exclusions=_disputed(settings), stage=progress.stage)
+        finally:
+            runner.close()
     if report.reused:
         typer.echo(f"snapshot {report.run_id} for {day} is already up to date: {report.path}")
         return

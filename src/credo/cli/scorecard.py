@@ -16,7 +16,7 @@ import numpy as np
 import typer
 
 from credo.cli import app
-from credo.cli.output import console, print_training, progress
+from credo.cli.output import ConsoleProgress, console, print_training
 from credo.errors import InputError
 from credo.outputs import check_output_path
 from credo.pipeline.split import DEFAULT_HOLDOUT
@@ -83,7 +83,7 @@ def example(
 def train(
     data: Annotated[Path | None, typer.Argument(help="Training table: CSV or Parquet, one row per person (or use --as-of to train on the lake).")] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column: 1/0, or two labels with --bad.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON); with --as-of, default CREDO_HOME/models/MODEL_ID.json.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON). With --as-of the default is the models folder under CREDO_HOME.")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (not a feature).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome in the target column.")] = None,
     dictionary: Annotated[Path | None, typer.Option(help="Data dictionary (JSON): dimensions, wording, trends, protected columns.")] = None,
@@ -148,16 +148,12 @@ def train(
                           *(allow_protected or [])], frame.columns, repr(str(data)))
     model = Scorecard(dictionary=known, categorical=categorical or (),
                       allow_protected=allow_protected or (), **fit)
-    n_steps = frame.shape[1] + 2
-    with progress() as bar:
-        task = bar.add_task("training", total=n_steps)
-
-        def tick(message: str) -> None:
-            bar.update(task, description=message[:48], advance=1)
-
+    with ConsoleProgress() as progress:
+        # One step per feature binned, then selection, regression and refit.
+        progress.stage("training", total=frame.shape[1] + 2, unit="steps")
         result = train_from_frame(
             frame, target, model, id_column=id_column, bad_value=bad,
-            holdout=holdout, seed=seed, progress=tick,
+            holdout=holdout, seed=seed, progress=progress.step,
         )
     document = artifact.save(result.model, out, result.metadata)
     print_training(document, result.model)
