@@ -5,11 +5,14 @@ Shared by the scorecard and lake commands, so neither imports the other for it.
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -22,6 +25,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+
+from credo.cli.schemas import Metrics, PopulationOut, SelectionOut, TrainingOut
 
 if TYPE_CHECKING:
     from credo.scorecard.model import Scorecard
@@ -118,29 +123,59 @@ class ConsoleProgress:
         self._name = None
 
 
-def print_training(document: dict, model: Scorecard) -> None:
-    typer.echo(f"model {document['model_id']} written")
+def training_summary(document: dict, model: Scorecard, path: Path,
+                     registry: str | None = None) -> TrainingOut:
+    """The training summary, for the text below or ``--json``."""
+    metadata = document["metadata"]
+    return TrainingOut(
+        model_id=document["model_id"], path=str(path),
+        selected=[f.name for f in model.features_], candidates=len(model.selection_),
+        protected_excluded=list(model.protected_),
+        left_out=[SelectionOut(feature=e.feature, reason=e.reason)
+                  for e in model.selection_ if not e.selected],
+        population={name: PopulationOut(**{k: p[k] for k in PopulationOut.model_fields})
+                    for name, p in metadata.get("population", {}).items()},
+        metrics={name: Metrics(**{k: m[k] for k in Metrics.model_fields})
+                 for name, m in metadata["metrics"].items()},
+        registry=registry,
+    )
+
+
+def print_json(document: BaseModel | list[BaseModel]) -> None:
+    """One JSON document on standard output, nothing else (progress goes to stderr)."""
+    if isinstance(document, list):
+        typer.echo(json.dumps([d.model_dump(mode="json") for d in document], indent=2))
+    else:
+        typer.echo(document.model_dump_json(indent=2))
+
+
+def print_training(summary: TrainingOut, as_json: bool = False) -> None:
+    if as_json:
+        print_json(summary)
+        return
+    typer.echo(f"model {summary.model_id} written to {summary.path}")
     typer.echo(
-        f"{len(model.features_)} features selected of {len(model.selection_)} candidates"
-        + (f"; protected attributes kept out: {', '.join(model.protected_)} "
+        f"{len(summary.selected):,} features selected of {summary.candidates:,} candidates"
+        + (f"; protected attributes kept out: {', '.join(summary.protected_excluded)} "
            "(a dictionary that lists one as a feature, or --allow-protected COLUMN, "
            "would let it in)"
-           if model.protected_ else "")
+           if summary.protected_excluded else "")
     )
-    left_out = [e for e in model.selection_ if not e.selected]
-    if left_out:
-        typer.echo(f"left out ({len(left_out)}):")
-        for entry in left_out:
+    if summary.left_out:
+        typer.echo(f"left out ({len(summary.left_out):,}):")
+        for entry in summary.left_out:
             typer.echo(f"  {entry.feature} ({entry.reason})")
-    for name, population in document["metadata"].get("population", {}).items():
+    for name, population in summary.population.items():
         reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}"
-                            for k, v in population["in_default_by_reason"].items())
+                            for k, v in population.in_default_by_reason.items())
         typer.echo(
-            f"{name:>14}: {population['at_risk']:,} people at risk of {population['people']:,}"
+            f"{name:>14}: {population.at_risk:,} people at risk of {population.people:,}"
             + (f"; already in default and left out: {reasons}" if reasons else "")
         )
-    for sample, m in document["metadata"]["metrics"].items():
+    for sample, m in summary.metrics.items():
         typer.echo(
-            f"{sample:>14}: AUC {m['auc']:.4f}  Gini {m['gini']:.4f}  KS {m['ks']:.4f}  "
-            f"({m['rows']:,} rows)"
+            f"{sample:>14}: AUC {m.auc:.4f}  Gini {m.gini:.4f}  KS {m.ks:.4f}  "
+            f"({m.rows:,} rows)"
         )
+    if summary.registry:
+        typer.echo(summary.registry)

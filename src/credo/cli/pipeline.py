@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from credo.cli import app
-from credo.cli.output import ConsoleProgress, print_training
+from credo.cli.output import ConsoleProgress, print_training, training_summary
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
@@ -62,7 +62,7 @@ def features(
 
 def train_from_lake(
     as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
-    holdout: float, seed: int,
+    holdout: float, seed: int, as_json: bool = False,
 ) -> None:
     settings = Settings.from_env()
     first = parse_as_of(as_of)
@@ -84,9 +84,8 @@ def train_from_lake(
     document = artifact.to_dict(result.model, result.metadata)
     path = out or model_path(settings, document["model_id"])
     write_document(path, document)
-    print_training(document, result.model)
-    typer.echo(f"written to {path}")
-    typer.echo(register_trained(settings, document))
+    registered = register_trained(settings, document)
+    print_training(training_summary(document, result.model, path, registered), as_json)
 
 
 @app.command()
