@@ -8,6 +8,7 @@ stability index reaches "act" (0.25), so it can gate a scheduled run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import date
@@ -18,7 +19,8 @@ import typer
 
 from credo.cli import app
 from credo.cli.identity import actor
-from credo.cli.output import ConsoleProgress
+from credo.cli.output import ConsoleProgress, print_json
+from credo.cli.schemas import ModelOut
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
@@ -39,10 +41,15 @@ def _registry(settings: Settings) -> Any:
 
 
 @model_app.command("list")
-def model_list() -> None:
+def model_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the models as a JSON list (schema in docs/cli-json.md).")] = False,
+) -> None:
     """Every registered model: version, status, months, out-of-time AUC, promoter."""
     with _registry(Settings.from_env()) as registry:
         models = registry.list()
+    if as_json:
+        print_json([ModelOut(**dataclasses.asdict(m)) for m in models])
+        return
     if not models:
         typer.echo("no models registered: train one with credo train --as-of ...")
         return

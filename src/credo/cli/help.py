@@ -15,7 +15,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 # The workflow, in order: each panel's commands as they are used.
 PANELS: dict[str, tuple[str, ...]] = {
-    "Data": ("example", "simulate", "ingest", "lake"),
+    "Data": ("example", "simulate", "ingest", "lake", "quarantine"),
     "Model": ("train", "score", "explain", "report", "model", "monitor"),
     "Run": ("features", "run", "publish"),
     "Serve": ("serve",),

@@ -25,6 +25,7 @@ from credo.pipeline.snapshot import (
     write_atomic,
 )
 from credo.pipeline.training import train_on_lake
+from credo.policy.bands import BAND_NAMES
 from credo.scorecard import Scorecard, artifact
 
 
@@ -114,6 +115,8 @@ def run(
     if report.reused:
         typer.echo(f"snapshot {report.run_id} for {day} is already up to date: {report.path}")
         return
-    bands = ", ".join(f"{k} {v:,}" for k, v in sorted(report.bands.items()))
+    # In band order, poor to excellent, as a reader scans a scale.
+    bands = ", ".join(f"{name} {report.bands[name]:,}" for name in BAND_NAMES
+                      if name in report.bands)
     typer.echo(f"scored {report.people:,} people as of {day} (run {report.run_id}): {bands}")
     typer.echo(f"snapshot written to {report.path}")

@@ -56,8 +56,10 @@ class ModelOut(BaseModel):
 
 class LakeRow(BaseModel):
     kind: str
-    source_id: str | None = Field(description="null in the summary (all sources)")
-    month: str | None = Field(description="YYYY-MM; null in the totals")
+    source_id: str
+    month: str | None = Field(description="YYYY-MM with --detail; null in the summary")
+    first_month: str
+    last_month: str
     records: int
     files: int
 

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 
 from credo.cli import app
-from credo.cli.data import print_report
 from credo.cli.output import ConsoleProgress
 from credo.config import Settings
 from credo.data.lake import Lake
@@ -83,7 +82,7 @@ def simulate_cmd(
     )
     out.print(f"mean true 12-month PD {report.mean_true_pd:.4f}; truth in {report.truth_dir}")
     if report.bad_injected:
-        injected = ", ".join(f"{k} {v}" for k, v in sorted(report.bad_injected.items()))
-        out.print(f"bad records sent through ingest: {injected}")
-        for r in report.bad_ingest:
-            print_report(r, out)
+        injected = ", ".join(f"{k} {v:,}" for k, v in sorted(report.bad_injected.items()))
+        quarantined = sum(r.quarantined for r in report.bad_ingest)
+        out.print(f"bad records sent through ingest on purpose: {injected}; {quarantined:,} "
+                  "quarantined (list them: credo quarantine)", highlight=False)
