@@ -116,7 +116,8 @@ def run(
         typer.echo(f"snapshot {report.run_id} for {day} is already up to date: {report.path}")
         return
     # In band order, poor to excellent, as a reader scans a scale.
-    bands = ", ".join(f"{name} {report.bands[name]:,}" for name in BAND_NAMES
+    order = [*BAND_NAMES, *sorted(set(report.bands) - set(BAND_NAMES))]
+    bands = ", ".join(f"{name} {report.bands[name]:,}" for name in order
                       if name in report.bands)
     typer.echo(f"scored {report.people:,} people as of {day} (run {report.run_id}): {bands}")
     typer.echo(f"snapshot written to {report.path}")
