@@ -18,7 +18,7 @@ from tests.cli import invoke
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli-json.md"
 # Typer's own renderings of a Python type, and a truncated help cell.
-NOT_IN_HELP = re.compile(r"<(bool|str|int|float|path|list\[[^\]]*\])[^>]*>|\{[a-z_]+\}|…")
+NOT_IN_HELP = re.compile(r"<(bool|str|int|float|path|list\[[^\]]*\])[^>]*>|\{[A-Za-z_]+\}|…")
 
 
 @pytest.fixture
