@@ -64,6 +64,7 @@ def test_commands_are_grouped_by_workflow_in_order(run) -> None:
 
 def test_shell_completion_is_offered(run) -> None:
     code, out, _ = run("--help")
+    assert code == 0
     assert "--install-completion" in out and "--show-completion" in out
 
 
@@ -71,7 +72,8 @@ def test_usage_shows_arguments_in_capitals(run) -> None:
     code, out, _ = run("score", "--help")
     assert "score [OPTIONS] MODEL DATA" in out
     code, out, _ = run("train", "--help")
-    assert "train [OPTIONS] [DATA]" in out and "--as-of" in out and "YYYY-MM-DD" in out
+    assert code == 0 and "train [OPTIONS] [DATA]" in out
+    assert "--as-of" in out and "YYYY-MM-DD" in out
 
 
 def test_json_schemas_are_documented_as_they_are() -> None:

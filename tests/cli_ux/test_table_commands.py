@@ -120,4 +120,4 @@ def test_table_model_gets_the_html_validation_report(example, run, tmp_path) -> 
 def test_report_mistakes_are_one_line(example, run, args, message) -> None:
     data, model, _ = example
     code, out, err = run("report", model, data, *args)
-    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1
