@@ -34,7 +34,7 @@ def _print_version(asked: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print credo's version and exit.")] = False,
-    quiet_: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or stage times (they are drawn only on a terminal anyway).")] = False,
+    quiet_: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or stage times on a terminal (off a terminal there are none).")] = False,
 ) -> None:
     quiet.on = quiet_
 

@@ -60,14 +60,14 @@ class ConsoleProgress:
     """A :class:`credo.progress.Reporter` for the command line.
 
     On a terminal each stage is a bar (done, rate, time left) or, when the stage cannot
-    count, a spinner with the time so far. Elsewhere (a pipe, a log file) it writes one
-    line per stage with its duration, and under ``credo --quiet`` nothing.
+    count, a spinner with the time so far; a finished stage leaves one line with its
+    duration. Off a terminal (a pipe, a log file, a script) and under ``credo --quiet``
+    it prints nothing, so what a script reads is the result or one line of error.
     """
 
     def __init__(self, out: Console | None = None) -> None:
         self.out = out or console
-        self.logs = not quiet.on
-        self.bars = self.logs and self.out.is_terminal
+        self.bars = not quiet.on and self.out.is_terminal
         self._progress: Progress | None = None
         self._task: int | None = None
         self._name: str | None = None
@@ -92,8 +92,6 @@ class ConsoleProgress:
                 )
                 self._progress.start()
             self._task = self._progress.add_task(name, total=total, unit=unit)
-        elif self.logs:
-            self.out.print(f"> {name} ...", markup=False, highlight=False)
 
     def count(self, done: int, total: int | None = None) -> None:
         if self._progress is not None and self._task is not None:
@@ -117,7 +115,7 @@ class ConsoleProgress:
         if self._progress is not None and self._task is not None:
             self._progress.remove_task(self._task)
             self._task = None
-        if self.logs and finished:
+        if self.bars and finished:
             seconds = time.perf_counter() - self._started
             self.out.print(f"  {self._name}: {seconds:,.1f} s", markup=False, highlight=False)
         self._name = None
