@@ -116,6 +116,7 @@ def test_table_model_gets_the_html_validation_report(example, run, tmp_path) -> 
 @pytest.mark.parametrize(("args", "message"), [
     (["--as-of", "2024-10-01"], "--as-of, --validate-as-of and --model are for the lake"),
     (["--json", "--target", "nope"], "target column 'nope' is not in"),
+    (["--json", "--out", "r.html"], "the validation report's figures are in the .json file"),
 ])
 def test_report_mistakes_are_one_line(example, run, args, message) -> None:
     data, model, _ = example

@@ -274,14 +274,14 @@ def report(
 ) -> None:
     """Summarise the model on DATA, or (--out) write the HTML validation report."""
     table = model_path is not None and data is not None
+    if as_json and (out is not None or as_of is not None):
+        raise InputError("--json prints the summary of MODEL on DATA; the validation "
+                         "report's figures are in the .json file next to --out")
     if (out is not None or as_of is not None) and not table:
         from credo.cli.governance import governance_report
 
         if model_path is not None or data is not None:
             raise InputError("give MODEL and DATA both, or neither (the lake's report)")
-        if as_json:
-            raise InputError("--json prints the summary of MODEL on DATA; the validation "
-                             "report's figures are in the .json file next to --out")
         governance_report(as_of, validate_as_of, model_ref, out or Path("report.html"), margin,
                           engine)
         return

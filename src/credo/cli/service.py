@@ -128,7 +128,7 @@ def partner_revoke_key(
     ctx = _ctx()
     with ctx.session() as s:
         n = logic.revoke_key(s, partner_id, prefix, actor=actor())
-    out.print(f"revoked {n} key(s) of {partner_id}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of {partner_id}", highlight=False)
 
 
 @source_app.command("register")
@@ -154,7 +154,7 @@ def source_revoke_key(source_id: str = typer.Argument(..., help="Source id.")) -
     ctx = _ctx()
     with ctx.session() as s:
         n = logic.revoke_key(s, source_id, actor=actor())
-    out.print(f"revoked {n} key(s) of {source_id}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of {source_id}", highlight=False)
 
 
 @operator_app.command("new-key")
@@ -197,7 +197,7 @@ def operator_revoke_key(name_or_id: str = typer.Argument(
     ctx = _ctx()
     with ctx.session() as s:
         name, n = revoke_operator(s, name_or_id, actor=actor())
-    out.print(f"revoked {n} key(s) of operator {name}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of operator {name}", highlight=False)
 
 
 def _set_active(partner_id: str, active: bool) -> None:
