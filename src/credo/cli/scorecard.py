@@ -264,15 +264,16 @@ def report(
     data: Annotated[Path | None, typer.Argument(help="Table to measure the model on: CSV or Parquet.")] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column (default: the training target, if present).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Validation report on the lake: development month (default: the model's).")] = None,
-    validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Out-of-time month (default: the model's).")] = None,
-    model_ref: Annotated[str | None, typer.Option("--model", help="Registered model id or model file (default: the latest registered).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", rich_help_panel="The lake's report", help="Validation report on the lake: development month (default: the model's).")] = None,
+    validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", rich_help_panel="The lake's report", help="Out-of-time month (default: the model's).")] = None,
+    model_ref: Annotated[str | None, typer.Option("--model", rich_help_panel="The lake's report", help="Registered model id or model file (default: the latest registered).")] = None,
     out: Annotated[Path | None, typer.Option(help="HTML validation report to write (a .json twin goes next to it).")] = None,
     margin: Annotated[float, typer.Option(help="AUC margin the challenger must win by.")] = 0.01,
-    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    engine: Annotated[str, typer.Option(rich_help_panel="The lake's report", help="Engine for lake features: duckdb or spark.")] = "duckdb",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary of MODEL on DATA as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
-    """Summarise the model on DATA, or (--out) write the HTML validation report."""
+    """Summarise MODEL on DATA, or write the HTML validation report (--out) of MODEL on
+    DATA or of a model trained on the lake."""
     table = model_path is not None and data is not None
     if as_json and (out is not None or as_of is not None):
         raise InputError("--json prints the summary of MODEL on DATA; the validation "
