@@ -8,6 +8,7 @@ stability index reaches "act" (0.25), so it can gate a scheduled run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import date
@@ -18,6 +19,8 @@ import typer
 
 from credo.cli import app
 from credo.cli.identity import actor
+from credo.cli.output import ConsoleProgress, print_json
+from credo.cli.schemas import ModelOut
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
@@ -38,10 +41,15 @@ def _registry(settings: Settings) -> Any:
 
 
 @model_app.command("list")
-def model_list() -> None:
+def model_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the models as a JSON list (schema in docs/cli-json.md).")] = False,
+) -> None:
     """Every registered model: version, status, months, out-of-time AUC, promoter."""
     with _registry(Settings.from_env()) as registry:
         models = registry.list()
+    if as_json:
+        print_json([ModelOut(**dataclasses.asdict(m)) for m in models])
+        return
     if not models:
         typer.echo("no models registered: train one with credo train --as-of ...")
         return
@@ -247,32 +255,69 @@ def governance_report(
     first = parse_as_of(first_text)
     second_text = validate_as_of or metadata.get("validate_as_of")
     second = parse_as_of(second_text) if second_text else None
-    runner = open_engine(engine)
-    try:
-        development = samples.with_bad(settings, runner, first)
-        validation = samples.with_bad(settings, runner, second) if second else None
-    finally:
-        runner.close()
-    development, validation = samples.split_as_trained(document, development, validation)
-    protected = fairness.read_protected(settings.truth / "protected")
-    # The true default probabilities (simulated populations only) of the month the model
-    # is judged on: the out-of-time month when there is one.
-    truth = fairness_truth.read_true_pd(settings.truth / "true_pd", second or first)
-    report = report_mod.build(
-        scorecard,
-        document,
-        development,
-        validation,
-        protected,
-        margin=margin,
-        registry_entry=entry,
-        truth=truth,
-    )
-    html, twin = report_mod.write(report, out)
-    total = time.perf_counter() - started
+    with ConsoleProgress() as progress:
+        progress.stage(f"features and outcomes as of {first}"
+                       + (f" and {second}" if second else ""))
+        runner = open_engine(engine)
+        try:
+            development = samples.with_bad(settings, runner, first)
+            validation = samples.with_bad(settings, runner, second) if second else None
+        finally:
+            runner.close()
+        development, validation = samples.split_as_trained(document, development, validation)
+        protected = fairness.read_protected(settings.truth / "protected")
+        # The true default probabilities (simulated populations only) of the month the
+        # model is judged on: the out-of-time month when there is one.
+        truth = fairness_truth.read_true_pd(settings.truth / "true_pd", second or first)
+        report = report_mod.build(
+            scorecard,
+            document,
+            development,
+            validation,
+            protected,
+            margin=margin,
+            registry_entry=entry,
+            truth=truth,
+            stage=progress.stage,
+        )
+        progress.stage("writing the report")
+        html, twin = report_mod.write(report, out)
+    _print_report(report, html, twin, margin, time.perf_counter() - started)
+
+
+def table_report(model: Scorecard, document: dict[str, Any], frame: Any, outcome: Any,
+                 target: str, data: Path, out: Path, margin: float) -> None:
+    """``credo report MODEL DATA --out FILE.html``: the validation report of a model
+    trained on a table, measured on DATA (its outcome in ``target``)."""
+    from credo.governance import report as report_mod
+    from credo.scorecard.training import holdout_split
+
+    started = time.perf_counter()
+    metadata = document.get("metadata", {})
+    id_column = metadata.get("id_column")
+    X = frame.drop(columns=[c for c in (target, id_column) if c and c in frame.columns])
+    # The rows split as in training (same share and seed): on the training table, the
+    # model (and the challenger) are judged on rows neither was fitted on.
+    X_fit, X_held, y_fit, y_held = holdout_split(X, outcome, metadata.get("holdout_share") or 0,
+                                                 metadata.get("seed") or 0)
+    fitted = X_fit.assign(bad=y_fit)
+    held = None if X_held is None else X_held.assign(bad=y_held)
+    with ConsoleProgress() as progress:
+        report = report_mod.build(
+            model, document, fitted, held, None, margin=margin, stage=progress.stage,
+            outcome=f"the column {target!r} of {data.name}",
+            sample_names=("train", "holdout") if held is not None else ("data", "holdout"),
+        )
+        progress.stage("writing the report")
+        html, twin = report_mod.write(report, out)
+    _print_report(report, html, twin, margin, time.perf_counter() - started)
+
+
+def _print_report(report: dict[str, Any], html: Path, twin: Path, margin: float,
+                  total: float) -> None:
     typer.echo(
-        f"report on {document.get('model_id')} written to {html} and {twin} "
-        f"in {total:.1f} s (of which analysis {report['generation_seconds']:.1f} s)"
+        f"report on {report['model']['model_id']} written to {html} and {twin} "
+        f"in {total:,.1f} s (of which analysis {report['generation_seconds']:,.1f} s)"
     )
     judge = report["challenger"]["judged_on"]
     champ, chall = report["performance"][judge], report["challenger"]["metrics"][judge]

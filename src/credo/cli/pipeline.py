@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from credo.cli import app
-from credo.cli.output import Stages, print_training
+from credo.cli.output import ConsoleProgress, print_training, training_summary
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
@@ -25,6 +25,7 @@ from credo.pipeline.snapshot import (
     write_atomic,
 )
 from credo.pipeline.training import train_on_lake
+from credo.policy.bands import BAND_NAMES
 from credo.scorecard import Scorecard, artifact
 
 
@@ -46,16 +47,15 @@ def features(
     day = parse_as_of(as_of)
     if out is not None:
         make_output_path(out, (".parquet",), "features file")
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        stages(f"features as of {day}")
-        table = compute_features(settings, runner, day)
-    finally:
-        runner.close()
-    path = write_atomic(table, out or features_path(settings, day))
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine)
+        try:
+            progress.stage(f"features as of {day}")
+            table = compute_features(settings, runner, day)
+        finally:
+            runner.close()
+        path = write_atomic(table, out or features_path(settings, day))
     in_default = population_summary(table)["in_default"]
     typer.echo(f"{table.num_rows:,} people x {len(FEATURE_NAMES)} features written to {path} "
                f"({in_default:,} already in default, marked in {STATUS_COLUMN})")
@@ -63,20 +63,19 @@ def features(
 
 def train_from_lake(
     as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
-    holdout: float, seed: int,
+    holdout: float, seed: int, as_json: bool = False,
 ) -> None:
     settings = Settings.from_env()
     first = parse_as_of(as_of)
     second = parse_as_of(validate_as_of) if validate_as_of else None
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        result = train_on_lake(settings, runner, first, second, model, stage=stages,
-                               holdout=holdout, seed=seed)
-    finally:
-        runner.close()
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine)
+        try:
+            result = train_on_lake(settings, runner, first, second, model,
+                                   stage=progress.stage, holdout=holdout, seed=seed)
+        finally:
+            runner.close()
     # Every model trained on the lake goes to the registry as a candidate (the first
     # becomes champion); it serves only once promoted (credo model promote).
     from credo.cli.governance import register_trained
@@ -86,9 +85,8 @@ def train_from_lake(
     document = artifact.to_dict(result.model, result.metadata)
     path = out or model_path(settings, document["model_id"])
     write_document(path, document)
-    print_training(document, result.model)
-    typer.echo(f"written to {path}")
-    typer.echo(register_trained(settings, document))
+    registered = register_trained(settings, document)
+    print_training(training_summary(document, result.model, path, registered), as_json)
 
 
 @app.command()
@@ -106,18 +104,20 @@ def run(
             f"no model at {path}: train one first (credo train --as-of ...) or pass --model"
         )
     scorecard, document = artifact.load(path)
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        report = monthly_run(settings, runner, day, scorecard, document,
-                             exclusions=_disputed(settings), stage=stages)
-    finally:
-        runner.close()
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine)
+        try:
+            report = monthly_run(settings, runner, day, scorecard, document,
+                                 exclusions=_disputed(settings), stage=progress.stage)
+        finally:
+            runner.close()
     if report.reused:
         typer.echo(f"snapshot {report.run_id} for {day} is already up to date: {report.path}")
         return
-    bands = ", ".join(f"{k} {v:,}" for k, v in sorted(report.bands.items()))
+    # In band order, poor to excellent, as a reader scans a scale.
+    order = [*BAND_NAMES, *sorted(set(report.bands) - set(BAND_NAMES))]
+    bands = ", ".join(f"{name} {report.bands[name]:,}" for name in order
+                      if name in report.bands)
     typer.echo(f"scored {report.people:,} people as of {day} (run {report.run_id}): {bands}")
     typer.echo(f"snapshot written to {report.path}")

@@ -14,8 +14,9 @@ from rich.table import Table
 
 from credo.cli import app
 from credo.cli.identity import actor
+from credo.cli.output import print_json
 from credo.config import Settings
-from credo.errors import ConfigError
+from credo.errors import ConfigError, InputError
 from credo.service.context import ServiceContext
 
 out = Console(soft_wrap=True)
@@ -177,7 +178,7 @@ def partner_revoke_key(
     ctx = _ctx()
     with ctx.session() as s:
         n = logic.revoke_key(s, partner_id, prefix, actor=actor())
-    out.print(f"revoked {n} key(s) of {partner_id}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of {partner_id}", highlight=False)
 
 
 @source_app.command("register")
@@ -203,7 +204,7 @@ def source_revoke_key(source_id: str = typer.Argument(..., help="Source id.")) -
     ctx = _ctx()
     with ctx.session() as s:
         n = logic.revoke_key(s, source_id, actor=actor())
-    out.print(f"revoked {n} key(s) of {source_id}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of {source_id}", highlight=False)
 
 
 @operator_app.command("new-key")
@@ -246,7 +247,7 @@ def operator_revoke_key(name_or_id: str = typer.Argument(
     ctx = _ctx()
     with ctx.session() as s:
         name, n = revoke_operator(s, name_or_id, actor=actor())
-    out.print(f"revoked {n} key(s) of operator {name}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of operator {name}", highlight=False)
 
 
 def _set_active(partner_id: str, active: bool) -> None:
@@ -297,18 +298,31 @@ def publish(snapshot: Path = typer.Argument(..., help="A score snapshot (Parquet
 
 
 @dispute_app.command("list")
-def dispute_list(status: str | None = typer.Option("open", help="open, upheld, rejected, or "
-                                                   "'all'.")) -> None:
+def dispute_list(
+    status: str = typer.Option("open", help="open, upheld, rejected, or all."),
+    as_json: bool = typer.Option(False, "--json", help="Print the disputes as a JSON list (schema in docs/cli-json.md)."),
+) -> None:
     """Disputes by deadline, soonest first."""
     from credo.service.disputes import logic
+    from credo.service.disputes.router import out as dispute_out
 
+    if status not in (*logic.STATUSES, "all"):
+        raise InputError(f"--status {status!r}: choose one of {', '.join(logic.STATUSES)} or all")
     ctx = _ctx()
-    table = Table("id", "person", "record", "status", "due", "reason")
     with ctx.session() as s:
-        for d in logic.list_all_audited(s, None if status == "all" else status,
-                                        actor=actor(), where="cli"):
-            table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
-                          d.due_at.date().isoformat(), d.reason[:60])
+        disputes = [dispute_out(d) for d in logic.list_all_audited(
+            s, None if status == "all" else status, actor=actor(), where="cli")]
+    if as_json:
+        print_json(disputes)
+        return
+    if not disputes:
+        which = "" if status == "all" else f"{status} "
+        out.print(f"no {which}disputes", highlight=False)
+        return
+    table = Table("id", "person", "record", "status", "due", "reason")
+    for d in disputes:
+        table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
+                      d.due_at.date().isoformat(), d.reason[:60])
     out.print(table)
 
 

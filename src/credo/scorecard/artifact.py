@@ -23,6 +23,7 @@ from credo.scorecard.model import Scorecard, ScorecardFeature
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry
 from credo.scorecard.tuning import FIT_PARAMETERS
+from credo.tabular import READABLE
 
 FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1
@@ -82,6 +83,13 @@ def write_document(path: str | Path, document: dict[str, Any]) -> None:
 def load(path: str | Path) -> tuple[Scorecard, dict[str, Any]]:
     """Read a model file; returns the scorecard and the whole document."""
     path = Path(path)
+    if path.suffix.lower() in READABLE and path.is_file():
+        # The commonest slip: the data given where the model goes (``score DATA MODEL``).
+        raise ModelFileError(
+            f"{str(path)!r} is a data table, not a model file: give the model (the JSON "
+            "file credo train wrote) first and the data second, e.g. credo score "
+            "MODEL.json DATA.csv"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

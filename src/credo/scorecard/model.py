@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from credo.errors import ConfigError, InputError, NotFittedError
+from credo.progress import Step
 from credo.scorecard import refit as refit_mod
 from credo.scorecard import severe as severe_mod
 from credo.scorecard.binning import (
@@ -43,7 +44,7 @@ from credo.scorecard.scoring import ScoringPlan
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 from credo.scorecard.tuning import FIT_PARAMETERS, cross_validate, tuning_grid
 
-Progress = Callable[[str], None]
+Progress = Step  # one step of the fit done, with what it was
 _INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude",
                     "allow_protected", "tune", "cv", "random_state")
 

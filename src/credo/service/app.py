@@ -46,6 +46,19 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",)) or "body"
 
 
+def _field_problem(error: dict[str, Any]) -> dict[str, str]:
+    """One validation error as the field it concerns and what is wrong with it."""
+    if error.get("type") == "json_invalid":
+        # FastAPI puts the character offset where a field name goes: ("body", 28).
+        loc = tuple(error.get("loc", ()))
+        at = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+        why = (error.get("ctx") or {}).get("error")
+        return {"field": "body",
+                "problem": f"not valid JSON{at}" + (f" ({why})" if why else "")
+                           + "; send one JSON object"}
+    return {"field": _loc(tuple(error.get("loc", ()))), "problem": error.get("msg", "")}
+
+
 class BodyLimit:
     """Refuse bodies over a size before reading them whole (also chunked uploads)."""
 
@@ -156,8 +169,7 @@ def _install_handlers(app: FastAPI) -> None:
         if is_portal(request):
             return error_page(request, 422)
         # Never echo the received values: they may be hostile or personal.
-        errors = [{"field": _loc(tuple(e.get("loc", ()))), "problem": e.get("msg", "")}
-                  for e in exc.errors()][:20]
+        errors = [_field_problem(e) for e in exc.errors()][:20]
         first = errors[0] if errors else {"field": "body", "problem": "invalid"}
         detail = f"{first['field']}: {first['problem']}"
         if len(errors) > 1:
