@@ -18,7 +18,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Data": ("example", "simulate", "ingest", "lake", "quarantine"),
     "Model": ("train", "score", "explain", "report", "model", "monitor"),
     "Run": ("features", "run", "publish"),
-    "Serve": ("serve",),
+    "Serve": ("serve", "worker"),
     "Administer": ("db", "partner", "source", "operator", "person", "dispute"),
 }
 _PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names}
