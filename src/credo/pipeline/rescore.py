@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import ibis
+import pandas as pd
 
 from credo.config import Settings
 from credo.data.lake import Lake
@@ -22,7 +24,9 @@ from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_folders,
 from credo.pipeline.run import check_model_features, published_rows
 from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
+from credo.scorecard.explain import explain_one
 from credo.scorecard.fingerprint import data_fingerprint
+from credo.scorecard.model import Scorecard
 
 
 def latest_run_date(settings: Settings) -> date | None:
@@ -30,15 +34,22 @@ def latest_run_date(settings: Settings) -> date | None:
     return max(days) if days else None
 
 
-def rescore(person_id: str, settings: Settings | None = None, *,
-            also_excluding: frozenset[tuple[str, str, str]] = frozenset(),
-            ) -> dict[str, Any] | None:
-    """The person's score as of the latest run, or None when there is no run yet.
+@dataclass(frozen=True)
+class PersonFeatures:
+    """One person's features as of the latest run, and the champion that scores them."""
 
-    ``also_excluding``: further records, (kind, source_id, record_id), to leave out as
-    if they were disputed: what upholding a dispute of them would give.
-    """
-    settings = settings or Settings.from_env()
+    as_of: date
+    model: Scorecard
+    document: dict[str, Any]
+    frame: pd.DataFrame  # one row
+    excluded: Exclusions
+
+
+def person_features(person_id: str, settings: Settings, *,
+                    also_excluding: frozenset[tuple[str, str, str]] = frozenset(),
+                    ) -> PersonFeatures | None:
+    """The person's features as the monthly run computes them, as of the latest run and
+    without their disputed records (None: no run, no champion, or no records)."""
     as_of = latest_run_date(settings)
     model_path = champion_path(settings)
     if as_of is None or not model_path.exists():
@@ -56,19 +67,49 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     if features.num_rows == 0:
         return None
     check_model_features(model, features.column_names)
-    frame = features.to_pandas()
-    row = published_rows(model, frame).iloc[0].to_dict()
+    return PersonFeatures(as_of, model, document, features.to_pandas(), excluded)
+
+
+def rescore(person_id: str, settings: Settings | None = None, *,
+            also_excluding: frozenset[tuple[str, str, str]] = frozenset(),
+            ) -> dict[str, Any] | None:
+    """The person's score as of the latest run, or None when there is no run yet.
+
+    ``also_excluding``: further records, (kind, source_id, record_id), to leave out as
+    if they were disputed: what upholding a dispute of them would give.
+    """
+    settings = settings or Settings.from_env()
+    found = person_features(person_id, settings, also_excluding=also_excluding)
+    if found is None:
+        return None
+    frame, excluded, as_of = found.frame, found.excluded, found.as_of
+    row = published_rows(found.model, frame).iloc[0].to_dict()
     manifest = json.loads((snapshot_dir(settings, as_of) / MANIFEST_FILE).read_text())
     fingerprint = data_fingerprint(frame, frame["person_id"].isna().to_numpy().astype("uint8"))
     row.update(
         as_of=as_of,
-        model_id=document["model_id"],
+        model_id=found.document["model_id"],
         data_fingerprint=fingerprint,
         run_id="rescore-" + hashlib.sha256(
             f"{manifest['run_id']}|{fingerprint}|{sorted(excluded.keys)}".encode()
         ).hexdigest()[:14],
     )
     return {k: (None if v == "" else _plain(v)) for k, v in row.items()}
+
+
+def points_by_feature(person_id: str, settings: Settings | None = None
+                      ) -> list[dict[str, Any]] | None:
+    """The record of the person's points per feature under the champion, as of the latest
+    run: each feature's bin, its points and the most it could give (None: no run yet)."""
+    found = person_features(person_id, settings or Settings.from_env())
+    if found is None:
+        return None
+    explained = explain_one(found.model, found.frame)
+    by_name = {f.name: f for f in found.model.features_}
+    return [{"feature": name, "description": by_name[name].description,
+             "dimension": by_name[name].dimension, "bin": str(label), "points": points,
+             "best_points": best}
+            for name, label, points, best in explained.contributions]
 
 
 def _excluded(settings: Settings, person_id: str) -> Exclusions:
