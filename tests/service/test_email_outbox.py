@@ -41,14 +41,16 @@ class Mailbox:
         self.release = threading.Event()
         self.refuse: set[str] = set()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
+    # aiosmtpd calls its hooks by these names
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any,  # noqa: N802
+                          address: str, options: list[str]) -> str:
         if address in self.refuse:
             return "550 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any  # noqa: N802
+                          ) -> str:
         parsed = message_from_bytes(envelope.content)
         self.received.append({"id": parsed["Message-ID"], "to": parsed["To"],
                               "subject": parsed["Subject"]})
