@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.portal.conftest import PortalWorld
 from tests.portal.test_browser import (  # noqa: F401 - browser is a fixture
@@ -17,6 +17,11 @@ from tests.portal.test_browser import (  # noqa: F401 - browser is a fixture
     sign_in,
     watch_dialogs,
 )
+
+
+def go(page: Page, name: str) -> None:
+    """Follow a link of the person's navigation."""
+    page.get_by_role("navigation", name="Your pages").get_by_role("link", name=name).click()
 
 
 def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
@@ -31,7 +36,7 @@ def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
     sign_in(me, server, person)
 
     # Freeze: the partner the person authorized is refused at once.
-    me.get_by_role("link", name="Protection").click()
+    go(me, "Protection")
     me.get_by_role("button", name="Freeze my file").click()
     expect(me.get_by_role("status")).to_contain_text("Your file is frozen")
     expect(me.get_by_test_id("freeze-state")).to_contain_text("Your file is frozen")
@@ -39,13 +44,13 @@ def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
     refused = httpx.post(server + "/v1/partner/score", json=call, headers=partner)
     assert refused.status_code == 403
     assert refused.json()["type"] == "urn:credo:problem:file-frozen"
-    me.get_by_role("link", name="Sharing").click()
+    go(me, "Sharing")
     log = me.get_by_test_id("access-log")
     expect(log).to_contain_text("refused: your file is frozen")
     expect(log).to_contain_text("froze your file")
 
     # Lift it, place a fraud alert: the partner reads the score, with the alert.
-    me.get_by_role("link", name="Protection").click()
+    go(me, "Protection")
     me.get_by_role("button", name="Lift the freeze").click()
     expect(me.get_by_role("status")).to_contain_text("lifted")
     me.get_by_role("button", name="Place a fraud alert").click()
@@ -55,7 +60,7 @@ def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
     assert "verify their identity" in read.json()["fraud_alert"]["instruction"]
 
     # Every one of these is a notification.
-    me.get_by_role("link", name="Notifications").click()
+    go(me, "Notifications")
     notices = me.get_by_test_id("notifications")
     expect(notices).to_contain_text("Demo Lender asked for your score (loan): it was "
                                     "refused: your file is frozen")
@@ -66,7 +71,7 @@ def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
     expect(me.get_by_role("button", name="Mark all read")).to_have_count(0)
 
     # A human review, with a hostile statement that must stay text.
-    me.get_by_role("link", name="Human review").click()
+    go(me, "Human review")
     me.get_by_label("Why your score does not reflect you").fill(
         "My salary doubled in March. " + SCRIPT)
     me.get_by_role("button", name="Ask for a review").click()
@@ -90,7 +95,7 @@ def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
     expect(console.get_by_role("status")).to_contain_text("the score stands")
     expect(console.get_by_test_id("decided-reviews")).to_contain_text(person)
 
-    me.get_by_role("link", name="Human review").click()
+    go(me, "Human review")
     decided = me.get_by_test_id("review-confirmed")
     expect(decided).to_contain_text("the score stands")
     expect(decided).to_contain_text("Income is reported by no source yet")

@@ -89,8 +89,12 @@ def test_every_partner_access_granted_or_refused_is_a_notification(world: World)
     world.score()
     world.score(partner="B", purpose="rental_deposit_waiver")
     world.score(purpose="employment_screening")
+    world.grant(purpose="rental_deposit_waiver")
+    world.threshold(700)
     titles = [n["title"] for n in notices(world) if n["kind"] == "access"]
     assert titles == [
+        "Lender A asked whether your score reaches 700 (rental deposit waiver): the "
+        "answer was no",
         "Lender A asked for your score (employment screening): it was refused: that is "
         "not a credit purpose",
         "Landlord B asked for your score (rental deposit waiver): it was refused: the "

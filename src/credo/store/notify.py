@@ -80,18 +80,20 @@ ACCESS_OUTCOMES = {
     "purpose_refused": "it was refused: that is not a credit purpose",
     "purpose_not_declared": "it was refused: the partner did not declare that purpose",
     "frozen": "it was refused: your file is frozen",
+    "yes": "the answer was yes",
+    "no": "the answer was no",
 }
 
 
 def partner_access(session: Session, person_id: str, partner_id: str, purpose: str,
-                   action: str, outcome: str, threshold: int | None = None) -> None:
+                   action: str, outcome: str, threshold: object = None) -> None:
     """A partner read the person's score or checked it against a threshold (or tried)."""
-    what = ("your score" if action == "score.read"
+    what = ("for your score" if action == "score.read"
             else f"whether your score reaches {threshold}")
     words = ACCESS_OUTCOMES.get(outcome, outcome.replace("_", " "))
     notify(session, person_id, "access",
-           f"{PARTNER} asked for {what} ({purpose.replace('_', ' ')}): {words}",
-           f"{PARTNER} asked for {what} for the purpose {purpose.replace('_', ' ')}, and "
+           f"{PARTNER} asked {what} ({purpose.replace('_', ' ')}): {words}",
+           f"{PARTNER} asked {what} for the purpose {purpose.replace('_', ' ')}, and "
            f"{words}. If you do not know this partner, freeze your file and place a fraud "
            "alert from your Protection page.", partner_id=partner_id)
 

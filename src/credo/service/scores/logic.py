@@ -142,7 +142,7 @@ def _refused(session: Session, refusal: ProblemError, action: str, partner_id: s
                  outcome=refusal.slug.replace("-", "_")[:20], person_id=person_id,
                  partner_id=partner_id, purpose=purpose[:40], **detail)
     notify.partner_access(session, person_id, partner_id, purpose[:40], action,
-                          refusal.slug.replace("-", "_")[:20], detail.get("threshold"))  # type: ignore[arg-type]
+                          refusal.slug.replace("-", "_")[:20], detail.get("threshold"))
     session.commit()
     return refusal
 
@@ -176,7 +176,7 @@ def _frozen(session: Session, action: str, partner_id: str, person_id: str, purp
                  outcome="frozen", person_id=person_id, partner_id=partner_id,
                  purpose=purpose, authorized=auth is not None, **detail)
     notify.partner_access(session, person_id, partner_id, purpose, action, "frozen",
-                          detail.get("threshold"))  # type: ignore[arg-type]
+                          detail.get("threshold"))
     session.commit()
     return FileFrozenError(FROZEN) if auth else NoAuthorizationError(NO_AUTHORIZATION)
 
@@ -242,7 +242,7 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
                  **({"authorization_id": auth, "result": result} if auth else {}),
                  **({} if active else {"suspended": True}))
     notify.partner_access(session, person_id, partner_id, purpose, "score.threshold",
-                          "denied" if auth is None else "granted", threshold)
+                          result or "denied", threshold)
     session.commit()
     if result is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
