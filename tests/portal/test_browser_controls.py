@@ -13,6 +13,7 @@ from tests.portal.test_browser import (  # noqa: F401 - browser is a fixture
     SCRIPT,
     browser,
     console_sign_in,
+    current_score,
     shot,
     sign_in,
     watch_dialogs,
@@ -88,6 +89,9 @@ def test_a_person_freezes_alerts_is_notified_and_a_human_reviews(
     expect(article).to_contain_text("My salary doubled")
     points = article.locator("table tbody tr")
     assert points.count() >= 5  # every feature of the champion, with its points
+    # The record is exact: the points add up to the score under review.
+    score = current_score(portal_world, person)
+    expect(article.get_by_test_id("points-total")).to_have_text(str(score))
     shot(console, "23-console-review-queue")
     article.get_by_label(re.compile("Reasons for the decision")).fill(
         "Income is reported by no source yet; the score reflects the records held.")
