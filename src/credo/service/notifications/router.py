@@ -10,7 +10,7 @@ from credo.service.deps import DB, Ctx, Person
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
 from credo.service.notifications import logic
 from credo.service.notifications.schemas import MarkedOut, NotificationOut
-from credo.store.models import Notification, OutboxMessage
+from credo.store.models import Notification, OutboxMessage, PersonControls
 
 router = APIRouter(prefix="/v1/me", tags=["notifications"],
                    responses={**COMMON_RESPONSES, **AUTH_RESPONSES})
@@ -52,8 +52,8 @@ def read_all(person: Person, session: DB) -> MarkedOut:
     return MarkedOut(marked=logic.mark_read(session, person.id))
 
 
-def settings_out(ctx: Ctx, c: object) -> EmailSettingsOut:
-    return EmailSettingsOut(email=c.email, email_on=bool(c.email_on),  # type: ignore[attr-defined]
+def settings_out(ctx: Ctx, c: PersonControls) -> EmailSettingsOut:
+    return EmailSettingsOut(email=c.email, email_on=bool(c.email_on),
                             can_send=ctx.settings.smtp is not None)
 
 
