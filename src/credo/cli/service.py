@@ -349,3 +349,49 @@ def dispute_reject(dispute_id: str = typer.Argument(...),
                    note: str = typer.Option(..., "--note", help="Why, for the person.")) -> None:
     """The record stands: count it again and rescore the person."""
     _resolve(dispute_id, "rejected", note)
+
+
+notify_app = typer.Typer(help="Notifications: the e-mail sender and its outbox.",
+                         no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("send")
+def notify_send(
+    once: bool = typer.Option(False, "--once", help="One pass, then exit."),
+    interval: float = typer.Option(10.0, min=0.1, max=3600, help="Seconds between passes."),
+    lease_seconds: float = typer.Option(
+        120.0, min=0.5, max=86400,
+        help="How long a message stays claimed by this sender; after a crash another "
+             "sender sends it once this has passed."),
+) -> None:
+    """Write the notices of authorizations about to expire and send the e-mail outbox
+    through the SMTP server of CREDO_SMTP_HOST (without one, only the notices)."""
+    from datetime import timedelta
+
+    from credo.service.notifications.sender import run
+
+    ctx = _ctx()
+    try:
+        if ctx.settings.smtp is None:
+            out.print("no SMTP server is configured (CREDO_SMTP_HOST): notices are written "
+                      "to the in-app list only", highlight=False)
+        run(ctx.sessions, ctx.settings.smtp, once=once, interval=interval,
+            lease=timedelta(seconds=lease_seconds),
+            report=lambda line: out.print(line, highlight=False))
+    finally:
+        ctx.close()
+
+
+@notify_app.command("status")
+def notify_status() -> None:
+    """E-mails queued, sent and given up."""
+    from credo.service.notifications.logic import outbox_counts
+
+    ctx = _ctx()
+    try:
+        with ctx.session() as s:
+            counts = outbox_counts(s)
+    finally:
+        ctx.close()
+    out.print(", ".join(f"{k}: {v}" for k, v in counts.items()), highlight=False)

@@ -70,6 +70,9 @@ REASONS = Item("reasons", "the reasons that cost you points, in words only")
 RESULT = Item("result", "only yes or no: whether your score reaches the score the partner "
                         "requires (or that there is no current score)")
 
+FRAUD_ALERT = Item("fraud_alert", "whether you placed a fraud alert, and so that the partner "
+                                 "must verify your identity before granting credit")
+
 SCOPES: MappingProxyType[str, str] = MappingProxyType({
     SCORE: "your score and what it opens",
     THRESHOLD_ONLY: "yes / no only, never the score",
@@ -83,10 +86,10 @@ def _for(purpose: str) -> dict[str, Disclosure]:
     # less (or more) would get its own items here, and its own consent text with them.
     return {
         SCORE: Disclosure(purpose, SCORE, SCOPES[SCORE], (SCORE_ENDPOINT, THRESHOLD_ENDPOINT),
-                          (AS_OF, SCORE_ITEM, BAND, BENEFITS, REASONS),
+                          (AS_OF, SCORE_ITEM, BAND, BENEFITS, REASONS, FRAUD_ALERT),
                           ("person_id", "purpose")),
         THRESHOLD_ONLY: Disclosure(purpose, THRESHOLD_ONLY, SCOPES[THRESHOLD_ONLY],
-                                   (THRESHOLD_ENDPOINT,), (RESULT,),
+                                   (THRESHOLD_ENDPOINT,), (RESULT, FRAUD_ALERT),
                                    ("person_id", "purpose", "threshold")),
     }
 

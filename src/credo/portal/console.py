@@ -7,6 +7,8 @@ everything else here only reads.
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -29,9 +31,14 @@ from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import ProblemError
 from credo.service.operators.logic import CONSOLE_HOURS, end_console_session, open_console_session
+from credo.service.reviews import logic as reviews
 from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+REVIEW_DONE = {"confirmed": "The review is decided: the score stands. The person reads your "
+                            "reasons.",
+               "withdrawn": "The review is decided: the score is withdrawn until the next "
+                            "monthly run. The person reads your reasons."}
 DONE = {"upheld": "The dispute was upheld: the record stays out of scoring and the person "
                   "was rescored.",
         "rejected": "The dispute was rejected: the record counts again and the person was "
@@ -132,6 +139,34 @@ def decide(request: Request, dispute_id: str, visitor: OperatorVisitor, ctx: Ctx
         session.rollback()
         raise PortalError(error.status, error.detail) from None
     return redirect(f"/console/disputes?done={outcome}")
+
+
+@router.get("/reviews")
+def reviews_page(request: Request, visitor: OperatorVisitor, session: DB,
+                 done: str = "") -> Response:
+    queue = reviews.list_all_audited(session, actor=visitor.id, where="console")
+    return page(request, "console_reviews.html", visitor=visitor,
+                open=[r for r in queue if r.status == "open"],
+                decided=sorted((r for r in queue if r.status != "open"),
+                               key=lambda r: r.decided_at, reverse=True)[:50],
+                today=date.today(), done=REVIEW_DONE.get(done))
+
+
+@router.post("/reviews/{review_id}")
+def decide_review(request: Request, review_id: str, visitor: OperatorVisitor, session: DB,
+                  outcome: FormText = "", reasons: FormText = "",
+                  csrf: FormText = "") -> Response:
+    check_csrf(request, visitor, csrf)
+    if outcome not in reviews.OUTCOMES:
+        raise PortalError(422, "Choose Confirm or Withdraw.")
+    if not reasons.strip():
+        raise PortalError(422, "Give the reasons for your decision: the person reads them.")
+    try:
+        reviews.decide(session, review_id[:64], outcome, reasons=reasons, actor=visitor.id)
+    except ProblemError as error:
+        session.rollback()
+        raise PortalError(error.status, error.detail) from None
+    return redirect(f"/console/reviews?done={outcome}")
 
 
 @router.get("/sources")

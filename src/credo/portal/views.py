@@ -132,6 +132,11 @@ def person_overview(session: Session, person_id: str, lake: Lake | None = None
     return result
 
 
+FILE_ACTIONS = {"file.freeze": "froze your file", "file.unfreeze": "lifted the freeze",
+                "fraud_alert.place": "placed a fraud alert",
+                "fraud_alert.lift": "lifted the fraud alert"}
+
+
 def sharing(session: Session, person_id: str) -> dict[str, Any]:
     from credo.service.audit.logic import access_log
 
@@ -164,6 +169,9 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
              "purpose": e.purpose, "what": "score" if e.action == "score.read"
              else f"a yes/no check against {e.detail.get('threshold', '?')}",
              "outcome": e.outcome}
+            if e.actor_role == "partner" else
+            {"at": e.at, "partner": "You", "purpose": "", "what": FILE_ACTIONS[e.action],
+             "outcome": "done"}
             for e in looks
         ],
     }

@@ -205,11 +205,14 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     """The HTTP API over the operational store (migrated to the latest schema first)."""
     from credo.service.audit.router import router as audit_router
     from credo.service.authorizations.router import router as authorizations_router
+    from credo.service.controls.router import router as controls_router
     from credo.service.disputes.router import router as disputes_router
     from credo.service.governance.router import router as governance_router
+    from credo.service.notifications.router import router as notifications_router
     from credo.service.operators.router import router as operators_router
     from credo.service.partners.router import router as partners_router
     from credo.service.people.router import router as people_router
+    from credo.service.reviews.router import router as reviews_router
     from credo.service.scores.router import router as scores_router
     from credo.service.sources.router import router as sources_router
 
@@ -239,7 +242,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     app.state.ctx = ctx
     for r in (scores_router, authorizations_router, people_router, disputes_router,
               audit_router, partners_router, sources_router, governance_router,
-              operators_router):
+              operators_router, controls_router, notifications_router, reviews_router):
         app.include_router(r)
     _install_handlers(app)
     from credo.portal import install as install_portal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,18 +37,22 @@ def record(
 
 GROUP_COMMIT = "credo.audit.group_commit"  # the Session.info key of a GroupCommit
 
+# What a request writes besides its audit row (e.g. the person's notification), run in
+# the same transaction as that row.
+Writes = Callable[[Session], object]
+
 
 class GroupCommit:
-    """Audit rows of many requests made durable together, by one writer thread.
+    """The writes of many requests made durable together, by one writer thread.
 
-    A partner's read writes nothing but its audit row, and must not answer before that
-    row is committed. Committing each on its own request thread makes the threads race
-    for the database's write lock: SQLite's busy handler then sleeps in growing steps
-    (tens of milliseconds), and PostgreSQL flushes its log once per row. Here a request
-    hands its row to one thread and waits; that thread writes every row waiting, in one
-    transaction, and wakes their requests once it is committed (or hands each the
-    error). The answer still waits for its own row's commit, never for more than one
-    batch before it.
+    A partner's read writes only its audit row (and the person's notification), and must
+    not answer before they are committed. Committing each on its own request thread makes
+    the threads race for the database's write lock: SQLite's busy handler then sleeps in
+    growing steps (tens of milliseconds), and PostgreSQL flushes its log once per read.
+    Here a request hands its writes to one thread and waits; that thread runs every
+    request's writes waiting, in one transaction, and wakes them once it is committed.
+    If that transaction fails, each request's writes are tried again alone, so one bad
+    request fails alone. The answer still waits for its own commit.
     """
 
     def __init__(self, engine: Engine, max_batch: int = 500) -> None:
@@ -58,11 +63,11 @@ class GroupCommit:
         self._closed = False
         self._thread.start()
 
-    def write(self, values: dict[str, Any], timeout: float = 30.0) -> None:
-        """Commit one audit row (``AuditEvent`` columns); returns once it is durable."""
+    def write(self, work: Writes, timeout: float = 30.0) -> None:
+        """Run ``work`` in a transaction with other requests'; returns once committed."""
         if self._closed:
             raise RuntimeError("the audit writer is closed")
-        pending = _Pending(values)
+        pending = _Pending(work)
         self._queue.put(pending)
         if not pending.done.wait(timeout):
             raise TimeoutError("the audit row was not committed in time")
@@ -74,6 +79,11 @@ class GroupCommit:
             self._closed = True
             self._queue.put(None)
             self._thread.join(timeout=30)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        with Session(self._engine) as session, session.begin():
+            for p in batch:
+                p.work(session)
 
     def _run(self) -> None:
         while True:
@@ -90,20 +100,21 @@ class GroupCommit:
                     self._queue.put(None)  # stop after this batch
                     break
                 batch.append(item)
-            error: BaseException | None = None
             try:
-                with self._engine.begin() as connection:
-                    connection.execute(insert(AuditEvent), [p.values for p in batch])
-            except BaseException as exc:  # every waiting request gets it, none is lost
-                error = exc
+                self._commit(batch)
+            except BaseException:
+                for p in batch:  # one at a time: only the request at fault fails
+                    try:
+                        self._commit([p])
+                    except BaseException as exc:
+                        p.error = exc
             for p in batch:
-                p.error = error
                 p.done.set()
 
 
 @dataclass
 class _Pending:
-    values: dict[str, Any]
+    work: Writes
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
@@ -118,18 +129,26 @@ def record_durably(
     person_id: str | None = None,
     partner_id: str | None = None,
     purpose: str | None = None,
+    also: Writes | None = None,
     **detail: Any,
 ) -> None:
-    """Write one event that is the whole of a request's change (a read's audit row) and
-    return once it is committed: through the session's ``GroupCommit`` when it has one
-    (the service's), else in the session's own transaction, committed here."""
+    """Write one event that, with ``also``, is the whole of a request's change (a read's
+    audit row and its notification), and return once it is committed: through the
+    session's ``GroupCommit`` when it has one (the service's), else in the session's
+    own transaction, committed here."""
     values = dict(at=now(), actor_role=actor_role, actor_id=actor_id, action=action,
                   outcome=outcome, person_id=person_id, partner_id=partner_id,
                   purpose=purpose, detail=detail)
+
+    def work(s: Session) -> None:
+        s.execute(insert(AuditEvent).values(**values))
+        if also is not None:
+            also(s)
+
     writer: GroupCommit | None = session.info.get(GROUP_COMMIT)
     if writer is None:
-        session.execute(insert(AuditEvent).values(**values))
+        work(session)
         session.commit()
         return
     session.commit()  # ends the read transaction; the session wrote nothing
-    writer.write(values)
+    writer.write(work)

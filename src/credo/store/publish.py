@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from credo.errors import InputError
 from credo.policy.bands import BANDS, bands_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_SCHEMA, SUB_SCORES
-from credo.store import audit
+from credo.store import audit, notify
 from credo.store.models import PublishedRun, ScoreRecord
 
 CHUNK = 20_000
@@ -110,6 +110,7 @@ def publish_snapshot(session: Session, path: Path | str, *, actor: str = "operat
         session.execute(insert(ScoreRecord), _rows(t.slice(start, CHUNK)))
     audit.record(session, actor_role="operator", actor_id=actor, action="scores.publish",
                  run_id=run_id, as_of=as_of, rows=t.num_rows)
+    notify.band_changes(session, run_id, f"in the monthly score of {as_of}")
     session.commit()
     return PublishReport(run_id, as_of, t.num_rows, published=True)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AccessOut(BaseModel):
     at: datetime
+    by: Literal["partner", "you"] = Field(description="A partner's read (or refused read), "
+                                                      "or your own freeze or fraud alert")
     partner_id: str | None
     purpose: str | None
     action: str

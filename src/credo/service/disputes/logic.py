@@ -24,13 +24,15 @@ from credo.errors import CredoError
 from credo.service.context import Rescorer
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from credo.service.partners.logic import check_id
-from credo.store import audit
+from credo.store import audit, notify
 from credo.store.models import Dispute, ScoreRecord, now
 from credo.store.publish import rescored_record
 
 DEADLINE_DAYS = 30
 STATUSES = ("open", "upheld", "rejected")
 ACTIONS = {"upheld": "dispute.uphold", "rejected": "dispute.reject"}  # audit log actions
+OUTCOME_WORDS = {"upheld": "the record is wrong and stays out of your score",
+                 "rejected": "the record stands and counts in your score again"}
 MAX_REASON = 2000
 
 
@@ -202,6 +204,10 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
                             "list the open ones with `credo dispute list`")
     audit.record(session, actor_role="operator", actor_id=actor, action=ACTIONS[outcome],
                  person_id=person_id, dispute_id=dispute_id, note=note)
+    words = OUTCOME_WORDS[outcome]
+    notify.notify(session, person_id, "dispute", f"Your dispute is decided: {words}",
+                  f"The operator decided your dispute ({dispute_id}): {words}. Their "
+                  f"reason: {note} Your score is recomputed; your score page shows it.")
     why = ("the new score is being computed" if rescorer is not None else None)
     session.add(_history_entry(person_id, dispute_id, outcome, None, why))
     if rescorer is None:
@@ -228,6 +234,8 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
         if done.rowcount == 1:  # type: ignore[attr-defined]
             audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
                          outcome=entry.status, person_id=person_id, dispute_id=dispute_id)
+            notify.band_changes(session, rescore_run_id(dispute_id),
+                                f"after your dispute was {outcome}")
         session.commit()
     d = session.get(Dispute, dispute_id, populate_existing=True)
     stored = session.scalars(select(ScoreRecord).where(

@@ -58,7 +58,8 @@ def my_score(person: Person, session: DB) -> MyScoreOut:
     if entry is not None:
         msg = "your current score"
     elif pending:
-        msg = ("your score is being recomputed after a dispute was resolved; it is shared "
+        msg = ("your score is being recomputed (after a dispute was resolved, or withdrawn "
+               "after a human review); it is shared "
                "with nobody until then")
     else:
         msg = "no score has been published for you yet"
