@@ -254,3 +254,8 @@ class ModelRecord(Base):
     promoted_by: Mapped[str | None] = mapped_column(String(ID))
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_champion: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (  # at most one champion (migration 0007)
+        Index("uq_models_one_champion", "status", unique=True,
+              sqlite_where=text("status = 'champion'"),
+              postgresql_where=text("status = 'champion'")),
+    )
