@@ -1,5 +1,5 @@
 """The console's registry (promote, roll back) and audit-log viewer, over a store of
-their own: a real SQLite database, the real app, no demo world needed."""
+their own (SQLite, and a throwaway PostgreSQL): the real app, no demo world needed."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from credo.service.governance import logic as governance
 from credo.service.keys import Principal, issue_key
 from credo.store import audit
 from credo.store.models import AuditEvent, ModelRecord
+from tests.databases import database_for
 from tests.governance.test_registry import document
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -61,9 +62,10 @@ class Store:
                 .order_by(AuditEvent.id))]
 
 
-@pytest.fixture
-def store(tmp_path) -> Iterator[Store]:
-    settings = Settings(home=tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> Iterator[Store]:
+    settings = Settings(home=tmp_path, database_url=database_for(request.param, tmp_path,
+                                                                 request))
     with Registry(settings) as registry:
         for name, auc in (("model-a", 0.80), ("model-b", 0.82), ("model-c", 0.81)):
             registry.register(document(name, auc), "cli:test")
