@@ -232,16 +232,16 @@ def _span(values: Sequence[float], step: float, least: float) -> tuple[float, fl
     ``step`` numbers and at least ``least`` wide, so small movements show."""
     lo = math.floor((min(values) - step / 2) / step) * step
     hi = math.ceil((max(values) + step / 2) / step) * step
-    if hi - lo < least:
-        middle = (hi + lo) / 2
-        lo, hi = middle - least / 2, middle + least / 2
-    return lo, hi
+    # Four grid steps of whole ``step``s: the labels read as round numbers.
+    span = max(math.ceil((hi - lo) / (4 * step)) * 4 * step, least)
+    lo -= math.floor((span - (hi - lo)) / 2 / step) * step
+    return lo, lo + span
 
 
 def mean_score_trend(points: Sequence[tuple[str, float | None]], label: str) -> Markup:
     """The mean score per run on an axis around the means, not from zero: a shift of a
     few points is visible. Band edges that fall inside the axis are drawn and named."""
-    w, h, left, right, top, bottom = 460, 230, 48, 78, 14, 30
+    w, h, left, right, top, bottom = 460, 230, 48, 16, 14, 30
     pw, ph = w - left - right, h - top - bottom
     known = [v for _, v in points if v is not None]
     lo, hi = _span(known or [SCORE_MIN], 10, 40)
@@ -255,8 +255,8 @@ def mean_score_trend(points: Sequence[tuple[str, float | None]], label: str) -> 
             y = y_of(b.low)
             body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
                         f'stroke="{BAND_COLOURS[b.name]}" stroke-dasharray="5 3"/>')
-            body.append(f'<text x="{w - right + 4}" y="{y + 4:.1f}" font-size="11" '
-                        f'fill="{INK}">{esc(b.name)} {b.low}</text>')
+            body.append(f'<text x="{w - right - 4}" y="{y - 4:.1f}" font-size="11" '
+                        f'text-anchor="end" fill="{INK}">{esc(b.name)} from {b.low}</text>')
     n = max(len(points), 1)
     xs = [left + pw * (i + 0.5) / n for i in range(len(points))]
     line = " ".join(f"{x:.1f},{y_of(v):.1f}" for x, (_, v) in zip(xs, points, strict=True)
@@ -282,7 +282,8 @@ def psi_trend(points: Sequence[tuple[str, float | None, str | None]], label: str
     both thresholds, so noise near zero looks like noise."""
     w, h, left, right, top, bottom = 460, 230, 48, 78, 14, 30
     pw, ph = w - left - right, h - top - bottom
-    top_value = max([act * 1.2, *(v * 1.1 for _, v, _ in points if v is not None)])
+    needed = max([act * 1.2, *(v * 1.1 for _, v, _ in points if v is not None)])
+    top_value = math.ceil(needed / 0.2) * 0.2  # quarters of a round number: 0.1, 0.2, ...
 
     def y_of(value: float) -> float:
         return top + ph * (1 - value / top_value)

@@ -306,7 +306,8 @@ def records(lake: Lake, session: Session, person_id: str, show_all: str | None =
         title = f"{_words(a.get('kind')).capitalize()} from {a['source_id']}"
         names[str(a["account_id"])] = f"{title}, opened {str(a.get('opened_at'))[:10]}"
         facts = [("Opened", str(a.get("opened_at") or "")[:10]),
-                 ("Closed", str(a["closed_at"])[:10] if a.get("closed_at") else "open")]
+                 ("Closed", str(a["closed_at"])[:10]) if a.get("closed_at")
+                 else ("State", "open")]
         if a.get("credit_limit") is not None:
             facts.append(("Limit", _money(a["credit_limit"], a.get("currency"))))
         cards[str(a["account_id"])] = AccountCard(
