@@ -37,8 +37,8 @@ def snapshot_rows(run_id: str, as_of: date, people: dict[str, int]) -> list[dict
 
 
 def test_migrations_are_idempotent(engine: Engine) -> None:
-    assert current_revision(engine) == "0005"
-    assert upgrade(engine) == "0005"
+    assert current_revision(engine) == "0007"
+    assert upgrade(engine) == "0007"
 
 
 def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
