@@ -225,7 +225,7 @@ def test_one_live_authorization_per_person_partner_and_purpose(database_url: str
             ] + [{"id": "a3", "person_id": "P1", "partner_id": "pt", "purpose": "loan",
                   "granted_at": at, "expires_at": at, "revoked_at": at}])
             s.commit()
-        assert upgrade(engine) == "0005"  # 0003 closes the duplicates
+        assert upgrade(engine) == "0007"  # 0003 closes the duplicates
         with session(engine) as s:
             live = s.scalars(select(Authorization.id).where(
                 Authorization.revoked_at.is_(None))).all()
