@@ -185,12 +185,11 @@ def revoke(request: Request, authorization_id: str, visitor: PersonVisitor, sess
 def records_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB,
                  done: str = "", all: Annotated[str | None, Query(max_length=20)] = None,
                  ) -> Response:
-    groups = views.records(ctx.lake, session, visitor.id, show_all=all)
+    view = views.records(ctx.lake, session, visitor.id, show_all=all)
     entry = scores.current(session, visitor.id)
     timing = views.score_timing(entry, ctx.lake) if entry is not None else None
-    return page(request, "me_records.html", visitor=visitor, groups=groups, timing=timing,
-                disputes=disputes.list_for_person(session, visitor.id),
-                shown=views.RECORDS_SHOWN, done=DONE.get(done))
+    return page(request, "me_records.html", visitor=visitor, view=view, timing=timing,
+                disputes=disputes.list_for_person(session, visitor.id), done=DONE.get(done))
 
 
 def _dispute_form(request: Request, visitor: Visitor, ctx: Ctx, kind: str, source_id: str,

@@ -254,6 +254,11 @@ class ModelRecord(Base):
     promoted_by: Mapped[str | None] = mapped_column(String(ID))
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_champion: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (  # at most one champion (migration 0007)
+        Index("uq_models_one_champion", "status", unique=True,
+              sqlite_where=text("status = 'champion'"),
+              postgresql_where=text("status = 'champion'")),
+    )
 
 
 class Push(Base):
@@ -281,6 +286,8 @@ class Push(Base):
     report: Mapped[dict | None] = mapped_column(JSON)
     __table_args__ = (Index("ix_pushes_state", "state", "received_at"),
                       Index("ix_pushes_source", "source_id", "received_at"))
+
+
 class PersonControls(Base):
     """What a person set about their own file: a security freeze (every partner read is
     refused while ``frozen_at`` is set), a fraud alert (partners are told to verify

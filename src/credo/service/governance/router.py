@@ -1,8 +1,8 @@
 """Operator endpoints: the model registry, and the stability check of two months.
 
-Read-only views of what ``credo model list`` and ``credo monitor`` show, for an
-operator console; promotions stay on the CLI, where they are deliberate acts. Every
-call is audited.
+Read-only views of what ``credo model list`` and ``credo monitor`` show. Promotions
+and rollbacks are deliberate acts made on the CLI or in the operator's console (through
+``credo.service.governance.logic``). Every call is audited.
 """
 
 from __future__ import annotations

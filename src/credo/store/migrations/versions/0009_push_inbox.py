@@ -1,7 +1,7 @@
 """Push inbox: a source's pushed batches wait here until the inbox worker ingests them.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 15:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from credo.store.models import UTCDateTime
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
