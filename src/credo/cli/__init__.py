@@ -1,7 +1,8 @@
 """The ``credo`` command: a thin shell over the library.
 
-Each domain registers its commands from its own module; this module only builds the
-app and turns typed errors into one clear line and an exit code.
+Each domain registers its commands from its own module on the app of
+:mod:`credo.cli.root`; this module only loads them and turns typed errors into one clear
+line and an exit code.
 """
 
 from __future__ import annotations
@@ -10,15 +11,10 @@ import sys
 
 import typer
 
+from credo.cli.root import app
 from credo.errors import CredoError
 
-app = typer.Typer(
-    name="credo",
-    help="credo: open, explainable creditworthiness scores (350-950).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+__all__ = ["app", "main"]
 
 
 def _register() -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from credo.cli import app
+from credo.cli.root import app
 from credo.config import Settings
 from credo.data.ingest import IngestReport, ingest_path
 from credo.data.lake import Lake

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from credo.cli import app
 from credo.cli.identity import actor
+from credo.cli.root import app
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from credo.cli import app
 from credo.cli.output import Stages, print_training
+from credo.cli.root import app
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from credo.cli import app
 from credo.cli.data import print_report
+from credo.cli.root import app
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.simulate import families
