@@ -166,11 +166,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from credo.cli import _register
+    from credo.cli import register_commands
     from credo.errors import CredoError
 
     args = parse_args(argv)
-    _register()
+    register_commands()
     settings = Settings.from_env()
     try:
         if not args.no_example:

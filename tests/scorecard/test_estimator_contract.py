@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
-from credo.cli import _register, app
+from credo.cli import app, register_commands
 from credo.errors import ConfigError
 from credo.scorecard import BinningOptions, Scorecard
 from credo.scorecard.parameters import FIT_PARAMETERS, estimator_parameters
@@ -70,7 +70,7 @@ def test_each_fit_default_is_the_estimators_and_the_commands():
         "woe_prior": BinningOptions().woe_prior,
         "min_bin_share": BinningOptions().min_bin_share,
     }
-    _register()
+    register_commands()
     train = typer.main.get_command(app).commands["train"]  # type: ignore[attr-defined]
     options = {p.name: p.default for p in train.params}
     shown = {name: options[name] for name in FIT_PARAMETERS if name in options}

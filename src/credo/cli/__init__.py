@@ -14,16 +14,16 @@ import typer
 from credo.cli.root import app
 from credo.errors import CredoError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "register_commands"]
 
 
-def _register() -> None:
+def register_commands() -> None:
     # Imported for their side effect: each module adds its commands to ``app``.
     from credo.cli import data, governance, pipeline, scorecard, service, simulate  # noqa: F401
 
 
 def main() -> None:
-    _register()
+    register_commands()
     try:
         app()  # standalone: usage errors print usage and exit 2 on their own
     except CredoError as error:
