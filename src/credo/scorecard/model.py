@@ -175,7 +175,7 @@ class Scorecard:
     def with_fit_parameters(self, flat: Mapping[str, Any]) -> Scorecard:
         """An unfitted copy, untuned, with some fit parameters (by flat name) changed."""
         params = estimator_parameters({**self.get_params(deep=False), **flat})
-        return Scorecard(**{**params, "tune": False})
+        return type(self)(**{**params, "tune": False})
 
     def _tuning_grid(self, n_rows: int) -> dict[str, list[Any]]:
         return tuning_grid(self.tune, self.fit_parameters(), self.cv, n_rows)
