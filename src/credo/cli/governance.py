@@ -108,7 +108,7 @@ def monitor(
     ],
     model: Annotated[
         Path | None,
-        typer.Option(help="Model that scores months without a snapshot (default: the champion)."),
+        typer.Option(help="Model file or registered model id that scores months without a snapshot (default: the champion)."),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
     engine: Annotated[
