@@ -187,13 +187,13 @@ def check_port(port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from credo.cli import _register
+    from credo.cli import register_commands
     from credo.errors import CredoError
 
     args = parse_args(argv)
     if not args.no_serve:
         check_port(args.port)
-    _register()
+    register_commands()
     settings = Settings.from_env()
     try:
         if not args.no_example:

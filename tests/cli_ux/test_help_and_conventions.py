@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from credo import __version__
-from credo.cli import _register, app
+from credo.cli import app, register_commands
 from credo.cli.help import PANELS
 from credo.cli.schemas import SCHEMAS
 from tests.cli import invoke
@@ -28,7 +28,7 @@ def run(capsys, monkeypatch):
 
 
 def _command_paths() -> list[list[str]]:
-    _register()
+    register_commands()
     group = typer.main.get_command(app)
     paths: list[list[str]] = []
 

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from credo.cli import app
 from credo.cli.output import ConsoleProgress, print_json
+from credo.cli.root import app
 from credo.cli.schemas import LakeOut, LakeRow
 from credo.config import Settings
 from credo.data.ingest import IngestReport, ingest_path

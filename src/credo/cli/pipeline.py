@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from credo.cli import app
+from credo.cli.identity import actor
 from credo.cli.output import ConsoleProgress, print_training, training_summary
+from credo.cli.root import app
 from credo.config import Settings
-from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
 from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
-from credo.layout import champion_path, features_path
+from credo.layout import features_path
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
@@ -24,9 +24,8 @@ from credo.pipeline.snapshot import (
     population_summary,
     write_atomic,
 )
-from credo.pipeline.training import train_on_lake
 from credo.policy.bands import BAND_NAMES
-from credo.scorecard import Scorecard, artifact
+from credo.scorecard import Scorecard
 
 
 def _disputed(settings: Settings) -> Exclusions:
@@ -65,50 +64,43 @@ def train_from_lake(
     as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
     holdout: float, seed: int, as_json: bool = False,
 ) -> None:
-    settings = Settings.from_env()
+    from credo.governance.training import train_and_register
+
     first = parse_as_of(as_of)
     second = parse_as_of(validate_as_of) if validate_as_of else None
     with ConsoleProgress() as progress:
-        progress.stage(f"opening {engine}")
-        runner = open_engine(engine)
-        try:
-            result = train_on_lake(settings, runner, first, second, model,
-                                   stage=progress.stage, holdout=holdout, seed=seed)
-        finally:
-            runner.close()
+        trained = train_and_register(Settings.from_env(), first, second, actor=actor(),
+                                     model=model, out=out, engine=engine, holdout=holdout,
+                                     seed=seed, stage=progress.stage)
+    info = trained.info
     # Every model trained on the lake goes to the registry as a candidate (the first
     # becomes champion); it serves only once promoted (credo model promote).
-    from credo.cli.governance import register_trained
-    from credo.governance.registry import write_document
-    from credo.layout import model_path
-
-    document = artifact.to_dict(result.model, result.metadata)
-    path = out or model_path(settings, document["model_id"])
-    write_document(path, document)
-    registered = register_trained(settings, document)
-    print_training(training_summary(document, result.model, path, registered), as_json)
+    registered = (
+        f"registered as version {info.version} and made champion (first model)"
+        if trained.made_champion else
+        f"registered as candidate version {info.version}: compare it (credo report "
+        f"--model {info.model_id}) and promote it (credo model promote {info.model_id})")
+    print_training(training_summary(trained.document, trained.model, trained.path,
+                                    registered), as_json)
 
 
 @app.command()
 def run(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
-    model: Annotated[Path | None, typer.Option(help="Model JSON (default: the champion in CREDO_HOME/models).")] = None,
+    model: Annotated[Path | None, typer.Option(help="Model JSON or registered model id (default: the champion in CREDO_HOME/models).")] = None,
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
 ) -> None:
     """The monthly run: features and scores for everyone, written as a snapshot."""
+    from credo.governance.model_reference import resolve_model
+
     settings = Settings.from_env()
     day = parse_as_of(as_of)
-    path = model or champion_path(settings)
-    if not path.exists():
-        raise InputError(
-            f"no model at {path}: train one first (credo train --as-of ...) or pass --model"
-        )
-    scorecard, document = artifact.load(path)
+    chosen = resolve_model(settings, model)
     with ConsoleProgress() as progress:
         progress.stage(f"opening {engine}")
         runner = open_engine(engine)
         try:
-            report = monthly_run(settings, runner, day, scorecard, document,
+            report = monthly_run(settings, runner, day, chosen.scorecard, chosen.document,
                                  exclusions=_disputed(settings), stage=progress.stage)
         finally:
             runner.close()

@@ -16,7 +16,6 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from credo.cli import app
 from credo.cli.output import (
     ConsoleProgress,
     console,
@@ -24,18 +23,24 @@ from credo.cli.output import (
     print_training,
     training_summary,
 )
+from credo.cli.root import app
 from credo.cli.schemas import ExplanationOut, ReasonOut, ReportOut
 from credo.errors import InputError
 from credo.outputs import check_output_path, make_output_path
 from credo.pipeline.split import DEFAULT_HOLDOUT
 from credo.scorecard import artifact
-from credo.scorecard.binning import TRENDS
+from credo.scorecard.binning import TRENDS, BinningOptions
 from credo.scorecard.dictionary import DataDictionary, FeatureInfo
 from credo.scorecard.explain import explain_one, explanation_text
 from credo.scorecard.model import Scorecard
 from credo.scorecard.report import report_summary, report_text
 from credo.scorecard.training import binary_target, score_frame, train_from_frame
 from credo.tabular import READABLE, read_table, write_table
+
+# The fit options' defaults, from their one definition: the binning options and the
+# estimator's signature (constructing either does no work).
+_BINNING = BinningOptions()
+_MODEL = Scorecard()
 
 
 def _parse_specials(items: list[str]) -> dict[str, list[float]]:
@@ -99,18 +104,18 @@ def train(
     categorical: Annotated[list[str] | None, typer.Option(help="Column to treat as categorical (repeatable).")] = None,
     allow_protected: Annotated[list[str] | None, typer.Option(help="Column whose name reads as a protected attribute (age, sex, nationality...) to use all the same (repeatable).")] = None,
     special: Annotated[list[str] | None, typer.Option(help="Special value with a bin of its own, COLUMN=NUMBER (repeatable).")] = None,
-    max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = 10,
-    min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
-    n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = 40,
-    min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = 0,
-    min_bin_bads: Annotated[int, typer.Option(help="A bin under --min-bin-share is still kept when it holds this many bads: a rare but telling value (0: never).")] = 20,
-    woe_prior: Annotated[float, typer.Option(help="Rows of prior, in the sample's good/bad mix, behind each bin's WOE (0: raw WOE).")] = 10.0,
+    max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = _BINNING.max_bins,
+    min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = _BINNING.min_bin_share,
+    n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = _BINNING.n_prebins,
+    min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = _BINNING.min_bin_count,
+    min_bin_bads: Annotated[int, typer.Option(help="A bin under --min-bin-share is still kept when it holds this many bads: a rare but telling value (0: never).")] = _BINNING.min_bin_bads,
+    woe_prior: Annotated[float, typer.Option(help="Rows of prior, in the sample's good/bad mix, behind each bin's WOE (0: raw WOE).")] = _BINNING.woe_prior,
     tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Choose --min-bin-share and the regularisation by cross-validation on the training rows.")] = False,
-    trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
-    min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
-    refit_prior: Annotated[float, typer.Option(help="Pull of each refitted bin toward the regression's value, in units of Fisher information (about p(1-p) per row).")] = 100.0,
+    trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = _BINNING.trend,
+    min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = _MODEL.min_iv,
+    refit_prior: Annotated[float, typer.Option(help="Pull of each refitted bin toward the regression's value, in units of Fisher information (about p(1-p) per row).")] = _MODEL.refit_prior,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="Refit every bin's points given the other features, within its trend.")] = True,
-    max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.9,
+    max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = _MODEL.max_correlation,
     holdout: Annotated[float | None, typer.Option(help="Share held out to measure the model (0 for none; default 0.3). On the lake: the share of people kept out of development, on whom the later month is validated.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
@@ -124,10 +129,12 @@ def train(
     specials = _parse_specials(special or [])
     holdout = DEFAULT_HOLDOUT if holdout is None else holdout
     seed = seed or 0
+    binning = BinningOptions(
+        max_bins=max_bins, min_bin_share=min_bin_share, min_bin_count=min_bin_count,
+        min_bin_bads=min_bin_bads, woe_prior=woe_prior, n_prebins=n_prebins, trend=trend,
+    )
     fit = {
-        "max_bins": max_bins, "min_bin_share": min_bin_share, "min_bin_count": min_bin_count,
-        "min_bin_bads": min_bin_bads, "woe_prior": woe_prior, "tune": tune,
-        "n_prebins": n_prebins, "trend": trend, "min_iv": min_iv,
+        "binning": binning, "tune": tune, "min_iv": min_iv,
         "max_correlation": max_correlation, "exclude": exclude or (),
         "refit_prior": refit_prior if refit else None,
     }

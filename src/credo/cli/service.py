@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from credo.cli import app
 from credo.cli.identity import actor
 from credo.cli.output import print_json
+from credo.cli.root import app
 from credo.config import Settings
 from credo.errors import ConfigError, InputError
 from credo.service.context import ServiceContext

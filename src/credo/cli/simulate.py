@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from credo.cli import app
 from credo.cli.output import ConsoleProgress
+from credo.cli.root import app
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.simulate import families

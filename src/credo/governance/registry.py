@@ -108,6 +108,15 @@ class Registry:
             write_document(path, document)
         return info_of(record)
 
+    def register_trained(self, document: dict[str, Any], actor: str) -> tuple[ModelInfo, bool]:
+        """Register a model trained on the lake; the first one becomes champion at once
+        (there is nothing to compare it with). Returns its record and whether it was
+        made champion."""
+        info = self.register(document, actor)
+        if self.champion() is not None:
+            return info, False
+        return self.promote(info.model_id, actor, "first model in the registry"), True
+
     def promote(self, model_id: str, actor: str, note: str | None = None) -> ModelInfo:
         """Make ``model_id`` the champion and write it where ``credo run`` reads it."""
         with self.sessions() as session, session.begin():

@@ -10,7 +10,6 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,9 +17,7 @@ import pandas as pd
 from credo.scorecard import _kernels
 from credo.scorecard.binning import FeatureBinning
 from credo.scorecard.encoding import dictionary_parts, known_category_codes, numeric_values
-
-if TYPE_CHECKING:
-    from credo.scorecard.model import ScorecardFeature
+from credo.scorecard.feature import ScorecardFeature
 
 _ROWS_PER_THREAD = 100_000
 _ROWS_PER_TASK = 32_768
