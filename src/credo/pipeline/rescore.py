@@ -44,7 +44,7 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     if as_of is None or not model_path.exists():
         return None
     model, document = artifact.load(model_path)
-    excluded = Exclusions(_excluded(settings, person_id).keys | also_excluding)
+    excluded = Exclusions(excluded_for(settings, person_id).keys | also_excluding)
     engine = DuckDBEngine(memory_limit="1GB")
     try:
         tables = lake_tables(Lake(settings.lake), engine, as_of, excluded)
@@ -71,7 +71,8 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     return {k: (None if v == "" else _plain(v)) for k, v in row.items()}
 
 
-def _excluded(settings: Settings, person_id: str) -> Exclusions:
+def excluded_for(settings: Settings, person_id: str) -> Exclusions:
+    """The person's records left out of scoring now: under an open or upheld dispute."""
     from credo.store.exclusions import excluded_records_for
 
     return Exclusions(frozenset(excluded_records_for(settings.database, person_id)))
