@@ -204,7 +204,8 @@ def _open(records: Records, action: OpenAccount, as_of: date, number: int) -> No
     if person is None:
         raise ScenarioError("you have no account on record yet, so there is no score to "
                             "compare with")
-    account_id = f"what-if-new-{number + 1}"
+    # Unique across people too: sources' ids are per source, and accounts join on theirs.
+    account_id = f"new{number + 1}.{person}"[:128]
     records["account"].append({
         "record_id": account_id, "person_id": person, "source_id": WHAT_IF_SOURCE,
         "reported_at": as_of_instant(as_of) - timedelta(seconds=1),

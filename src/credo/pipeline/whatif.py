@@ -29,12 +29,13 @@ import pyarrow as pa
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS, record_schema
+from credo.features.engines import DuckDBEngine
 from credo.features.table import STATUS_COLUMN, feature_table
 from credo.layout import champion_path
 from credo.pipeline.rescore import excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
 from credo.pipeline.scenarios import Action, Records, apply, as_of_instant, to_rows, to_tables
-from credo.pipeline.snapshot import normalise_features
+from credo.pipeline.snapshot import lake_tables, normalise_features
 from credo.scorecard import artifact
 from credo.scorecard.dictionary import DIMENSIONS
 from credo.scorecard.model import Scorecard
@@ -105,6 +106,29 @@ def person_records(settings: Settings, person_id: str, as_of: date,
     rows = to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
     return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
                    not in excluded] for kind in KINDS}
+
+
+def people_records(settings: Settings, person_ids: Sequence[str], as_of: date
+                   ) -> dict[str, Records]:
+    """Many people's records at once, as :func:`person_records` reads one person's (for
+    checks and benchmarks over a population); disputed records left out."""
+    from credo.store.exclusions import excluded_records_for
+
+    wanted = sorted(set(person_ids))
+    excluded = frozenset(excluded_records_for(settings.database))
+    engine = DuckDBEngine(memory_limit="2GB")
+    try:
+        tables = lake_tables(Lake(settings.lake), engine, as_of)
+        rows = to_rows({kind: engine.to_arrow(t.filter(t.person_id.isin(wanted)))
+                        for kind, t in tables.items()})
+    finally:
+        engine.close()
+    out: dict[str, Records] = {pid: {kind: [] for kind in KINDS} for pid in wanted}
+    for kind in KINDS:
+        for r in rows[kind]:
+            if (kind, r["source_id"], r["record_id"]) not in excluded:
+                out[r["person_id"]][kind].append(r)
+    return out
 
 
 def _empty(kind: str) -> pa.Table:
