@@ -57,7 +57,7 @@ class ReasonView:
 
 def _reason_views(raw: list[Any]) -> list[ReasonView]:
     out = []
-    for reason in scores._reasons(raw):
+    for reason in scores.reasons_out(raw):
         in_default = reason.feature == IN_DEFAULT
         out.append(ReasonView(
             description=reason.description,
@@ -133,7 +133,7 @@ def person_overview(session: Session, person_id: str, lake: Lake | None = None
 
 
 def sharing(session: Session, person_id: str) -> dict[str, Any]:
-    from credo.service.audit.logic import access_log
+    from credo.service.audit.logic import access_log, answer_given
 
     grants = authorizations.list_for_person(session, person_id)
     partner_ids = {a.partner_id for a in grants}
@@ -163,7 +163,7 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
             {"at": e.at, "partner": names.get(e.partner_id or "", e.partner_id),
              "purpose": e.purpose, "what": "score" if e.action == "score.read"
              else f"a yes/no check against {e.detail.get('threshold', '?')}",
-             "outcome": e.outcome}
+             "outcome": e.outcome, "answer": answer_given(e)}
             for e in looks
         ],
     }

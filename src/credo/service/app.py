@@ -198,6 +198,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.service.people.router import router as people_router
     from credo.service.scores.router import router as scores_router
     from credo.service.sources.router import router as sources_router
+    from credo.service.whatif.router import router as what_if_router
 
     ctx = context or ServiceContext.build(settings or Settings.from_env(), rescorer=rescorer)
     app = FastAPI(
@@ -216,7 +217,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     app.state.ctx = ctx
     for r in (scores_router, authorizations_router, people_router, disputes_router,
               audit_router, partners_router, sources_router, governance_router,
-              operators_router):
+              operators_router, what_if_router):
         app.include_router(r)
     _install_handlers(app)
     from credo.portal import install as install_portal

@@ -18,6 +18,16 @@ def access_log(session: Session, person_id: str, limit: int = 200) -> list[Audit
     return list(session.scalars(stmt))
 
 
+def answer_given(event: AuditEvent) -> tuple[str | None, list[str]]:
+    """A threshold check's answer as the partner received it, and the reasons for a "no"
+    in words (the same reason codes the partner received)."""
+    detail = event.detail or {}
+    reasons = [str(r.get("description", r.get("code", ""))) for r in detail.get("reasons", [])
+               if isinstance(r, dict)]
+    result = detail.get("result")
+    return (None if result is None else str(result)), reasons
+
+
 def events(session: Session, *, person_id: str | None = None, limit: int = 200
            ) -> list[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)

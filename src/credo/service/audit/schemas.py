@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AccessOut(BaseModel):
@@ -14,6 +14,9 @@ class AccessOut(BaseModel):
     purpose: str | None
     action: str
     outcome: str
+    result: str | None = Field(default=None, description="A threshold check's answer")
+    reasons: list[str] = Field(default_factory=list,
+                               description="With a 'no': its principal reasons, in words")
 
 
 class AuditEventOut(BaseModel):

@@ -81,6 +81,11 @@ class ThresholdRequest(ScoreRequest):
     threshold: int = Field(ge=350, le=950, description="The score the partner requires")
 
 
+class AdverseReason(BaseModel):
+    code: str = Field(description="The reason code: the feature that cost the most points")
+    description: str = Field(description="The reason in plain words")
+
+
 class ThresholdOut(BaseModel):
     person_id: str
     purpose: str
@@ -89,4 +94,8 @@ class ThresholdOut(BaseModel):
         description="yes: the score reaches the threshold; no: it does not; "
         "not_available: no current score (never the score itself)"
     )
+    adverse_reasons: list[AdverseReason] = Field(
+        default_factory=list,
+        description="With a 'no': the principal reasons for it, most points first (up to "
+        "four reason codes and their words); empty otherwise")
 

@@ -1,0 +1,117 @@
+"""The person's exact what-if, shared by the API and the portal, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from credo.config import Settings
+from credo.data.schemas import CREDIT_KINDS
+from credo.pipeline import scenarios as sc
+from credo.pipeline.rescore import latest_run_date
+from credo.pipeline.whatif import NoScoreYetError, Outcome, WhatIf, person_records, what_if
+from credo.service.errors import InvalidRequestError, NotFoundError
+from credo.service.scores.logic import reasons_out
+from credo.service.scores.schemas import SubScores
+from credo.service.whatif.schemas import (
+    ActionIn,
+    CloseAccountIn,
+    LeaveOutIn,
+    OnTimeIn,
+    OpenAccountIn,
+    OutcomeOut,
+    PayDownIn,
+    WhatIfOut,
+)
+from credo.store import audit
+
+NO_SCORE = ("there is no score to start from yet (no monthly run, or no account of yours "
+            "known before it): try again after the next monthly score")
+
+
+def action_of(item: ActionIn) -> sc.Action:
+    """The pipeline's action for a validated request item."""
+    if isinstance(item, PayDownIn):
+        return sc.PayDown(item.account_id, item.balance_cents)
+    if isinstance(item, OnTimeIn):
+        return sc.OnTime(item.months)
+    if isinstance(item, CloseAccountIn):
+        return sc.CloseAccount(item.account_id)
+    if isinstance(item, OpenAccountIn):
+        return sc.OpenAccount(item.kind, item.credit_limit_cents)
+    assert isinstance(item, LeaveOutIn)
+    return sc.LeaveOut(item.kind, item.source_id, item.record_id)
+
+
+def exact(settings: Settings, person_id: str, scenarios: Sequence[Sequence[sc.Action]]
+          ) -> WhatIf:
+    """The pipeline's answer, its refusals as problems: a scenario that cannot apply
+    (422, saying why) or no score to start from (404)."""
+    try:
+        return what_if(settings, person_id, scenarios)
+    except sc.ScenarioError as error:
+        raise InvalidRequestError(str(error)) from None
+    except NoScoreYetError:
+        raise NotFoundError(NO_SCORE) from None
+
+
+def outcome_out(outcome: Outcome, now: Outcome, actions: Sequence[sc.Action]) -> OutcomeOut:
+    moved = {f: p - now.points[f] for f, p in outcome.points.items() if p != now.points[f]}
+    return OutcomeOut(
+        as_of=outcome.as_of, actions=[a.describe() for a in actions], score=outcome.score,
+        band=outcome.band, change=outcome.score - now.score,
+        probability_of_default=outcome.probability_of_default,
+        sub_scores=SubScores(**outcome.sub_scores), reasons=reasons_out(outcome.reasons),
+        moved=dict(sorted(moved.items(), key=lambda kv: -abs(kv[1]))),
+    )
+
+
+def run_what_if(session: Session, settings: Settings, person_id: str,
+                scenarios: Sequence[Sequence[sc.Action]]) -> WhatIfOut:
+    """The person's score now and under each scenario; the question is audited (what was
+    asked, never an answer that could be mistaken for a published score)."""
+    answer = exact(settings, person_id, scenarios)
+    audit.record(session, actor_role="person", actor_id=person_id, action="score.what_if",
+                 person_id=person_id,
+                 scenarios=[[a.describe() for a in actions] for actions in scenarios])
+    session.commit()
+    return WhatIfOut(
+        as_of=answer.as_of, model_id=answer.model_id,
+        now=outcome_out(answer.now, answer.now, []),
+        scenarios=[outcome_out(o, answer.now, actions)
+                   for o, actions in zip(answer.scenarios, scenarios, strict=True)],
+    )
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """One of the person's accounts as a scenario can use it."""
+
+    account_id: str
+    kind: str
+    is_open: bool
+    balance_cents: int | None  # the latest statement's, for a credit account
+    limit_cents: int | None
+
+
+def account_choices(settings: Settings, person_id: str) -> list[AccountChoice]:
+    """The accounts a scenario may name: those the latest run read for the person."""
+    as_of = latest_run_date(settings)
+    if as_of is None:
+        return []
+    records = person_records(settings, person_id, as_of)
+    latest: dict[str, dict] = {}
+    for s in records["statement"]:
+        if s["period_end"] < as_of and (s["account_id"] not in latest
+                                        or s["period_end"] > latest[s["account_id"]]["period_end"]):
+            latest[s["account_id"]] = s
+    out = []
+    for a in sorted(records["account"], key=lambda a: a["account_id"]):
+        is_open = a["opened_at"] < as_of and (a["closed_at"] is None or a["closed_at"] >= as_of)
+        statement = latest.get(a["account_id"])
+        balance = statement["balance"] if statement and a["kind"] in CREDIT_KINDS else None
+        out.append(AccountChoice(a["account_id"], a["kind"], is_open, balance,
+                                 a["credit_limit"]))
+    return out
