@@ -1,7 +1,7 @@
 """The person's what-if page: a form of scenarios on their own records, answered exactly.
 
 The form is read into the same actions the API takes and answered by the same library
-call (``credo.service.whatif.logic``); amounts are typed in currency units, as the
+call (``credo.service.insight.logic``); amounts are typed in currency units, as the
 records page shows them.
 """
 
@@ -19,7 +19,7 @@ from credo.pipeline import scenarios as sc
 from credo.portal.web import FormText, PersonVisitor, check_csrf, page
 from credo.service.deps import DB, Ctx
 from credo.service.errors import InvalidRequestError, ProblemError
-from credo.service.whatif import logic
+from credo.service.insight import logic
 
 router = APIRouter(include_in_schema=False)
 MONTH_CHOICES = (1, 3, 6, 12, 24)
@@ -63,22 +63,24 @@ def _actions(pay_account: str, pay_to: str, months: str, close_account: str,
     return actions
 
 
-def _page(request: Request, visitor: PersonVisitor, ctx: Ctx, *, status: int = 200,
-          **values: object) -> Response:
-    defaults: dict[str, object] = {"answer": None, "error": None, "form": {}, "leave": ""}
+def _page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB, *,
+          status: int = 200, **values: object) -> Response:
+    defaults: dict[str, object] = {"answer": None, "error": None, "form": {}, "leave": "",
+                                   "plan": None}
     return page(request, "me_what_if.html", status=status, visitor=visitor,
+                targets=logic.targets(session, ctx.settings, visitor.id),
                 accounts=logic.account_choices(ctx.settings, visitor.id),
                 kinds=ACCOUNT_KINDS, months=MONTH_CHOICES, descriptions=DESCRIPTIONS,
                 **{**defaults, **values})
 
 
 @router.get("/me/what-if")
-def what_if_form(request: Request, visitor: PersonVisitor, ctx: Ctx,
+def what_if_form(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB,
                  kind: Annotated[str, Query(max_length=40)] = "",
                  source_id: Annotated[str, Query(max_length=200)] = "",
                  record_id: Annotated[str, Query(max_length=200)] = "") -> Response:
     leave = f"{kind}|{source_id}|{record_id}" if kind and source_id and record_id else ""
-    return _page(request, visitor, ctx, leave=leave)
+    return _page(request, visitor, ctx, session, leave=leave)
 
 
 @router.post("/me/what-if")
@@ -96,6 +98,20 @@ def what_if(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB,
         answer = logic.run_what_if(session, ctx.settings, visitor.id, [actions])
     except ProblemError as error:
         session.rollback()
-        return _page(request, visitor, ctx, status=error.status, error=error.detail,
+        return _page(request, visitor, ctx, session, status=error.status, error=error.detail,
                      form=form, leave=leave[:600])
-    return _page(request, visitor, ctx, answer=answer, form=form, leave=leave[:600])
+    return _page(request, visitor, ctx, session, answer=answer, form=form, leave=leave[:600])
+
+
+@router.post("/me/path")
+def path(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB,
+         target: FormText = "", csrf: FormText = "") -> Response:
+    check_csrf(request, visitor, csrf)
+    try:
+        if not target.isdigit() or not 350 <= int(target) <= 950:
+            raise InvalidRequestError("choose a score to reach from the list")
+        plan = logic.path(session, ctx.settings, visitor.id, int(target))
+    except ProblemError as error:
+        session.rollback()
+        return _page(request, visitor, ctx, session, status=error.status, error=error.detail)
+    return _page(request, visitor, ctx, session, plan=plan)

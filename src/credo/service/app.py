@@ -193,12 +193,12 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.service.authorizations.router import router as authorizations_router
     from credo.service.disputes.router import router as disputes_router
     from credo.service.governance.router import router as governance_router
+    from credo.service.insight.router import router as what_if_router
     from credo.service.operators.router import router as operators_router
     from credo.service.partners.router import router as partners_router
     from credo.service.people.router import router as people_router
     from credo.service.scores.router import router as scores_router
     from credo.service.sources.router import router as sources_router
-    from credo.service.whatif.router import router as what_if_router
 
     ctx = context or ServiceContext.build(settings or Settings.from_env(), rescorer=rescorer)
     app = FastAPI(

@@ -73,3 +73,45 @@ class WhatIfOut(BaseModel):
     model_id: str
     now: OutcomeOut
     scenarios: list[OutcomeOut]
+
+
+class StepOut(BaseModel):
+    action: str = Field(description="What to do, in words")
+    points: int = Field(description="Its own exact points, taken alone")
+    when: str = Field(description="When it takes effect")
+
+
+class PathOut(BaseModel):
+    target: int = Field(ge=350, le=950)
+    target_is: str = Field(description="Why this target: the next band or a partner's check")
+    now: int
+    reached: bool = Field(description="False: no set of actions reaches it; the best one "
+                                      "is shown")
+    steps: list[StepOut]
+    score: int | None = Field(description="The score with every step taken, exactly")
+    band: str | None
+
+
+class PointsOut(BaseModel):
+    feature: str
+    description: str
+    points: int
+
+
+class DimensionOut(BaseModel):
+    dimension: str
+    title: str
+    measures: str = Field(description="What the dimension measures, in words")
+    sub_score: int | None
+
+
+class ChangesOut(BaseModel):
+    as_of: date
+    score: int
+    previous_as_of: date | None
+    previous_score: int | None
+    change: int | None
+    moved: list[PointsOut] = Field(description="Features whose points changed, exactly")
+    strengths: list[PointsOut] = Field(description="What earns you the most points: each "
+                                                   "feature's points above its worst")
+    dimensions: list[DimensionOut]

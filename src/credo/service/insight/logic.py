@@ -1,4 +1,6 @@
-"""The person's exact what-if, shared by the API and the portal, audited."""
+"""The person's insight into their score, shared by the API and the portal: the exact
+what-if, the path to the next band or a partner's threshold, and what changed since the
+previous run."""
 
 from __future__ import annotations
 
@@ -10,21 +12,30 @@ from sqlalchemy.orm import Session
 from credo.config import Settings
 from credo.data.schemas import CREDIT_KINDS
 from credo.pipeline import scenarios as sc
+from credo.pipeline.changes import change_since_previous_run, what_is_published
+from credo.pipeline.path import path_to
 from credo.pipeline.rescore import latest_run_date
 from credo.pipeline.whatif import NoScoreYetError, Outcome, WhatIf, person_records, what_if
+from credo.policy.bands import BANDS
+from credo.scorecard.dictionary import DIMENSION_MEANINGS, DIMENSION_TITLES, DIMENSIONS
 from credo.service.errors import InvalidRequestError, NotFoundError
-from credo.service.scores.logic import reasons_out
-from credo.service.scores.schemas import SubScores
-from credo.service.whatif.schemas import (
+from credo.service.insight.schemas import (
     ActionIn,
+    ChangesOut,
     CloseAccountIn,
+    DimensionOut,
     LeaveOutIn,
     OnTimeIn,
     OpenAccountIn,
     OutcomeOut,
+    PathOut,
     PayDownIn,
+    PointsOut,
+    StepOut,
     WhatIfOut,
 )
+from credo.service.scores.logic import reasons_out
+from credo.service.scores.schemas import SubScores
 from credo.store import audit
 
 NO_SCORE = ("there is no score to start from yet (no monthly run, or no account of yours "
@@ -115,3 +126,82 @@ def account_choices(settings: Settings, person_id: str) -> list[AccountChoice]:
         out.append(AccountChoice(a["account_id"], a["kind"], is_open, balance,
                                  a["credit_limit"]))
     return out
+
+
+@dataclass(frozen=True)
+class Target:
+    score: int
+    is_: str  # why, in words
+
+
+def targets(session: Session, settings: Settings, person_id: str) -> list[Target]:
+    """The scores worth a path: the next band above the current score, and the thresholds
+    of partners' checks the person did not reach."""
+    from credo.service.audit.logic import thresholds_not_reached
+    from credo.service.scores.logic import current
+
+    entry = current(session, person_id)
+    out = []
+    if entry is not None and entry.score is not None:
+        above = [b for b in BANDS if b.low > entry.score]
+        if above:
+            out.append(Target(above[0].low, f"the next band, {above[0].name}"))
+    for partner, purpose, threshold in thresholds_not_reached(session, person_id):
+        if entry is None or entry.score is None or threshold > entry.score:
+            out.append(Target(threshold, f"the score {partner} asked for "
+                                         f"({purpose.replace('_', ' ')})"))
+    return out
+
+
+def path(session: Session, settings: Settings, person_id: str, target: int | None = None
+         ) -> PathOut:
+    """The smallest set of actions reaching ``target`` (by default the next band),
+    verified by the exact what-if; audited like a what-if."""
+    known = targets(session, settings, person_id)
+    if target is None:
+        if not known:
+            raise NotFoundError("there is no band above your score and no partner's "
+                                "threshold to reach: nothing to plan")
+        chosen = known[0]
+    else:
+        chosen = next((t for t in known if t.score == target),
+                      Target(target, f"a score of {target}"))
+    try:
+        plan = path_to(settings, person_id, chosen.score)
+    except NoScoreYetError:
+        raise NotFoundError(NO_SCORE) from None
+    audit.record(session, actor_role="person", actor_id=person_id, action="score.path",
+                 person_id=person_id, target=chosen.score)
+    session.commit()
+    return PathOut(
+        target=chosen.score, target_is=chosen.is_, now=plan.now.score, reached=plan.reached,
+        steps=[StepOut(action=s.action.describe(), points=s.points, when=s.when)
+               for s in plan.steps],
+        score=plan.outcome.score if plan.outcome else None,
+        band=plan.outcome.band if plan.outcome else None,
+    )
+
+
+def changes(settings: Settings, person_id: str) -> ChangesOut:
+    """What changed since the previous run and what earns the most points, exactly; with
+    what each dimension measures. Reading one's own score is not audited, as /v1/me/score."""
+    found = change_since_previous_run(settings, person_id)
+    if found is None:
+        raise NotFoundError("no monthly run has scored you yet: try again after the next one")
+    cur, prev = found.current, found.previous
+    subs = dict.fromkeys(DIMENSIONS)
+    published = what_is_published(settings, person_id, cur.as_of)
+    if published is not None:
+        subs = {d: published.get(d) for d in DIMENSIONS}
+    return ChangesOut(
+        as_of=cur.as_of, score=cur.score,
+        previous_as_of=prev.as_of if prev else None,
+        previous_score=prev.score if prev else None, change=found.points,
+        moved=[PointsOut(feature=m.feature, description=m.description, points=m.points)
+               for m in found.moved],
+        strengths=[PointsOut(feature=s.feature, description=s.description,
+                             points=s.points_above_worst) for s in found.strengths],
+        dimensions=[DimensionOut(dimension=d, title=DIMENSION_TITLES[d],
+                                 measures=DIMENSION_MEANINGS[d], sub_score=subs[d])
+                    for d in DIMENSIONS],
+    )
