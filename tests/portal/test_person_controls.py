@@ -114,3 +114,36 @@ def test_what_if_page_answers_the_form(app, carded) -> None:
     assert bad.status_code == 422 and "type an amount" in bad.text
     forged = client.post("/me/what-if", data={"csrf": "forged", "months": "3"})
     assert forged.status_code == 403
+
+
+def test_the_path_reaches_the_next_band_with_actionable_steps(app, carded) -> None:
+    person, _ = carded
+    r = TestClient(app).get("/v1/me/path", headers=_token(app, person))
+    if r.status_code == 404:
+        assert "nothing to plan" in r.json()["detail"]
+        return
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    assert plan["target"] > plan["now"]
+    assert plan["target_is"].startswith("the next band")
+    for step in plan["steps"]:
+        assert step["action"].startswith(("Pay the balance", "Pay every bill on time"))
+    if plan["reached"]:
+        assert plan["score"] >= plan["target"]
+    bad = TestClient(app).get("/v1/me/path?target=20", headers=_token(app, person))
+    assert bad.status_code == 422
+
+
+def test_changes_are_exact_points_and_name_the_dimensions(app, carded) -> None:
+    person, _ = carded
+    r = TestClient(app).get("/v1/me/score/changes", headers=_token(app, person))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["previous_as_of"] < body["as_of"]
+    assert body["change"] == body["score"] - body["previous_score"]
+    if 350 < body["score"] < 950 and 350 < body["previous_score"] < 950:
+        assert sum(m["points"] for m in body["moved"]) == body["change"]
+    assert [d["dimension"] for d in body["dimensions"]] == [
+        "credit_history", "fulfilment_capacity", "behaviour", "identity", "tenure"]
+    assert all(d["measures"] for d in body["dimensions"])
+    assert body["strengths"] and all(s["points"] > 0 for s in body["strengths"])
