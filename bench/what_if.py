@@ -4,7 +4,8 @@ Prints, for a simulated world (the one bench/monthly_run.py builds and reuses, o
 home with a lake, a champion and a run):
 - the time of one what-if request holding one scenario, for randomly chosen people and
   random scenarios (p50, p95, max), split into reading the person's records from the lake
-  and scoring the scenario; and the time per scenario when a request holds eight;
+  and scoring the scenario; the person's next request (their records are read once per
+  lake version); and the time per scenario when a request holds eight;
 - the parity check: random scenarios for --parity people applied to a copy of the lake
   and scored by a real `credo run` on it, and how many differ (the goal: 0).
 
@@ -71,7 +72,7 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     assert as_of is not None
     model, _ = champion(settings)
     score_variants(model, [(person_records(settings, people[0], as_of), as_of)])  # warm up
-    reading, scoring, whole, batched = [], [], [], []
+    reading, scoring, whole, again, batched = [], [], [], [], []
     for person in people:
         t0 = time.perf_counter()
         records = person_records(settings, person, as_of)
@@ -84,6 +85,11 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
         reading.append(t1 - t0)
         scoring.append(t2 - t1)
         whole.append(t2 - t0)
+        t4 = time.perf_counter()  # the person's next scenario: their records are read once
+        records = person_records(settings, person, as_of)
+        score_variants(model, [(records, as_of),
+                               apply(records, random_scenario(rng, records, as_of), as_of)])
+        again.append(time.perf_counter() - t4)
         eight = [apply(records, random_scenario(rng, records, as_of), as_of) for _ in range(8)]
         t3 = time.perf_counter()
         score_variants(model, [(records, as_of), *eight])
@@ -91,6 +97,7 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     print(f"one scenario per request:   {percentiles(whole)}")
     print(f"  reading the records:      {percentiles(reading)}")
     print(f"  scoring (now + scenario): {percentiles(scoring)}")
+    print(f"the person's next request:  {percentiles(again)}")
     print(f"eight scenarios per request, scoring per scenario: {percentiles(batched)}")
 
 

@@ -92,6 +92,16 @@ def person_records(settings: Settings, person_id: str, as_of: date,
     lake = Lake(settings.lake)
     if excluded is None:
         excluded = excluded_for(settings, person_id).keys
+    rows = _lake_records(str(lake.root), lake.snapshot().version, person_id, as_of)
+    return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
+                   not in excluded] for kind in KINDS}
+
+
+@lru_cache(maxsize=1024)
+def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Records:
+    """A person's records, read once per lake version (a person tries several scenarios
+    in a row; the lake only grows by new versions). Callers copy before changing them."""
+    lake = Lake(Path(root))
     con = lake.connect()
     try:
         tables = {}
@@ -103,9 +113,7 @@ def person_records(settings: Settings, person_id: str, as_of: date,
                                       con=con).to_pyarrow()
     finally:
         con.disconnect()
-    rows = to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
-    return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
-                   not in excluded] for kind in KINDS}
+    return to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
 
 
 def people_records(settings: Settings, person_ids: Sequence[str], as_of: date
