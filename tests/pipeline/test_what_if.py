@@ -9,7 +9,7 @@ from credo.config import Settings
 from credo.features.engines import DuckDBEngine
 from credo.layout import champion_path, scores_path
 from credo.pipeline.run import monthly_run
-from credo.pipeline.scenarios import CloseAccount, OnTime, PayDown, ScenarioError
+from credo.pipeline.scenarios import CloseAccount, LeaveOut, OnTime, PayDown, ScenarioError
 from credo.pipeline.training import train_on_lake
 from credo.pipeline.whatif import people_records, what_if
 from credo.scorecard import artifact
@@ -91,3 +91,13 @@ def test_paying_a_balance_up_is_refused(scored: Settings):
     pytest.skip("no card with a balance among the first people")
 
 
+
+
+def test_a_scenario_leaving_no_account_is_refused(scored: Settings):
+    people = sorted(_published(scored))[:20]
+    found = people_records(scored, people, RUN_AS_OF)
+    person = next(p for p in people if len(found[p]["account"]) <= 6)
+    every = [LeaveOut("account", a["source_id"], a["record_id"])
+             for a in found[person]["account"]]
+    with pytest.raises(ScenarioError, match="leaves no account"):
+        what_if(scored, person, [every])

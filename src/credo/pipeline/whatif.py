@@ -34,7 +34,15 @@ from credo.features.table import STATUS_COLUMN, feature_table
 from credo.layout import champion_path
 from credo.pipeline.rescore import excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
-from credo.pipeline.scenarios import Action, Records, apply, as_of_instant, to_rows, to_tables
+from credo.pipeline.scenarios import (
+    Action,
+    Records,
+    ScenarioError,
+    apply,
+    as_of_instant,
+    to_rows,
+    to_tables,
+)
 from credo.pipeline.snapshot import lake_tables, normalise_features
 from credo.scorecard import artifact
 from credo.scorecard.dictionary import DIMENSIONS
@@ -222,8 +230,6 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
     Raises ``ScenarioError`` (an ``InputError``) for a scenario that cannot apply, and
     ``NoScoreYetError`` when there is no run, no champion or no account for the person."""
     if len(scenarios) > MAX_SCENARIOS:
-        from credo.pipeline.scenarios import ScenarioError
-
         raise ScenarioError(f"at most {MAX_SCENARIOS} scenarios at a time")
     as_of = latest_run_date(settings)
     if as_of is None:
@@ -233,5 +239,9 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
     if not records["account"]:
         raise NoScoreYetError("no account on record before the latest run's date")
     variants = [(records, as_of)] + [apply(records, actions, as_of) for actions in scenarios]
+    for number, (changed, day) in enumerate(variants[1:], start=1):
+        if not any(a["opened_at"] < day for a in changed["account"]):
+            raise ScenarioError(f"scenario {number} leaves no account on record, so there "
+                                "would be no score: keep at least one account")
     outcomes = score_variants(model, variants)
     return WhatIf(person_id, as_of, str(document.get("model_id")), outcomes[0], outcomes[1:])

@@ -17,6 +17,7 @@ def what_if(body: WhatIfIn, person: Person, ctx: Ctx, session: DB) -> WhatIfOut:
     """Your score, band, sub-scores and reasons under each scenario, exactly as the monthly
     run would give them for those records (not an estimate). A scenario that cannot apply
     to your records answers 422 saying why."""
+    ctx.limiter.check("what-if:" + person.id)  # each answer runs the feature pipeline
     scenarios = [[logic.action_of(item) for item in actions] for actions in body.scenarios]
     return logic.run_what_if(session, ctx.settings, person.id, scenarios)
 
@@ -29,6 +30,7 @@ def path(person: Person, ctx: Ctx, session: DB,
     """The smallest set of actions you can take (on how you pay and borrow; never tenure,
     identity or anything protected) that brings your score to the target, each with its
     exact points and when it takes effect, verified with the exact what-if."""
+    ctx.limiter.check("what-if:" + person.id)
     return logic.path(session, ctx.settings, person.id, target)
 
 
