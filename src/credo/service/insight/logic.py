@@ -37,6 +37,7 @@ from credo.service.insight.schemas import (
 from credo.service.scores.logic import reasons_out
 from credo.service.scores.schemas import SubScores
 from credo.store import audit
+from credo.store.models import Partner
 
 NO_SCORE = ("there is no score to start from yet (no monthly run, or no account of yours "
             "known before it): try again after the next monthly score")
@@ -146,10 +147,12 @@ def targets(session: Session, settings: Settings, person_id: str) -> list[Target
         above = [b for b in BANDS if b.low > entry.score]
         if above:
             out.append(Target(above[0].low, f"the next band, {above[0].name}"))
-    for partner, purpose, threshold in thresholds_not_reached(session, person_id):
+    for partner_id, purpose, threshold in thresholds_not_reached(session, person_id):
         if entry is None or entry.score is None or threshold > entry.score:
-            out.append(Target(threshold, f"the score {partner} asked for "
-                                         f"({purpose.replace('_', ' ')})"))
+            partner = session.get(Partner, partner_id)
+            name = partner.name if partner is not None else partner_id
+            out.append(Target(threshold, f"the score {name} asked for, for "
+                                         f"{purpose.replace('_', ' ')}"))
     return out
 
 
