@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from credo.config import Settings
 from credo.data.schemas import CREDIT_KINDS
+from credo.features.catalogue import IN_DEFAULT_WORDS
 from credo.pipeline import scenarios as sc
 from credo.pipeline.changes import change_since_previous_run, what_is_published
 from credo.pipeline.path import path_to
@@ -200,6 +201,7 @@ def changes(settings: Settings, person_id: str) -> ChangesOut:
         as_of=cur.as_of, score=cur.score,
         previous_as_of=prev.as_of if prev else None,
         previous_score=prev.score if prev else None, change=found.points,
+        in_default=IN_DEFAULT_WORDS[cur.in_default][0] if cur.in_default else None,
         moved=[PointsOut(feature=m.feature, description=m.description, points=m.points)
                for m in found.moved],
         strengths=[PointsOut(feature=s.feature, description=s.description,

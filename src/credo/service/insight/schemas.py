@@ -111,6 +111,8 @@ class ChangesOut(BaseModel):
     previous_as_of: date | None
     previous_score: int | None
     change: int | None
+    in_default: str | None = Field(description="Why the score is held at 350 now, in words "
+                                               "(a default outweighs every feature)")
     moved: list[PointsOut] = Field(description="Features whose points changed, exactly")
     strengths: list[PointsOut] = Field(description="What earns you the most points: each "
                                                    "feature's points above its worst")
