@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from credo.data.schemas import ACCOUNT_KINDS, KINDS
+from credo.data.schemas import ACCOUNT_KINDS, KINDS, MAX_MONEY
 from credo.features.catalogue import CATALOGUE
 from credo.pipeline import scenarios as sc
 from credo.portal.web import FormText, PersonVisitor, check_csrf, page
@@ -24,7 +24,7 @@ from credo.service.insight import logic
 router = APIRouter(include_in_schema=False)
 MONTH_CHOICES = (1, 3, 6, 12, 24)
 DESCRIPTIONS = {f.name: f.description for f in CATALOGUE}
-_AMOUNT = re.compile(r"^\d{1,11}(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 
 
 def cents(text: str, what: str) -> int:
@@ -33,7 +33,10 @@ def cents(text: str, what: str) -> int:
     if not _AMOUNT.match(value):
         raise InvalidRequestError(f"{what}: type an amount such as 250 or 250.00")
     whole, _, part = value.partition(".")
-    return int(whole) * 100 + int((part + "00")[:2])
+    amount = int(whole) * 100 + int((part + "00")[:2])
+    if amount > MAX_MONEY:
+        raise InvalidRequestError(f"{what}: at most {MAX_MONEY // 100:,}")
+    return amount
 
 
 def _actions(pay_account: str, pay_to: str, months: str, close_account: str,
