@@ -105,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=RESULTS / "world-100000-s5",
                         help="a home with a lake, a champion and a run")
-    parser.add_argument("--sample", type=int, default=200, help="people timed")
+    parser.add_argument("--sample", type=int, default=200, help="people timed (0: skip)")
     parser.add_argument("--parity", type=int, default=1000, help="people checked (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -118,7 +118,8 @@ def main() -> None:
                                  columns=["person_id"])["person_id"].to_pylist()
         print(f"lake {settings.lake}: {len(everyone):,} people scored as of {as_of}")
         rng = random.Random(args.seed)
-        latency(settings, rng.sample(everyone, min(args.sample, len(everyone))), rng)
+        if args.sample:
+            latency(settings, rng.sample(everyone, min(args.sample, len(everyone))), rng)
         if args.parity:
             t = time.perf_counter()
             people = rng.sample(everyone, min(args.parity, len(everyone)))
