@@ -61,7 +61,10 @@ def random_scenario(rng: random.Random, records: Records, as_of: date) -> list[A
     if open_accounts:
         choices.append(CloseAccount(rng.choice(open_accounts)["account_id"]))
     choices.append(OpenAccount("credit_card", rng.choice([50_000, 300_000])))
-    disputable = [(k, r) for k in ("statement", "account", "public_record") for r in records[k]]
+    # Leaving out someone's only account would leave no score to compare.
+    kinds = ("statement", "account", "public_record") if len(records["account"]) > 1 else (
+        "statement", "public_record")
+    disputable = [(k, r) for k in kinds for r in records[k]]
     if disputable:
         kind, record = rng.choice(disputable)
         choices.append(LeaveOut(kind, record["source_id"], record["record_id"]))
