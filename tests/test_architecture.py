@@ -230,7 +230,6 @@ def crossing_private_names(private: Iterable[tuple], modules: Mapping[str, Path]
                   if package(importer) != package(owner))
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B + " (the portal calls scores._reasons)")
 def test_no_private_name_is_reached_from_another_package() -> None:
     assert crossing_private_names(PRIVATE, MODULES) == []
 

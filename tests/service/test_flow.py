@@ -42,7 +42,8 @@ def test_end_to_end(world: World) -> None:
            json={"partner_id": "pt-a", "purpose": "rental_deposit_waiver"})
     t = world.threshold(650)
     assert t.json() == {"person_id": "P1", "purpose": "rental_deposit_waiver",
-                        "threshold": 650, "result": "yes", "fraud_alert": None}
+                        "threshold": 650, "result": "yes", "adverse_reasons": [],
+                        "fraud_alert": None}
     assert world.threshold(700).json()["result"] == "no"
 
     log = c.get("/v1/me/access-log", headers=me).json()

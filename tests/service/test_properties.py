@@ -37,7 +37,9 @@ def test_threshold_check_never_leaks_the_score(shared: World, threshold: int,
     if person in ("P1", "P2"):
         body = r.json()
         assert r.status_code == 200
-        assert set(body) == {"person_id", "purpose", "threshold", "result", "fraud_alert"}
+        assert set(body) == {"person_id", "purpose", "threshold", "result", "adverse_reasons",
+                             "fraud_alert"}
+        assert bool(body["adverse_reasons"]) == (body["result"] == "no")
         score = {"P1": 662, "P2": 540}[person]
         assert body["result"] == ("yes" if score >= threshold else "no")
         assert str(score) not in r.text.replace(str(threshold), "")

@@ -148,6 +148,11 @@ def points_by_feature(person_id: str, settings: Settings | None = None
             for name, label, points, best in explained.contributions]
 
 
+def excluded_for(settings: Settings, person_id: str) -> Exclusions:
+    """The person's records left out of scoring now: under an open or upheld dispute."""
+    return Exclusions(_excluded(settings, [person_id]).get(person_id, frozenset()))
+
+
 def _excluded(settings: Settings, person_ids: list[str]) -> dict[str, frozenset[RecordKey]]:
     """The records under dispute (or upheld) of each of these people."""
     from credo.store.exclusions import excluded_records_by_person

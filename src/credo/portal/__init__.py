@@ -18,8 +18,10 @@ def install(app: FastAPI) -> None:
     from credo.portal.console import router as console_router
     from credo.portal.controls import router as controls_router
     from credo.portal.person import router as person_router
+    from credo.portal.whatif import router as what_if_router
 
     app.include_router(person_router)
+    app.include_router(what_if_router)
     app.include_router(console_router)
     app.include_router(controls_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -57,7 +57,7 @@ class ReasonView:
 
 def _reason_views(raw: list[Any]) -> list[ReasonView]:
     out = []
-    for reason in scores._reasons(raw):
+    for reason in scores.reasons_out(raw):
         in_default = reason.feature == IN_DEFAULT
         out.append(ReasonView(
             description=reason.description,
@@ -138,7 +138,7 @@ FILE_ACTIONS = {"file.freeze": "froze your file", "file.unfreeze": "lifted the f
 
 
 def sharing(session: Session, person_id: str) -> dict[str, Any]:
-    from credo.service.audit.logic import access_log
+    from credo.service.audit.logic import access_log, answer_given
 
     grants = authorizations.list_for_person(session, person_id)
     partner_ids = {a.partner_id for a in grants}
@@ -168,10 +168,10 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
             {"at": e.at, "partner": names.get(e.partner_id or "", e.partner_id),
              "purpose": e.purpose, "what": "score" if e.action == "score.read"
              else f"a yes/no check against {e.detail.get('threshold', '?')}",
-             "outcome": e.outcome}
+             "outcome": e.outcome, "answer": answer_given(e)}
             if e.actor_role == "partner" else
             {"at": e.at, "partner": "You", "purpose": "", "what": FILE_ACTIONS[e.action],
-             "outcome": "done"}
+             "outcome": "done", "answer": None}
             for e in looks
         ],
     }

@@ -208,6 +208,7 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     from credo.service.controls.router import router as controls_router
     from credo.service.disputes.router import router as disputes_router
     from credo.service.governance.router import router as governance_router
+    from credo.service.insight.router import router as what_if_router
     from credo.service.notifications.router import router as notifications_router
     from credo.service.operators.router import router as operators_router
     from credo.service.partners.router import router as partners_router
@@ -242,7 +243,8 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     app.state.ctx = ctx
     for r in (scores_router, authorizations_router, people_router, disputes_router,
               audit_router, partners_router, sources_router, governance_router,
-              operators_router, controls_router, notifications_router, reviews_router):
+              operators_router, controls_router, notifications_router, reviews_router,
+              what_if_router):
         app.include_router(r)
     _install_handlers(app)
     from credo.portal import install as install_portal

@@ -16,6 +16,9 @@ class AccessOut(BaseModel):
     purpose: str | None
     action: str
     outcome: str
+    result: str | None = Field(default=None, description="A threshold check's answer")
+    reasons: list[str] = Field(default_factory=list,
+                               description="With a 'no': its principal reasons, in words")
 
 
 class AuditEventOut(BaseModel):

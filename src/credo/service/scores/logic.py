@@ -30,6 +30,7 @@ from credo.service.errors import (
     ThresholdOnlyError,
 )
 from credo.service.scores.schemas import (
+    AdverseReason,
     Benefits,
     FraudAlert,
     PartnerReason,
@@ -77,7 +78,8 @@ def history(session: Session, person_id: str) -> list[ScoreRecord]:
     return list(session.scalars(stmt))
 
 
-def _reasons(raw: list[Any]) -> list[Reason]:
+def reasons_out(raw: list[Any]) -> list[Reason]:
+    """Reasons as published (the snapshot's JSON items) in the API's shape."""
     out = []
     for r in raw or []:
         if isinstance(r, dict) and "feature" in r:
@@ -97,7 +99,7 @@ def to_out(e: ScoreRecord) -> ScoreOut:
         sub_scores=SubScores(credit_history=e.credit_history,
                              fulfilment_capacity=e.fulfilment_capacity,
                              behaviour=e.behaviour, identity=e.identity, tenure=e.tenure),
-        reasons=_reasons(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
+        reasons=reasons_out(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
         model_id=e.model_id, run_id=e.run_id,
         status="rescored" if e.status == "rescored" else "published",
     )
@@ -162,7 +164,7 @@ def partner_out(e: ScoreRecord, purpose: str, file: FileFlags) -> PartnerScoreOu
     available = {
         "person_id": e.person_id, "purpose": purpose, "as_of": e.as_of, "score": e.score,
         "band": e.band, "benefits": Benefits(**benefits.current().for_score(e.score)),
-        "reasons": [PartnerReason(description=r.description) for r in _reasons(e.reasons)],
+        "reasons": [PartnerReason(description=r.description) for r in reasons_out(e.reasons)],
         "fraud_alert": fraud_alert(file),
     }
     return PartnerScoreOut(**{f: available[f] for f in shown.echoed + shown.fields})
@@ -238,6 +240,7 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
         result = "not_available"
     else:
         result = "yes" if entry.score >= threshold else "no"
+    reasons = adverse_reasons(entry) if result == "no" and entry is not None else []
     audit.record_durably(
         session, actor_role="partner", actor_id=partner_id, action="score.threshold",
         outcome="denied" if auth is None else "granted", person_id=person_id,
@@ -245,8 +248,19 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
         also=lambda s: notify.partner_access(s, person_id, partner_id, purpose,
                                              "score.threshold", result or "denied", threshold),
         **({"authorization_id": auth, "result": result} if auth else {}),
+        **({"reasons": [r.model_dump() for r in reasons]} if reasons else {}),
         **({} if active else {"suspended": True}))
     if result is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,
-                        result=result, fraud_alert=fraud_alert(file))  # type: ignore[arg-type]
+                        result=result, adverse_reasons=reasons,  # type: ignore[arg-type]
+                        fraud_alert=fraud_alert(file))
+
+
+def adverse_reasons(entry: ScoreRecord) -> list[AdverseReason]:
+    """The principal reasons for a "no": the score's own reason codes (what cost the
+    most points against the best attainable, the default first for a person in default),
+    each specific, never "score too low". The partner receives them and the person's
+    access log shows the same."""
+    return [AdverseReason(code=r.feature, description=r.description)
+            for r in reasons_out(entry.reasons)]

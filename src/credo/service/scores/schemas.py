@@ -91,6 +91,11 @@ class ThresholdRequest(ScoreRequest):
     threshold: int = Field(ge=350, le=950, description="The score the partner requires")
 
 
+class AdverseReason(BaseModel):
+    code: str = Field(description="The reason code: the feature that cost the most points")
+    description: str = Field(description="The reason in plain words")
+
+
 class ThresholdOut(BaseModel):
     person_id: str
     purpose: str
@@ -100,4 +105,8 @@ class ThresholdOut(BaseModel):
         "not_available: no current score (never the score itself)"
     )
     fraud_alert: FraudAlert | None = FRAUD_ALERT_FIELD[1]
+    adverse_reasons: list[AdverseReason] = Field(
+        default_factory=list,
+        description="With a 'no': the principal reasons for it, most points first (up to "
+        "four reason codes and their words); empty otherwise")
 
