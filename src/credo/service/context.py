@@ -20,7 +20,6 @@ from credo.data.lake import Lake
 from credo.service.config import ServiceConfig
 from credo.service.ratelimit import RateLimiter
 from credo.service.security import pepper_for
-from credo.store.audit import GROUP_COMMIT, GroupCommit
 from credo.store.engine import make_engine, session_factory, upgrade
 
 # rescore(person_id) -> a score entry (the snapshot contract's fields) or None if it
@@ -78,7 +77,6 @@ class ServiceContext:
     sessions: sessionmaker[Session]
     limiter: RateLimiter
     rescorer: Rescorer | None = None
-    audit_writer: GroupCommit | None = None
     points_of: PointsOf | None = None
     _pepper: bytes | None = field(default=None, repr=False)
 
@@ -92,10 +90,8 @@ class ServiceContext:
         engine = make_engine(settings.database)
         if migrate:
             upgrade(engine)
-        audit_writer = GroupCommit(engine)
         return cls(settings=settings, config=config, engine=engine,
-                   sessions=session_factory(engine, info={GROUP_COMMIT: audit_writer}),
-                   audit_writer=audit_writer,
+                   sessions=session_factory(engine),
                    limiter=RateLimiter(config.rate_per_second, config.rate_burst),
                    rescorer=rescorer if rescorer is not None else default_rescorer(settings),
                    points_of=points_of if points_of is not None
@@ -117,6 +113,4 @@ class ServiceContext:
             yield s
 
     def close(self) -> None:
-        if self.audit_writer is not None:
-            self.audit_writer.close()
         self.engine.dispose()
