@@ -30,7 +30,7 @@ def test_a_no_carries_its_principal_reasons_to_the_partner_and_the_person(world:
 
 def test_the_consent_text_says_a_no_comes_with_its_reasons() -> None:
     shown = disclosure("loan", THRESHOLD_ONLY)
-    assert shown.fields == ("result", "adverse_reasons")
+    assert shown.fields == ("result", "adverse_reasons", "fraud_alert")
     assert "principal reasons" in shown.consent_text()
 
 

@@ -19,7 +19,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Model": ("train", "score", "explain", "report", "model", "monitor"),
     "Run": ("features", "run", "publish"),
     "Serve": ("serve", "worker"),
-    "Administer": ("db", "partner", "source", "operator", "person", "dispute"),
+    "Administer": ("db", "partner", "source", "operator", "person", "dispute", "notify"),
 }
 _PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names}
 _ORDER = {name: k for k, name in enumerate(_PANEL_OF)}

@@ -104,9 +104,9 @@ class ThresholdOut(BaseModel):
         description="yes: the score reaches the threshold; no: it does not; "
         "not_available: no current score (never the score itself)"
     )
-    fraud_alert: FraudAlert | None = FRAUD_ALERT_FIELD[1]
     adverse_reasons: list[AdverseReason] = Field(
         default_factory=list,
         description="With a 'no': the principal reasons for it, most points first (up to "
         "four reason codes and their words); empty otherwise")
+    fraud_alert: FraudAlert | None = FRAUD_ALERT_FIELD[1]
 
