@@ -41,7 +41,7 @@ def credo_run(home: Path, lake: Path, model: Path, env: dict[str, str], *extra: 
         [sys.executable, "-m", "credo", "run", "--as-of", str(RUN_AS_OF), "--model",
          str(model), *extra],
         env={**env, "CREDO_HOME": str(home), "CREDO_LAKE": str(lake)},
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=3600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
