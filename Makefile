@@ -1,6 +1,8 @@
 # The two commands of the quick start: `make demo` and `make test`.
 # Each creates (or refreshes) its own virtual environment first.
 PYTHON ?= python3
+# Options of the demo, e.g. make demo DEMO_ARGS='--port 8001 --people 5000'
+DEMO_ARGS ?=
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m credo.demo
+	$(BIN)/python -m credo.demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	bash scripts/system-deps.sh

@@ -26,6 +26,7 @@ from common import (
 def fit(ds: Dataset, **params: Any) -> Any:
     from credo.policy.protected import looks_protected
     from credo.scorecard import Scorecard
+    from credo.scorecard.parameters import estimator_parameters
 
     # Product defaults unless the orchestrator passes --credo-params (then reported).
     # The peers see every column, so credo does too: this compares engines on the same
@@ -33,7 +34,8 @@ def fit(ds: Dataset, **params: Any) -> Any:
     # as the synthetic table's "age", out unless allowed, as here.)
     params.setdefault("allow_protected", [c for c in ds.X_train.columns
                                           if looks_protected(str(c))])
-    sc = Scorecard(**params)
+    # Binning options may be given by their own names ({"min_bin_share": 0.05}).
+    sc = Scorecard(**estimator_parameters(params))
     sc.fit(ds.X_train, ds.y_train)
     return sc
 

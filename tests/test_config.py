@@ -35,6 +35,40 @@ def test_an_unknown_engine_names_the_variable(monkeypatch, tmp_path):
         Settings.from_env()
 
 
+def test_no_smtp_host_means_no_email(monkeypatch, tmp_path):
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path))
+    monkeypatch.delenv("CREDO_SMTP_HOST", raising=False)
+    assert Settings.from_env().smtp is None
+
+
+def test_smtp_settings_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path))
+    for name, value in {"CREDO_SMTP_HOST": "smtp.example.org", "CREDO_SMTP_PORT": "465",
+                        "CREDO_SMTP_SECURITY": "tls", "CREDO_SMTP_USER": "credo",
+                        "CREDO_SMTP_PASSWORD": "s3cret", "CREDO_SMTP_FROM": ""}.items():
+        monkeypatch.setenv(name, value)
+    smtp = Settings.from_env().smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.security, smtp.sender) == (
+        "smtp.example.org", 465, "tls", "credo@smtp.example.org")
+    assert "s3cret" not in repr(smtp)  # never in a log line
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("CREDO_SMTP_HOST", "-bad-.example", "CREDO_SMTP_HOST"),
+    ("CREDO_SMTP_PORT", "0", "CREDO_SMTP_PORT 0"),
+    ("CREDO_SMTP_PORT", "25a", "CREDO_SMTP_PORT '25a'"),
+    ("CREDO_SMTP_USER", "only-a-user", "both CREDO_SMTP_USER and CREDO_SMTP_PASSWORD"),
+])
+def test_a_bad_smtp_setting_names_the_variable(monkeypatch, tmp_path, variable, value, says):
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path))
+    monkeypatch.setenv("CREDO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.delenv("CREDO_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=says):
+        Settings.from_env()
+
+
 @pytest.mark.parametrize("master", ["local", "local[*]", "local[2]", "local[4,3]",
                                     "spark://127.0.0.1:7077", "spark://a.b:7077,c-d:7078",
                                     "yarn", "k8s://https://10.0.0.1:6443"])

@@ -2,11 +2,14 @@
 
 Read from environment variables (``CREDO_HOME``, ``CREDO_LAKE``, ``CREDO_DATABASE_URL``,
 ``CREDO_ENGINE``) with embedded defaults, so that credo runs with no server to install:
-a folder ``./credo-data`` holding the Parquet lake and a SQLite database.
+a folder ``./credo-data`` holding the Parquet lake and a SQLite database. E-mail is sent
+only when an SMTP server is configured (``CREDO_SMTP_HOST`` and the other ``CREDO_SMTP_*``
+variables, see ``SmtpSettings``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,12 +46,78 @@ def spark_master_from_env() -> str:
     return check_spark_master(master, "CREDO_SPARK_MASTER")
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_ADDRESS = re.compile(r"^[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,253}$")
+
+
+def _host(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return bool(_HOSTNAME.match(value))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server notifications are sent through (``credo notify send``).
+
+    ``security``: ``starttls`` (upgrade a plain connection, port 587), ``tls`` (TLS from
+    the start, port 465) or ``none`` (a local relay only). ``username`` and ``password``
+    log in when both are given.
+    """
+
+    host: str
+    port: int = 587
+    sender: str = "credo@localhost"
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not _host(self.host):
+            raise ConfigError(f"CREDO_SMTP_HOST {self.host[:80]!r} is not a host name or "
+                              "an IP address: set it to your mail server, e.g. smtp.example.org")
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"CREDO_SMTP_PORT {self.port}: choose a port from 1 to 65535 "
+                              "(587 for STARTTLS, 465 for TLS, 25 for a local relay)")
+        if not _ADDRESS.match(self.sender):
+            raise ConfigError(f"CREDO_SMTP_FROM {self.sender[:80]!r}: give the address "
+                              "notices are sent from, e.g. credo@example.org")
+        if self.security not in SMTP_SECURITY:
+            raise ConfigError(f"CREDO_SMTP_SECURITY {self.security[:40]!r}: choose one of "
+                              f"{', '.join(SMTP_SECURITY)}")
+        if (self.username is None) != (self.password is None):
+            raise ConfigError("set both CREDO_SMTP_USER and CREDO_SMTP_PASSWORD to log in to "
+                              "the mail server, or neither")
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        """The server from ``CREDO_SMTP_*``; None when ``CREDO_SMTP_HOST`` is unset."""
+        host = os.environ.get("CREDO_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        raw_port = os.environ.get("CREDO_SMTP_PORT", "").strip() or str(cls.port)
+        if not raw_port.isdigit() or len(raw_port) > 5:
+            raise ConfigError(f"CREDO_SMTP_PORT {raw_port[:40]!r} is not a port number: "
+                              "choose one from 1 to 65535")
+        return cls(host=host, port=int(raw_port),
+                   sender=os.environ.get("CREDO_SMTP_FROM", "").strip() or f"credo@{host}",
+                   security=os.environ.get("CREDO_SMTP_SECURITY", "").strip() or "starttls",
+                   username=os.environ.get("CREDO_SMTP_USER") or None,
+                   password=os.environ.get("CREDO_SMTP_PASSWORD") or None)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=lambda: Path("credo-data"))
     lake_path: Path | None = None
     database_url: str | None = None
     engine: str = "duckdb"
+    smtp: SmtpSettings | None = None  # None: no e-mail is sent (the in-app list still is)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -86,4 +155,5 @@ class Settings:
             lake_path=Path(lake) if lake else None,
             database_url=os.environ.get("CREDO_DATABASE_URL") or None,
             engine=os.environ.get("CREDO_ENGINE", "duckdb"),
+            smtp=SmtpSettings.from_env(),
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -67,7 +68,7 @@ def monthly_cycle(settings: Settings, people: int = DEMO_PEOPLE,
 
     if not Lake(settings.lake).snapshot().files:
         _credo("simulate", "--people", people, "--months", 30, "--seed", 1)
-    _credo("lake", "--totals")
+    _credo("lake")
     _credo("train", "--as-of", TRAIN_AS_OF, "--validate-as-of", VALIDATE_AS_OF)
     snapshots = []
     for month in months:
@@ -165,12 +166,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_port(port: int) -> None:
+    """Stop at the start, not after minutes of work, when the service could not listen."""
+    if port_is_free(port):
+        return
+    free = next((p for p in range(port + 1, min(port + 100, 65536)) if port_is_free(p)), None)
+    hint = (f": use another, e.g. make demo DEMO_ARGS='--port {free}' "
+            f"(python -m credo.demo --port {free})" if free else ": free it or pass --port")
+    print(f"error: port {port} on 127.0.0.1 is already in use{hint}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
-    from credo.cli import _register
+    from credo.cli import register_commands
     from credo.errors import CredoError
 
     args = parse_args(argv)
-    _register()
+    if not args.no_serve:
+        check_port(args.port)
+    register_commands()
     settings = Settings.from_env()
     try:
         if not args.no_example:

@@ -191,3 +191,20 @@ def test_cli_three_commands(world, trained, tmp_path):
         else:
             assert result.returncode == 0, result.stderr
     assert pq.read_table(tmp_path / "f.parquet").num_rows > 2000
+
+
+def test_the_points_per_feature_add_up_to_the_published_score(world, trained, duckdb_engine):
+    from credo.pipeline.rescore import points_by_feature
+
+    result, document = trained
+    report = monthly_run(world.settings, duckdb_engine, RUN_AS_OF, result.model, document)
+    frame = pq.read_table(report.path / "scores.parquet").to_pandas().set_index("person_id")
+    at_risk = frame.index[frame["reason_1"] != "in_default"][:5]
+    for person in at_risk:
+        points = points_by_feature(person, settings=world.settings)
+        assert points is not None
+        assert [p["feature"] for p in points] == [f.name for f in result.model.features_]
+        assert all(p["points"] <= p["best_points"] for p in points)
+        total = sum(p["points"] for p in points)
+        assert min(max(total, 350), 950) == frame.loc[person, "score"]
+    assert points_by_feature("nobody-at-all", settings=world.settings) is None

@@ -137,7 +137,7 @@ def server(portal_world: PortalWorld) -> Iterator[str]:
                                    stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine imports slowly
         while True:
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:

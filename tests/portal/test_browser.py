@@ -136,7 +136,8 @@ def test_a_person_revokes_disputes_and_an_operator_upholds(browser: Browser, ser
     me.get_by_role("link", name="Records and disputes").click()
     shot(me, "04-person-records")
     me.goto(server + "/me/records?all=statement")
-    me.get_by_role("link", name=f"Dispute statement record {record['record_id']}").click()
+    row = me.locator(f'tr[data-record="{record["record_id"]}"]')
+    row.get_by_role("link", name=re.compile("^Dispute the statement")).click()
     reason = f"I paid this on time. {SCRIPT}"
     me.get_by_label("What is wrong with this record?").fill(reason)
     shot(me, "05-person-dispute-form")

@@ -117,3 +117,50 @@ def test_the_dots_scale_reads_in_its_own_format() -> None:
     assert ">0.006<" in psi and "%" not in psi  # top of the scale: 0.0048 x 1.15
     rates = str(charts.columns(["poor"], [0.2], "bands", overlay=[0.3]))
     assert ">34.5%<" in rates
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [e.text or "" for e in root.iter() if e.tag.endswith("text")]
+
+
+@given(SCORES)
+def test_the_gauge_is_ticked_at_the_band_edges_and_shows_no_second_score(score: int) -> None:
+    from credo.policy.bands import CUT_OFFS
+
+    root = parse(charts.gauge(score, band_of(score)))
+    assert [int(t) for t in texts(root)] == [350, *CUT_OFFS, 950]
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(350, 950)), min_size=1, max_size=24))
+def test_the_mean_score_axis_spans_the_means_not_zero(means) -> None:
+    points = [(f"2025-{i + 1:02d}", m) for i, m in enumerate(means)]
+    root = parse(charts.mean_score_trend(points, "mean"))
+    height = float(root.get("viewBox").split()[3])
+    assert all(0 <= y <= height for y in numbers(root, "cy"))
+    known = [m for m in means if m is not None]
+    if known:
+        axis = [float(t) for t in texts(root)[:5]]  # the five grid labels, bottom up
+        assert axis[0] <= min(known) and max(known) <= axis[-1]
+        assert axis[-1] - axis[0] <= max(max(known) - min(known) + 70, 40) + 1e-9
+        assert axis[0] > 0 or min(known) < 30
+
+
+def test_a_few_points_of_drift_show_on_the_mean_score_axis() -> None:
+    root = parse(charts.mean_score_trend([("2025-01", 640.0), ("2025-02", 644.0)], "mean"))
+    ys = numbers(root, "cy")
+    assert abs(ys[0] - ys[1]) > 10  # pixels apart, not a flat line at the top of 0-950
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 2)), min_size=1, max_size=24))
+def test_psi_is_drawn_against_both_thresholds(values) -> None:
+    from credo.scorecard.metrics import PSI_ACT, PSI_WATCH, psi_status
+
+    points = [(f"2025-{i + 1:02d}", v, None if v is None else psi_status(v))
+              for i, v in enumerate(values)]
+    root = parse(charts.psi_trend(points, "psi", PSI_WATCH, PSI_ACT))
+    words = texts(root)
+    assert f"watch {PSI_WATCH:.2f}" in words and f"act {PSI_ACT:.2f}" in words
+    height = float(root.get("viewBox").split()[3])
+    for e in root.iter():
+        if e.tag.endswith("rect"):
+            assert 0 <= float(e.get("y")) <= height

@@ -21,3 +21,18 @@ def test_demo_defaults() -> None:
     args = demo.parse_args([])
     assert (args.people, args.months, args.port) == (20_000, 6, 8000)
     assert not args.no_serve
+
+
+def test_a_taken_port_stops_the_demo_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as stopped:
+            demo.main(["--port", str(port), "--people", "100"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: port {port} on 127.0.0.1 is already in use: use another")
+    assert "--port " in err and len(err.splitlines()) == 1

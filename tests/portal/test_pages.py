@@ -70,7 +70,8 @@ def test_person_pages_need_a_sign_in(app, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/console", "/console/runs", "/console/disputes",
-                                  "/console/sources"])
+                                  "/console/sources", "/console/models", "/console/fairness",
+                                  "/console/audit", "/console/models/x/report"])
 def test_console_pages_need_an_operator(app, path: str) -> None:
     response = TestClient(app, follow_redirects=False).get(path)
     assert response.headers["location"] == "/console/login"
@@ -544,7 +545,7 @@ def test_the_score_says_when_it_was_computed_and_what_it_does_not_count_yet(
         html = client.get(path).text
         note = re.search(r'data-testid="score-timing">(.*?)</p>', html, re.S)
         assert note, path
-        text = " ".join(note.group(1).split())
+        text = " ".join(re.sub(r"<[^>]+>", "", note.group(1)).split())  # the words
         assert f"computed on {as_of}" in text
         assert f"the next is due on {next_monthly(as_of)}" in text
         assert ("is late" in text) == (next_monthly(as_of) < date.today())
@@ -574,3 +575,18 @@ def test_portal_errors_are_pages_and_the_api_keeps_problem_json(app, portal_worl
         r = client.get(path)
         assert r.status_code == 404
         assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_the_consoles_fairness_page_audits_the_latest_run_by_group(app, portal_world) -> None:
+    from credo.governance.fairness import AIR_FLAG
+    from credo.policy.bands import CUT_OFFS
+
+    client = console(app, portal_world.operator_key("op-fairness"))
+    page = client.get("/console/fairness")
+    assert page.status_code == 200
+    assert f"under {AIR_FLAG:.2f} is flagged" in page.text
+    for attribute in ("sex", "age_band", "region"):
+        assert f'data-testid="fairness-{attribute}"' in page.text
+    for cut_off in CUT_OFFS:
+        assert f"({cut_off}+)" in page.text
+    assert "credo report --model" in page.text  # no report written yet: how to write it

@@ -143,12 +143,22 @@ def test_invalid_options_are_refused(options):
         BinningOptions(**options)
 
 
-@pytest.mark.parametrize("prior", [-1, -1e-9, float("nan"), float("inf"), "ten", None, True])
+@pytest.mark.parametrize("prior", [-1, -1e-9, float("nan"), float("inf"), "ten", True])
 def test_invalid_woe_prior_is_refused_by_name(prior):
     from credo.errors import ConfigError
 
     with pytest.raises(ConfigError, match="woe_prior must be a finite number of rows >= 0"):
         BinningOptions(woe_prior=prior)
+
+
+def test_options_that_only_record_an_old_model_file_cannot_fit():
+    # None is how a model file from before the WOE prior reads: a record, never a fit.
+    from credo.errors import ConfigError
+
+    x = np.arange(100, dtype=np.float64)
+    y = (x > 60).astype(np.uint8)
+    with pytest.raises(ConfigError, match="woe_prior is not recorded"):
+        fit_numeric("x", x, y, BinningOptions(woe_prior=None))
 
 
 def test_woe_is_the_prior_formula_and_an_empty_bin_is_neutral():
@@ -170,7 +180,7 @@ def test_woe_is_the_prior_formula_and_an_empty_bin_is_neutral():
                 total_good / total_bad)
             assert b.woe == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert sum(b.count == 0 for b in binning.bins) == 2
-    assert smoothed_woe(0, 0, 700, 300, 0.0) == smoothed_woe(0, 0, 700, 300) == 0.0
+    assert smoothed_woe(0, 0, 700, 300, 0.0) == smoothed_woe(0, 0, 700, 300, 10.0) == 0.0
 
 
 @given(

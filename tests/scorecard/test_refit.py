@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.isotonic import isotonic_regression
 
-from credo.scorecard import Scorecard, metrics
+from credo.scorecard import BinningOptions, Scorecard, metrics
 from credo.scorecard.refit import BinShape, project
 
 floats = st.floats(-5, 5, allow_nan=False)
@@ -75,7 +75,7 @@ def test_refitted_points_follow_each_features_trend(seed, n, trend):
     X["c"] = X["a"] ** 2 + np.random.default_rng(seed).normal(size=n)  # room for a turn
     if y.min() == y.max():
         y[0] = 1 - y[0]
-    model = Scorecard(trend=trend).fit(X, y)
+    model = Scorecard(binning=BinningOptions(trend=trend)).fit(X, y)
     for feature in model.features_:
         regular = [b.points for b in feature.binning.bins if b.kind == "interval"]
         # points fall as the default rate rises: risk moves against the points

@@ -73,9 +73,11 @@ def test_tuning_is_deterministic_and_recorded(table, tmp_path):
     best = max(c["auc_mean"] for c in a.tuning_["candidates"])
     assert next(c for c in a.tuning_["candidates"] if c["params"] == chosen)["auc_mean"] == best
     # The tuned model is the plain fit with the chosen values; parameters stay as given.
-    plain = Scorecard(**chosen).fit(X, y)
+    plain = Scorecard().with_fit_parameters(chosen).fit(X, y)
     np.testing.assert_array_equal(a.score(X), plain.score(X))
-    assert a.min_bin_share == 0.02 and a.C == 0.3
+    assert a.binning is None and a.C == 0.3
+    best = Scorecard(**a.best_params_)
+    assert {k: best.fit_parameters()[k] for k in chosen} == chosen
     # The model file records the values used and the tuning; it loads to the same scores.
     path = tmp_path / "model.json"
     document = artifact.save(a, path)
@@ -112,7 +114,7 @@ def test_old_model_files_without_min_bin_count_still_load(german_model, tmp_path
     del document["parameters"]["min_bin_count"]
     path.write_text(json.dumps(document))
     loaded, _ = artifact.load(path)
-    assert loaded.min_bin_count == 0
+    assert loaded.binning.min_bin_count == 0
 
 
 def test_old_model_files_without_woe_prior_still_load_and_score_alike(german_model, german,
@@ -126,20 +128,24 @@ def test_old_model_files_without_woe_prior_still_load_and_score_alike(german_mod
     del document["parameters"]["woe_prior"]
     path.write_text(json.dumps(document))
     loaded, _ = artifact.load(path)
-    assert loaded.woe_prior is None
+    assert loaded.binning.woe_prior is None
     np.testing.assert_array_equal(loaded.score(X), german_model.score(X))
+    # Its record cannot be fitted again as it is: the error says what to give.
+    with pytest.raises(ConfigError, match="woe_prior is not recorded"):
+        Scorecard(**loaded.get_params()).fit(X, german[1])
 
 
 @pytest.mark.parametrize("prior", [-0.5, float("nan"), float("inf"), "10"])
 def test_estimator_refuses_a_bad_woe_prior_by_name(table, prior):
     X, y = table
     with pytest.raises(ConfigError, match="woe_prior must be a finite number of rows >= 0"):
-        Scorecard(woe_prior=prior).fit(X, y)
+        Scorecard(binning=BinningOptions(woe_prior=prior)).fit(X, y)
 
 
 def test_woe_prior_is_used_recorded_and_tunable(table, tmp_path):
     X, y = table
-    weak, strong = Scorecard(woe_prior=0.0).fit(X, y), Scorecard(woe_prior=500.0).fit(X, y)
+    weak = Scorecard(binning=BinningOptions(woe_prior=0.0)).fit(X, y)
+    strong = Scorecard(binning=BinningOptions(woe_prior=500.0)).fit(X, y)
     # Each fit's bins carry the WOE of its own prior (recomputed from the bin's counts),
     # and the strong prior's bins sit closer to the population's odds.
     for model, prior in ((weak, 0.0), (strong, 500.0)):

@@ -44,6 +44,7 @@ def test_the_partner_receives_exactly_the_defined_fields(world: World) -> None:
         "benefits": body["benefits"],
         "reasons": [{"description": "credit cards used close to their limit"},
                     {"description": "payments made late in the last year"}],
+        "fraud_alert": None,
     }
     assert set(body["benefits"]) == {"band", "credit_line_multiple", "deposit_waiver",
                                       "instalments"}
@@ -82,7 +83,8 @@ def test_the_consent_text_matches_the_answer_field_by_field(world: World) -> Non
 
 def test_yes_no_only_answers_the_threshold_check_and_never_the_score(world: World) -> None:
     a = world.grant(purpose="rental_deposit_waiver", scope=THRESHOLD_ONLY)
-    assert a["scope"] == THRESHOLD_ONLY and a["shares"] == ["result"]
+    assert a["scope"] == THRESHOLD_ONLY and a["shares"] == ["result", "adverse_reasons",
+                                                           "fraud_alert"]
     r = world.score(purpose="rental_deposit_waiver")
     assert r.status_code == 403
     assert r.json()["type"] == "urn:credo:problem:threshold-only"

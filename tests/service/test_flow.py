@@ -42,7 +42,8 @@ def test_end_to_end(world: World) -> None:
            json={"partner_id": "pt-a", "purpose": "rental_deposit_waiver"})
     t = world.threshold(650)
     assert t.json() == {"person_id": "P1", "purpose": "rental_deposit_waiver",
-                        "threshold": 650, "result": "yes"}
+                        "threshold": 650, "result": "yes", "adverse_reasons": [],
+                        "fraud_alert": None}
     assert world.threshold(700).json()["result"] == "no"
 
     log = c.get("/v1/me/access-log", headers=me).json()
@@ -119,19 +120,37 @@ def test_export_holds_store_and_lake_records(world: World) -> None:
 
 
 def test_sources_push_through_ingest(world: World) -> None:
+    """A push is kept and answered at once; the inbox worker puts it through the file
+    path's ingest: invalid records quarantined with reasons, re-sent ones not counted."""
+    from credo.service.sources import inbox
+
     c = world.client
     good = {k: v for k, v in world_statement().items() if k != "source_id"}
     bad = {**good, "record_id": "st-9", "status": "'; DROP TABLE people; --"}
     r = c.post("/v1/sources/records", headers=world.source(),
                json={"kind": "statement", "records": [good, bad]})
-    assert r.status_code == 200, r.text
-    assert (r.json()["accepted"], r.json()["quarantined"]) == (1, 1)
+    assert r.status_code == 202, r.text
+    assert r.json()["state"] == "pending" and r.json()["records"] == 2
+    where = r.headers["Location"]
+    assert where == f"/v1/sources/pushes/{r.json()['id']}"
+    assert not world.ctx.lake.files("statement")  # nothing in the lake before the worker
+    assert [o.state for o in inbox.drain(world.ctx)] == ["done"]
+    done = c.get(where, headers=world.source()).json()
+    assert done["state"] == "done" and done["error"] is None
+    assert (done["outcome"]["accepted"], done["outcome"]["quarantined"]) == (1, 1)
     again = c.post("/v1/sources/records", headers=world.source(),
                    json={"kind": "statement", "records": [good]})
-    assert again.json()["duplicate"] == 1 and again.json()["accepted"] == 0
-    # A partner key is not a source key.
+    inbox.drain(world.ctx)
+    outcome = c.get(again.headers["Location"], headers=world.source()).json()["outcome"]
+    assert (outcome["duplicate"], outcome["accepted"]) == (1, 0)
+    # A partner key is not a source key; a batch is its source's alone.
     assert c.post("/v1/sources/records", headers=world.partner(),
                   json={"kind": "statement", "records": [good]}).status_code == 401
+    assert c.get(where, headers=world.partner()).status_code == 401
+    assert c.get("/v1/sources/pushes/nope", headers=world.source()).status_code == 404
+    actions = [a["action"] for a in c.get("/v1/operator/audit", headers=world.operator(),
+                                          params={"limit": 100}).json()]
+    assert actions.count("records.push") == 2 and actions.count("records.ingest") == 2
 
 
 def world_statement() -> dict:
@@ -141,13 +160,12 @@ def world_statement() -> dict:
 
 
 def test_a_locked_lake_never_holds_the_service_up(sqlite_world: World) -> None:
-    """While another process writes the lake, pushes answer 503 with Retry-After (at most
-    a few wait, briefly), health checks and partner reads answer as usual, and nothing
-    is written until the source sends again."""
+    """While another process writes the lake, pushes are still kept and answered at once,
+    health checks and partner reads answer as usual; the worker puts the batches back
+    and ingests them, once each, when the lake is free."""
     import threading
-    from concurrent.futures import ThreadPoolExecutor
 
-    from credo.service.sources import logic
+    from credo.service.sources import inbox
 
     world = sqlite_world
     c = world.client
@@ -164,24 +182,20 @@ def test_a_locked_lake_never_holds_the_service_up(sqlite_world: World) -> None:
     thread.start()
     assert holding.wait(10)
     try:
-        with ThreadPoolExecutor(max_workers=10) as pool:
-            pushes = [pool.submit(c.post, "/v1/sources/records", headers=world.source(),
-                                  json={"kind": "statement", "records": [good]})
-                      for _ in range(10)]
-            assert c.get("/healthz").status_code == 200
-            assert world.score().status_code == 200
-            answers = [p.result() for p in pushes]
+        answers = [c.post("/v1/sources/records", headers=world.source(),
+                          json={"kind": "statement", "records": [good]}) for _ in range(3)]
+        assert [a.status_code for a in answers] == [202] * 3
+        assert c.get("/healthz").status_code == 200
+        assert world.score().status_code == 200
+        assert [o.state for o in inbox.drain(world.ctx, lake_wait=0.2)] == ["pending"]
     finally:
         release.set()
         thread.join()
-    assert [a.status_code for a in answers] == [503] * 10
-    assert all(a.headers["Retry-After"] == str(logic.RETRY_AFTER_SECONDS) for a in answers)
-    details = " ".join(a.json()["detail"] for a in answers)
-    assert "another process is writing the event lake" in details
-    assert "send the same records again" in details
-    again = c.post("/v1/sources/records", headers=world.source(),
-                   json={"kind": "statement", "records": [good]})
-    assert again.status_code == 200 and again.json()["accepted"] == 1
+    assert [o.state for o in inbox.drain(world.ctx)] == ["done"] * 3
+    outcomes = [c.get(a.headers["Location"], headers=world.source()).json()["outcome"]
+                for a in answers]
+    assert sum(o["accepted"] for o in outcomes) == 1
+    assert sum(o["duplicate"] for o in outcomes) == 2
 
 
 def test_decisions_are_audited_as_uphold_and_reject(world: World) -> None:

@@ -37,7 +37,9 @@ def test_threshold_check_never_leaks_the_score(shared: World, threshold: int,
     if person in ("P1", "P2"):
         body = r.json()
         assert r.status_code == 200
-        assert set(body) == {"person_id", "purpose", "threshold", "result"}
+        assert set(body) == {"person_id", "purpose", "threshold", "result", "adverse_reasons",
+                             "fraud_alert"}
+        assert bool(body["adverse_reasons"]) == (body["result"] == "no")
         score = {"P1": 662, "P2": 540}[person]
         assert body["result"] == ("yes" if score >= threshold else "no")
         assert str(score) not in r.text.replace(str(threshold), "")
@@ -59,3 +61,32 @@ def test_audit_grows_by_exactly_one_row_per_partner_access(
             shared.score(person, purpose=purpose)
     with shared.ctx.session() as s:
         assert count(s) == before + len(calls)
+
+
+CHANGES = st.sampled_from([("POST", "freeze"), ("DELETE", "freeze"), ("POST", "fraud-alert"),
+                           ("DELETE", "fraud-alert")])
+
+
+@settings(max_examples=15, deadline=None)
+@given(steps=st.lists(CHANGES, min_size=1, max_size=8))
+def test_a_freeze_refuses_every_read_and_an_alert_reaches_every_answer(
+        shared: World, steps: list[tuple[str, str]]) -> None:
+    """Whatever the sequence of freezes and alerts: each change succeeds exactly when it
+    moves the state (else 409), and a partner's answer follows the state in force."""
+    now = shared.client.get("/v1/me/controls", headers=shared.person()).json()
+    state = {"freeze": now["frozen"], "fraud-alert": now["fraud_alert"]}
+    for method, what in steps:
+        r = shared.client.request(method, f"/v1/me/{what}", headers=shared.person())
+        moves = state[what] != (method == "POST")
+        assert r.status_code == (200 if moves else 409), r.text
+        if moves:
+            state[what] = method == "POST"
+        read, check = shared.score(), shared.threshold(600)
+        if state["freeze"]:
+            assert read.status_code == check.status_code == 403
+            assert read.json()["type"] == "urn:credo:problem:file-frozen"
+            assert "662" not in read.text
+        else:
+            assert read.status_code == check.status_code == 200
+            assert (read.json()["fraud_alert"] is not None) == state["fraud-alert"]
+            assert check.json()["fraud_alert"] == read.json()["fraud_alert"]

@@ -10,10 +10,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from credo.service.disputes.logic import rescore_run_id
-from credo.store.models import AuditEvent, Authorization, Dispute, ScoreRecord
+from credo.store.audit import GroupCommit
+from credo.store.models import AuditEvent, Authorization, Dispute, ScoreRecord, now
 
 from .conftest import World
 
@@ -172,3 +175,96 @@ def test_parallel_grants_leave_one_authorization(world: World) -> None:
     assert audit_actions(world, "authorization.grant") == 1
     c.delete(f"/v1/me/authorizations/{responses[0].json()['id']}", headers=world.person())
     assert world.score().status_code == 403
+
+
+def test_audit_rows_of_concurrent_reads_are_all_committed_before_the_answers(
+        world: World) -> None:
+    """Reads write their audit rows through one group-commit thread: every answered read
+    has its row, exactly one each, whatever the concurrency."""
+    world.grant()
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: world.score().status_code, range(64)))
+    assert answers == [200] * 64
+    with world.ctx.session() as s:
+        rows = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "score.read", AuditEvent.outcome == "granted"))
+    assert rows == 64
+
+
+def test_a_failed_group_commit_reaches_every_waiting_request(world: World) -> None:
+    """A batch that cannot be committed fails each of its requests, none silently."""
+    writer = GroupCommit(world.ctx.engine)
+    try:
+        with pytest.raises(IntegrityError):  # no actor, action or time
+            writer.write(lambda s: s.execute(insert(AuditEvent).values(actor_role="partner")))
+        writer.write(lambda s: s.execute(insert(AuditEvent).values(
+            at=now(), actor_role="partner", actor_id="pt-a", action="score.read",
+            outcome="granted", detail={})))
+    finally:
+        writer.close()
+    with world.ctx.session() as s:  # the writer went on after the failed batch
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.actor_id == "pt-a")) == 1
+def test_parallel_freezes_freeze_once(world: World) -> None:
+    c = world.client
+
+    def freeze() -> Any:
+        return c.post("/v1/me/freeze", headers=world.person())
+
+    responses = race([freeze for _ in range(10)])
+    assert Counter(r.status_code for r in responses) == {200: 1, 409: 9}, [
+        r.text for r in responses if r.status_code not in (200, 409)]
+    assert audit_actions(world, "file.freeze") == 1
+    world.grant()
+    assert world.score().status_code == 403
+
+
+def test_a_freeze_and_its_lifting_racing_leave_one_consistent_state(world: World) -> None:
+    c = world.client
+    assert c.post("/v1/me/freeze", headers=world.person()).status_code == 200
+
+    def lift() -> Any:
+        return c.delete("/v1/me/freeze", headers=world.person())
+
+    responses = race([lift for _ in range(10)])
+    assert Counter(r.status_code for r in responses) == {200: 1, 409: 9}
+    assert audit_actions(world, "file.unfreeze") == 1
+
+
+def test_parallel_fraud_alerts_place_one(world: World) -> None:
+    c = world.client
+
+    def place() -> Any:
+        return c.post("/v1/me/fraud-alert", headers=world.person())
+
+    responses = race([place for _ in range(10)])
+    assert Counter(r.status_code for r in responses) == {200: 1, 409: 9}
+    assert audit_actions(world, "fraud_alert.place") == 1
+
+
+def test_two_operators_deciding_one_review_one_decision_stands(world: World) -> None:
+    c = world.client
+    review = c.post("/v1/me/reviews", headers=world.person(),
+                    json={"statement": "The score misses my new job."}).json()
+
+    def decide(outcome: str) -> Callable[[], Any]:
+        return lambda: c.post(f"/v1/operator/reviews/{review['id']}/{outcome}",
+                              headers=world.operator(), json={"reasons": f"{outcome}: read"})
+
+    responses = race([decide("confirm") for _ in range(5)]
+                     + [decide("withdraw") for _ in range(5)])
+    assert Counter(r.status_code for r in responses) == {200: 1, 409: 9}
+    assert audit_actions(world, "review.confirm") + audit_actions(world,
+                                                                  "review.withdraw") == 1
+
+
+def test_one_open_review_per_person_under_parallel_requests(world: World) -> None:
+    c = world.client
+
+    def ask() -> Any:
+        return c.post("/v1/me/reviews", headers=world.person(),
+                      json={"statement": "Please look at my score."})
+
+    responses = race([ask for _ in range(10)])
+    assert Counter(r.status_code for r in responses) == {201: 1, 409: 9}
+    assert audit_actions(world, "review.request") == 1

@@ -23,3 +23,20 @@ def test_impossible_serve_options_are_refused(monkeypatch, capsys, tmp_path, arg
     assert code == 2
     assert message in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # no database was created or migrated
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--poll", "0"], "0.05"),
+        (["--poll", "soon"], "--poll"),
+        (["--nice", "20"], "less than or equal to 19"),
+        (["--nice", "-5"], "greater than or equal to 0"),  # never raise a batch's priority
+    ],
+)
+def test_impossible_worker_options_are_refused(monkeypatch, capsys, tmp_path, args, message):
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path))
+    code, _, err = invoke(monkeypatch, capsys, "worker", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

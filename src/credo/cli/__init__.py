@@ -1,7 +1,8 @@
 """The ``credo`` command: a thin shell over the library.
 
-Each domain registers its commands from its own module; this module only builds the
-app and turns typed errors into one clear line and an exit code.
+Each domain registers its commands from its own module on the app of
+:mod:`credo.cli.root`; this module only loads them and turns typed errors into one clear
+line and an exit code.
 """
 
 from __future__ import annotations
@@ -10,24 +11,19 @@ import sys
 
 import typer
 
+from credo.cli.root import app
 from credo.errors import CredoError
 
-app = typer.Typer(
-    name="credo",
-    help="credo: open, explainable creditworthiness scores (350-950).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+__all__ = ["app", "main", "register_commands"]
 
 
-def _register() -> None:
+def register_commands() -> None:
     # Imported for their side effect: each module adds its commands to ``app``.
     from credo.cli import data, governance, pipeline, scorecard, service, simulate  # noqa: F401
 
 
 def main() -> None:
-    _register()
+    register_commands()
     try:
         app()  # standalone: usage errors print usage and exit 2 on their own
     except CredoError as error:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from credo.cli import app
+from credo.cli.output import ConsoleProgress, print_json
+from credo.cli.root import app
+from credo.cli.schemas import LakeOut, LakeRow
 from credo.config import Settings
 from credo.data.ingest import IngestReport, ingest_path
 from credo.data.lake import Lake
@@ -27,12 +28,15 @@ def print_report(report: IngestReport, out: Console | None = None) -> None:
     out = out or Console(soft_wrap=True)
     out.print(
         f"{report.kind} from {report.source}: "
-        f"accepted {report.accepted}, duplicate {report.duplicate}, "
-        f"superseded {report.superseded}, quarantined {report.quarantined} "
-        f"(of {report.rows} records in {len(report.files)} file(s))"
+        f"accepted {report.accepted:,}, duplicate {report.duplicate:,}, "
+        f"superseded {report.superseded:,}, quarantined {report.quarantined:,} "
+        f"(of {report.rows:,} records in {len(report.files):,} file(s))"
     )
     for reason, n in report.reasons.most_common(10):
-        out.print(f"  quarantined {n}: {reason}", markup=False, highlight=False)
+        out.print(f"  quarantined {n:,}: {reason}", markup=False, highlight=False)
+    if report.quarantined:
+        out.print(f"  list them: credo quarantine --source {report.source} --kind {report.kind}",
+                  markup=False, highlight=False)
     for path in report.skipped:
         out.print(f"  skipped (not .csv/.jsonl/.parquet): {path}", markup=False)
     for f in report.failed:
@@ -49,15 +53,11 @@ def ingest(
     commit_rows: int = typer.Option(5_000_000, min=1, help="Records per atomic commit."),
 ) -> None:
     """Validate records and append the valid ones to the event lake (idempotent)."""
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-        TimeRemainingColumn(), console=console, transient=True,
-    ) as bar:
-        task = bar.add_task(f"ingest {kind}", total=None)
+    with ConsoleProgress(console) as progress:
+        progress.stage(f"ingesting {kind} records", unit="bytes")
         report = ingest_path(
             path, source=source, kind=kind, lake=_lake(lake), batch_rows=batch_rows,
-            commit_rows=commit_rows,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            commit_rows=commit_rows, progress=progress.count,
         )
     print_report(report)
     if report.failed:
@@ -71,23 +71,74 @@ def ingest(
 def lake_cmd(
     lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
     compact: bool = typer.Option(False, "--compact", help="Merge small files per partition."),
-    by_month: bool = typer.Option(True, "--by-month/--totals", help="Rows per month or totals."),
+    detail: bool = typer.Option(False, "--detail", help="A row per kind, source and month (default: per kind and source)."),
+    totals: bool = typer.Option(False, "--totals", hidden=True, help="The summary (the default now)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (schema in docs/cli-json.md)."),
 ) -> None:
-    """Show what the lake holds (records per kind, source and month); compact it."""
+    """Show what the lake holds (records per kind and source; --detail per month); compact it."""
     lk = _lake(lake)
     if compact:
         removed = lk.compact()
-        Console().print(f"compacted: {removed} small files merged")
-    summary = lk.summary().to_pylist()
-    table = Table(title=f"lake {lk.root} (version {lk.snapshot().version})")
-    for col in ("kind", "source_id", *(("month",) if by_month else ()), "records", "files"):
+        console.print(f"compacted: {removed:,} small files merged")
+    rows = lake_rows(lk.summary().to_pylist(), detail)
+    document = LakeOut(root=str(lk.root), version=lk.snapshot().version,
+                       records=sum(r.records for r in rows), files=sum(r.files for r in rows),
+                       rows=rows)
+    if as_json:
+        print_json(document)
+        return
+    table = Table(title=f"lake {document.root} (version {document.version})")
+    for col in ("kind", "source_id", "month" if detail else "months", "records", "files"):
         table.add_column(col, justify="right" if col in ("records", "files") else "left")
-    agg: dict[tuple, list[int]] = {}
+    for r in rows:
+        months = r.month if detail else f"{r.first_month} to {r.last_month}"
+        table.add_row(r.kind, r.source_id, months, f"{r.records:,}", f"{r.files:,}")
+    table.add_section()
+    table.add_row("all", "", "", f"{document.records:,}", f"{document.files:,}")
+    Console(soft_wrap=True).print(table)
+    if not detail and rows:
+        Console(soft_wrap=True).print("per month: credo lake --detail", highlight=False)
+
+
+def lake_rows(summary: list[dict], detail: bool) -> list[LakeRow]:
+    """The lake's partitions per kind, source and month, or summed per kind and source."""
+    grouped: dict[tuple[str, ...], list[dict]] = {}
     for r in summary:
-        key = (r["kind"], r["source_id"], *((r["month"],) if by_month else ()))
-        a = agg.setdefault(key, [0, 0])
-        a[0] += r["records"]
-        a[1] += r["files"]
-    for key, (n, files) in sorted(agg.items()):
-        table.add_row(*key, f"{n:,}", str(files))
-    Console().print(table)
+        key = (r["kind"], r["source_id"], *((r["month"],) if detail else ()))
+        grouped.setdefault(key, []).append(r)
+    return [
+        LakeRow(kind=key[0], source_id=key[1], month=key[2] if detail else None,
+                first_month=min(p["month"] for p in parts),
+                last_month=max(p["month"] for p in parts),
+                records=sum(p["records"] for p in parts), files=sum(p["files"] for p in parts))
+        for key, parts in sorted(grouped.items())
+    ]
+
+
+@app.command("quarantine")
+def quarantine_cmd(
+    lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
+    source: str | None = typer.Option(None, "--source", help="Only this source's records."),
+    kind: str | None = typer.Option(None, "--kind", help=f"Only this kind: {', '.join(KINDS)}."),
+    limit: int = typer.Option(50, min=1, help="Most records to list, latest first."),
+) -> None:
+    """List records refused at ingest, each with every reason."""
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
+    t = _lake(lake).quarantine()
+    if source is not None:
+        t = t.filter(t.source_id == source)
+    if kind is not None:
+        t = t.filter(t.kind == kind)
+    total = int(t.count().execute())
+    rows = t.order_by(t.quarantined_at.desc()).limit(limit).to_pyarrow().to_pylist()
+    if not rows:
+        Console().print("no quarantined records" + (" matching" if source or kind else ""))
+        return
+    table = Table("source", "kind", "file", "row", "reasons")
+    for r in rows:
+        table.add_row(r["source_id"], r["kind"], r["file"], f"{r['row']:,}", r["reasons"])
+    out = Console(soft_wrap=True)
+    out.print(table)
+    out.print(f"{len(rows):,} of {total:,} quarantined records shown (--limit for more)",
+              highlight=False)

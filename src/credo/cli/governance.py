@@ -8,21 +8,25 @@ stability index reaches "act" (0.25), so it can gate a scheduled run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from credo.cli import app
 from credo.cli.identity import actor
+from credo.cli.output import ConsoleProgress, print_json
+from credo.cli.root import app
+from credo.cli.schemas import ModelOut
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
 from credo.pipeline.snapshot import parse_as_of
-from credo.scorecard import Scorecard, artifact
+
+if TYPE_CHECKING:
+    from credo.scorecard.model import Scorecard
 from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 
 model_app = typer.Typer(
@@ -38,10 +42,15 @@ def _registry(settings: Settings) -> Any:
 
 
 @model_app.command("list")
-def model_list() -> None:
+def model_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the models as a JSON list (schema in docs/cli-json.md).")] = False,
+) -> None:
     """Every registered model: version, status, months, out-of-time AUC, promoter."""
     with _registry(Settings.from_env()) as registry:
         models = registry.list()
+    if as_json:
+        print_json([ModelOut(**dataclasses.asdict(m)) for m in models])
+        return
     if not models:
         typer.echo("no models registered: train one with credo train --as-of ...")
         return
@@ -102,20 +111,6 @@ def model_which(
     )
 
 
-def register_trained(settings: Settings, document: dict[str, Any]) -> str:
-    """Register a model trained on the lake; the first one becomes champion at once
-    (there is nothing to compare it with). Returns a line for the operator."""
-    with _registry(settings) as registry:
-        info = registry.register(document, actor())
-        if registry.champion() is None:
-            registry.promote(info.model_id, actor(), "first model in the registry")
-            return f"registered as version {info.version} and made champion (first model)"
-    return (
-        f"registered as candidate version {info.version}: compare it (credo report "
-        f"--model {info.model_id}) and promote it (credo model promote {info.model_id})"
-    )
-
-
 # ---------------------------------------------------------------- monitoring
 @app.command()
 def monitor(
@@ -125,7 +120,7 @@ def monitor(
     ],
     model: Annotated[
         Path | None,
-        typer.Option(help="Model that scores months without a snapshot (default: the champion)."),
+        typer.Option(help="Model file or registered model id that scores months without a snapshot (default: the champion)."),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
     engine: Annotated[
@@ -135,29 +130,20 @@ def monitor(
 ) -> None:
     """PSI of the score and CSI of every feature between two months; exit 3 on "act"."""
     from credo.features.engines import open_engine
-    from credo.governance import monitoring, samples
-    from credo.layout import champion_path
+    from credo.governance import monitoring
+    from credo.governance.model_reference import find_model
 
     settings = Settings.from_env()
     current_day, baseline_day = parse_as_of(as_of), parse_as_of(baseline_as_of)
     if out is not None:
         make_output_path(out, (".json",), "stability figures")
-    path = model or champion_path(settings)
-    scorecard: Scorecard | None = artifact.load(path)[0] if path.exists() else None
+    chosen = find_model(settings, model)
     runner = open_engine(engine)
     try:
-        frames = {d: samples.features(settings, runner, d) for d in (baseline_day, current_day)}
+        report = monitoring.compare_months(settings, runner, baseline_day, current_day,
+                                           chosen.scorecard if chosen else None)
     finally:
         runner.close()
-    scores = {d: _month_scores(settings, d, frames[d], scorecard) for d in frames}
-    report = monitoring.stability(
-        frames[baseline_day],
-        frames[current_day],
-        scores[baseline_day],
-        scores[current_day],
-        str(baseline_day),
-        str(current_day),
-    )
     typer.echo(f"stability {baseline_day} -> {current_day} "
                f"(watch >= {PSI_WATCH:.2f}, act >= {PSI_ACT:.2f})")
     typer.echo(f"  score PSI {report.score_psi:.4f}  {report.score_status}")
@@ -177,21 +163,6 @@ def monitor(
         raise typer.Exit(monitoring.EXIT_ACT)
 
 
-def _month_scores(settings: Settings, day: date, frame: Any, model: Scorecard | None) -> Any:
-    """The published scores of the month when it was run, else the model's scores."""
-    from credo.governance import samples
-
-    published = samples.published_scores(settings, day)
-    if published is not None:
-        return published["score"].to_numpy()
-    if model is None:
-        raise InputError(
-            f"no snapshot for {day} and no champion model to score it: run credo run "
-            f"--as-of {day}, or pass --model"
-        )
-    return model.score(frame)
-
-
 # ---------------------------------------------------------------- the report
 def governance_report(
     as_of: str | None,
@@ -202,77 +173,51 @@ def governance_report(
     engine: str,
 ) -> None:
     """``credo report --as-of``: the HTML validation report and its JSON twin."""
-    from credo.features.engines import open_engine
-    from credo.governance import fairness, fairness_truth, samples
+    from credo.governance.validation import write_validation_report
+
+    with ConsoleProgress() as progress:
+        written = write_validation_report(
+            Settings.from_env(), out, model=model_ref,
+            as_of=parse_as_of(as_of) if as_of else None,
+            validate_as_of=parse_as_of(validate_as_of) if validate_as_of else None,
+            margin=margin, engine=engine, stage=progress.stage,
+        )
+    _print_report(written.report, written.html, written.twin, margin, written.seconds)
+
+
+def table_report(model: Scorecard, document: dict[str, Any], frame: Any, outcome: Any,
+                 target: str, data: Path, out: Path, margin: float) -> None:
+    """``credo report MODEL DATA --out FILE.html``: the validation report of a model
+    trained on a table, measured on DATA (its outcome in ``target``)."""
     from credo.governance import report as report_mod
-    from credo.layout import champion_path
+    from credo.scorecard.training import holdout_split
 
     started = time.perf_counter()
-    make_output_path(out, (".html",), "validation report")
-    settings = Settings.from_env()
-    entry: dict[str, Any] | None = None
-    with _registry(settings) as registry:
-        if model_ref and Path(model_ref).exists():
-            scorecard, document = artifact.load(model_ref)
-        else:
-            listed = registry.list()
-            if model_ref:
-                chosen = next((m for m in listed if m.model_id == model_ref), None)
-                if chosen is None:
-                    raise InputError(
-                        f"no model file or registered model {model_ref!r}: see credo model list"
-                    )
-            else:
-                chosen = listed[-1] if listed else None
-            if chosen is not None:
-                document = registry.document(chosen.model_id)
-                scorecard = artifact.from_dict(document, chosen.model_id)
-            elif champion_path(settings).exists():
-                scorecard, document = artifact.load(champion_path(settings))
-            else:
-                raise InputError("no model to report on: train one (credo train --as-of ...)")
-        known = {m.model_id: m for m in registry.list()}
-    if document.get("model_id") in known:
-        info = known[document["model_id"]]
-        entry = {
-            "version": info.version,
-            "status": info.status,
-            "promoted_by": info.promoted_by,
-            "promoted_at": info.promoted_at,
-        }
     metadata = document.get("metadata", {})
-    first_text = as_of or metadata.get("as_of")
-    if not first_text:
-        raise InputError("give --as-of: the model does not say which month it was trained on")
-    first = parse_as_of(first_text)
-    second_text = validate_as_of or metadata.get("validate_as_of")
-    second = parse_as_of(second_text) if second_text else None
-    runner = open_engine(engine)
-    try:
-        development = samples.with_bad(settings, runner, first)
-        validation = samples.with_bad(settings, runner, second) if second else None
-    finally:
-        runner.close()
-    development, validation = samples.split_as_trained(document, development, validation)
-    protected = fairness.read_protected(settings.truth / "protected")
-    # The true default probabilities (simulated populations only) of the month the model
-    # is judged on: the out-of-time month when there is one.
-    truth = fairness_truth.read_true_pd(settings.truth / "true_pd", second or first)
-    report = report_mod.build(
-        scorecard,
-        document,
-        development,
-        validation,
-        protected,
-        margin=margin,
-        registry_entry=entry,
-        truth=truth,
-    )
-    html, twin = report_mod.write(report, out)
-    total = time.perf_counter() - started
+    id_column = metadata.get("id_column")
+    X = frame.drop(columns=[c for c in (target, id_column) if c and c in frame.columns])
+    # The rows split as in training (same share and seed): on the training table, the
+    # model (and the challenger) are judged on rows neither was fitted on.
+    X_fit, X_held, y_fit, y_held = holdout_split(X, outcome, metadata.get("holdout_share") or 0,
+                                                 metadata.get("seed") or 0)
+    fitted = X_fit.assign(bad=y_fit)
+    held = None if X_held is None else X_held.assign(bad=y_held)
+    with ConsoleProgress() as progress:
+        report = report_mod.build(
+            model, document, fitted, held, None, margin=margin, stage=progress.stage,
+            outcome=f"the column {target!r} of {data.name}",
+            sample_names=("train", "holdout") if held is not None else ("data", "holdout"),
+        )
+        progress.stage("writing the report")
+        html, twin = report_mod.write(report, out)
+    _print_report(report, html, twin, margin, time.perf_counter() - started)
+
+
+def _print_report(report: dict[str, Any], html: Path, twin: Path, margin: float,
+                  total: float) -> None:
     typer.echo(
-        f"report on {document.get('model_id')} written to {html} and {twin} "
-        f"in {total:.1f} s (of which analysis {report['generation_seconds']:.1f} s)"
+        f"report on {report['model']['model_id']} written to {html} and {twin} "
+        f"in {total:,.1f} s (of which analysis {report['generation_seconds']:,.1f} s)"
     )
     judge = report["challenger"]["judged_on"]
     champ, chall = report["performance"][judge], report["challenger"]["metrics"][judge]

@@ -7,14 +7,15 @@ from typing import Annotated
 
 import typer
 
-from credo.cli import app
-from credo.cli.output import Stages, print_training
+from credo.cli.identity import actor
+from credo.cli.output import ConsoleProgress, print_training, training_summary
+from credo.cli.root import app
 from credo.config import Settings, check_spark_master
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
 from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
-from credo.layout import champion_path, features_path
+from credo.layout import features_path
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.snapshot import (
@@ -24,8 +25,8 @@ from credo.pipeline.snapshot import (
     population_summary,
     write_atomic,
 )
-from credo.pipeline.training import train_on_lake
-from credo.scorecard import Scorecard, artifact
+from credo.policy.bands import BAND_NAMES
+from credo.scorecard import Scorecard
 
 
 def _disputed(settings: Settings) -> Exclusions:
@@ -49,16 +50,15 @@ def features(
         check_spark_master(spark_master)
     if out is not None:
         make_output_path(out, (".parquet",), "features file")
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine, spark_master)
-    try:
-        stages(f"features as of {day}")
-        table = compute_features(settings, runner, day)
-    finally:
-        runner.close()
-    path = write_atomic(table, out or features_path(settings, day))
-    stages.close()
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine, spark_master)
+        try:
+            progress.stage(f"features as of {day}")
+            table = compute_features(settings, runner, day)
+        finally:
+            runner.close()
+        path = write_atomic(table, out or features_path(settings, day))
     in_default = population_summary(table)["in_default"]
     typer.echo(f"{table.num_rows:,} people x {len(FEATURE_NAMES)} features written to {path} "
                f"({in_default:,} already in default, marked in {STATUS_COLUMN})")
@@ -66,66 +66,59 @@ def features(
 
 def train_from_lake(
     as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
-    holdout: float, seed: int,
+    holdout: float, seed: int, as_json: bool = False,
 ) -> None:
-    settings = Settings.from_env()
+    from credo.governance.training import train_and_register
+
     first = parse_as_of(as_of)
     second = parse_as_of(validate_as_of) if validate_as_of else None
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine)
-    try:
-        result = train_on_lake(settings, runner, first, second, model, stage=stages,
-                               holdout=holdout, seed=seed)
-    finally:
-        runner.close()
-    stages.close()
+    with ConsoleProgress() as progress:
+        trained = train_and_register(Settings.from_env(), first, second, actor=actor(),
+                                     model=model, out=out, engine=engine, holdout=holdout,
+                                     seed=seed, stage=progress.stage)
+    info = trained.info
     # Every model trained on the lake goes to the registry as a candidate (the first
     # becomes champion); it serves only once promoted (credo model promote).
-    from credo.cli.governance import register_trained
-    from credo.governance.registry import write_document
-    from credo.layout import model_path
-
-    document = artifact.to_dict(result.model, result.metadata)
-    path = out or model_path(settings, document["model_id"])
-    write_document(path, document)
-    print_training(document, result.model)
-    typer.echo(f"written to {path}")
-    typer.echo(register_trained(settings, document))
+    registered = (
+        f"registered as version {info.version} and made champion (first model)"
+        if trained.made_champion else
+        f"registered as candidate version {info.version}: compare it (credo report "
+        f"--model {info.model_id}) and promote it (credo model promote {info.model_id})")
+    print_training(training_summary(trained.document, trained.model, trained.path,
+                                    registered), as_json)
 
 
 @app.command()
 def run(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
-    model: Annotated[Path | None, typer.Option(help="Model JSON (default: the champion in CREDO_HOME/models).")] = None,
+    model: Annotated[Path | None, typer.Option(help="Model JSON or registered model id (default: the champion in CREDO_HOME/models).")] = None,
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: the cluster, spark://HOST:PORT (default: CREDO_SPARK_MASTER, else local[2]).")] = None,
 ) -> None:
     """The monthly run: features and scores for everyone, written as a snapshot."""
+    from credo.governance.model_reference import resolve_model
+
     settings = Settings.from_env()
     day = parse_as_of(as_of)
     if spark_master is not None:
         check_spark_master(spark_master)
         if engine != "spark":
             raise InputError("--spark-master applies only with --engine spark")
-    path = model or champion_path(settings)
-    if not path.exists():
-        raise InputError(
-            f"no model at {path}: train one first (credo train --as-of ...) or pass --model"
-        )
-    scorecard, document = artifact.load(path)
-    stages = Stages()
-    stages(f"opening {engine}")
-    runner = open_engine(engine, spark_master)
-    try:
-        report = monthly_run(settings, runner, day, scorecard, document,
-                             exclusions=_disputed(settings), stage=stages)
-    finally:
-        runner.close()
-    stages.close()
+    chosen = resolve_model(settings, model)
+    with ConsoleProgress() as progress:
+        progress.stage(f"opening {engine}")
+        runner = open_engine(engine, spark_master)
+        try:
+            report = monthly_run(settings, runner, day, chosen.scorecard, chosen.document,
+                                 exclusions=_disputed(settings), stage=progress.stage)
+        finally:
+            runner.close()
     if report.reused:
         typer.echo(f"snapshot {report.run_id} for {day} is already up to date: {report.path}")
         return
-    bands = ", ".join(f"{k} {v:,}" for k, v in sorted(report.bands.items()))
+    # In band order, poor to excellent, as a reader scans a scale.
+    order = [*BAND_NAMES, *sorted(set(report.bands) - set(BAND_NAMES))]
+    bands = ", ".join(f"{name} {report.bands[name]:,}" for name in order
+                      if name in report.bands)
     typer.echo(f"scored {report.people:,} people as of {day} (run {report.run_id}): {bands}")
     typer.echo(f"snapshot written to {report.path}")

@@ -9,25 +9,38 @@ Stable forms (scripts are written against them):
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 
-from credo.cli import app
-from credo.cli.output import console, print_training, progress
+from credo.cli.output import (
+    ConsoleProgress,
+    console,
+    print_json,
+    print_training,
+    training_summary,
+)
+from credo.cli.root import app
+from credo.cli.schemas import ExplanationOut, ReasonOut, ReportOut
 from credo.errors import InputError
-from credo.outputs import check_output_path
+from credo.outputs import check_output_path, make_output_path
 from credo.pipeline.split import DEFAULT_HOLDOUT
 from credo.scorecard import artifact
-from credo.scorecard.binning import TRENDS
+from credo.scorecard.binning import TRENDS, BinningOptions
 from credo.scorecard.dictionary import DataDictionary, FeatureInfo
 from credo.scorecard.explain import explain_one, explanation_text
 from credo.scorecard.model import Scorecard
-from credo.scorecard.report import report_text
+from credo.scorecard.report import report_summary, report_text
 from credo.scorecard.training import binary_target, score_frame, train_from_frame
 from credo.tabular import READABLE, read_table, write_table
+
+# The fit options' defaults, from their one definition: the binning options and the
+# estimator's signature (constructing either does no work).
+_BINNING = BinningOptions()
+_MODEL = Scorecard()
 
 
 def _parse_specials(items: list[str]) -> dict[str, list[float]]:
@@ -83,7 +96,7 @@ def example(
 def train(
     data: Annotated[Path | None, typer.Argument(help="Training table: CSV or Parquet, one row per person (or use --as-of to train on the lake).")] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column: 1/0, or two labels with --bad.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON); with --as-of, default CREDO_HOME/models/MODEL_ID.json.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the model (JSON). With --as-of the default is the models folder under CREDO_HOME.")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (not a feature).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome in the target column.")] = None,
     dictionary: Annotated[Path | None, typer.Option(help="Data dictionary (JSON): dimensions, wording, trends, protected columns.")] = None,
@@ -91,23 +104,24 @@ def train(
     categorical: Annotated[list[str] | None, typer.Option(help="Column to treat as categorical (repeatable).")] = None,
     allow_protected: Annotated[list[str] | None, typer.Option(help="Column whose name reads as a protected attribute (age, sex, nationality...) to use all the same (repeatable).")] = None,
     special: Annotated[list[str] | None, typer.Option(help="Special value with a bin of its own, COLUMN=NUMBER (repeatable).")] = None,
-    max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = 10,
-    min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = 0.02,
-    n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = 40,
-    min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = 0,
-    min_bin_bads: Annotated[int, typer.Option(help="A bin under --min-bin-share is still kept when it holds this many bads: a rare but telling value (0: never).")] = 20,
-    woe_prior: Annotated[float, typer.Option(help="Rows of prior, in the sample's good/bad mix, behind each bin's WOE (0: raw WOE).")] = 10.0,
+    max_bins: Annotated[int, typer.Option(help="Most bins per feature.")] = _BINNING.max_bins,
+    min_bin_share: Annotated[float, typer.Option(help="Least share of rows in a bin.")] = _BINNING.min_bin_share,
+    n_prebins: Annotated[int, typer.Option(help="Quantile pre-bins before merging.")] = _BINNING.n_prebins,
+    min_bin_count: Annotated[int, typer.Option(help="Least number of rows in a bin (0: only --min-bin-share).")] = _BINNING.min_bin_count,
+    min_bin_bads: Annotated[int, typer.Option(help="A bin under --min-bin-share is still kept when it holds this many bads: a rare but telling value (0: never).")] = _BINNING.min_bin_bads,
+    woe_prior: Annotated[float, typer.Option(help="Rows of prior, in the sample's good/bad mix, behind each bin's WOE (0: raw WOE).")] = _BINNING.woe_prior,
     tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Choose --min-bin-share and the regularisation by cross-validation on the training rows.")] = False,
-    trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = "auto",
-    min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = 0.01,
-    refit_prior: Annotated[float, typer.Option(help="Pull of each refitted bin toward the regression's value, in units of Fisher information (about p(1-p) per row).")] = 100.0,
+    trend: Annotated[str, typer.Option(help=f"Default-rate trend: {', '.join(TRENDS)}.")] = _BINNING.trend,
+    min_iv: Annotated[float, typer.Option(help="Least information value to keep a feature.")] = _MODEL.min_iv,
+    refit_prior: Annotated[float, typer.Option(help="Pull of each refitted bin toward the regression's value, in units of Fisher information (about p(1-p) per row).")] = _MODEL.refit_prior,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="Refit every bin's points given the other features, within its trend.")] = True,
-    max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = 0.9,
+    max_correlation: Annotated[float, typer.Option(help="Most WOE correlation between kept features.")] = _MODEL.max_correlation,
     holdout: Annotated[float | None, typer.Option(help="Share held out to measure the model (0 for none; default 0.3). On the lake: the share of people kept out of development, on whom the later month is validated.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
     validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Validate out of time on this later date.")] = None,
     engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training summary as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
     """Train a scorecard from a table (DATA --target) or from the lake (--as-of)."""
     if out is not None:  # checked before the training, whose work a bad path would lose
@@ -115,10 +129,12 @@ def train(
     specials = _parse_specials(special or [])
     holdout = DEFAULT_HOLDOUT if holdout is None else holdout
     seed = seed or 0
+    binning = BinningOptions(
+        max_bins=max_bins, min_bin_share=min_bin_share, min_bin_count=min_bin_count,
+        min_bin_bads=min_bin_bads, woe_prior=woe_prior, n_prebins=n_prebins, trend=trend,
+    )
     fit = {
-        "max_bins": max_bins, "min_bin_share": min_bin_share, "min_bin_count": min_bin_count,
-        "min_bin_bads": min_bin_bads, "woe_prior": woe_prior, "tune": tune,
-        "n_prebins": n_prebins, "trend": trend, "min_iv": min_iv,
+        "binning": binning, "tune": tune, "min_iv": min_iv,
         "max_correlation": max_correlation, "exclude": exclude or (),
         "refit_prior": refit_prior if refit else None,
     }
@@ -135,7 +151,7 @@ def train(
         _check_named_columns([*(exclude or []), *specials], known.features, "the catalogue")
         train_from_lake(as_of, validate_as_of, out, engine,
                         catalogue_scorecard(dictionary=_with_specials(known, specials), **fit),
-                        holdout=holdout, seed=seed)
+                        holdout=holdout, seed=seed, as_json=as_json)
         return
     if data is None or target is None or out is None:
         raise InputError("credo train needs DATA, --target and --out (or --as-of to use the lake)")
@@ -148,19 +164,15 @@ def train(
                           *(allow_protected or [])], frame.columns, repr(str(data)))
     model = Scorecard(dictionary=known, categorical=categorical or (),
                       allow_protected=allow_protected or (), **fit)
-    n_steps = frame.shape[1] + 2
-    with progress() as bar:
-        task = bar.add_task("training", total=n_steps)
-
-        def tick(message: str) -> None:
-            bar.update(task, description=message[:48], advance=1)
-
+    with ConsoleProgress() as progress:
+        # One step per feature binned, then selection, regression and refit.
+        progress.stage("training", total=frame.shape[1] + 2, unit="steps")
         result = train_from_frame(
             frame, target, model, id_column=id_column, bad_value=bad,
-            holdout=holdout, seed=seed, progress=tick,
+            holdout=holdout, seed=seed, progress=progress.step,
         )
     document = artifact.save(result.model, out, result.metadata)
-    print_training(document, result.model)
+    print_training(training_summary(document, result.model, out), as_json)
 
 
 def _check_named_columns(names: list[str], known: object, where: str) -> None:
@@ -195,11 +207,13 @@ def _catalogue_dictionary() -> DataDictionary:
 def score(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="Model JSON from credo train.")],
     data: Annotated[Path, typer.Argument(help="Table to score: CSV or Parquet.")],
-    out: Annotated[Path, typer.Option(help="Scores file: .csv or .parquet.")],
+    out: Annotated[Path, typer.Option(help="Scores file: .csv or .parquet, or - for CSV on standard output.")],
     id_column: Annotated[str | None, typer.Option("--id", help="Identifier column (default: the one used in training).")] = None,
 ) -> None:
     """Score every row: id, score, band, five sub-scores, four reason codes."""
-    check_output_path(out, READABLE, "output")
+    to_stdout = str(out) == "-"
+    if not to_stdout:
+        check_output_path(out, READABLE, "output")
     model, document = artifact.load(model_path)
     frame = read_table(data)
     id_column = id_column or document["metadata"].get("id_column")
@@ -207,6 +221,10 @@ def score(
         id_column = None
     with console.status(f"scoring {len(frame):,} rows"):
         scores = score_frame(model, frame, id_column)
+    if to_stdout:  # the scores alone on standard output, for a pipe; the count on stderr
+        scores.to_csv(sys.stdout, index=False)
+        console.print(f"scored {len(scores):,} rows", highlight=False)
+        return
     write_table(scores, out)
     typer.echo(f"scored {len(scores):,} rows into {out}")
 
@@ -217,6 +235,7 @@ def explain(
     data: Annotated[Path, typer.Argument(help="Table holding the person: CSV or Parquet.")],
     id_value: Annotated[str, typer.Option("--id", help="The person's identifier value.")],
     id_column: Annotated[str | None, typer.Option("--id-column", help="Identifier column (default: the one used in training).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
     """Explain one person's score in words."""
     model, document = artifact.load(model_path)
@@ -231,8 +250,19 @@ def explain(
         raise InputError(f"no row has {column} = {id_value!r} in {str(data)!r}")
     if len(match) > 1:
         raise InputError(f"{len(match)} rows have {column} = {id_value!r}: ids must be unique")
+    explanation = explain_one(model, match)
+    if as_json:
+        print_json(ExplanationOut(
+            id_column=column, id=id_value, score=explanation.score, band=explanation.band,
+            probability_of_default=explanation.probability_of_default,
+            sub_scores=explanation.sub_scores,
+            reasons=[ReasonOut(feature=r.feature, description=r.description, bin=r.bin_label,
+                               points_lost=r.points_lost, text=r.text)
+                     for r in explanation.reasons],
+        ))
+        return
     typer.echo(f"{column} {id_value}")
-    typer.echo(explanation_text(explain_one(model, match)))
+    typer.echo(explanation_text(explanation))
 
 
 @app.command()
@@ -241,24 +271,35 @@ def report(
     data: Annotated[Path | None, typer.Argument(help="Table to measure the model on: CSV or Parquet.")] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column (default: the training target, if present).")] = None,
     bad: Annotated[str | None, typer.Option(help="Label of a bad outcome.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Validation report on the lake: development month (default: the model's).")] = None,
-    validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Out-of-time month (default: the model's).")] = None,
-    model_ref: Annotated[str | None, typer.Option("--model", help="Registered model id or model file (default: the latest registered).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", rich_help_panel="The lake's report", help="Validation report on the lake: development month (default: the model's).")] = None,
+    validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", rich_help_panel="The lake's report", help="Out-of-time month (default: the model's).")] = None,
+    model_ref: Annotated[str | None, typer.Option("--model", rich_help_panel="The lake's report", help="Registered model id or model file (default: the latest registered).")] = None,
     out: Annotated[Path | None, typer.Option(help="HTML validation report to write (a .json twin goes next to it).")] = None,
     margin: Annotated[float, typer.Option(help="AUC margin the challenger must win by.")] = 0.01,
-    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    engine: Annotated[str, typer.Option(rich_help_panel="The lake's report", help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary of MODEL on DATA as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
-    """Summarise the model on DATA, or (--out) write the HTML validation report."""
-    if out is not None or as_of is not None:
+    """Summarise MODEL on DATA, or write the HTML validation report (--out) of MODEL on
+    DATA or of a model trained on the lake."""
+    table = model_path is not None and data is not None
+    if as_json and (out is not None or as_of is not None):
+        raise InputError("--json prints the summary of MODEL on DATA; the validation "
+                         "report's figures are in the .json file next to --out")
+    if (out is not None or as_of is not None) and not table:
         from credo.cli.governance import governance_report
 
         if model_path is not None or data is not None:
-            raise InputError("give either MODEL DATA, or --out/--as-of for the validation report")
+            raise InputError("give MODEL and DATA both, or neither (the lake's report)")
         governance_report(as_of, validate_as_of, model_ref, out or Path("report.html"), margin,
                           engine)
         return
-    if model_path is None or data is None:
+    if not table:
         raise InputError("credo report needs MODEL and DATA, or --out for the validation report")
+    if as_of is not None or validate_as_of is not None or model_ref is not None:
+        raise InputError("--as-of, --validate-as-of and --model are for the lake's report, "
+                         "not with MODEL DATA")
+    if out is not None:
+        make_output_path(out, (".html",), "validation report")
     model, document = artifact.load(model_path)
     frame = read_table(data)
     metadata = document["metadata"]
@@ -268,4 +309,16 @@ def report(
         outcome = binary_target(frame, column, bad or metadata.get("bad_value"))
     elif target is not None:
         raise InputError(f"target column {target!r} is not in {str(data)!r}")
-    typer.echo(report_text(model, document, frame, outcome))
+    if out is not None:
+        from credo.cli.governance import table_report
+
+        if outcome is None:
+            raise InputError(f"the validation report needs the outcome: {str(data)!r} has no "
+                             f"column {column!r}; name it with --target")
+        table_report(model, document, frame, outcome, column, data, out, margin)
+        return
+    summary = report_summary(model, document, frame, outcome)
+    if as_json:
+        print_json(ReportOut.model_validate(summary))
+        return
+    typer.echo(report_text(summary))

@@ -12,10 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from credo.cli import app
 from credo.cli.identity import actor
+from credo.cli.output import print_json
+from credo.cli.root import app
 from credo.config import Settings
-from credo.errors import ConfigError
+from credo.errors import ConfigError, InputError
 from credo.service.context import ServiceContext
 
 out = Console(soft_wrap=True)
@@ -48,8 +49,15 @@ def serve(
     workers: int = typer.Option(1, min=1, max=64,
                                 help="Worker processes (rate limits are per process)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
+    inbox: bool = typer.Option(True, "--inbox/--no-inbox",
+                               help="Also start the inbox worker (pushed records into the "
+                                    "lake, then rescored); --no-inbox when `credo worker` "
+                                    "runs elsewhere."),
 ) -> None:
-    """Start the HTTP API (migrates the database first)."""
+    """Start the HTTP API (migrates the database first) and the inbox worker."""
+    import subprocess
+    import sys
+
     import uvicorn
     from uvicorn.config import LOG_LEVELS
 
@@ -57,8 +65,51 @@ def serve(
         raise ConfigError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
 
     ServiceContext.build(Settings.from_env()).close()  # migrate once, before workers start
-    uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False)
+    # Its own process: the lake's writes never share the interpreter answering partners.
+    worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker"]) if inbox
+              else None)
+    try:
+        uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=False)
+    finally:
+        if worker is not None:  # it finishes the batch at hand, then stops
+            worker.terminate()
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()  # its claim is taken over later: nothing is lost
+
+
+@app.command("worker")
+def worker(
+    poll: float = typer.Option(1.0, min=0.05, max=60.0,
+                               help="Seconds between looks at the inbox when it is empty."),
+    nice: int = typer.Option(10, min=0, max=19,
+                             help="Scheduling niceness: batch work yields the cores to the "
+                                  "API's answers (0: same priority)."),
+) -> None:
+    """Run the inbox worker: pushed records into the lake, their people rescored."""
+    import os
+    import signal
+
+    if nice:
+        os.nice(nice)
+
+    from credo.service.sources import inbox
+
+    stop = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    ctx = _ctx()
+    try:
+        inbox.run(ctx, poll_seconds=poll, should_stop=lambda: stop)
+    finally:
+        ctx.close()
 
 
 @db_app.command("upgrade")
@@ -127,7 +178,7 @@ def partner_revoke_key(
     ctx = _ctx()
     with ctx.session() as s:
         n = logic.revoke_key(s, partner_id, prefix, actor=actor())
-    out.print(f"revoked {n} key(s) of {partner_id}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of {partner_id}", highlight=False)
 
 
 @source_app.command("register")
@@ -153,7 +204,7 @@ def source_revoke_key(source_id: str = typer.Argument(..., help="Source id.")) -
     ctx = _ctx()
     with ctx.session() as s:
         n = logic.revoke_key(s, source_id, actor=actor())
-    out.print(f"revoked {n} key(s) of {source_id}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of {source_id}", highlight=False)
 
 
 @operator_app.command("new-key")
@@ -196,7 +247,7 @@ def operator_revoke_key(name_or_id: str = typer.Argument(
     ctx = _ctx()
     with ctx.session() as s:
         name, n = revoke_operator(s, name_or_id, actor=actor())
-    out.print(f"revoked {n} key(s) of operator {name}", highlight=False)
+    out.print(f"revoked {n:,} key(s) of operator {name}", highlight=False)
 
 
 def _set_active(partner_id: str, active: bool) -> None:
@@ -247,18 +298,31 @@ def publish(snapshot: Path = typer.Argument(..., help="A score snapshot (Parquet
 
 
 @dispute_app.command("list")
-def dispute_list(status: str | None = typer.Option("open", help="open, upheld, rejected, or "
-                                                   "'all'.")) -> None:
+def dispute_list(
+    status: str = typer.Option("open", help="open, upheld, rejected, or all."),
+    as_json: bool = typer.Option(False, "--json", help="Print the disputes as a JSON list (schema in docs/cli-json.md)."),
+) -> None:
     """Disputes by deadline, soonest first."""
     from credo.service.disputes import logic
+    from credo.service.disputes.router import out as dispute_out
 
+    if status not in (*logic.STATUSES, "all"):
+        raise InputError(f"--status {status!r}: choose one of {', '.join(logic.STATUSES)} or all")
     ctx = _ctx()
-    table = Table("id", "person", "record", "status", "due", "reason")
     with ctx.session() as s:
-        for d in logic.list_all_audited(s, None if status == "all" else status,
-                                        actor=actor(), where="cli"):
-            table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
-                          d.due_at.date().isoformat(), d.reason[:60])
+        disputes = [dispute_out(d) for d in logic.list_all_audited(
+            s, None if status == "all" else status, actor=actor(), where="cli")]
+    if as_json:
+        print_json(disputes)
+        return
+    if not disputes:
+        which = "" if status == "all" else f"{status} "
+        out.print(f"no {which}disputes", highlight=False)
+        return
+    table = Table("id", "person", "record", "status", "due", "reason")
+    for d in disputes:
+        table.add_row(d.id, d.person_id, f"{d.kind}/{d.source_id}/{d.record_id}", d.status,
+                      d.due_at.date().isoformat(), d.reason[:60])
     out.print(table)
 
 
@@ -285,3 +349,49 @@ def dispute_reject(dispute_id: str = typer.Argument(...),
                    note: str = typer.Option(..., "--note", help="Why, for the person.")) -> None:
     """The record stands: count it again and rescore the person."""
     _resolve(dispute_id, "rejected", note)
+
+
+notify_app = typer.Typer(help="Notifications: the e-mail sender and its outbox.",
+                         no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("send")
+def notify_send(
+    once: bool = typer.Option(False, "--once", help="One pass, then exit."),
+    interval: float = typer.Option(10.0, min=0.1, max=3600, help="Seconds between passes."),
+    lease_seconds: float = typer.Option(
+        120.0, min=0.5, max=86400,
+        help="How long a message stays claimed by this sender; after a crash another "
+             "sender sends it once this has passed."),
+) -> None:
+    """Write the notices of authorizations about to expire and send the e-mail outbox
+    through the SMTP server of CREDO_SMTP_HOST (without one, only the notices)."""
+    from datetime import timedelta
+
+    from credo.service.notifications.sender import run
+
+    ctx = _ctx()
+    try:
+        if ctx.settings.smtp is None:
+            out.print("no SMTP server is configured (CREDO_SMTP_HOST): notices are written "
+                      "to the in-app list only", highlight=False)
+        run(ctx.sessions, ctx.settings.smtp, once=once, interval=interval,
+            lease=timedelta(seconds=lease_seconds),
+            report=lambda line: out.print(line, highlight=False))
+    finally:
+        ctx.close()
+
+
+@notify_app.command("status")
+def notify_status() -> None:
+    """E-mails queued, sent and given up."""
+    from credo.service.notifications.logic import outbox_counts
+
+    ctx = _ctx()
+    try:
+        with ctx.session() as s:
+            counts = outbox_counts(s)
+    finally:
+        ctx.close()
+    out.print(", ".join(f"{k}: {v}" for k, v in counts.items()), highlight=False)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from credo.cli import app
-from credo.cli.data import print_report
+from credo.cli.output import ConsoleProgress
+from credo.cli.root import app
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.simulate import families
@@ -60,22 +59,10 @@ def simulate_cmd(
         reporting_lag_days=reporting_lag_days,
     )
     cfg.check()  # every option, before any work
-    err = Console(stderr=True)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulate people", total=people)
-        report = simulate(
-            cfg,
-            Lake(lake or settings.lake),
-            truth or settings.truth,
-            progress=lambda done, total: bar.update(task, completed=done),
-        )
+    with ConsoleProgress() as progress:
+        progress.stage("simulating people", total=people, unit="people")
+        report = simulate(cfg, Lake(lake or settings.lake), truth or settings.truth,
+                          progress=progress.count)
     out = Console(soft_wrap=True)
     total = report.total_records
     rate = total / max(report.seconds_total, 1e-9)
@@ -95,7 +82,7 @@ def simulate_cmd(
     )
     out.print(f"mean true 12-month PD {report.mean_true_pd:.4f}; truth in {report.truth_dir}")
     if report.bad_injected:
-        injected = ", ".join(f"{k} {v}" for k, v in sorted(report.bad_injected.items()))
-        out.print(f"bad records sent through ingest: {injected}")
-        for r in report.bad_ingest:
-            print_report(r, out)
+        injected = ", ".join(f"{k} {v:,}" for k, v in sorted(report.bad_injected.items()))
+        quarantined = sum(r.quarantined for r in report.bad_ingest)
+        out.print(f"bad records sent through ingest on purpose: {injected}; {quarantined:,} "
+                  "quarantined (list them: credo quarantine)", highlight=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +23,9 @@ from credo.data.quarantine import QUARANTINE_SCHEMA
 from credo.data.readers import RawBatch, list_inputs, read_batches
 from credo.data.validate import ID_PATTERN, describe_text_problem, record_json, show, validate
 from credo.errors import InputError
+from credo.progress import Count
 
-Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+Progress = Count  # (bytes done, bytes total)
 
 
 @dataclass

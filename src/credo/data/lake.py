@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from credo.data import lake_writer
 from credo.data import schemas as sc
 from credo.data.lake_log import (
     Snapshot,
@@ -231,7 +230,9 @@ class Lake:
             removed.append(p)
         return removed
 
-    def _commit_log(self, entry: dict[str, Any]) -> int:
+    def append_commit(self, entry: dict[str, Any]) -> int:
+        """Write the next commit-log entry (a writer does, holding the lock): the one
+        step that makes files visible. Returns the new version."""
         version = self.snapshot().version + 1
         write_commit(self.log_dir, version, entry)
         self._cache = None
@@ -239,4 +240,5 @@ class Lake:
 
     def compact(self, kind: str | None = None, small_rows: int = 1_000_000) -> int:
         """Merge the small files of each partition into one. Returns files removed."""
-        return lake_writer.compact(self, kind, small_rows)
+        with self.writer() as w:
+            return w.compact(kind, small_rows)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from credo.data import schemas as sc
 from credo.data.hashing import hash_table
 from credo.data.lake_dedup import CLASSIFY_SQL
-from credo.data.lake_log import FileEntry, fsync_path, month_of, partition_dir
+from credo.data.lake_log import FileEntry, Snapshot, fsync_path, month_of, partition_dir
 from credo.data.quarantine import (
     QUARANTINE,
     QUARANTINE_KEY,
@@ -34,8 +34,6 @@ from credo.data.quarantine import (
 
 if TYPE_CHECKING:
     import duckdb
-
-    from credo.data.lake import Lake
 
 # Rows per Parquet row group in the files the lake writes. Record files are ordered by
 # person_id, so a person's lookup reads only the row groups whose person_id range (their
@@ -53,6 +51,21 @@ def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
 
 
+class CommittedLake(Protocol):
+    """What a writer needs of its lake (:class:`credo.data.lake.Lake` is one): where it
+    lives, the memory DuckDB may use, the committed state, and the one way to commit.
+    Named here so that the writer depends on no lake module above it."""
+
+    root: Path
+    memory_limit: str
+
+    def snapshot(self) -> Snapshot: ...
+
+    def files(self, kind: str, *, until_month: str | None = None) -> list[Path]: ...
+
+    def append_commit(self, entry: dict[str, Any]) -> int: ...
+
+
 @dataclass
 class CommitCounts:
     accepted: int = 0
@@ -67,56 +80,10 @@ class CommitCounts:
         self.quarantined += other.quarantined
 
 
-def compact(lake: Lake, kind: str | None = None, small_rows: int = 1_000_000) -> int:
-    """Merge the small files of each partition into one. Returns files removed."""
-    removed_total = 0
-    with lake.writer() as w:
-        snap = lake.snapshot()
-        groups: dict[tuple[str, str], list[FileEntry]] = {}
-        for f in snap.files.values():
-            if (kind is None or f.kind == kind) and f.rows < small_rows:
-                groups.setdefault((f.kind, f.partition), []).append(f)
-        adds, removes = [], []
-        con = w.duckdb()
-        for (k, part), entries in sorted(groups.items()):
-            if len(entries) < 2:
-                continue
-            rel = partition_dir(k, part) / f"part-{w.txn}-c.parquet"
-            out = w.staging / "compact" / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            entries.sort(key=lambda e: e.path)  # paths begin with the txn: oldest first
-            srcs = _sql_list([lake.root / e.path for e in entries])
-            # Ordered by person_id, stably (file by file, row by row within a person).
-            # No hive columns: the folder's kind=... would overwrite a record's kind.
-            order = "" if k == QUARANTINE else " ORDER BY person_id, filename, file_row_number"
-            con.execute(
-                "COPY (SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet("
-                f"{srcs}, union_by_name=true, hive_partitioning=false, filename=true, "
-                "file_row_number=true)"
-                f"{order}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
-                f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
-            )
-            sources: dict[str, int] = {}
-            for e in entries:
-                for s, n in e.sources.items():
-                    sources[s] = sources.get(s, 0) + n
-            adds.append(w._place(out, rel, k, part, sources))
-            removes.extend(e.path for e in entries)
-        con.close()
-        if adds:
-            lake._commit_log({"txn": w.txn, "operation": "compact", "add": adds,
-                              "remove": removes})
-            for r in removes:
-                (lake.root / r).unlink(missing_ok=True)
-            removed_total = len(removes)
-        shutil.rmtree(w.staging, ignore_errors=True)
-    return removed_total
-
-
 class Writer:
     """One writer session; each ``commit`` is atomic and independent."""
 
-    def __init__(self, lake: Lake) -> None:
+    def __init__(self, lake: CommittedLake) -> None:
         self.lake = lake
         self.txn = ""
         self._new_txn()
@@ -246,6 +213,52 @@ class Writer:
                 "rows": meta.num_rows, "bytes": final.stat().st_size,
                 "sources": sources, "batch": self.txn}
 
+    def compact(self, kind: str | None = None, small_rows: int = 1_000_000) -> int:
+        """Merge the small files of each partition into one, as one commit. Returns
+        the files removed."""
+        lake = self.lake
+        snap = lake.snapshot()
+        groups: dict[tuple[str, str], list[FileEntry]] = {}
+        for f in snap.files.values():
+            if (kind is None or f.kind == kind) and f.rows < small_rows:
+                groups.setdefault((f.kind, f.partition), []).append(f)
+        adds, removes = [], []
+        con = self.duckdb()
+        for (k, part), entries in sorted(groups.items()):
+            if len(entries) < 2:
+                continue
+            rel = partition_dir(k, part) / f"part-{self.txn}-c.parquet"
+            out = self.staging / "compact" / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            entries.sort(key=lambda e: e.path)  # paths begin with the txn: oldest first
+            srcs = _sql_list([lake.root / e.path for e in entries])
+            # Ordered by person_id, stably (file by file, row by row within a person).
+            # No hive columns: the folder's kind=... would overwrite a record's kind.
+            order = "" if k == QUARANTINE else " ORDER BY person_id, filename, file_row_number"
+            con.execute(
+                "COPY (SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet("
+                f"{srcs}, union_by_name=true, hive_partitioning=false, filename=true, "
+                "file_row_number=true)"
+                f"{order}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
+                f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+            )
+            sources: dict[str, int] = {}
+            for e in entries:
+                for s, n in e.sources.items():
+                    sources[s] = sources.get(s, 0) + n
+            adds.append(self._place(out, rel, k, part, sources))
+            removes.extend(e.path for e in entries)
+        con.close()
+        removed = 0
+        if adds:
+            lake.append_commit({"txn": self.txn, "operation": "compact", "add": adds,
+                                "remove": removes})
+            for r in removes:
+                (lake.root / r).unlink(missing_ok=True)
+            removed = len(removes)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return removed
+
     def rollback(self) -> None:
         """Forget everything staged since the last commit."""
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -279,7 +292,7 @@ class Writer:
                                     {d["values"]: d["counts"] for d in vc}))
         counts.quarantined += self._quarantined
         if adds:
-            self.lake._commit_log({"txn": self.txn, "operation": "append", "add": adds,
+            self.lake.append_commit({"txn": self.txn, "operation": "append", "add": adds,
                                    "remove": [], "counts": counts.__dict__})
         shutil.rmtree(self.staging, ignore_errors=True)
         self._new_txn()

@@ -15,6 +15,7 @@ capacity to meet them, never how or where a person spends.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from credo.policy.admissibility import check_basis
 from credo.scorecard.dictionary import DataDictionary, FeatureInfo
@@ -31,10 +32,16 @@ class FeatureSpec:
     categorical: bool = False
     special_values: tuple[float, ...] = ()
     severe: bool = False  # a severe derogatory: always scored (credo.scorecard.severe)
+    # Something the person can change by how they pay and borrow: what a path to a better
+    # score may ask of them. Never tenure, identity, income or anything protected.
+    actionable: bool = False
 
     def __post_init__(self) -> None:
         check_basis(self.name, self.basis)
 
+
+# A feature the person can act on (see FeatureSpec.actionable).
+Actionable = partial(FeatureSpec, actionable=True)
 
 CH, FC, BE, ID, TE = "credit_history", "fulfilment_capacity", "behaviour", "identity", "tenure"
 PAY, OWED, LENGTH, NEW, MIX, IDV = (
@@ -51,76 +58,76 @@ _REPORT_INCOME = "Have your income paid into a reporting account."
 
 CATALOGUE: tuple[FeatureSpec, ...] = (
     # -- credit history: how obligations were paid -----------------------------------
-    FeatureSpec("late30_3m", CH, PAY, "Payments 30+ days late in the last 3 months", "ascending",
+    Actionable("late30_3m", CH, PAY, "Payments 30+ days late in the last 3 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("late30_6m", CH, PAY, "Payments 30+ days late in the last 6 months", "ascending",
+    Actionable("late30_6m", CH, PAY, "Payments 30+ days late in the last 6 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("late30_12m", CH, PAY, "Payments 30+ days late in the last 12 months", "ascending",
+    Actionable("late30_12m", CH, PAY, "Payments 30+ days late in the last 12 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("late30_24m", CH, PAY, "Payments 30+ days late in the last 24 months", "ascending",
+    Actionable("late30_24m", CH, PAY, "Payments 30+ days late in the last 24 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("late60_12m", CH, PAY, "Payments 60+ days late in the last 12 months", "ascending",
+    Actionable("late60_12m", CH, PAY, "Payments 60+ days late in the last 12 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("late60_24m", CH, PAY, "Payments 60+ days late in the last 24 months", "ascending",
+    Actionable("late60_24m", CH, PAY, "Payments 60+ days late in the last 24 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("late90_24m", CH, PAY, "Payments 90+ days late in the last 24 months", "ascending",
+    Actionable("late90_24m", CH, PAY, "Payments 90+ days late in the last 24 months", "ascending",
                 _PAY_ON_TIME),
-    FeatureSpec("max_days_past_due_24m", CH, PAY, "Longest delay on any payment in 24 months",
+    Actionable("max_days_past_due_24m", CH, PAY, "Longest delay on any payment in 24 months",
                 "ascending", _PAY_ON_TIME),
-    FeatureSpec("current_days_past_due", CH, PAY, "Days past due on the most overdue account now",
+    Actionable("current_days_past_due", CH, PAY, "Days past due on the most overdue account now",
                 "ascending", "Bring every account up to date."),
-    FeatureSpec("accounts_unpaid_now", CH, PAY, "Accounts whose latest bill is unpaid", "ascending",
+    Actionable("accounts_unpaid_now", CH, PAY, "Accounts whose latest bill is unpaid", "ascending",
                 "Pay the latest bill on every account."),
     # 1 unpaid bill is often a slip caught up the next month; 2 in a row is mostly a
     # default under way. A count with few values: each gets a pre-bin of its own, and a
     # rare one with enough bads a bin of its own, in the declared order.
-    FeatureSpec("unpaid_bills_in_a_row", CH, PAY,
+    Actionable("unpaid_bills_in_a_row", CH, PAY,
                 "Bills left unpaid in a row up to the latest one, on one account", "ascending",
                 "Pay the overdue bills; an account caught up stops the count."),
-    FeatureSpec("days_since_late30", CH, PAY, "Time since the last payment 30+ days late",
+    Actionable("days_since_late30", CH, PAY, "Time since the last payment 30+ days late",
                 "descending", "Keep paying on time: a late mark counts less every month."),
-    FeatureSpec("on_time_share_12m", CH, PAY, "Share of bills paid in full and on time (12 months)",
+    Actionable("on_time_share_12m", CH, PAY, "Share of bills paid in full and on time (12 months)",
                 "descending", "Pay the full amount due by the due date."),
-    FeatureSpec("paid_late_12m", CH, PAY, "Bills paid after their due date (12 months)",
+    Actionable("paid_late_12m", CH, PAY, "Bills paid after their due date (12 months)",
                 "ascending", _PAY_ON_TIME),
-    FeatureSpec("paid_late_share_24m", CH, PAY,
+    Actionable("paid_late_share_24m", CH, PAY,
                 "Share of bills paid after their due date (24 months)", "ascending", _PAY_ON_TIME),
-    FeatureSpec("card_paid_in_full_share_24m", CH, PAY,
+    Actionable("card_paid_in_full_share_24m", CH, PAY,
                 "Share of card bills paid in full (24 months)", "descending",
                 "Pay the whole card balance when you can."),
-    FeatureSpec("missed_payments_6m", CH, PAY, "Bills with nothing paid in the last 6 months",
+    Actionable("missed_payments_6m", CH, PAY, "Bills with nothing paid in the last 6 months",
                 "ascending", "Pay at least the amount due on every bill."),
-    FeatureSpec("charged_off_24m", CH, PAY, "Accounts written off in the last 24 months",
+    Actionable("charged_off_24m", CH, PAY, "Accounts written off in the last 24 months",
                 "ascending", "Settle written-off debts with the lender.", severe=True),
-    FeatureSpec("utility_late_12m", CH, PAY, "Late utility, telecom or rent bills (12 months)",
+    Actionable("utility_late_12m", CH, PAY, "Late utility, telecom or rent bills (12 months)",
                 "ascending", "Pay the utility, phone and rent bills on time for 6 months."),
-    FeatureSpec("bnpl_late_12m", CH, PAY, "Late buy-now-pay-later instalments (12 months)",
+    Actionable("bnpl_late_12m", CH, PAY, "Late buy-now-pay-later instalments (12 months)",
                 "ascending", "Pay buy-now-pay-later instalments on time."),
-    FeatureSpec("judgments_24m", CH, PAY, "Court judgments for debts in the last 24 months",
+    Actionable("judgments_24m", CH, PAY, "Court judgments for debts in the last 24 months",
                 "ascending", "Settle judgments; a satisfied judgment is recorded as such.",
                 severe=True),
-    FeatureSpec("unsatisfied_judgments", CH, PAY, "Court judgments not yet satisfied", "ascending",
+    Actionable("unsatisfied_judgments", CH, PAY, "Court judgments not yet satisfied", "ascending",
                 "Settle the judgment and ask the court to record its satisfaction.", severe=True),
-    FeatureSpec("bankruptcies", CH, PAY, "Bankruptcies on record", "ascending",
+    Actionable("bankruptcies", CH, PAY, "Bankruptcies on record", "ascending",
                 "Meet the bankruptcy's terms and pay every account on time after it.", severe=True),
-    FeatureSpec("days_since_judgment", CH, PAY, "Time since the last court judgment", "descending",
+    Actionable("days_since_judgment", CH, PAY, "Time since the last court judgment", "descending",
                 "Settle debts before they go to court; a judgment weighs less as it ages."),
     # -- fulfilment capacity: income, balances, burden ------------------------------
     FeatureSpec("income_monthly_6m", FC, OWED, "Average monthly income received (6 months)",
                 "descending", _REPORT_INCOME),
     FeatureSpec("income_monthly_12m", FC, OWED, "Average monthly income received (12 months)",
                 "descending", _REPORT_INCOME),
-    FeatureSpec("revolving_utilisation", FC, OWED, "Card balances as a share of card limits",
+    Actionable("revolving_utilisation", FC, OWED, "Card balances as a share of card limits",
                 "ascending", "Keep card balances under 30% of their limits."),
-    FeatureSpec("cards_over_90pct", FC, OWED, "Cards used above 90% of their limit", "ascending",
+    Actionable("cards_over_90pct", FC, OWED, "Cards used above 90% of their limit", "ascending",
                 "Bring each card's balance under 90% of its limit."),
-    FeatureSpec("credit_balance", FC, OWED, "Total balance owed on credit accounts", "ascending",
+    Actionable("credit_balance", FC, OWED, "Total balance owed on credit accounts", "ascending",
                 "Pay down what you owe."),
-    FeatureSpec("balance_growth_6m", FC, OWED, "Growth of credit balances over 6 months",
+    Actionable("balance_growth_6m", FC, OWED, "Growth of credit balances over 6 months",
                 "ascending", "Pay balances down rather than letting them grow month after month."),
-    FeatureSpec("debt_service_to_income", FC, OWED, "Monthly amounts due as a share of income",
+    Actionable("debt_service_to_income", FC, OWED, "Monthly amounts due as a share of income",
                 "ascending", "Keep monthly repayments under a third of income."),
-    FeatureSpec("balance_to_income", FC, OWED, "Credit balances against a year's income",
+    Actionable("balance_to_income", FC, OWED, "Credit balances against a year's income",
                 "ascending", "Pay down balances relative to income."),
     FeatureSpec("income_change_3m", FC, OWED, "Income of the last 3 months against the 9 before",
                 "descending", "Have all of your income paid into a reporting account."),
@@ -139,9 +146,9 @@ CATALOGUE: tuple[FeatureSpec, ...] = (
                 "ascending", "Have all of your salary paid into a reporting account."),
     FeatureSpec("spend_to_income_12m", BE, OWED, "Spending as a share of income (12 months)",
                 "ascending", "Keep spending below income."),
-    FeatureSpec("accounts_opened_6m", BE, NEW, "Accounts opened in the last 6 months", "ascending",
+    Actionable("accounts_opened_6m", BE, NEW, "Accounts opened in the last 6 months", "ascending",
                 "Open new credit only when needed."),
-    FeatureSpec("accounts_opened_12m", BE, NEW, "Accounts opened in the last 12 months",
+    Actionable("accounts_opened_12m", BE, NEW, "Accounts opened in the last 12 months",
                 "ascending", "Open new credit only when needed."),
     # -- identity: verification and stability ---------------------------------------
     FeatureSpec("id_verified", ID, IDV, "Identity verified with an official document", "descending",
@@ -199,6 +206,7 @@ IN_DEFAULT_WORDS: dict[str, tuple[str, str]] = {
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in CATALOGUE)
 BY_NAME: dict[str, FeatureSpec] = {f.name: f for f in CATALOGUE}
+ACTIONABLE: frozenset[str] = frozenset(f.name for f in CATALOGUE if f.actionable)
 
 
 def advice_for(feature: str, situation: str | None = None) -> str | None:

@@ -44,7 +44,7 @@ from credo.governance import fairness
 from credo.scorecard import metrics
 from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.model import Scorecard
-from credo.scorecard.tuning import FIT_PARAMETERS
+from credo.scorecard.parameters import FIT_PARAMETERS, estimator_parameters
 
 AUC_TOLERANCE = 0.005
 AIR_GAIN = 0.05
@@ -80,7 +80,7 @@ def template(
     # A parameter a model file does not record (or records as None) takes the default.
     parameters = {p: v for p, v in recorded.items() if p in FIT_PARAMETERS and v is not None}
     return Scorecard(
-        **parameters,
+        **estimator_parameters(parameters),
         scaling=model.scaling_,
         dictionary=dictionary,
         categorical=list(categorical),
@@ -225,7 +225,8 @@ def _judge(
         "quantile": alternative.quantile,
     }
     try:
-        refit = Scorecard(**{**base.get_params(), "exclude": list(alternative.exclude)})
+        refit = Scorecard(**{**base.get_params(deep=False),
+                             "exclude": list(alternative.exclude)})
         refit.fit(apply_caps(X_dev, alternative.caps, dictionary), y_dev)
     except (InputError, ConfigError) as error:
         return {**row, "error": str(error), "flagged": False}
@@ -318,7 +319,7 @@ def search(
         ),
         "auc_tolerance": AUC_TOLERANCE,
         "air_gain": AIR_GAIN,
-        "settings": {p: getattr(base, p) for p in FIT_PARAMETERS},
+        "settings": base.fit_parameters(),
         "caps": {
             "dimension": CAP_DIMENSION,
             "trend": "descending",

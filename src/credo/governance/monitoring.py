@@ -11,11 +11,16 @@ so ``credo monitor`` can stop a scheduled run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from credo.config import Settings
+from credo.features.engines import Engine
+from credo.governance import samples
+from credo.scorecard import Scorecard
 from credo.scorecard.metrics import PSI_ACT, PSI_WATCH, psi, psi_from_counts, psi_status
 
 ORDER = {"stable": 0, "watch": 1, "act": 2}
@@ -95,6 +100,20 @@ def stability(
         rows.append({"feature": name, "csi": value, "status": psi_status(value)})
     rows.sort(key=lambda r: -r["csi"])
     return StabilityReport(baseline, current, score_value, psi_status(score_value), rows)
+
+
+def compare_months(
+    settings: Settings, engine: Engine, baseline: date, current: date,
+    model: Scorecard | None,
+) -> StabilityReport:
+    """The stability of ``current`` against ``baseline``: each month's features (the
+    cached table, else computed on ``engine``) and scores (the published ones, else
+    ``model``'s: see :func:`credo.governance.samples.month_scores`)."""
+    frames = {day: samples.features(settings, engine, day) for day in (baseline, current)}
+    scores = {day: samples.month_scores(settings, day, frame, model)
+              for day, frame in frames.items()}
+    return stability(frames[baseline], frames[current], scores[baseline], scores[current],
+                     str(baseline), str(current))
 
 
 def shift_population(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

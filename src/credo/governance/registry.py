@@ -16,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from credo.config import Settings
@@ -28,6 +29,15 @@ from credo.store.engine import make_engine, session_factory, upgrade
 from credo.store.models import ModelRecord, ScoreRecord, now
 
 CANDIDATE, CHAMPION, RETIRED = "candidate", "champion", "retired"
+SEEN_NOW = object()  # "whatever the champion is now": the CLI's deliberate act
+
+
+class UnknownModelError(InputError):
+    """No such model in the registry."""
+
+
+class ChampionChangedError(InputError):
+    """The champion is no longer the one the operator saw: another change won."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,7 @@ class Registry:
         with self.sessions() as session, session.begin():
             existing = session.get(ModelRecord, model_id)
             if existing is not None:
-                return _info(existing)
+                return info_of(existing)
             version = (session.scalar(select(func.max(ModelRecord.version))) or 0) + 1
             record = ModelRecord(
                 model_id=model_id,
@@ -96,60 +106,43 @@ class Registry:
         path = model_path(self.settings, model_id)
         if not path.exists():
             write_document(path, document)
-        return _info(record)
+        return info_of(record)
+
+    def register_trained(self, document: dict[str, Any], actor: str) -> tuple[ModelInfo, bool]:
+        """Register a model trained on the lake; the first one becomes champion at once
+        (there is nothing to compare it with). Returns its record and whether it was
+        made champion."""
+        info = self.register(document, actor)
+        if self.champion() is not None:
+            return info, False
+        return self.promote(info.model_id, actor, "first model in the registry"), True
 
     def promote(self, model_id: str, actor: str, note: str | None = None) -> ModelInfo:
         """Make ``model_id`` the champion and write it where ``credo run`` reads it."""
         with self.sessions() as session, session.begin():
-            record = self._get(session, model_id)
-            current = self._champion(session)
-            if current is not None and current.model_id == model_id:
-                return _info(record)
-            if current is not None:
-                current.status = RETIRED
-            record.status = CHAMPION
-            record.promoted_by = actor
-            record.promoted_at = now()
-            record.previous_champion = current.model_id if current else None
-            audit.record(session, actor_role="operator", actor_id=actor,
-                         action="model_promote", model_id=model_id,
-                         replaced=current.model_id if current else None, note=note)
-            document = record.document
+            record = promote(session, model_id, actor, note)
+            info, document = info_of(record), record.document
         write_document(champion_path(self.settings), document)
-        return _info(record)
+        return info
 
     def rollback(self, actor: str, note: str | None = None) -> ModelInfo:
         """Restore the champion the current one replaced; the current one is retired."""
         with self.sessions() as session, session.begin():
-            current = self._champion(session)
-            if current is None or not current.previous_champion:
-                raise InputError(
-                    "there is no earlier champion to roll back to (credo model list shows "
-                    "the registry)"
-                )
-            previous = self._get(session, current.previous_champion)
-            current.status = RETIRED
-            previous.status = CHAMPION
-            previous.promoted_by = actor
-            previous.promoted_at = now()
-            # Its own predecessor is kept, so successive rollbacks walk back in time.
-            audit.record(session, actor_role="operator", actor_id=actor,
-                         action="model_rollback", model_id=previous.model_id,
-                         replaced=current.model_id, note=note)
-            document = previous.document
+            record = rollback(session, actor, note)
+            info, document = info_of(record), record.document
         write_document(champion_path(self.settings), document)
-        return _info(previous)
+        return info
 
     # ---------------------------------------------------------------- reading
     def list(self) -> list[ModelInfo]:
         with self.sessions() as session:
             rows = session.scalars(select(ModelRecord).order_by(ModelRecord.version))
-            return [_info(r) for r in rows]
+            return [info_of(r) for r in rows]
 
     def champion(self) -> ModelInfo | None:
         with self.sessions() as session:
             record = self._champion(session)
-            return _info(record) if record else None
+            return info_of(record) if record else None
 
     def document(self, model_id: str) -> dict[str, Any]:
         with self.sessions() as session:
@@ -167,26 +160,103 @@ class Registry:
             if model_id is None:
                 return None
             record = session.get(ModelRecord, model_id)
-            return _info(record) if record else None
+            return info_of(record) if record else None
 
     # ---------------------------------------------------------------- helpers
     @staticmethod
     def _champion(session: Session) -> ModelRecord | None:
-        return session.scalar(select(ModelRecord).where(ModelRecord.status == CHAMPION))
+        return champion_of(session)
 
     @staticmethod
     def _get(session: Session, model_id: str) -> ModelRecord:
-        record = session.get(ModelRecord, model_id)
-        if record is None:
-            raise InputError(f"no model {model_id!r} in the registry: see credo model list")
+        return _get(session, model_id)
+
+
+def _get(session: Session, model_id: str) -> ModelRecord:
+    record = session.get(ModelRecord, model_id)
+    if record is None:
+        raise UnknownModelError(f"no model {model_id!r} in the registry: see credo model list")
+    return record
+
+
+def champion_of(session: Session) -> ModelRecord | None:
+    return session.scalar(select(ModelRecord).where(ModelRecord.status == CHAMPION))
+
+
+def _lost(now_: str) -> ChampionChangedError:
+    return ChampionChangedError(f"the champion changed meanwhile (it is now {now_}): "
+                                "reload the registry and decide again")
+
+
+def _check_seen(current: ModelRecord | None, seen: object) -> None:
+    if seen is not SEEN_NOW and (current.model_id if current else None) != seen:
+        raise _lost(current.model_id if current else "none")
+
+
+def _crown(session: Session, record: ModelRecord, current: ModelRecord | None,
+           actor: str, **values: Any) -> None:
+    """The change itself, in the caller's transaction: the current champion retired and
+    ``record`` crowned, each only from the state read (a conditional update), so of two
+    changes at once one wins and the other raises ChampionChangedError."""
+    if current is not None:
+        done = session.execute(
+            update(ModelRecord).where(ModelRecord.model_id == current.model_id,
+                                      ModelRecord.status == CHAMPION)
+            .values(status=RETIRED).execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise _lost("another model")
+    try:
+        done = session.execute(
+            update(ModelRecord).where(ModelRecord.model_id == record.model_id,
+                                      ModelRecord.status != CHAMPION)
+            .values(status=CHAMPION, promoted_by=actor, promoted_at=now(), **values)
+            .execution_options(synchronize_session=False))
+    except IntegrityError:  # another champion was crowned at the same time
+        raise _lost("another model") from None
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _lost(record.model_id)
+    session.refresh(record)
+
+
+def promote(session: Session, model_id: str, actor: str, note: str | None = None,
+            seen: object = SEEN_NOW) -> ModelRecord:
+    """Make ``model_id`` the champion, in the caller's transaction with its audit row.
+    ``seen``: the champion's id the operator saw (None: none); if it changed since, raise
+    ChampionChangedError. Writing the champion file is the caller's, after the commit."""
+    record = _get(session, model_id)
+    current = champion_of(session)
+    _check_seen(current, seen)
+    if current is not None and current.model_id == model_id:
         return record
+    _crown(session, record, current, actor,
+           previous_champion=current.model_id if current else None)
+    audit.record(session, actor_role="operator", actor_id=actor, action="model_promote",
+                 model_id=model_id, replaced=current.model_id if current else None, note=note)
+    return record
+
+
+def rollback(session: Session, actor: str, note: str | None = None,
+             seen: object = SEEN_NOW) -> ModelRecord:
+    """Restore the champion the current one replaced (the current one is retired), in
+    the caller's transaction with its audit row; ``seen`` as for :func:`promote`."""
+    current = champion_of(session)
+    _check_seen(current, seen)
+    if current is None or not current.previous_champion:
+        raise InputError("there is no earlier champion to roll back to (credo model list "
+                         "shows the registry)")
+    previous = _get(session, current.previous_champion)
+    # Its own predecessor is kept, so successive rollbacks walk back in time.
+    _crown(session, previous, current, actor)
+    audit.record(session, actor_role="operator", actor_id=actor, action="model_rollback",
+                 model_id=previous.model_id, replaced=current.model_id, note=note)
+    return previous
 
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
-def _info(record: ModelRecord) -> ModelInfo:
+def info_of(record: ModelRecord) -> ModelInfo:
     return ModelInfo(
         model_id=record.model_id, version=record.version, status=record.status,
         as_of=record.as_of, validate_as_of=record.validate_as_of,

@@ -25,9 +25,14 @@ import pandas as pd
 from credo.governance import challenger as challenger_mod
 from credo.governance import charts, fairness, fairness_truth, lda
 from credo.outputs import make_output_path, write_atomically
+from credo.progress import Step
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
 
+LAKE_OUTCOME = (
+    "90+ days past due, charge-off, court judgment or bankruptcy within 12 months of the "
+    "as-of date"
+)
 SECTIONS = (
     "Data",
     "Features",
@@ -55,17 +60,25 @@ def build(
     registry_entry: dict[str, Any] | None = None,
     truth: pd.DataFrame | None = None,
     alternatives: bool = True,
+    stage: Step | None = None,
+    outcome: str = LAKE_OUTCOME,
+    sample_names: tuple[str, str] = ("development", "out_of_time"),
 ) -> dict[str, Any]:
     """Everything the report shows. ``development``/``validation``: person_id, the
     catalogue features and ``bad`` (the 12-month outcome), as from the lake; ``truth``:
     person_id and true_pd (the true 12-month default probability) of the month of the
     sample the model is judged on (out of time when there is one), when known;
-    ``alternatives``: whether to search for less-discriminatory alternatives."""
+    ``alternatives``: whether to search for less-discriminatory alternatives;
+    ``stage``: told as each part of the work begins; ``outcome``: what "bad" means;
+    ``sample_names``: what the two samples are called (a table's: train and holdout)."""
+    first, second = sample_names
+    tick = stage or (lambda _name: None)
     started = time.perf_counter()
+    tick("scoring and measuring the samples")
     X_dev, y_dev = _split(development)
-    samples: dict[str, tuple[pd.DataFrame, np.ndarray]] = {"development": (X_dev, y_dev)}
+    samples: dict[str, tuple[pd.DataFrame, np.ndarray]] = {first: (X_dev, y_dev)}
     if validation is not None:
-        samples["out_of_time"] = _split(validation)
+        samples[second] = _split(validation)
     scaling = model.scaling_
     scores = {name: model.score(X) for name, (X, _) in samples.items()}
 
@@ -79,8 +92,9 @@ def build(
         distribution[name] = metrics.bucket_counts(scores[name]).tolist()
 
     # The challenger learns on the same development month and is judged out of time.
+    tick("training the challenger")
     fitted = challenger_mod.train_challenger(X_dev, y_dev)
-    judge = "out_of_time" if "out_of_time" in samples else "development"
+    judge = second if second in samples else first
     challenger_metrics = {}
     for name, (X, y) in samples.items():
         challenger_metrics[name] = challenger_mod.evaluate(y, fitted.score(X, scaling), scaling)
@@ -112,18 +126,20 @@ def build(
                 "bad": y_f,
             }
         )
+        tick("auditing fairness")
         points = fairness.points_frame(model, X_f)
         points["person_id"] = points["person_id"].astype(str)
         fairness_section = fairness.audit(frame, protected, points)
         fairness_section["sample"] = judge
         truth_section = {**fairness_truth.compare(frame, protected, truth), "sample": judge}
         if alternatives:
+            tick("searching for less-discriminatory alternatives")
             lda_section = {
                 "available": True,
                 **lda.search(
                     model,
                     document,
-                    samples["development"],
+                    samples[first],
                     samples[judge],
                     protected,
                     judged_on=judge,
@@ -137,6 +153,7 @@ def build(
     report: dict[str, Any] = {
         "title": f"Validation report: {document.get('model_id')}",
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "outcome": outcome,
         "model": {
             "model_id": document.get("model_id"),
             "created_at": document.get("created_at"),
@@ -147,13 +164,13 @@ def build(
         # The people at risk are the sample; those already in default were left out.
         "population": {
             name: frame.attrs["population"]
-            for name, frame in (("development", development), ("out_of_time", validation))
+            for name, frame in ((first, development), (second, validation))
             if frame is not None and "population" in frame.attrs
         },
         "data": {
             name: {
                 "as_of": document.get("metadata", {}).get(
-                    "as_of" if name == "development" else "validate_as_of"
+                    "as_of" if name == first else "validate_as_of"
                 ),
                 "rows": len(y),
                 "bads": int(y.sum()),
@@ -181,10 +198,11 @@ def build(
         "stability": (
             {
                 "psi_development_to_out_of_time": metrics.psi(
-                    scores["development"], scores["out_of_time"]
-                )
+                    scores[first], scores[second]
+                ),
+                "samples": [first, second],
             }
-            if "out_of_time" in scores
+            if second in scores
             else {}
         ),
         "challenger": challenger_section,
@@ -305,7 +323,7 @@ def render_html(report: dict[str, Any]) -> str:
             [
                 [
                     name,
-                    d["as_of"],
+                    d["as_of"] or "–",
                     f"{d['rows']:,}",
                     f"{d['bads']:,}",
                     _pct(d["bad_rate"]),
@@ -325,8 +343,7 @@ def render_html(report: dict[str, Any]) -> str:
     sel = report["selection"]
     add(
         f"<p>{sel['selected']} features selected of {sel['candidates']} candidates. "
-        "The outcome is 90+ days past due, charge-off, court judgment or bankruptcy within "
-        "12 months of the as-of date.</p>"
+        f"The outcome: {escape(report.get('outcome', LAKE_OUTCOME))}.</p>"
     )
 
     add("<h2 id='features'>Features</h2>")
@@ -439,7 +456,8 @@ def render_html(report: dict[str, Any]) -> str:
     if report["stability"]:
         st = report["stability"]
         add(
-            f"<p>PSI development → out of time: {st['psi_development_to_out_of_time']:.4f} "
+            f"<p>PSI {' → '.join(st.get('samples', ['development', 'out of time']))}: "
+            f"{st['psi_development_to_out_of_time']:.4f} "
             f"({escape(st['status'])}; watch from {metrics.PSI_WATCH:.2f}, "
             f"act from {metrics.PSI_ACT:.2f}).</p>"
         )

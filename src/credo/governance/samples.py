@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.config import Settings
+from credo.errors import InputError
 from credo.features.catalogue import IN_DEFAULT
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
@@ -28,6 +30,7 @@ from credo.pipeline.snapshot import (
     write_atomic,
 )
 from credo.pipeline.split import on_side
+from credo.scorecard import Scorecard
 
 
 def features(settings: Settings, engine: Engine, as_of: date) -> pd.DataFrame:
@@ -81,3 +84,19 @@ def published_scores(settings: Settings, as_of: date) -> pd.DataFrame | None:
     frame = table.to_pandas()
     frame = frame[frame["reason_1"] != IN_DEFAULT].drop(columns=["reason_1"])
     return frame.reset_index(drop=True)
+
+
+def month_scores(
+    settings: Settings, as_of: date, frame: pd.DataFrame, model: Scorecard | None
+) -> np.ndarray:
+    """The scores of the month's people at risk: the published ones when the month was
+    run, else ``model``'s scores of ``frame`` (the month's features)."""
+    published = published_scores(settings, as_of)
+    if published is not None:
+        return published["score"].to_numpy()
+    if model is None:
+        raise InputError(
+            f"no snapshot for {as_of} and no champion model to score it: run credo run "
+            f"--as-of {as_of}, or name a model"
+        )
+    return model.score(frame)

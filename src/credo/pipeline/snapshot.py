@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,8 +17,9 @@ from credo.errors import InputError
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN, feature_table, outcome_table
 from credo.outputs import write_atomically
+from credo.progress import Step
 
-Stage = Callable[[str], None]
+Stage = Step  # a named stage of the month's work begins
 OUTCOME_DAYS = 365
 
 

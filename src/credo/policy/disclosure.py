@@ -69,6 +69,13 @@ BENEFITS = Item("benefits", "what that band opens: the credit line multiple, whe
 REASONS = Item("reasons", "the reasons that cost you points, in words only")
 RESULT = Item("result", "only yes or no: whether your score reaches the score the partner "
                         "requires (or that there is no current score)")
+# Reg B (12 CFR 1002.9): an adverse answer comes with its principal reasons, specific ones.
+ADVERSE_REASONS = Item("adverse_reasons", "when the answer is no, its principal reasons: "
+                                          "the reason codes of what cost you the most points, "
+                                          "in words, never your figures")
+
+FRAUD_ALERT = Item("fraud_alert", "whether you placed a fraud alert, and so that the partner "
+                                 "must verify your identity before granting credit")
 
 SCOPES: MappingProxyType[str, str] = MappingProxyType({
     SCORE: "your score and what it opens",
@@ -83,10 +90,10 @@ def _for(purpose: str) -> dict[str, Disclosure]:
     # less (or more) would get its own items here, and its own consent text with them.
     return {
         SCORE: Disclosure(purpose, SCORE, SCOPES[SCORE], (SCORE_ENDPOINT, THRESHOLD_ENDPOINT),
-                          (AS_OF, SCORE_ITEM, BAND, BENEFITS, REASONS),
+                          (AS_OF, SCORE_ITEM, BAND, BENEFITS, REASONS, FRAUD_ALERT),
                           ("person_id", "purpose")),
         THRESHOLD_ONLY: Disclosure(purpose, THRESHOLD_ONLY, SCOPES[THRESHOLD_ONLY],
-                                   (THRESHOLD_ENDPOINT,), (RESULT,),
+                                   (THRESHOLD_ENDPOINT,), (RESULT, ADVERSE_REASONS, FRAUD_ALERT),
                                    ("person_id", "purpose", "threshold")),
     }
 

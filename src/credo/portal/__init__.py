@@ -16,10 +16,14 @@ from credo.portal.web import STATIC, LoginRequired, PortalError, page, redirect
 def install(app: FastAPI) -> None:
     """Add the portal's pages, its stylesheet and its error pages to the app."""
     from credo.portal.console import router as console_router
+    from credo.portal.controls import router as controls_router
     from credo.portal.person import router as person_router
+    from credo.portal.whatif import router as what_if_router
 
     app.include_router(person_router)
+    app.include_router(what_if_router)
     app.include_router(console_router)
+    app.include_router(controls_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LoginRequired)

@@ -13,12 +13,17 @@ from html import escape
 
 from markupsafe import Markup
 
-from credo.policy.bands import BANDS
+from credo.policy.bands import BANDS, CUT_OFFS
 from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN
 
-BAND_COLOURS = {"poor": "#b3261e", "fair": "#d9822b", "good": "#b59a00",
-                "very good": "#5b9a3c", "excellent": "#1e7a46"}
+# From red (poor) to deep green (excellent): "good" reads as good, not as a warning, and
+# every colour keeps 3:1 against the white page (the stylesheet's badges match them).
+BAND_COLOURS = {"poor": "#b3261e", "fair": "#c5661b", "good": "#6b8f23",
+                "very good": "#3f8a3a", "excellent": "#1e6b46"}
 INK, GRID, ACCENT = "#1d1d1f", "#d0d0d5", "#1f5fa8"
+PSI_COLOURS = {"stable": ACCENT, "watch": "#c5661b", "act": "#b3261e"}
+# The dial's ticks: both ends of the scale and every band edge.
+GAUGE_TICKS: tuple[int, ...] = (SCORE_MIN, *CUT_OFFS, SCORE_MAX)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -53,8 +58,9 @@ def _y_grid(left: float, right: float, top: float, height: float,
 
 
 def gauge(score: int, band: str) -> Markup:
-    """The score on a half-dial from 350 to 950, coloured by band."""
-    cx, cy, r, width = 160, 160, 120, 26
+    """The score on a half-dial from 350 to 950, coloured by band, ticked at the band
+    edges. The number itself is written once, in the page's text beside the dial."""
+    cx, cy, r, width = 160, 162, 120, 26
     body = []
     for b in BANDS:
         lo, hi = max(b.low, SCORE_MIN), min(b.high + 1, SCORE_MAX)
@@ -62,55 +68,59 @@ def gauge(score: int, band: str) -> Markup:
         x2, y2 = _polar(cx, cy, r, hi)
         body.append(f'<path d="M{x1:.1f},{y1:.1f} A{r},{r} 0 0 1 {x2:.1f},{y2:.1f}" '
                     f'fill="none" stroke="{BAND_COLOURS[b.name]}" stroke-width="{width}"/>')
-    for tick in (350, 550, 650, 750, 950):
-        x, y = _polar(cx, cy, r + width / 2 + 10, tick)
-        body.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle" '
+    for tick in GAUGE_TICKS:
+        ix, iy = _polar(cx, cy, r + width / 2, tick)
+        ox, oy = _polar(cx, cy, r + width / 2 + 6, tick)
+        body.append(f'<path d="M{ix:.1f},{iy:.1f} L{ox:.1f},{oy:.1f}" stroke="{INK}" '
+                    'stroke-width="1.5"/>')  # a path: the needle is the dial's one line
+        x, y = _polar(cx, cy, r + width / 2 + 17, tick)
+        if tick in (SCORE_MIN, SCORE_MAX):  # the ends: under the arc, inside the picture
+            x, y = _polar(cx, cy, r, tick)[0], cy + 14
+        body.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="12" text-anchor="middle" '
                     f'fill="{INK}">{tick}</text>')
     nx, ny = _polar(cx, cy, r - width / 2 - 6, min(max(score, SCORE_MIN), SCORE_MAX))
     body += [
         f'<line x1="{cx}" y1="{cy}" x2="{nx:.1f}" y2="{ny:.1f}" stroke="{INK}" '
         'stroke-width="4" stroke-linecap="round"/>',
         f'<circle cx="{cx}" cy="{cy}" r="7" fill="{INK}"/>',
-        f'<text x="{cx}" y="{cy + 36}" font-size="34" font-weight="bold" text-anchor="middle" '
-        f'fill="{INK}">{score}</text>',
-        f'<text x="{cx}" y="{cy + 56}" font-size="15" text-anchor="middle" '
-        f'fill="{INK}">{esc(band)}</text>',
     ]
-    return _svg(320, 228, f"Score {score} of 350 to 950, band {band}", body)
+    return _svg(320, 184, f"Score {score} of 350 to 950, band {band}", body)
 
 
 def horizontal_bars(rows: Sequence[tuple[str, int | None]], label: str,
                     low: int = SCORE_MIN, high: int = SCORE_MAX) -> Markup:
-    """One bar per row on a fixed scale (the five sub-scores on 350-950)."""
-    left, width, row_h = 150, 250, 30
-    height = row_h * len(rows) + 24
+    """One bar per row on a fixed scale (the five sub-scores on 350-950). Drawn about
+    as wide as a phone's card, so its words keep their size there."""
+    left, width, row_h = 148, 190, 32
+    height = row_h * len(rows) + 26
     body = []
     for k in range(5):
         value = low + (high - low) * k / 4
         x = left + width * k / 4
-        body.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{height - 20}" '
+        body.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{height - 22}" '
                     f'stroke="{GRID}"/>')
-        body.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" '
+        body.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="12" text-anchor="middle" '
                     f'fill="{INK}">{value:.0f}</text>')
     for i, (name, value) in enumerate(rows):
         y = 6 + row_h * i
-        body.append(f'<text x="{left - 8}" y="{y + 15}" font-size="12" text-anchor="end" '
+        body.append(f'<text x="{left - 8}" y="{y + 16}" font-size="13" text-anchor="end" '
                     f'fill="{INK}">{esc(name)}</text>')
         if value is None:
-            body.append(f'<text x="{left + 4}" y="{y + 15}" font-size="11" fill="{INK}">'
+            body.append(f'<text x="{left + 4}" y="{y + 16}" font-size="12" fill="{INK}">'
                         "no data</text>")
             continue
         share = (min(max(value, low), high) - low) / (high - low)
-        body.append(f'<rect x="{left}" y="{y + 3}" width="{width * share:.1f}" height="18" '
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{width * share:.1f}" height="20" '
                     f'fill="{ACCENT}"/>')
-        body.append(f'<text x="{left + width * share + 4:.1f}" y="{y + 16}" font-size="11" '
+        body.append(f'<text x="{left + width * share + 4:.1f}" y="{y + 17}" font-size="12" '
                     f'fill="{INK}">{value}</text>')
-    return _svg(left + width + 40, height, label, body)
+    return _svg(left + width + 36, height, label, body)
 
 
 def score_history(points: Sequence[tuple[str, int]], label: str) -> Markup:
-    """Scores over the months, on bands drawn as background stripes."""
-    w, h, left, right, top, bottom = 560, 240, 44, 12, 10, 34
+    """Scores over the months, on bands drawn as background stripes. Drawn at about a
+    phone card's width with 13-unit text, so its labels stay legible there."""
+    w, h, left, right, top, bottom = 380, 230, 40, 14, 10, 30
     pw, ph = w - left - right, h - top - bottom
 
     def y_of(score: float) -> float:
@@ -121,8 +131,8 @@ def score_history(points: Sequence[tuple[str, int]], label: str) -> Markup:
         y1, y2 = y_of(min(b.high + 1, SCORE_MAX)), y_of(max(b.low, SCORE_MIN))
         body.append(f'<rect x="{left}" y="{y1:.1f}" width="{pw}" height="{y2 - y1:.1f}" '
                     f'fill="{BAND_COLOURS[b.name]}" fill-opacity="0.12"/>')
-    for tick in (350, 450, 550, 650, 750, 850, 950):
-        body.append(f'<text x="{left - 6}" y="{y_of(tick) + 4:.1f}" font-size="10" '
+    for tick in range(SCORE_MIN, SCORE_MAX + 1, 100):
+        body.append(f'<text x="{left - 5}" y="{y_of(tick) + 4:.1f}" font-size="12" '
                     f'text-anchor="end" fill="{INK}">{tick}</text>')
     n = len(points)
     xs = [left + (pw * (i + 0.5) / n) for i in range(n)]
@@ -130,13 +140,13 @@ def score_history(points: Sequence[tuple[str, int]], label: str) -> Markup:
         line = " ".join(f"{x:.1f},{y_of(s):.1f}" for x, (_, s) in zip(xs, points, strict=True))
         body.append(f'<polyline points="{line}" fill="none" stroke="{ACCENT}" '
                     'stroke-width="2.5"/>')
-    step = max(n // 8, 1)
+    step = math.ceil(n / 5)  # at most five month labels: each about 50 units wide
     for i, (x, (when, score)) in enumerate(zip(xs, points, strict=True)):
         body.append(f'<circle cx="{x:.1f}" cy="{y_of(score):.1f}" r="4" fill="{ACCENT}">'
                     f"<title>{esc(when)}: {score}</title></circle>")
-        if i % step == 0 or i == n - 1:
-            body.append(f'<text x="{x:.1f}" y="{h - 12}" font-size="10" text-anchor="middle" '
-                        f'fill="{INK}">{esc(when)}</text>')
+        if (n - 1 - i) % step == 0:  # the latest month always has its label
+            body.append(f'<text x="{x:.1f}" y="{h - 10}" font-size="12" text-anchor="middle" '
+                        f'fill="{INK}">{esc(str(when)[:7])}</text>')
     return _svg(w, h, label, body)
 
 
@@ -214,6 +224,93 @@ def columns(categories: Sequence[str], values: Sequence[float | None], label: st
     if overlay is not None and overlay_label:
         body.append(f'<text x="{w - right}" y="16" font-size="11" text-anchor="end" '
                     f'fill="#b3261e">{esc(overlay_label)} (dots)</text>')
+    return _svg(w, h, label, body)
+
+
+def _span(values: Sequence[float], step: float, least: float) -> tuple[float, float]:
+    """An axis from just under the smallest value to just over the largest, on round
+    ``step`` numbers and at least ``least`` wide, so small movements show."""
+    lo = math.floor((min(values) - step / 2) / step) * step
+    hi = math.ceil((max(values) + step / 2) / step) * step
+    # Four grid steps of whole ``step``s: the labels read as round numbers.
+    span = max(math.ceil((hi - lo) / (4 * step)) * 4 * step, least)
+    lo -= math.floor((span - (hi - lo)) / 2 / step) * step
+    return lo, lo + span
+
+
+def mean_score_trend(points: Sequence[tuple[str, float | None]], label: str) -> Markup:
+    """The mean score per run on an axis around the means, not from zero: a shift of a
+    few points is visible. Band edges that fall inside the axis are drawn and named."""
+    w, h, left, right, top, bottom = 460, 230, 48, 16, 14, 30
+    pw, ph = w - left - right, h - top - bottom
+    known = [v for _, v in points if v is not None]
+    lo, hi = _span(known or [SCORE_MIN], 10, 40)
+
+    def y_of(value: float) -> float:
+        return top + ph * (1 - (value - lo) / (hi - lo))
+
+    body = _y_grid(left, w - right, top, ph, lambda share: f"{lo + (hi - lo) * share:.0f}")
+    for b in BANDS[1:]:
+        if lo < b.low < hi:
+            y = y_of(b.low)
+            body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
+                        f'stroke="{BAND_COLOURS[b.name]}" stroke-dasharray="5 3"/>')
+            body.append(f'<text x="{w - right - 4}" y="{y - 4:.1f}" font-size="11" '
+                        f'text-anchor="end" fill="{INK}">{esc(b.name)} from {b.low}</text>')
+    n = max(len(points), 1)
+    xs = [left + pw * (i + 0.5) / n for i in range(len(points))]
+    line = " ".join(f"{x:.1f},{y_of(v):.1f}" for x, (_, v) in zip(xs, points, strict=True)
+                    if v is not None)
+    if len(known) > 1:
+        body.append(f'<polyline points="{line}" fill="none" stroke="{ACCENT}" '
+                    'stroke-width="2.5"/>')
+    step = math.ceil(n / 6)
+    for i, (x, (when, value)) in enumerate(zip(xs, points, strict=True)):
+        if value is not None:
+            body.append(f'<circle cx="{x:.1f}" cy="{y_of(value):.1f}" r="4" fill="{ACCENT}">'
+                        f"<title>{esc(when)}: mean score {value:.1f}</title></circle>")
+        if (len(points) - 1 - i) % step == 0:
+            body.append(f'<text x="{x:.1f}" y="{h - 10}" font-size="12" '
+                        f'text-anchor="middle" fill="{INK}">{esc(when)}</text>')
+    return _svg(w, h, label, body)
+
+
+def psi_trend(points: Sequence[tuple[str, float | None, str | None]], label: str,
+              watch: float, act: float) -> Markup:
+    """PSI per run as columns against its two thresholds (given by the caller, from the
+    metrics module), coloured by the status the caller computed; the axis always shows
+    both thresholds, so noise near zero looks like noise."""
+    w, h, left, right, top, bottom = 460, 230, 48, 78, 14, 30
+    pw, ph = w - left - right, h - top - bottom
+    needed = max([act * 1.2, *(v * 1.1 for _, v, _ in points if v is not None)])
+    top_value = math.ceil(needed / 0.2) * 0.2  # quarters of a round number: 0.1, 0.2, ...
+
+    def y_of(value: float) -> float:
+        return top + ph * (1 - value / top_value)
+
+    body = _y_grid(left, w - right, top, ph, lambda share: f"{top_value * share:.2f}")
+    for name, value in (("watch", watch), ("act", act)):
+        y = y_of(value)
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" '
+                    f'stroke="{PSI_COLOURS[name]}" stroke-width="1.5" stroke-dasharray="6 3"/>')
+        body.append(f'<text x="{w - right + 4}" y="{y + 4:.1f}" font-size="11" '
+                    f'fill="{INK}">{name} {value:.2f}</text>')
+    slot = pw / max(len(points), 1)
+    step = math.ceil(len(points) / 6) if points else 1
+    for i, (when, value, status) in enumerate(points):
+        x = left + slot * i
+        if value is None:
+            body.append(f'<text x="{x + slot / 2:.1f}" y="{top + ph - 4}" font-size="11" '
+                        f'text-anchor="middle" fill="{INK}">first</text>')
+        else:
+            bh = max(ph - y_of(value) + top, 1.0)  # a hair of a column even at zero
+            colour = PSI_COLOURS.get(status or "", ACCENT)
+            body.append(f'<rect x="{x + slot * 0.25:.1f}" y="{top + ph - bh:.1f}" '
+                        f'width="{slot * 0.5:.1f}" height="{bh:.1f}" fill="{colour}">'
+                        f"<title>{esc(when)}: PSI {value:.4f} ({esc(status)})</title></rect>")
+        if (len(points) - 1 - i) % step == 0:
+            body.append(f'<text x="{x + slot / 2:.1f}" y="{h - 10}" font-size="12" '
+                        f'text-anchor="middle" fill="{INK}">{esc(when)}</text>')
     return _svg(w, h, label, body)
 
 

@@ -32,6 +32,7 @@ from credo.service.authorizations import logic as authorizations
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import InvalidRequestError, ProblemError
+from credo.service.insight import logic as insight
 from credo.service.people import logic as people
 from credo.service.scores import logic as scores
 
@@ -133,7 +134,12 @@ def score_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB) 
     if len(view["over_time"]) > 0:
         pictures["history"] = charts.score_history(view["over_time"],
                                                    "Your score over the months")
-    return page(request, "me_score.html", visitor=visitor, view=view, pictures=pictures)
+    try:
+        changes = insight.changes(ctx.settings, visitor.id) if entry is not None else None
+    except ProblemError:
+        changes = None
+    return page(request, "me_score.html", visitor=visitor, view=view, pictures=pictures,
+                changes=changes)
 
 
 @router.get("/me/sharing")
@@ -185,12 +191,11 @@ def revoke(request: Request, authorization_id: str, visitor: PersonVisitor, sess
 def records_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB,
                  done: str = "", all: Annotated[str | None, Query(max_length=20)] = None,
                  ) -> Response:
-    groups = views.records(ctx.lake, session, visitor.id, show_all=all)
+    view = views.records(ctx.lake, session, visitor.id, show_all=all)
     entry = scores.current(session, visitor.id)
     timing = views.score_timing(entry, ctx.lake) if entry is not None else None
-    return page(request, "me_records.html", visitor=visitor, groups=groups, timing=timing,
-                disputes=disputes.list_for_person(session, visitor.id),
-                shown=views.RECORDS_SHOWN, done=DONE.get(done))
+    return page(request, "me_records.html", visitor=visitor, view=view, timing=timing,
+                disputes=disputes.list_for_person(session, visitor.id), done=DONE.get(done))
 
 
 def _dispute_form(request: Request, visitor: Visitor, ctx: Ctx, kind: str, source_id: str,

@@ -57,7 +57,7 @@ class ReasonView:
 
 def _reason_views(raw: list[Any]) -> list[ReasonView]:
     out = []
-    for reason in scores._reasons(raw):
+    for reason in scores.reasons_out(raw):
         in_default = reason.feature == IN_DEFAULT
         out.append(ReasonView(
             description=reason.description,
@@ -123,7 +123,7 @@ def person_overview(session: Session, person_id: str, lake: Lake | None = None
                  for e in reversed(history) if e.score is not None]
     result: dict[str, Any] = {"entry": entry, "pending": pending, "history": history,
                               "over_time": over_time, "reasons": [], "benefits": None,
-                              "sub_scores": [], "timing": None}
+                              "sub_scores": [], "timing": None, "bands": BANDS}
     if entry is not None and entry.score is not None:
         result["timing"] = score_timing(entry, lake)
         result["reasons"] = _reason_views(entry.reasons)
@@ -132,8 +132,13 @@ def person_overview(session: Session, person_id: str, lake: Lake | None = None
     return result
 
 
+FILE_ACTIONS = {"file.freeze": "froze your file", "file.unfreeze": "lifted the freeze",
+                "fraud_alert.place": "placed a fraud alert",
+                "fraud_alert.lift": "lifted the fraud alert"}
+
+
 def sharing(session: Session, person_id: str) -> dict[str, Any]:
-    from credo.service.audit.logic import access_log
+    from credo.service.audit.logic import access_log, answer_given
 
     grants = authorizations.list_for_person(session, person_id)
     partner_ids = {a.partner_id for a in grants}
@@ -163,7 +168,10 @@ def sharing(session: Session, person_id: str) -> dict[str, Any]:
             {"at": e.at, "partner": names.get(e.partner_id or "", e.partner_id),
              "purpose": e.purpose, "what": "score" if e.action == "score.read"
              else f"a yes/no check against {e.detail.get('threshold', '?')}",
-             "outcome": e.outcome}
+             "outcome": e.outcome, "answer": answer_given(e)}
+            if e.actor_role == "partner" else
+            {"at": e.at, "partner": "You", "purpose": "", "what": FILE_ACTIONS[e.action],
+             "outcome": "done", "answer": None}
             for e in looks
         ],
     }
@@ -198,37 +206,152 @@ def _display(kind: str, record: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+# What a person reads for each field; fields not named here (ids, the currency beside
+# an amount, lake bookkeeping) are not shown on the records page (the export has them).
+FIELD_WORDS = {
+    "period_end": "Period ended", "due_date": "Due", "amount_due": "Amount due",
+    "amount_paid": "Paid", "paid_at": "Paid on", "balance": "Balance",
+    "days_past_due": "Days late", "status": "Status", "occurred_at": "Date",
+    "kind": "Kind", "amount": "Amount", "channel": "Channel",
+    "merchant_category": "Category", "value": "Value", "case_id": "Court case",
+    "account_id": "Account", "reported_at": "Reported",
+}
+STATEMENTS_SHOWN = 6
+
+
+def _words(code: Any) -> str:
+    return "" if code is None else str(code).replace("_", " ")
+
+
+def _money(cents: Any, currency: Any) -> str:
+    if not isinstance(cents, int):
+        return ""
+    return f"{currency + ' ' if currency else ''}{cents / 100:,.2f}"
+
+
+def _cells(record: dict[str, Any], accounts: dict[str, str]) -> dict[str, str]:
+    """A record's fields in words: money with its currency, days, codes as words, the
+    paying account by its name instead of its id."""
+    out = {}
+    for key, title in FIELD_WORDS.items():
+        if key not in record:
+            continue
+        value = record[key]
+        if key in MONEY_FIELDS:
+            out[title] = _money(value, record.get("currency"))
+        elif key == "account_id":
+            out[title] = accounts.get(str(value), "") if value else ""
+        elif key.endswith("_at") or key in ("period_end", "due_date"):
+            out[title] = "" if value is None else str(value)[:10]
+        else:
+            out[title] = _words(value)[:40]
+    return out
+
+
+@dataclass
+class RecordRow:
+    """One record as a row: its cells in words, and what the Dispute button needs."""
+
+    kind: str
+    source_id: str
+    record_id: str
+    cells: dict[str, str]
+    dispute: str | None  # the status of a dispute that leaves it out of scoring
+    describes: str  # what the record is, for the Dispute button's accessible name
+
+
+@dataclass
+class AccountCard:
+    """An account (a tradeline) with its statements, newest first."""
+
+    title: str
+    source_id: str
+    facts: list[tuple[str, str]]
+    row: RecordRow | None  # the account record itself (None: statements only)
+    statements: list[RecordRow] = field(default_factory=list)
+    total: int = 0  # statements, shown or not
+
+
 @dataclass
 class RecordGroup:
     kind: str
     title: str
     total: int
     columns: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[RecordRow] = field(default_factory=list)
+
+
+@dataclass
+class RecordsView:
+    accounts: list[AccountCard]
+    statements_total: int
+    groups: list[RecordGroup]  # the other kinds: transactions, identity, public records
+
+
+def _newest_first(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (str(r.get(key) or ""), str(r.get("reported_at"))),
+                  reverse=True)
 
 
 def records(lake: Lake, session: Session, person_id: str, show_all: str | None = None
-            ) -> list[RecordGroup]:
-    """The records scoring reads (latest version of each), newest first, by kind."""
+            ) -> RecordsView:
+    """The records scoring reads (latest version of each): each account with its
+    statements, then the other kinds, newest first, in words and without internal ids."""
     from credo.service.people.logic import lake_records
 
     by_kind = lake_records(lake, person_id, history=False)
     left_out = {(d.kind, d.source_id, d.record_id): d.status for d in
                 disputes.list_for_person(session, person_id) if d.status in EXCLUDING}
+
+    def row(kind: str, r: dict[str, Any], cells: dict[str, str], describes: str) -> RecordRow:
+        return RecordRow(kind, r["source_id"], r["record_id"], cells,
+                         left_out.get((kind, r["source_id"], r["record_id"])), describes)
+
+    accounts = _newest_first(by_kind.get("account", []), "opened_at")
+    names: dict[str, str] = {}
+    cards: dict[str, AccountCard] = {}
+    for a in accounts:
+        title = f"{_words(a.get('kind')).capitalize()} from {a['source_id']}"
+        names[str(a["account_id"])] = f"{title}, opened {str(a.get('opened_at'))[:10]}"
+        facts = [("Opened", str(a.get("opened_at") or "")[:10]),
+                 ("Closed", str(a["closed_at"])[:10]) if a.get("closed_at")
+                 else ("State", "open")]
+        if a.get("credit_limit") is not None:
+            facts.append(("Limit", _money(a["credit_limit"], a.get("currency"))))
+        cards[str(a["account_id"])] = AccountCard(
+            title, a["source_id"], facts, row(
+                "account", a, {}, f"the account: {names[str(a['account_id'])]}"))
+    statements = _newest_first(by_kind.get("statement", []), "period_end")
+    for s in statements:
+        account = str(s.get("account_id"))
+        card = cards.get(account)
+        if card is None:  # a statement of an account no source reported
+            card = cards[account] = AccountCard(
+                f"An account not reported, from {s['source_id']}", s["source_id"], [], None)
+            names[account] = card.title
+        cells = _cells({k: v for k, v in s.items() if k != "account_id"}, names)
+        card.statements.append(row(
+            "statement", s, cells,
+            f"the statement for the period ended {cells.get('Period ended')} "
+            f"of {names[account]}"))
+    for card in cards.values():
+        card.total = len(card.statements)
+        if show_all != "statement":
+            card.statements = card.statements[:STATEMENTS_SHOWN]
+
     groups = []
     for kind in KINDS:
-        rows = sorted(by_kind.get(kind, []), key=lambda r: str(r.get("reported_at")),
-                      reverse=True)
+        if kind in ("account", "statement"):
+            continue
+        rows = _newest_first(by_kind.get(kind, []), "occurred_at")
         group = RecordGroup(kind, KIND_TITLES[kind], len(rows))
-        shown = rows if show_all == kind else rows[:RECORDS_SHOWN]
-        for r in shown:
-            fields = _display(kind, r)
-            group.columns = group.columns or list(fields)
-            group.rows.append({"source_id": r["source_id"], "record_id": r["record_id"],
-                               "fields": fields,
-                               "dispute": left_out.get((kind, r["source_id"], r["record_id"]))})
+        for r in rows if show_all == kind else rows[:RECORDS_SHOWN]:
+            cells = _cells(r, names)
+            group.columns = group.columns or list(cells)
+            group.rows.append(row(kind, r, cells, f"the {_words(r.get('kind'))} record of "
+                                                  f"{cells.get('Date', '')}"))
         groups.append(group)
-    return groups
+    return RecordsView(list(cards.values()), len(statements), groups)
 
 
 def find_record(lake: Lake, person_id: str, kind: str, source_id: str, record_id: str

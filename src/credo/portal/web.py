@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import jinja2
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from credo.portal.charts import meter
 from credo.service.deps import DB, Ctx
@@ -64,12 +65,17 @@ def _percent(value: Any, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}%}"
 
 
+def _time(text: str) -> Markup:
+    # A <time> never wraps (the stylesheet says so): "2025-06-01" stays on one line.
+    return Markup('<time datetime="{0}">{0}</time>').format(text)
+
+
 def _day(value: Any) -> str:
-    return "–" if value is None else str(value)[:10]
+    return "–" if value is None else _time(str(value)[:10])
 
 
 def _moment(value: Any) -> str:
-    return "–" if value is None else str(value)[:16].replace("T", " ")
+    return "–" if value is None else _time(str(value)[:16].replace("T", " "))
 
 
 _env.filters.update(thousands=_thousands, percent=_percent, day=_day, moment=_moment)

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from credo import __version__
-from credo.errors import ModelFileError
+from credo.errors import ConfigError, ModelFileError
 from credo.outputs import check_output_path, write_atomically
 from credo.scorecard.binning import Bin, FeatureBinning
-from credo.scorecard.model import Scorecard, ScorecardFeature
+from credo.scorecard.feature import ScorecardFeature
+from credo.scorecard.model import Scorecard
+from credo.scorecard.parameters import FIT_PARAMETERS, estimator_parameters, flat_parameters
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.selection import SelectionEntry
-from credo.scorecard.tuning import FIT_PARAMETERS
+from credo.tabular import READABLE
 
 FORMAT = "credo-scorecard"
 FORMAT_VERSION = 1
@@ -53,9 +55,7 @@ def to_dict(model: Scorecard, metadata: dict[str, Any] | None = None) -> dict[st
         "candidates": [_binning_dict(b) for b in model.binnings_.values()],
         "protected_excluded": model.protected_,
         # The values the model was fitted with (after tuning, if it was tuned).
-        "parameters": {
-            p: getattr(model, "best_params_", {}).get(p, getattr(model, p)) for p in FIT_PARAMETERS
-        },
+        "parameters": flat_parameters(getattr(model, "best_params_", model.get_params())),
         "training": {
             "rows": model.n_train_,
             "bad_rate": model.bad_rate_train_,
@@ -82,6 +82,13 @@ def write_document(path: str | Path, document: dict[str, Any]) -> None:
 def load(path: str | Path) -> tuple[Scorecard, dict[str, Any]]:
     """Read a model file; returns the scorecard and the whole document."""
     path = Path(path)
+    if path.suffix.lower() in READABLE and path.is_file():
+        # The commonest slip: the data given where the model goes (``score DATA MODEL``).
+        raise ModelFileError(
+            f"{str(path)!r} is a data table, not a model file: give the model (the JSON "
+            "file credo train wrote) first and the data second, e.g. credo score "
+            "MODEL.json DATA.csv"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -109,7 +116,8 @@ def from_dict(document: Any, source: str = "model") -> Scorecard:
         )
     try:
         return _build(document)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as error:
+        # ConfigError: recorded parameters no fit could have used.
         raise ModelFileError(
             f"{source} is damaged ({type(error).__name__}: {error}): train the model again "
             "or restore the file"
@@ -117,9 +125,8 @@ def from_dict(document: Any, source: str = "model") -> Scorecard:
 
 
 def _build(document: dict[str, Any]) -> Scorecard:
-    parameters = document["parameters"]
-    given = {**_LATER_PARAMETERS, **parameters}
-    model = Scorecard(**{p: given[p] for p in FIT_PARAMETERS})
+    given = {**_LATER_PARAMETERS, **document["parameters"]}
+    model = Scorecard(**estimator_parameters({p: given[p] for p in FIT_PARAMETERS}))
     model.scaling_ = Scaling(**document["scaling"])
     model.intercept_ = _finite(document["intercept"], "intercept")
     model.features_ = [

@@ -68,7 +68,7 @@ class UninformativeFeatureError(InputError):
 
 
 def smoothed_woe(
-    good: float, bad: float, total_good: float, total_bad: float, prior: float = 10.0
+    good: float, bad: float, total_good: float, total_bad: float, prior: float
 ) -> float:
     """Weight of evidence, ln(share of goods / share of bads), higher is safer.
 
@@ -85,7 +85,7 @@ def smoothed_woe(
 
 
 def smoothed_bad_rate(
-    good: float, bad: float, total_good: float, total_bad: float, prior: float = 10.0
+    good: float, bad: float, total_good: float, total_bad: float, prior: float
 ) -> float:
     """The bad rate with the same prior: WOE falls as it rises."""
     return float(_dp.smoothed_rate(float(good), float(bad), float(total_good),
@@ -209,24 +209,30 @@ def numeric_bin_index(
     return _kernels.numeric_bin_index(values, edges, specials, first_special, missing, out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BinningOptions:
-    """Constraints of the optimal binning, shared by every feature unless overridden."""
+    """Constraints of the optimal binning, shared by every feature unless overridden.
+
+    The one place each binning default is written: the estimator, the model file and
+    the ``credo train`` options all take them from here.
+    """
 
     max_bins: int = 10
     min_bin_share: float = 0.02
     min_bin_count: int = 0  # and at least this many rows, however large the sample
+    # A bin under the share is still allowed when it holds this many bad rows (0: never):
+    # evidence enough that a rare value, such as a bankruptcy, differs. With 20 bads the
+    # bin's bad rate has a relative standard error of about 1/sqrt(20), 22 %.
+    min_bin_bads: int = 20
     n_prebins: int = 40
     trend: str = "auto"
     shape_gain: float = 0.0  # auto: a peak/valley must beat monotone IV by this share
     min_rate_diff: float = 0.0
     min_category_share: float = 0.01
     # Pseudo-rows in the population's good/bad mix added to every bin's WOE (0: raw WOE).
-    woe_prior: float = 10.0
-    # A bin under the share is still allowed when it holds this many bad rows (0: never):
-    # evidence enough that a rare value, such as a bankruptcy, differs. With 20 bads the
-    # bin's bad rate has a relative standard error of about 1/sqrt(20), 22 %.
-    min_bin_bads: int = 20
+    # None only in the record of a model file written before the prior existed: such a
+    # model scores as stored, and cannot be refitted with these options.
+    woe_prior: float | None = 10.0
 
     def __post_init__(self) -> None:
         if not 2 <= self.max_bins <= 64:
@@ -246,7 +252,18 @@ class BinningOptions:
             raise ConfigError(f"unknown trend {self.trend!r}: choose one of {', '.join(TRENDS)}")
         if self.shape_gain < 0 or self.min_rate_diff < 0 or self.min_category_share < 0:
             raise ConfigError("shape_gain, min_rate_diff and min_category_share must be >= 0")
-        check_finite("woe_prior", self.woe_prior, above=0, what="a finite number of rows")
+        if self.woe_prior is not None:
+            check_finite("woe_prior", self.woe_prior, above=0, what="a finite number of rows")
+
+    @property
+    def prior(self) -> float:
+        """The WOE prior to fit with; refused when the options only record an old file."""
+        if self.woe_prior is None:
+            raise ConfigError(
+                "woe_prior is not recorded (a model file from before the WOE prior): "
+                "give a number of rows, e.g. 10, to fit with these options"
+            )
+        return float(self.woe_prior)
 
     def min_rows(self, n_rows: int) -> int:
         """Least rows in a bin: the share of the sample, and never under the count."""
@@ -280,7 +297,7 @@ def _choose_partition(
     for shape in candidates:
         starts, iv = _dp.optimal_partition(
             good, bad, float(min_count), max_groups, _SHAPES[shape], options.min_rate_diff,
-            float(options.woe_prior), float(totals[0]), float(totals[1]),
+            options.prior, float(totals[0]), float(totals[1]),
             float(evidence),
         )
         if starts.size:
@@ -393,7 +410,7 @@ def fit_numeric(
             np.array([b.bad for b in regular_bins], dtype=float),
         )
     return _finish(
-        FeatureBinning(name=name, dtype="numeric", trend=shape, bins=bins), options.woe_prior
+        FeatureBinning(name=name, dtype="numeric", trend=shape, bins=bins), options.prior
     )
 
 
@@ -463,7 +480,7 @@ def fit_categorical(
     # Ordered by the smoothed rate the merge constrains, with the population's totals.
     total_good, total_bad = float(good.sum()), float(bad.sum())
     smoothed = [
-        smoothed_bad_rate(g, b, total_good, total_bad, options.woe_prior)
+        smoothed_bad_rate(g, b, total_good, total_bad, options.prior)
         for g, b in zip(unit_good, unit_bad, strict=True)
     ]
     order = np.argsort(np.array(smoothed, dtype=np.float64), kind="stable")
@@ -495,7 +512,7 @@ def fit_categorical(
     )
     return _finish(
         FeatureBinning(name=name, dtype="categorical", trend="ascending", bins=bins),
-        options.woe_prior,
+        options.prior,
     )
 
 

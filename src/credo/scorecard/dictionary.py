@@ -36,6 +36,19 @@ DIMENSION_TITLES = {
     "identity": "Identity",
     "tenure": "Tenure",
 }
+# What each dimension measures, in words a person reads beside their sub-scores.
+DIMENSION_MEANINGS = {
+    "credit_history": "How you have paid: bills and instalments on time or late, unpaid "
+                      "bills, write-offs and court records.",
+    "fulfilment_capacity": "Your room to pay: income received, what you owe and how much of "
+                           "your card limits you use, against that income.",
+    "behaviour": "How you use credit: how often you open new accounts and how regular your "
+                 "income is from month to month.",
+    "identity": "How well your identity is established: a verified document, verified "
+                "employment, and time with the same phone number and address.",
+    "tenure": "The depth of your record: how long your accounts have been open and how many "
+              "kinds of account report for you.",
+}
 DEFAULT_DIMENSION = "behaviour"
 
 

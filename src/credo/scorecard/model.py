@@ -6,8 +6,8 @@ there), learned state in attributes ending in ``_``, ``fit`` returns ``self``.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from credo.errors import ConfigError, InputError, NotFittedError
+from credo.progress import Step
 from credo.scorecard import refit as refit_mod
 from credo.scorecard import severe as severe_mod
 from credo.scorecard.binning import (
@@ -27,6 +28,7 @@ from credo.scorecard.binning import (
 )
 from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.encoding import numeric_values
+from credo.scorecard.feature import ScorecardFeature
 from credo.scorecard.fingerprint import data_fingerprint
 from credo.scorecard.inputs import (
     check_finite,
@@ -36,38 +38,17 @@ from credo.scorecard.inputs import (
     require_columns,
 )
 from credo.scorecard.logistic import PILOT_ROWS, LogisticFit, fit_logistic
+from credo.scorecard.parameters import estimator_parameters, flat_parameters
 from credo.scorecard.protected import protected_columns
 from credo.scorecard.scaling import Scaling
 from credo.scorecard.scoring import ScoringPlan
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
-from credo.scorecard.tuning import FIT_PARAMETERS, cross_validate, tuning_grid
+from credo.scorecard.tuning import cross_validate, tuning_grid
 from credo.threads import blas_threads, threads_for
 
-Progress = Callable[[str], None]
-_INIT_PARAMETERS = (*FIT_PARAMETERS, "scaling", "dictionary", "categorical", "exclude",
-                    "allow_protected", "tune", "cv", "random_state")
+__all__ = ["Scorecard", "ScorecardFeature"]
 
-
-@dataclass
-class ScorecardFeature:
-    """A feature of the fitted scorecard: its bins (with points) and its coefficient."""
-
-    binning: FeatureBinning
-    coefficient: float
-    dimension: str
-    description: str
-
-    @property
-    def name(self) -> str:
-        return self.binning.name
-
-    @property
-    def best_points(self) -> int:
-        return max(b.points for b in self.binning.bins)
-
-    @property
-    def worst_points(self) -> int:
-        return min(b.points for b in self.binning.bins)
+Progress = Step  # one step of the fit done, with what it was
 
 
 class Scorecard:
@@ -75,18 +56,16 @@ class Scorecard:
 
     Parameters
     ----------
-    max_bins, min_bin_share, min_bin_count, min_bin_bads, n_prebins, trend, shape_gain,
-    min_rate_diff, min_category_share:
-        Constraints of the optimal binning (see :class:`BinningOptions`).
-    woe_prior:
-        Strength, in rows, of the prior behind every bin's weight of evidence: that
-        many pseudo-rows in the training sample's good/bad mix are added to each bin,
-        so a thin bin's WOE is pulled toward 0 (the population's odds) and a bin with
-        no goods or no bads stays finite. The merge of pre-bins maximises IV with the
-        same WOE and keeps both the raw and the smoothed default rates in the trend, so
-        points follow the trend too. 0 gives raw WOE (a bin with no goods or no bads
-        counts half a row on the empty side). It matters on small samples and fades as
-        bins grow.
+    binning:
+        The constraints of the optimal binning and the prior behind every bin's weight of
+        evidence, as one :class:`BinningOptions` (``None``: its defaults). Its
+        ``woe_prior`` is the strength, in rows, of that prior: that many pseudo-rows in
+        the training sample's good/bad mix are added to each bin, so a thin bin's WOE is
+        pulled toward 0 (the population's odds) and a bin with no goods or no bads stays
+        finite. The merge of pre-bins maximises IV with the same WOE and keeps both the
+        raw and the smoothed default rates in the trend, so points follow the trend too.
+        0 gives raw WOE (a bin with no goods or no bads counts half a row on the empty
+        side). It matters on small samples and fades as bins grow.
     min_iv:
         Features with a lower information value are left out.
     max_correlation:
@@ -121,7 +100,9 @@ class Scorecard:
         Choose some of the parameters above by stratified cross-validation on the
         training data (never on anything else): ``False``; ``True`` for the grid
         :data:`~credo.scorecard.tuning.TUNING_GRID`; a mapping of parameter name to
-        candidate values; or ``"auto"``, the grid only on samples under
+        candidate values (a binning option by its own name, such as ``min_bin_share``,
+        or ``min_iv``, ``max_correlation``, ``C``, ``refit_prior``: see
+        :mod:`credo.scorecard.parameters`); or ``"auto"``, the grid only on samples under
         :data:`~credo.scorecard.tuning.TUNE_AUTO_MAX_ROWS` rows, where bin sizes and
         regularisation matter and a few dozen refits are cheap. The
         candidate with the highest mean held-out AUC wins (ties: the earlier one, and
@@ -134,16 +115,7 @@ class Scorecard:
     def __init__(
         self,
         *,
-        max_bins: int = 10,
-        min_bin_share: float = 0.02,
-        min_bin_count: int = 0,
-        min_bin_bads: int = 20,
-        n_prebins: int = 40,
-        trend: str = "auto",
-        shape_gain: float = 0.0,
-        min_rate_diff: float = 0.0,
-        min_category_share: float = 0.01,
-        woe_prior: float = 10.0,
+        binning: BinningOptions | None = None,
         min_iv: float = 0.01,
         max_correlation: float = 0.9,
         C: float = 0.3,
@@ -157,16 +129,7 @@ class Scorecard:
         cv: int = 5,
         random_state: int = 0,
     ) -> None:
-        self.max_bins = max_bins
-        self.min_bin_share = min_bin_share
-        self.min_bin_count = min_bin_count
-        self.min_bin_bads = min_bin_bads
-        self.n_prebins = n_prebins
-        self.trend = trend
-        self.shape_gain = shape_gain
-        self.min_rate_diff = min_rate_diff
-        self.min_category_share = min_category_share
-        self.woe_prior = woe_prior
+        self.binning = binning
         self.min_iv = min_iv
         self.max_correlation = max_correlation
         self.C = C
@@ -180,15 +143,43 @@ class Scorecard:
         self.cv = cv
         self.random_state = random_state
 
-    # ------------------------------------------------------------------ tuning
-    def get_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _INIT_PARAMETERS}
+    # ------------------------------------------------------------ parameters
+    @classmethod
+    def _parameter_names(cls) -> list[str]:
+        # As scikit-learn does: the parameters are those of ``__init__``, never a list.
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The parameters as given (scikit-learn's contract: ``clone`` and
+        ``Scorecard(**model.get_params())`` make the same unfitted model). ``deep`` is
+        accepted for that contract; no parameter is itself an estimator."""
+        return {name: getattr(self, name) for name in self._parameter_names()}
+
+    def set_params(self, **params: Any) -> Scorecard:
+        """Set parameters by name (scikit-learn's contract); returns the estimator."""
+        known = self._parameter_names()
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"unknown parameter(s) {', '.join(unknown)}: a Scorecard takes "
+                f"{', '.join(known)} (binning options go inside binning=BinningOptions(...))"
+            )
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def fit_parameters(self) -> dict[str, Any]:
+        """Every parameter that shapes a fit, by flat name (as the model file records
+        them and a tuning grid names them)."""
+        return flat_parameters(self.get_params(deep=False))
+
+    def with_fit_parameters(self, flat: Mapping[str, Any]) -> Scorecard:
+        """An unfitted copy, untuned, with some fit parameters (by flat name) changed."""
+        params = estimator_parameters({**self.get_params(deep=False), **flat})
+        return type(self)(**{**params, "tune": False})
 
     def _tuning_grid(self, n_rows: int) -> dict[str, list[Any]]:
-        return tuning_grid(self, n_rows)
-
-    def _clone(self, **overrides: Any) -> Scorecard:
-        return Scorecard(**{**self.get_params(), "tune": False, **overrides})
+        return tuning_grid(self.tune, self.fit_parameters(), self.cv, n_rows)
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -201,19 +192,19 @@ class Scorecard:
         target = check_target(y, X.shape[0])
         grid = self._tuning_grid(X.shape[0])
         if grid:
-            record = cross_validate(self, X, target, grid, progress or (lambda _m: None))
-            fitted = self._clone(**record["chosen"]).fit(X, target, progress)
+            record = cross_validate(
+                self.with_fit_parameters, X, target, grid, self.cv, self.random_state,
+                progress or (lambda _m: None),
+            )
+            fitted = self.with_fit_parameters(record["chosen"]).fit(X, target, progress)
             for name, value in fitted.__dict__.items():
                 if name.endswith("_") and not name.startswith("_"):
                     setattr(self, name, value)
             self.tuning_ = record
-            self.best_params_ = {**self.get_params(), "tune": False, **record["chosen"]}
             return self
-        self.best_params_ = {**self.get_params(), "tune": False}
+        self.best_params_ = {**self.get_params(deep=False), "tune": False}
         self._check_model_parameters()
-        options = BinningOptions(
-            **{f.name: getattr(self, f.name) for f in dataclasses.fields(BinningOptions)}
-        )
+        options = self.binning or BinningOptions()
         dictionary = self.dictionary or DataDictionary()
         self.scaling_ = self.scaling or Scaling()
         self.protected_ = protected_columns(X.columns, dictionary, self.allow_protected)

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,10 +18,8 @@ import pandas as pd
 from credo.scorecard import _kernels
 from credo.scorecard.binning import FeatureBinning
 from credo.scorecard.encoding import dictionary_parts, known_category_codes, numeric_values
+from credo.scorecard.feature import ScorecardFeature
 from credo.threads import threads_for, usable_cores
-
-if TYPE_CHECKING:
-    from credo.scorecard.model import ScorecardFeature
 
 _ROWS_PER_TASK = 32_768
 T = TypeVar("T")

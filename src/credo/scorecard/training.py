@@ -65,6 +65,21 @@ class TrainingResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def holdout_split(
+    X: pd.DataFrame, y: np.ndarray, holdout: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None, np.ndarray, np.ndarray | None]:
+    """The rows a table model is fitted on and the ones held out to measure it, stratified
+    by outcome: the same rows for the same table, share and seed (training, the report)."""
+    if holdout <= 0:
+        return X, None, y, None
+    if min(int(y.sum()), int((1 - y).sum())) < 4:
+        raise InputError("too few good or bad rows to hold out a test sample: use --holdout 0")
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=holdout, stratify=y, random_state=seed
+    )
+    return X_train, X_test, y_train, y_test
+
+
 def train_from_frame(
     frame: pd.DataFrame,
     target: str,
@@ -85,16 +100,7 @@ def train_from_frame(
     X = frame.drop(columns=[target] + ([id_column] if id_column else []))
     if X.shape[1] == 0:
         raise InputError("the data has no feature columns besides the target and the id")
-    if holdout > 0:
-        if min(int(y.sum()), int((1 - y).sum())) < 4:
-            raise InputError(
-                "too few good or bad rows to hold out a test sample: use --holdout 0"
-            )
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=holdout, stratify=y, random_state=seed
-        )
-    else:
-        X_train, X_test, y_train, y_test = X, None, y, None
+    X_train, X_test, y_train, y_test = holdout_split(X, y, holdout, seed)
     model.fit(X_train, y_train, progress=progress)
 
     train_scores = model.score(X_train)

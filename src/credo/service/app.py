@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,6 +44,19 @@ def problem(status: int, slug: str, title: str, detail: str, request: Request | 
 
 def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",)) or "body"
+
+
+def _field_problem(error: dict[str, Any]) -> dict[str, str]:
+    """One validation error as the field it concerns and what is wrong with it."""
+    if error.get("type") == "json_invalid":
+        # FastAPI puts the character offset where a field name goes: ("body", 28).
+        loc = tuple(error.get("loc", ()))
+        at = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+        why = (error.get("ctx") or {}).get("error")
+        return {"field": "body",
+                "problem": f"not valid JSON{at}" + (f" ({why})" if why else "")
+                           + "; send one JSON object"}
+    return {"field": _loc(tuple(error.get("loc", ()))), "problem": error.get("msg", "")}
 
 
 class BodyLimit:
@@ -154,8 +169,7 @@ def _install_handlers(app: FastAPI) -> None:
         if is_portal(request):
             return error_page(request, 422)
         # Never echo the received values: they may be hostile or personal.
-        errors = [{"field": _loc(tuple(e.get("loc", ()))), "problem": e.get("msg", "")}
-                  for e in exc.errors()][:20]
+        errors = [_field_problem(e) for e in exc.errors()][:20]
         first = errors[0] if errors else {"field": "body", "problem": "invalid"}
         detail = f"{first['field']}: {first['problem']}"
         if len(errors) > 1:
@@ -191,16 +205,29 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     """The HTTP API over the operational store (migrated to the latest schema first)."""
     from credo.service.audit.router import router as audit_router
     from credo.service.authorizations.router import router as authorizations_router
+    from credo.service.controls.router import router as controls_router
     from credo.service.disputes.router import router as disputes_router
     from credo.service.governance.router import router as governance_router
+    from credo.service.insight.router import router as what_if_router
+    from credo.service.notifications.router import router as notifications_router
     from credo.service.operators.router import router as operators_router
     from credo.service.partners.router import router as partners_router
     from credo.service.people.router import router as people_router
+    from credo.service.reviews.router import router as reviews_router
     from credo.service.scores.router import router as scores_router
     from credo.service.sources.router import router as sources_router
 
     ctx = context or ServiceContext.build(settings or Settings.from_env(), rescorer=rescorer)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from credo.service.heap import settle
+
+        settle()  # everything is imported and built: keep it out of the collector's walk
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="credo scoring service",
         version="1",
         docs_url=None,  # served by credo.service.docs, from this server alone
@@ -216,7 +243,8 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     app.state.ctx = ctx
     for r in (scores_router, authorizations_router, people_router, disputes_router,
               audit_router, partners_router, sources_router, governance_router,
-              operators_router):
+              operators_router, controls_router, notifications_router, reviews_router,
+              what_if_router):
         app.include_router(r)
     _install_handlers(app)
     from credo.portal import install as install_portal

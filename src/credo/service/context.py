@@ -20,11 +20,24 @@ from credo.data.lake import Lake
 from credo.service.config import ServiceConfig
 from credo.service.ratelimit import RateLimiter
 from credo.service.security import pepper_for
+from credo.store.audit import GROUP_COMMIT, GroupCommit
 from credo.store.engine import make_engine, session_factory, upgrade
 
 # rescore(person_id) -> a score entry (the snapshot contract's fields) or None if it
 # cannot be computed now; None leaves a "rescore pending" entry in the history.
 Rescorer = Callable[[str], dict[str, Any] | None]
+# points_of(person_id) -> the person's points per feature under the champion (None: no
+# champion or run yet): what an operator reviewing a score has at hand.
+PointsOf = Callable[[str], list[dict[str, Any]] | None]
+
+
+def default_points_of(settings: Settings) -> PointsOf | None:
+    """The monthly run's own features and champion, for one person."""
+    try:
+        from credo.pipeline.rescore import points_by_feature
+    except ImportError:
+        return None
+    return lambda person_id: points_by_feature(person_id, settings)
 
 
 def default_rescorer(settings: Settings) -> Rescorer | None:
@@ -65,21 +78,28 @@ class ServiceContext:
     sessions: sessionmaker[Session]
     limiter: RateLimiter
     rescorer: Rescorer | None = None
+    audit_writer: GroupCommit | None = None
+    points_of: PointsOf | None = None
     _pepper: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def build(
         cls, settings: Settings, *, config: ServiceConfig | None = None,
         rescorer: Rescorer | None = None, migrate: bool = True,
+        points_of: PointsOf | None = None,
     ) -> ServiceContext:
         config = config or ServiceConfig.from_env()
         engine = make_engine(settings.database)
         if migrate:
             upgrade(engine)
+        audit_writer = GroupCommit(engine)
         return cls(settings=settings, config=config, engine=engine,
-                   sessions=session_factory(engine),
+                   sessions=session_factory(engine, info={GROUP_COMMIT: audit_writer}),
+                   audit_writer=audit_writer,
                    limiter=RateLimiter(config.rate_per_second, config.rate_burst),
-                   rescorer=rescorer if rescorer is not None else default_rescorer(settings))
+                   rescorer=rescorer if rescorer is not None else default_rescorer(settings),
+                   points_of=points_of if points_of is not None
+                   else default_points_of(settings))
 
     @property
     def pepper(self) -> bytes:
@@ -97,4 +117,6 @@ class ServiceContext:
             yield s
 
     def close(self) -> None:
+        if self.audit_writer is not None:
+            self.audit_writer.close()
         self.engine.dispose()

@@ -61,6 +61,12 @@ class ThresholdOnlyError(ProblemError):
     status, slug, title = 403, "threshold-only", "Yes / no only"
 
 
+class FileFrozenError(ProblemError):
+    """The person froze their file: no partner receives anything until they lift it."""
+
+    status, slug, title = 403, "file-frozen", "File frozen"
+
+
 class NotFoundError(ProblemError):
     status, slug, title = 404, "not-found", "Not found"
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,6 +29,7 @@ from credo.data.ingest import IngestReport, ingest_path, ingest_table
 from credo.data.lake import Lake
 from credo.errors import ConfigError
 from credo.outputs import write_atomically
+from credo.progress import Count
 from credo.simulate import families, sources, truth
 from credo.simulate.bad_records import corrupt
 from credo.simulate.traits import AGE_BANDS, REGIONS, SEXES, draw_people, simulate_shocks
@@ -211,7 +211,7 @@ def simulate(
     lake: Lake,
     truth_dir: Path,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Count | None = None,
     bad_dir: Path | None = None,
 ) -> SimReport:
     """Simulate ``cfg.people`` people into ``lake``; truth and protected go to ``truth_dir``."""
@@ -232,13 +232,18 @@ def simulate(
             chunk = generate_chunk(cfg, index, first, n)
             tw = time.perf_counter()
             report.seconds_generate += tw - tg
+            # A chunk is many seconds of work: report its people as its steps get done
+            # (generated, each kind written, committed), so a bar moves within the chunk.
+            steps = 2 + len(chunk["tables"])
+            if progress:
+                progress(first + n // steps, cfg.people)
             name = f"seed={cfg.seed}/part-{index:05d}.parquet"
             for what in ("true_pd", "protected", "traits"):
                 _write_atomic(chunk[what], truth_dir / what / name)
             pd_col = chunk["true_pd"].column("true_pd")
             pd_sum += pc.sum(pd_col).as_py()
             pd_n += len(pd_col)
-            for kind, table in chunk["tables"].items():
+            for written, (kind, table) in enumerate(chunk["tables"].items(), start=2):
                 report.records[kind] += table.num_rows
                 for source, part in _by_source(table):
                     ingest_table(
@@ -251,6 +256,8 @@ def simulate(
                     )
                 _inject_bad(cfg, kind, table, chunk["rng"], bad_dir, report)
                 del table
+                if progress:
+                    progress(first + n * written // steps, cfg.people)
             counts = writer.commit()
             report.accepted += counts.accepted
             report.duplicate += counts.duplicate

@@ -62,8 +62,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None
+                    ) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is every session's ``Session.info`` (e.g. the
+    audit log's group commit)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def _alembic_config(connection: Any) -> Any:

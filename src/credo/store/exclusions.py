@@ -38,3 +38,28 @@ def excluded_records_for(database_url: str, person_id: str | None = None) -> set
         return excluded_records(engine, person_id)
     finally:
         engine.dispose()
+
+
+def excluded_records_by_person(database_url: str, person_ids: list[str]
+                               ) -> dict[str, frozenset[RecordKey]]:
+    """The excluded records of each of these people (absent: none); empty if no store."""
+    from sqlalchemy import inspect
+
+    from credo.store.engine import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        if not person_ids or not inspect(engine).has_table(Dispute.__tablename__):
+            return {}
+        found: dict[str, set[RecordKey]] = {}
+        with engine.connect() as c:
+            for start in range(0, len(person_ids), 500):  # bound the IN list
+                stmt = select(Dispute.person_id, Dispute.kind, Dispute.source_id,
+                              Dispute.record_id).where(
+                    Dispute.status.in_(EXCLUDING),
+                    Dispute.person_id.in_(person_ids[start:start + 500]))
+                for person_id, k, s, r in c.execute(stmt):
+                    found.setdefault(person_id, set()).add((k, s, r))
+        return {p: frozenset(keys) for p, keys in found.items()}
+    finally:
+        engine.dispose()

@@ -254,3 +254,117 @@ class ModelRecord(Base):
     promoted_by: Mapped[str | None] = mapped_column(String(ID))
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     previous_champion: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (  # at most one champion (migration 0007)
+        Index("uq_models_one_champion", "status", unique=True,
+              sqlite_where=text("status = 'champion'"),
+              postgresql_where=text("status = 'champion'")),
+    )
+
+
+class Push(Base):
+    """A batch of records a source pushed, kept until it is in the lake.
+
+    The API writes the batch here (with its audit row) and answers at once; an inbox
+    worker, in its own process, ingests it into the lake and rescores the people it
+    concerns, so a partner's read never waits on the lake. ``state``: ``pending``
+    (received), ``ingesting`` (a worker claimed it), ``done`` (in the lake; ``report``
+    says what was accepted, duplicate, superseded or quarantined) or ``failed`` (the
+    batch cannot be ingested: ``report`` says why; nothing of it is in the lake).
+    """
+
+    __tablename__ = "pushes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(ID))  # the authenticated source
+    kind: Mapped[str] = mapped_column(String(40))
+    records: Mapped[list[dict]] = mapped_column(JSON)
+    record_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report: Mapped[dict | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_pushes_state", "state", "received_at"),
+                      Index("ix_pushes_source", "source_id", "received_at"))
+
+
+class PersonControls(Base):
+    """What a person set about their own file: a security freeze (every partner read is
+    refused while ``frozen_at`` is set), a fraud alert (partners are told to verify
+    identity before granting credit) and where notifications go by e-mail."""
+
+    __tablename__ = "person_controls"
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fraud_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_on: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Notification(Base):
+    """One entry of a person's in-app notification list. ``key`` makes a notice that a
+    sweep writes (an authorization about to expire) unique, so it is never written twice."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(ID))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    __table_args__ = (Index("ix_notifications_person", "person_id", "id"),)
+
+
+class OutboxMessage(Base):
+    """An e-mail waiting to be sent, written in the transaction of its notification and
+    marked sent by the sender (``credo notify send``). ``claimed_until``: a sender is
+    sending it; another may take it over after that instant (the first one crashed)."""
+
+    __tablename__ = "email_outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        Index("ix_email_outbox_due", "next_attempt_at",
+              sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL AND failed_at IS NULL")),
+    )
+
+
+class Review(Base):
+    """A person's request for a human to review their score, with their own statement;
+    an operator confirms the score or withdraws it, with written reasons."""
+
+    __tablename__ = "reviews"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open|confirmed|withdrawn
+    # The score under review, as the person saw it when they asked.
+    score_entry_id: Mapped[int | None] = mapped_column(BigId)
+    score: Mapped[int | None] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(20))
+    as_of: Mapped[date | None] = mapped_column(Date)
+    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    points: Mapped[list[dict] | None] = mapped_column(JSON)  # points per feature, if known
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(ID))
+    decision: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (  # one open review per person
+        Index("uq_reviews_open_person", "person_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )

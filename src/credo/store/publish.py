@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from credo.errors import InputError
 from credo.policy.bands import BANDS, bands_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_SCHEMA, SUB_SCORES
-from credo.store import audit
+from credo.store import audit, notify
 from credo.store.models import PublishedRun, ScoreRecord
 
 CHUNK = 20_000
@@ -110,6 +110,7 @@ def publish_snapshot(session: Session, path: Path | str, *, actor: str = "operat
         session.execute(insert(ScoreRecord), _rows(t.slice(start, CHUNK)))
     audit.record(session, actor_role="operator", actor_id=actor, action="scores.publish",
                  run_id=run_id, as_of=as_of, rows=t.num_rows)
+    notify.band_changes(session, run_id, f"in the monthly score of {as_of}")
     session.commit()
     return PublishReport(run_id, as_of, t.num_rows, published=True)
 
@@ -120,3 +121,25 @@ def write_snapshot(path: Path | str, rows: list[dict[str, Any]]) -> Path:
     cols = {f.name: [r.get(f.name) for r in rows] for f in SNAPSHOT_SCHEMA}
     pq.write_table(pa.table(cols, schema=SNAPSHOT_SCHEMA), path)
     return path
+
+
+def rescored_record(result: dict[str, Any], *, person_id: str, run_id: str,
+                    note: str) -> ScoreRecord:
+    """A score-history entry for an on-demand rescore, from a row of the snapshot
+    contract (what ``credo.pipeline.rescore`` returns): a dispute's resolution or a
+    source's push."""
+    from credo.policy.bands import band_of
+
+    reasons = result.get("reasons") or result.get("reasons_json") or []
+    if isinstance(reasons, str):
+        reasons = json.loads(reasons)
+    score = int(result["score"])
+    return ScoreRecord(
+        person_id=person_id, as_of=result["as_of"], status="rescored",
+        score=score, band=band_of(score),
+        probability_of_default=result.get("probability_of_default"),
+        **{n: result.get(n) for n in SUB_SCORES},
+        reason_codes=[result[c] for c in REASON_COLUMNS if result.get(c)],
+        reasons=reasons, model_id=result.get("model_id"),
+        data_fingerprint=result.get("data_fingerprint"), run_id=run_id, note=note,
+    )

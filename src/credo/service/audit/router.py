@@ -16,9 +16,16 @@ router = APIRouter(tags=["audit"], responses={**COMMON_RESPONSES, **AUTH_RESPONS
 
 @router.get("/v1/me/access-log", response_model=list[AccessOut])
 def my_access_log(person: Person, session: DB) -> list[AccessOut]:
-    """Who looked at your score (or tried to), when, and for what purpose."""
-    return [AccessOut(at=e.at, partner_id=e.partner_id, purpose=e.purpose, action=e.action,
-                      outcome=e.outcome) for e in logic.access_log(session, person.id)]
+    """Who looked at your score (or tried to), when, for what purpose and with which
+    answer (a "no" with its reasons); and when you froze your file or placed a fraud
+    alert (by: you)."""
+    out = []
+    for e in logic.access_log(session, person.id):
+        result, reasons = logic.answer_given(e)
+        out.append(AccessOut(at=e.at, by="you" if e.actor_role == "person" else "partner",
+                             partner_id=e.partner_id, purpose=e.purpose, action=e.action,
+                             outcome=e.outcome, result=result, reasons=reasons))
+    return out
 
 
 @router.get("/v1/operator/audit", response_model=list[AuditEventOut])

@@ -24,12 +24,15 @@ from credo.errors import CredoError
 from credo.service.context import Rescorer
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from credo.service.partners.logic import check_id
-from credo.store import audit
+from credo.store import audit, notify
 from credo.store.models import Dispute, ScoreRecord, now
+from credo.store.publish import rescored_record
 
 DEADLINE_DAYS = 30
 STATUSES = ("open", "upheld", "rejected")
 ACTIONS = {"upheld": "dispute.uphold", "rejected": "dispute.reject"}  # audit log actions
+OUTCOME_WORDS = {"upheld": "the record is wrong and stays out of your score",
+                 "rejected": "the record stands and counts in your score again"}
 MAX_REASON = 2000
 
 
@@ -163,27 +166,9 @@ def _history_entry(person_id: str, dispute_id: str, outcome: str,
         return ScoreRecord(person_id=person_id, as_of=date.today(), status="rescore_pending",
                            run_id=run_id, reason_codes=[], reasons=[],
                            note=f"dispute {dispute_id} {outcome}: rescore pending ({why})")
-    from credo.policy.bands import band_of
-
-    reasons = result.get("reasons") or result.get("reasons_json") or []
-    if isinstance(reasons, str):
-        import json
-
-        reasons = json.loads(reasons)
-    score = int(result["score"])
-    return ScoreRecord(
-        person_id=person_id, as_of=result.get("as_of") or date.today(), status="rescored",
-        score=score, band=band_of(score),
-        probability_of_default=result.get("probability_of_default"),
-        credit_history=result.get("credit_history"),
-        fulfilment_capacity=result.get("fulfilment_capacity"),
-        behaviour=result.get("behaviour"), identity=result.get("identity"),
-        tenure=result.get("tenure"),
-        reason_codes=[result[f"reason_{i}"] for i in range(1, 5) if result.get(f"reason_{i}")],
-        reasons=reasons, model_id=result.get("model_id"),
-        data_fingerprint=result.get("data_fingerprint"), run_id=run_id,
-        note=f"rescored after dispute {dispute_id} was {outcome}",
-    )
+    return rescored_record({**result, "as_of": result.get("as_of") or date.today()},
+                           person_id=person_id, run_id=run_id,
+                           note=f"rescored after dispute {dispute_id} was {outcome}")
 
 
 _HISTORY_FIELDS = tuple(c.key for c in ScoreRecord.__table__.columns
@@ -219,6 +204,10 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
                             "list the open ones with `credo dispute list`")
     audit.record(session, actor_role="operator", actor_id=actor, action=ACTIONS[outcome],
                  person_id=person_id, dispute_id=dispute_id, note=note)
+    words = OUTCOME_WORDS[outcome]
+    notify.notify(session, person_id, "dispute", f"Your dispute is decided: {words}",
+                  f"The operator decided your dispute ({dispute_id}): {words}. Their "
+                  f"reason: {note} Your score is recomputed; your score page shows it.")
     why = ("the new score is being computed" if rescorer is not None else None)
     session.add(_history_entry(person_id, dispute_id, outcome, None, why))
     if rescorer is None:
@@ -245,6 +234,8 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
         if done.rowcount == 1:  # type: ignore[attr-defined]
             audit.record(session, actor_role="operator", actor_id=actor, action="score.rescore",
                          outcome=entry.status, person_id=person_id, dispute_id=dispute_id)
+            notify.band_changes(session, rescore_run_id(dispute_id),
+                                f"after your dispute was {outcome}")
         session.commit()
     d = session.get(Dispute, dispute_id, populate_existing=True)
     stored = session.scalars(select(ScoreRecord).where(

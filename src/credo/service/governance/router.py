@@ -1,8 +1,8 @@
 """Operator endpoints: the model registry, and the stability check of two months.
 
-Read-only views of what ``credo model list`` and ``credo monitor`` show, for an
-operator console; promotions stay on the CLI, where they are deliberate acts. Every
-call is audited.
+Read-only views of what ``credo model list`` and ``credo monitor`` show. Promotions
+and rollbacks are deliberate acts made on the CLI or in the operator's console (through
+``credo.service.governance.logic``). Every call is audited.
 """
 
 from __future__ import annotations
@@ -46,32 +46,16 @@ def stability(
 ) -> dict[str, Any]:
     """PSI of the score and CSI of every feature; ``status`` "act" means stop the run."""
     from credo.features.engines import DuckDBEngine
-    from credo.governance import monitoring, samples
-    from credo.layout import champion_path
-    from credo.scorecard import artifact
+    from credo.governance.model_reference import find_model
+    from credo.governance.monitoring import compare_months
 
-    settings = ctx.settings
-    path = champion_path(settings)
-    model = artifact.load(path)[0] if path.exists() else None
+    champion = find_model(ctx.settings)
     engine = DuckDBEngine(memory_limit="2GB")
     try:
-        frames = {d: samples.features(settings, engine, d) for d in (baseline_as_of, as_of)}
+        report = compare_months(ctx.settings, engine, baseline_as_of, as_of,
+                                champion.scorecard if champion else None)
     finally:
         engine.close()
-    scores = {}
-    for day, frame in frames.items():
-        published = samples.published_scores(settings, day)
-        if published is not None:
-            scores[day] = published["score"].to_numpy()
-        elif model is not None:
-            scores[day] = model.score(frame)
-        else:
-            from credo.errors import InputError
-
-            raise InputError(f"no snapshot for {day} and no champion model to score it")
-    report = monitoring.stability(frames[baseline_as_of], frames[as_of],
-                                  scores[baseline_as_of], scores[as_of],
-                                  str(baseline_as_of), str(as_of))
     audit.record(session, actor_role="operator", actor_id=operator.id,
                  action="stability.read", status=report.status,
                  score_psi=round(report.score_psi, 4))

@@ -27,8 +27,11 @@ from credo.store.models import (
     AuditEvent,
     Authorization,
     Dispute,
+    Notification,
     Person,
+    PersonControls,
     PersonToken,
+    Review,
     ScoreRecord,
     now,
 )
@@ -205,6 +208,9 @@ def export(session: Session, lake: Lake, person_id: str) -> dict[str, Any]:
         "scores": _rows(session, ScoreRecord, ScoreRecord.person_id == person_id),
         "authorizations": _rows(session, Authorization, Authorization.person_id == person_id),
         "disputes": _rows(session, Dispute, Dispute.person_id == person_id),
+        "controls": _rows(session, PersonControls, PersonControls.person_id == person_id),
+        "notifications": _rows(session, Notification, Notification.person_id == person_id),
+        "reviews": _rows(session, Review, Review.person_id == person_id),
         "audit": _rows(session, AuditEvent, AuditEvent.person_id == person_id),
         "records": lake_records(lake, person_id),
     }

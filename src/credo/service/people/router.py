@@ -58,7 +58,8 @@ def my_score(person: Person, session: DB) -> MyScoreOut:
     if entry is not None:
         msg = "your current score"
     elif pending:
-        msg = ("your score is being recomputed after a dispute was resolved; it is shared "
+        msg = ("your score is being recomputed (after a dispute was resolved, or withdrawn "
+               "after a human review); it is shared "
                "with nobody until then")
     else:
         msg = "no score has been published for you yet"
@@ -74,7 +75,7 @@ def my_history(person: Person, session: DB) -> list[HistoryEntry]:
         sub_scores=SubScores(credit_history=e.credit_history,
                              fulfilment_capacity=e.fulfilment_capacity, behaviour=e.behaviour,
                              identity=e.identity, tenure=e.tenure),
-        reasons=scores._reasons(e.reasons), run_id=e.run_id, note=e.note,
+        reasons=scores.reasons_out(e.reasons), run_id=e.run_id, note=e.note,
         recorded_at=e.recorded_at,
     ) for e in scores.history(session, person.id)]
 

@@ -55,5 +55,8 @@ class ExportOut(BaseModel):
     scores: list[dict[str, Any]]
     authorizations: list[dict[str, Any]]
     disputes: list[dict[str, Any]]
+    controls: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
     audit: list[dict[str, Any]]
     records: dict[str, list[dict[str, Any]]]

@@ -19,7 +19,9 @@ from credo.policy import benefits
 from credo.policy.disclosure import SCORE, THRESHOLD_ONLY, disclosure
 from credo.policy.purposes import LAW, PERMITTED, explain_refusal, refused_use
 from credo.service.authorizations.logic import live
+from credo.service.controls.logic import FRAUD_ALERT_INSTRUCTION, FileFlags, flags
 from credo.service.errors import (
+    FileFrozenError,
     NoAuthorizationError,
     NotFoundError,
     ProblemError,
@@ -28,7 +30,9 @@ from credo.service.errors import (
     ThresholdOnlyError,
 )
 from credo.service.scores.schemas import (
+    AdverseReason,
     Benefits,
+    FraudAlert,
     PartnerReason,
     PartnerScoreOut,
     Reason,
@@ -36,13 +40,16 @@ from credo.service.scores.schemas import (
     SubScores,
     ThresholdOut,
 )
-from credo.store import audit
+from credo.store import audit, notify
 from credo.store.models import Partner, ScoreRecord
 
 NO_AUTHORIZATION = (
     "no valid authorization from this person for your partner account and this purpose; "
     "ask the person to grant one (it may have expired or been revoked)"
 )
+
+FROZEN = ("this person has frozen their file: no partner receives their score or a yes / no "
+          "answer until they lift the freeze; ask the person")
 
 SUSPENDED = ("your partner account is suspended, so no score can be read; contact the "
              "operator")
@@ -71,7 +78,8 @@ def history(session: Session, person_id: str) -> list[ScoreRecord]:
     return list(session.scalars(stmt))
 
 
-def _reasons(raw: list[Any]) -> list[Reason]:
+def reasons_out(raw: list[Any]) -> list[Reason]:
+    """Reasons as published (the snapshot's JSON items) in the API's shape."""
     out = []
     for r in raw or []:
         if isinstance(r, dict) and "feature" in r:
@@ -91,7 +99,7 @@ def to_out(e: ScoreRecord) -> ScoreOut:
         sub_scores=SubScores(credit_history=e.credit_history,
                              fulfilment_capacity=e.fulfilment_capacity,
                              behaviour=e.behaviour, identity=e.identity, tenure=e.tenure),
-        reasons=_reasons(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
+        reasons=reasons_out(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
         model_id=e.model_id, run_id=e.run_id,
         status="rescored" if e.status == "rescored" else "published",
     )
@@ -132,23 +140,48 @@ def purpose_refusal(session: Session, partner_id: str, purpose: str,
 def _refused(session: Session, refusal: ProblemError, action: str, partner_id: str,
              person_id: str, purpose: str, **detail: object) -> ProblemError:
     # Still one audit row, so the person sees who asked about them and why it was refused.
-    audit.record(session, actor_role="partner", actor_id=partner_id, action=action,
-                 outcome=refusal.slug.replace("-", "_")[:20], person_id=person_id,
-                 partner_id=partner_id, purpose=purpose[:40], **detail)
-    session.commit()
+    outcome = refusal.slug.replace("-", "_")[:20]
+    audit.record_durably(
+        session, actor_role="partner", actor_id=partner_id, action=action, outcome=outcome,
+        person_id=person_id, partner_id=partner_id, purpose=purpose[:40],
+        also=lambda s: notify.partner_access(s, person_id, partner_id, purpose[:40], action,
+                                             outcome, detail.get("threshold")),
+        **detail)
     return refusal
 
 
-def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
+def fraud_alert(file: FileFlags) -> FraudAlert | None:
+    """What a partner is told of the person's fraud alert (None: there is none)."""
+    if file.fraud_alert_at is None:
+        return None
+    return FraudAlert(since=file.fraud_alert_at.date(), instruction=FRAUD_ALERT_INSTRUCTION)
+
+
+def partner_out(e: ScoreRecord, purpose: str, file: FileFlags) -> PartnerScoreOut:
     """The partner's answer: exactly the fields ``credo.policy.disclosure`` lists."""
     assert e.score is not None and e.band is not None
     shown = disclosure(purpose, SCORE)
     available = {
         "person_id": e.person_id, "purpose": purpose, "as_of": e.as_of, "score": e.score,
         "band": e.band, "benefits": Benefits(**benefits.current().for_score(e.score)),
-        "reasons": [PartnerReason(description=r.description) for r in _reasons(e.reasons)],
+        "reasons": [PartnerReason(description=r.description) for r in reasons_out(e.reasons)],
+        "fraud_alert": fraud_alert(file),
     }
     return PartnerScoreOut(**{f: available[f] for f in shown.echoed + shown.fields})
+
+
+def _frozen(session: Session, action: str, partner_id: str, person_id: str, purpose: str,
+            auth: str | None, **detail: object) -> ProblemError:
+    """A read of a frozen file: refused, audited and notified. A partner the person
+    authorized learns the file is frozen; any other gets the usual no-authorization
+    answer, so a freeze tells nothing to whoever was never let in."""
+    audit.record(session, actor_role="partner", actor_id=partner_id, action=action,
+                 outcome="frozen", person_id=person_id, partner_id=partner_id,
+                 purpose=purpose, authorized=auth is not None, **detail)
+    notify.partner_access(session, person_id, partner_id, purpose, action, "frozen",
+                          detail.get("threshold"))
+    session.commit()
+    return FileFrozenError(FROZEN) if auth else NoAuthorizationError(NO_AUTHORIZATION)
 
 
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str,
@@ -159,6 +192,9 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
         raise _refused(session, refusal, "score.read", partner_id, person_id, purpose)
     found = live(session, person_id, partner_id, purpose) if active else None
     auth, scope = found or (None, None)
+    file = flags(session, person_id)
+    if file.frozen and active:
+        raise _frozen(session, "score.read", partner_id, person_id, purpose, auth)
     entry = current(session, person_id) if scope == SCORE else None
     if auth is None:
         outcome = "denied"
@@ -166,11 +202,13 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
         outcome = "threshold_only"
     else:
         outcome = "granted" if entry else "not_available"
-    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
-                 outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
-                 **({"authorization_id": auth} if auth else {}),
-                 **({} if active else {"suspended": True}))
-    session.commit()
+    audit.record_durably(
+        session, actor_role="partner", actor_id=partner_id, action="score.read",
+        outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
+        also=lambda s: notify.partner_access(s, person_id, partner_id, purpose,
+                                             "score.read", outcome),
+        **({"authorization_id": auth} if auth else {}),
+        **({} if active else {"suspended": True}))
     if auth is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     if scope != SCORE:
@@ -178,7 +216,7 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
     if entry is None:
         raise NotFoundError("this person has no current score (none published yet, or it is "
                             "being recomputed after a dispute); try again after the next run")
-    return partner_out(entry, purpose)
+    return partner_out(entry, purpose, file)
 
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
@@ -191,6 +229,10 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
     # either scope answers yes / no; a suspended partner gets nothing
     found = live(session, person_id, partner_id, purpose) if active else None
     auth = found[0] if found else None
+    file = flags(session, person_id)
+    if file.frozen and active:
+        raise _frozen(session, "score.threshold", partner_id, person_id, purpose, auth,
+                      threshold=threshold)
     entry = current(session, person_id) if auth else None
     if auth is None:
         result = None
@@ -198,13 +240,27 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
         result = "not_available"
     else:
         result = "yes" if entry.score >= threshold else "no"
-    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.threshold",
-                 outcome="denied" if auth is None else "granted", person_id=person_id,
-                 partner_id=partner_id, purpose=purpose, threshold=threshold,
-                 **({"authorization_id": auth, "result": result} if auth else {}),
-                 **({} if active else {"suspended": True}))
-    session.commit()
+    reasons = adverse_reasons(entry) if result == "no" and entry is not None else []
+    audit.record_durably(
+        session, actor_role="partner", actor_id=partner_id, action="score.threshold",
+        outcome="denied" if auth is None else "granted", person_id=person_id,
+        partner_id=partner_id, purpose=purpose, threshold=threshold,
+        also=lambda s: notify.partner_access(s, person_id, partner_id, purpose,
+                                             "score.threshold", result or "denied", threshold),
+        **({"authorization_id": auth, "result": result} if auth else {}),
+        **({"reasons": [r.model_dump() for r in reasons]} if reasons else {}),
+        **({} if active else {"suspended": True}))
     if result is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,
-                        result=result)  # type: ignore[arg-type]
+                        result=result, adverse_reasons=reasons,  # type: ignore[arg-type]
+                        fraud_alert=fraud_alert(file))
+
+
+def adverse_reasons(entry: ScoreRecord) -> list[AdverseReason]:
+    """The principal reasons for a "no": the score's own reason codes (what cost the
+    most points against the best attainable, the default first for a person in default),
+    each specific, never "score too low". The partner receives them and the person's
+    access log shows the same."""
+    return [AdverseReason(code=r.feature, description=r.description)
+            for r in reasons_out(entry.reasons)]

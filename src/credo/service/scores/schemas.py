@@ -52,6 +52,15 @@ class PartnerReason(BaseModel):
                              "(never their figures or the bracket they fall in)")
 
 
+class FraudAlert(BaseModel):
+    since: date = Field(description="The day the person placed the alert")
+    instruction: str = Field(description="What the partner must do before granting credit")
+
+
+FRAUD_ALERT_FIELD = (FraudAlert | None, Field(
+    description="Set when the person placed a fraud alert: verify their identity before "
+                "granting credit; null when there is none"))
+
 # The type of every field a partner may receive; which of them it does receive is
 # credo.policy.disclosure's decision alone (a field it lists without a type here fails
 # at import, so the definition and the answer cannot drift apart).
@@ -63,6 +72,7 @@ PARTNER_FIELD_TYPES: dict[str, tuple[Any, Any]] = {
     "band": (str, ...),
     "benefits": (Benefits, ...),
     "reasons": (list[PartnerReason], ...),
+    "fraud_alert": FRAUD_ALERT_FIELD,
 }
 PartnerScoreOut = create_model(  # type: ignore[call-overload]
     "PartnerScoreOut",
@@ -81,6 +91,11 @@ class ThresholdRequest(ScoreRequest):
     threshold: int = Field(ge=350, le=950, description="The score the partner requires")
 
 
+class AdverseReason(BaseModel):
+    code: str = Field(description="The reason code: the feature that cost the most points")
+    description: str = Field(description="The reason in plain words")
+
+
 class ThresholdOut(BaseModel):
     person_id: str
     purpose: str
@@ -89,4 +104,9 @@ class ThresholdOut(BaseModel):
         description="yes: the score reaches the threshold; no: it does not; "
         "not_available: no current score (never the score itself)"
     )
+    fraud_alert: FraudAlert | None = FRAUD_ALERT_FIELD[1]
+    adverse_reasons: list[AdverseReason] = Field(
+        default_factory=list,
+        description="With a 'no': the principal reasons for it, most points first (up to "
+        "four reason codes and their words); empty otherwise")
 

@@ -1,36 +1,27 @@
 """Sources: registered by an operator; they push records over HTTP.
 
-Pushed records go through ``credo.data.ingest.ingest_path``, the very function behind
-``credo ingest``: the records are written as one JSON Lines file and ingested, so the
-validation, idempotency (re-sending is a no-op) and quarantine are the file path's.
-
-A push never holds the service up: while another process writes the lake (an ingest, a
-simulation, a compaction) it waits at most ``LAKE_WAIT_SECONDS`` for the lake, and at
-most ``MAX_CONCURRENT_PUSHES`` pushes wait at all; any other answers 503 with
-Retry-After at once. The worker threads that serve partner reads and health checks
-are never all taken by pushes waiting on the lake, and nothing a partner reads comes
-from the lake. A source re-sends after a 503: a push is idempotent.
+A push is kept in the store's inbox (``pushes``) in one transaction with its audit row
+and answered at once (202, with the batch's id); the inbox worker
+(``credo.service.sources.inbox``, its own process) ingests it through
+``credo.data.ingest.ingest_path``, the very function behind ``credo ingest``, so the
+validation, idempotency (re-sending is a no-op) and quarantine are the file path's, and
+then rescores the people it concerns. The service process never touches the lake: a
+lake held by a simulation or an ingest delays the worker, never a partner's read.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
-import threading
 import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credo.data.ingest import IngestReport, ingest_path
-from credo.data.lake import Lake, LakeBusyError
-from credo.service.errors import ConflictError, UnavailableError
+from credo.service.errors import ConflictError, NotFoundError, UnavailableError
 from credo.service.keys import issue_key, revoke_keys
 from credo.service.partners.logic import check_id
 from credo.store import audit
-from credo.store.models import Source
+from credo.store.models import Push, Source
 
 
 def register_source(session: Session, pepper: bytes, source_id: str, name: str,
@@ -64,41 +55,39 @@ def revoke_key(session: Session, source_id: str, actor: str = "operator") -> int
     return n
 
 
-MAX_CONCURRENT_PUSHES = 4
-LAKE_WAIT_SECONDS = 2.0
+MAX_WAITING_PER_SOURCE = 1_000
 RETRY_AFTER_SECONDS = 5
-_PUSHES = threading.BoundedSemaphore(MAX_CONCURRENT_PUSHES)
 
 
-def _busy(why: str) -> UnavailableError:
-    return UnavailableError(
-        f"{why}; nothing was written: send the same records again after the Retry-After "
-        "seconds (a push is idempotent)",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+def accept_push(session: Session, source_id: str, kind: str,
+                records: list[dict[str, Any]]) -> Push:
+    """Keep a pushed batch for the inbox worker; the answer never waits on the lake.
 
-
-def push_records(session: Session, lake: Lake, source_id: str, kind: str,
-                 records: list[dict[str, Any]], tmp_dir: Path | None = None,
-                 lake_wait: float = LAKE_WAIT_SECONDS) -> IngestReport:
-    if not _PUSHES.acquire(blocking=False):
-        raise _busy(f"{MAX_CONCURRENT_PUSHES} pushes are being written already")
-    try:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        with tempfile.TemporaryDirectory(dir=tmp_dir) as tmp:
-            path = Path(tmp) / f"api-{stamp}-{uuid.uuid4().hex[:8]}.jsonl"
-            with path.open("w") as fh:
-                for r in records:
-                    fh.write(json.dumps(r, ensure_ascii=True, allow_nan=False) + "\n")
-            try:
-                report = ingest_path(path, source=source_id, kind=kind, lake=lake,
-                                     lake_wait=lake_wait)
-            except LakeBusyError:
-                raise _busy("another process is writing the event lake") from None
-    finally:
-        _PUSHES.release()
+    The batch and its audit row are one transaction: once the source has its answer,
+    the records are durable and will reach the lake (validated, deduplicated and
+    quarantined exactly as ``credo ingest`` does). A source far ahead of the worker
+    (``MAX_WAITING_PER_SOURCE`` batches waiting) is asked to send again later.
+    """
+    waiting = session.scalar(select(func.count()).select_from(Push).where(
+        Push.source_id == source_id, Push.state.in_(("pending", "ingesting"))))
+    if (waiting or 0) >= MAX_WAITING_PER_SOURCE:
+        raise UnavailableError(
+            f"{waiting:,} batches of this source are waiting to be ingested; nothing was "
+            "written: send the same records again after the Retry-After seconds",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    push = Push(id=str(uuid.uuid4()), source_id=source_id, kind=kind, records=records,
+                record_count=len(records), state="pending", attempts=0)
+    session.add(push)
     audit.record(session, actor_role="source", actor_id=source_id, action="records.push",
-                 kind=kind, accepted=report.accepted, duplicate=report.duplicate,
-                 superseded=report.superseded, quarantined=report.quarantined)
+                 kind=kind, push_id=push.id, records=len(records))
     session.commit()
-    return report
+    return push
+
+
+def push_of(session: Session, source_id: str, push_id: str) -> Push:
+    """A batch this source pushed (another source's batch is not found, not forbidden)."""
+    push = session.get(Push, push_id)
+    if push is None or push.source_id != source_id:
+        raise NotFoundError(f"no push {push_id!r} of this source; use the id the push "
+                            "answered with")
+    return push

@@ -1,8 +1,9 @@
-"""Shapes of the ingestion endpoint."""
+"""Shapes of the ingestion endpoints."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -21,12 +22,25 @@ class PushIn(BaseModel):
     )
 
 
-class PushOut(BaseModel):
-    kind: str
-    source: str
+class IngestOutcome(BaseModel):
     accepted: int
     duplicate: int
     superseded: int
     quarantined: int
     reasons: dict[str, int] = Field(description="Quarantine reasons, grouped, with counts")
     errors: list[str]
+
+
+class PushOut(BaseModel):
+    id: str = Field(description="The batch's id: GET /v1/sources/pushes/{id} follows it")
+    kind: str
+    source: str
+    records: int
+    state: Literal["pending", "ingesting", "done", "failed"] = Field(
+        description="pending: kept, not yet in the lake; ingesting: being written; done: "
+                    "in the lake (see outcome); failed: not ingested (see error)")
+    received_at: datetime
+    finished_at: datetime | None = None
+    outcome: IngestOutcome | None = Field(
+        None, description="What the lake made of the records, once done")
+    error: str | None = Field(None, description="Why the batch failed, if it did")

@@ -1,0 +1,247 @@
+"""Exact what-if: a person's records changed by scenarios, scored by the real pipeline.
+
+The person's records are read as the latest run read them (known before its date T,
+latest version of each, disputed records left out), each scenario's records are made by
+:mod:`credo.pipeline.scenarios`, and all of them go through the same feature definitions
+(:func:`credo.features.table.feature_table`) and the champion model, published the way
+the monthly run publishes (:func:`credo.pipeline.run.published_rows`). So a scenario's
+score is the score ``credo run`` would give those records, to the point.
+
+Scenarios scored as of the same date are computed in one query: each is a person of its
+own in the feature table (its person and account ids suffixed), which the definitions
+allow because a person's features depend on their own records only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+from credo.config import Settings
+from credo.data.lake import Lake
+from credo.data.schemas import KINDS, record_schema
+from credo.features.engines import DuckDBEngine
+from credo.features.table import STATUS_COLUMN, feature_table
+from credo.layout import champion_path
+from credo.pipeline.rescore import excluded_for, latest_run_date
+from credo.pipeline.run import check_model_features, published_rows
+from credo.pipeline.scenarios import (
+    Action,
+    Records,
+    ScenarioError,
+    apply,
+    as_of_instant,
+    to_rows,
+    to_tables,
+)
+from credo.pipeline.snapshot import lake_tables, normalise_features
+from credo.scorecard import artifact
+from credo.scorecard.dictionary import DIMENSIONS
+from credo.scorecard.model import Scorecard
+
+MAX_SCENARIOS = 64
+_SEPARATOR = "~"  # never in a contract identifier, so a scenario's ids cannot collide
+
+
+class NoScoreYetError(LookupError):
+    """No run, no champion, or the person has no account known before T."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One scenario's published row: what the run would publish for these records."""
+
+    as_of: date
+    score: int
+    band: str
+    probability_of_default: float
+    sub_scores: dict[str, int | None]
+    reasons: list[dict[str, Any]]
+    points: dict[str, int]  # per model feature: the points these records earn
+    in_default: str | None
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    person_id: str
+    as_of: date
+    model_id: str
+    now: Outcome  # the records as they are
+    scenarios: list[Outcome]
+
+
+_MODEL_CACHE: dict[tuple[Path, float], tuple[Scorecard, dict[str, Any]]] = {}
+
+
+def champion(settings: Settings) -> tuple[Scorecard, dict[str, Any]]:
+    """The champion model, loaded once per version of its file."""
+    path = champion_path(settings)
+    if not path.exists():
+        raise NoScoreYetError("no champion model yet")
+    key = (path, path.stat().st_mtime)
+    if key not in _MODEL_CACHE:
+        _MODEL_CACHE.clear()
+        _MODEL_CACHE[key] = artifact.load(path)
+    return _MODEL_CACHE[key]
+
+
+def person_records(settings: Settings, person_id: str, as_of: date,
+                   excluded: frozenset[tuple[str, str, str]] | None = None) -> Records:
+    """The person's records as a run at ``as_of`` reads them, disputed ones left out."""
+    lake = Lake(settings.lake)
+    if excluded is None:
+        excluded = excluded_for(settings, person_id).keys
+    rows = _lake_records(str(lake.root), lake.snapshot().version, person_id, as_of)
+    return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
+                   not in excluded] for kind in KINDS}
+
+
+@lru_cache(maxsize=1024)
+def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Records:
+    """A person's records, read once per lake version (a person tries several scenarios
+    in a row; the lake only grows by new versions). Callers copy before changing them."""
+    lake = Lake(Path(root))
+    con = lake.connect()
+    try:
+        tables = {}
+        for kind in KINDS:
+            if not lake.files(kind):
+                tables[kind] = pa.table({})
+                continue
+            tables[kind] = lake.table(kind, as_of=as_of_instant(as_of), person_id=person_id,
+                                      con=con).to_pyarrow()
+    finally:
+        con.disconnect()
+    return to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
+
+
+def people_records(settings: Settings, person_ids: Sequence[str], as_of: date
+                   ) -> dict[str, Records]:
+    """Many people's records at once, as :func:`person_records` reads one person's (for
+    checks and benchmarks over a population); disputed records left out."""
+    from credo.store.exclusions import excluded_records_for
+
+    wanted = sorted(set(person_ids))
+    excluded = frozenset(excluded_records_for(settings.database))
+    engine = DuckDBEngine(memory_limit="2GB")
+    try:
+        tables = lake_tables(Lake(settings.lake), engine, as_of)
+        rows = to_rows({kind: engine.to_arrow(t.filter(t.person_id.isin(wanted)))
+                        for kind, t in tables.items()})
+    finally:
+        engine.close()
+    out: dict[str, Records] = {pid: {kind: [] for kind in KINDS} for pid in wanted}
+    for kind in KINDS:
+        for r in rows[kind]:
+            if (kind, r["source_id"], r["record_id"]) not in excluded:
+                out[r["person_id"]][kind].append(r)
+    return out
+
+
+def _empty(kind: str) -> pa.Table:
+    return record_schema(kind).empty_table()
+
+
+def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
+                   ) -> list[Outcome]:
+    """Each variant's records scored as of its date, in the order given."""
+    by_date: dict[date, list[int]] = {}
+    for i, (_, day) in enumerate(variants):
+        by_date.setdefault(day, []).append(i)
+    out: dict[int, Outcome] = {}
+    con = duckdb.connect()
+    try:
+        for day, members in by_date.items():
+            tables = to_tables(_relabelled([(i, variants[i][0]) for i in members]))
+            for kind, table in tables.items():
+                con.register(_table_name(kind), table)
+            features = normalise_features(con.sql(feature_sql(day)).to_arrow_table())
+            check_model_features(model, features.column_names)
+            frame = features.to_pandas()
+            published = published_rows(model, frame)
+            points = model.points_matrix(frame)
+            for row, pid in enumerate(frame["person_id"]):
+                out[int(pid.rsplit(_SEPARATOR, 1)[1])] = _outcome(
+                    model, day, published.iloc[row], points[row], frame[STATUS_COLUMN].iloc[row])
+    finally:
+        con.close()
+    missing = [i for i in range(len(variants)) if i not in out]
+    if missing:
+        raise NoScoreYetError("no account was known before the score's date, so there is no score")
+    return [out[i] for i in range(len(variants))]
+
+
+def _table_name(kind: str) -> str:
+    return f"credo_what_if_{kind}"
+
+
+@lru_cache(maxsize=8)
+def feature_sql(day: date) -> str:
+    """The feature table's query as of ``day`` over the five record kinds, compiled once
+    from the same definitions the run executes (compiling costs far more than running
+    it on one person's records)."""
+    tables = {kind: ibis.table(ibis.schema(record_schema(kind)), name=_table_name(kind))
+              for kind in KINDS}
+    return str(ibis.to_sql(feature_table(tables, day), dialect="duckdb"))
+
+
+def _relabelled(members: list[tuple[int, Records]]) -> Records:
+    """One table per kind holding every member's records as a person of its own."""
+    merged: Records = {kind: [] for kind in KINDS}
+    for i, records in members:
+        suffix = f"{_SEPARATOR}{i}"
+        for kind in KINDS:
+            for r in records[kind]:
+                row = {**r, "person_id": r["person_id"] + suffix}
+                if "account_id" in row and row["account_id"] is not None:
+                    row["account_id"] += suffix
+                merged[kind].append(row)
+    return merged
+
+
+def _outcome(model: Scorecard, day: date, row: Any, points: Any, status: Any) -> Outcome:
+    return Outcome(
+        as_of=day, score=int(row["score"]), band=str(row["band"]),
+        probability_of_default=float(row["probability_of_default"]),
+        sub_scores={d: (None if _missing(row[d]) else int(row[d])) for d in DIMENSIONS},
+        reasons=json.loads(row["reasons_json"]),
+        points={f.name: int(p) for f, p in zip(model.features_, points, strict=True)},
+        in_default=None if _missing(status) else str(status),
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or str(value) in ("<NA>", "nan", "None")
+
+
+def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Action]]
+            ) -> WhatIf:
+    """The person's score now and under each scenario, as the latest run would give it.
+
+    Raises ``ScenarioError`` (an ``InputError``) for a scenario that cannot apply, and
+    ``NoScoreYetError`` when there is no run, no champion or no account for the person."""
+    if len(scenarios) > MAX_SCENARIOS:
+        raise ScenarioError(f"at most {MAX_SCENARIOS} scenarios at a time")
+    as_of = latest_run_date(settings)
+    if as_of is None:
+        raise NoScoreYetError("no monthly run yet")
+    model, document = champion(settings)
+    records = person_records(settings, person_id, as_of)
+    if not records["account"]:
+        raise NoScoreYetError("no account on record before the latest run's date")
+    variants = [(records, as_of)] + [apply(records, actions, as_of) for actions in scenarios]
+    for number, (changed, day) in enumerate(variants[1:], start=1):
+        if not any(a["opened_at"] < day for a in changed["account"]):
+            raise ScenarioError(f"scenario {number} leaves no account on record, so there "
+                                "would be no score: keep at least one account")
+    outcomes = score_variants(model, variants)
+    return WhatIf(person_id, as_of, str(document.get("model_id")), outcomes[0], outcomes[1:])

@@ -1,0 +1,1 @@
+"""Notifications: the in-app list, the e-mail settings and the outbox sender."""

@@ -1,0 +1,124 @@
+"""Writing a person's notifications, and the e-mail for each, in the caller's transaction.
+
+Like ``credo.store.audit.record``, ``notify`` adds rows to the caller's transaction: the
+event, its audit row, its notification and its outbox e-mail commit or roll back together,
+so a notice is never lost for an event that happened nor sent for one that did not. The
+sender (``credo.service.notifications.sender``) delivers the outbox afterwards. Reading and
+marking read are in ``credo.service.notifications``.
+
+A notice is written only for an enrolled person (someone who can read it), and an e-mail
+only when that person gave an address and turned e-mail on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, func, insert, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from credo.store.models import (
+    Notification,
+    OutboxMessage,
+    Partner,
+    Person,
+    PersonControls,
+    ScoreRecord,
+    now,
+)
+
+KINDS = ("access", "band_change", "dispute", "review", "authorization_expiring", "file")
+PARTNER = "{partner}"  # in a title or body: the partner's name, filled in by the database
+
+
+def notify(session: Session, person_id: str, kind: str, title: str, body: str, *,
+           key: str | None = None, partner_id: str | None = None) -> int | None:
+    """Add one notification (and its e-mail, if the person wants e-mail); its id, or None
+    when the person is not enrolled. ``{partner}`` in the words becomes the name of
+    ``partner_id``."""
+    assert kind in KINDS, kind
+    at = now()
+    title_sql, body_sql = literal(title, String), literal(body, String)
+    source = select(Person.id.label("person_id")).where(Person.id == person_id)
+    if partner_id is not None:
+        source = source.join(Partner, Partner.id == partner_id)
+        title_sql = func.replace(title_sql, PARTNER, Partner.name)
+        body_sql = func.replace(body_sql, PARTNER, Partner.name)
+    rows = source.add_columns(
+        literal(kind, String).label("kind"), title_sql.label("title"),
+        body_sql.label("body"), literal(at, Notification.created_at.type).label("created_at"),
+        literal(key, String).label("key"))
+    notification_id = session.execute(
+        insert(Notification).from_select(
+            ["person_id", "kind", "title", "body", "created_at", "key"], rows)
+        .returning(Notification.id)).scalar_one_or_none()
+    if notification_id is None:
+        return None
+    email = (select(Notification.id, PersonControls.email, Notification.title,
+                    Notification.title + literal("\n\n", String) + Notification.body
+                    + literal(FOOTER, String),
+                    literal(at, OutboxMessage.created_at.type),
+                    literal(at, OutboxMessage.next_attempt_at.type))
+             .join(PersonControls, PersonControls.person_id == Notification.person_id)
+             .where(Notification.id == notification_id, PersonControls.email_on.is_(True),
+                    PersonControls.email.is_not(None)))
+    session.execute(insert(OutboxMessage).from_select(
+        ["notification_id", "to_address", "subject", "body", "created_at", "next_attempt_at"],
+        email))
+    return int(notification_id)
+
+
+FOOTER = ("\n\n-- \ncredo sends this because you turned e-mail notifications on. Sign in to "
+          "credo to see every notification, or turn e-mail off on your Notifications page.")
+
+
+# -- what each notice says ------------------------------------------------------------
+# Outcomes of a partner's read, in the words of the person's access log.
+ACCESS_OUTCOMES = {
+    "granted": "it was shown",
+    "denied": "it was refused: the partner has no authorization from you",
+    "not_available": "there was no current score to show",
+    "threshold_only": "it was refused: you allowed yes / no answers only",
+    "purpose_refused": "it was refused: that is not a credit purpose",
+    "purpose_not_declared": "it was refused: the partner did not declare that purpose",
+    "frozen": "it was refused: your file is frozen",
+    "yes": "the answer was yes",
+    "no": "the answer was no",
+}
+
+
+def partner_access(session: Session, person_id: str, partner_id: str, purpose: str,
+                   action: str, outcome: str, threshold: object = None) -> None:
+    """A partner read the person's score or checked it against a threshold (or tried)."""
+    what = ("for your score" if action == "score.read"
+            else f"whether your score reaches {threshold}")
+    words = ACCESS_OUTCOMES.get(outcome, outcome.replace("_", " "))
+    notify(session, person_id, "access",
+           f"{PARTNER} asked {what} ({purpose.replace('_', ' ')}): {words}",
+           f"{PARTNER} asked {what} for the purpose {purpose.replace('_', ' ')}, and "
+           f"{words}. If you do not know this partner, freeze your file and place a fraud "
+           "alert from your Protection page.", partner_id=partner_id)
+
+
+def band_change(session: Session, person_id: str, before: str, after: str, score: int,
+                why: str) -> None:
+    notify(session, person_id, "band_change",
+           f"Your score band changed from {before} to {after}",
+           f"Your score is now {score} ({after}), {why}. Your score page shows what "
+           "holds it back and what helps.")
+
+
+def band_changes(session: Session, run_id: str, why: str) -> int:
+    """Notify every enrolled person whose band in ``run_id`` differs from their band
+    before it (a monthly publish, a rescore); how many were notified."""
+    new = aliased(ScoreRecord)
+    before = (select(ScoreRecord.band)
+              .where(ScoreRecord.person_id == new.person_id, ScoreRecord.id < new.id,
+                     ScoreRecord.score.is_not(None))
+              .order_by(ScoreRecord.id.desc()).limit(1).correlate(new).scalar_subquery())
+    rows = session.execute(
+        select(new.person_id, before.label("before"), new.band, new.score)
+        .join(Person, Person.id == new.person_id)
+        .where(new.run_id == run_id, new.score.is_not(None))).all()
+    changed = [r for r in rows if r.before is not None and r.before != r.band]
+    for r in changed:
+        band_change(session, r.person_id, r.before, r.band, r.score, why)
+    return len(changed)

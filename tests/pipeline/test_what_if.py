@@ -1,0 +1,103 @@
+"""The exact what-if: scenarios scored as ``credo run`` would score their records."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from credo.config import Settings
+from credo.features.engines import DuckDBEngine
+from credo.layout import champion_path, scores_path
+from credo.pipeline.run import monthly_run
+from credo.pipeline.scenarios import CloseAccount, LeaveOut, OnTime, PayDown, ScenarioError
+from credo.pipeline.training import train_on_lake
+from credo.pipeline.whatif import people_records, what_if
+from credo.scorecard import artifact
+
+from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF, World
+from .whatif_parity import check_parity
+
+PARITY_PEOPLE = 150  # bench/what_if.py checks 1,000
+
+
+@pytest.fixture(scope="module")
+def scored(world: World, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A home over the shared lake with a champion and the run as of RUN_AS_OF."""
+    settings = Settings(home=tmp_path_factory.mktemp("what-if"), lake_path=world.settings.lake)
+    engine = DuckDBEngine(memory_limit="2GB")
+    try:
+        result = train_on_lake(settings, engine, TRAIN_AS_OF, VALIDATE_AS_OF)
+        path = champion_path(settings)
+        path.parent.mkdir(parents=True)
+        document = artifact.save(result.model, path, result.metadata)
+        monthly_run(settings, engine, RUN_AS_OF, result.model, document)
+    finally:
+        engine.close()
+    return settings
+
+
+def _published(settings: Settings) -> dict[str, dict]:
+    rows = pq.read_table(scores_path(settings, RUN_AS_OF)).to_pylist()
+    return {r["person_id"]: r for r in rows}
+
+
+def test_scenarios_give_what_credo_run_gives_on_a_copy_of_the_lake(scored, tmp_path):
+    people = sorted(_published(scored))[:: max(1, len(_published(scored)) // PARITY_PEOPLE)]
+    checked, problems = check_parity(scored, people, RUN_AS_OF, tmp_path)
+    assert checked >= PARITY_PEOPLE * 0.9
+    assert problems == {}, list(problems.items())[:5]
+
+
+def test_no_scenario_gives_the_published_score_and_the_answers_are_one_call(scored):
+    published = _published(scored)
+    person = sorted(published)[3]
+    records = people_records(scored, [person], RUN_AS_OF)[person]
+    cards = [a["account_id"] for a in records["account"] if a["kind"] == "credit_card"]
+    scenarios = [[OnTime(6)], [OnTime(6), OnTime(6)][:1]]
+    answer = what_if(scored, person, scenarios + ([[CloseAccount(cards[0])]] if cards else []))
+    assert answer.now.score == published[person]["score"]
+    assert answer.now.band == published[person]["band"]
+    assert answer.scenarios[0] == answer.scenarios[1]  # deterministic
+    assert answer.scenarios[0].as_of == RUN_AS_OF.replace(month=7)
+    # Points are exact: their sum is the score (before the scale's clip, when in range).
+    for outcome in (answer.now, *answer.scenarios):
+        if outcome.in_default is None and 350 < outcome.score < 950:
+            assert sum(outcome.points.values()) == outcome.score
+
+
+@pytest.mark.parametrize("actions, words", [
+    ([PayDown("nobody-a1", 0)], "not one of your accounts"),
+    ([OnTime(0)], "from 1 to 24"),
+    ([OnTime(3), OnTime(4)], "at most one"),
+])
+def test_a_scenario_that_cannot_apply_says_why(scored, actions, words):
+    person = sorted(_published(scored))[0]
+    with pytest.raises(ScenarioError, match=words):
+        what_if(scored, person, [actions])
+
+
+def test_paying_a_balance_up_is_refused(scored: Settings):
+    published = _published(scored)
+    for person in sorted(published)[:200]:
+        records = people_records(scored, [person], RUN_AS_OF)[person]
+        card = next((s for s in sorted(records["statement"], key=lambda s: s["period_end"])[::-1]
+                     if s["balance"] > 0 and any(a["account_id"] == s["account_id"]
+                                                 and a["kind"] == "credit_card"
+                                                 for a in records["account"])), None)
+        if card is not None:
+            with pytest.raises(ScenarioError, match="choose a lower balance"):
+                what_if(scored, person, [[PayDown(card["account_id"], card["balance"] + 1)]])
+            return
+    pytest.skip("no card with a balance among the first people")
+
+
+
+
+def test_a_scenario_leaving_no_account_is_refused(scored: Settings):
+    people = sorted(_published(scored))[:20]
+    found = people_records(scored, people, RUN_AS_OF)
+    person = next(p for p in people if len(found[p]["account"]) <= 6)
+    every = [LeaveOut("account", a["source_id"], a["record_id"])
+             for a in found[person]["account"]]
+    with pytest.raises(ScenarioError, match="leaves no account"):
+        what_if(scored, person, [every])
