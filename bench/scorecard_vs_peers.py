@@ -7,6 +7,10 @@ dataset with credo's ratios to each peer. Results go to bench/results/.
 
     .venv/bin/python bench/scorecard_vs_peers.py                  # everything
     .venv/bin/python bench/scorecard_vs_peers.py --datasets german --peers optbinning
+    .venv/bin/python bench/scorecard_vs_peers.py --load busy --busy 4   # beside 4 spinners
+
+Every library is measured idle and then beside busy processes the benchmark starts and
+stops around each runner (more runnable processes than cores), and both are printed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +56,7 @@ CREDO_PY = REPO_DIR / ".venv" / "bin" / "python"
 PEERS_PY = REPO_DIR / ".venv-peers" / "bin" / "python"
 
 # Targets from the issue.
+BUSY_FIT_LIMIT = 4.0  # a fit beside the busy processes costs at most this times idle
 FIT_SPEEDUP_TARGET = 10.0
 SCORE_SPEEDUP_TARGET = 20.0
 READ_RATIO_LIMIT, READ_RATIO_AIM = 5.0, 2.0
@@ -124,6 +131,29 @@ def print_load(label: str, load: dict[str, Any]) -> None:
     print(f"[{label}] load average (1/5/15 min): {la}")
     for line in load["top"]:
         print(f"    {line}")
+
+
+# --------------------------------------------------------------------------- load
+
+
+@contextmanager
+def busy_processes(count: int) -> Iterator[None]:
+    """``count`` processes that spin on a core each for the duration of the block: a
+    machine with more runnable work than cores, the same for every library."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(count)]
+    try:
+        if spinners:
+            time.sleep(1.0)  # every spinner running before the runner starts
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def condition_label(condition: str, busy: int) -> str:
+    return "idle" if condition == "idle" else f"beside {busy} busy processes"
 
 
 # --------------------------------------------------------------------------- runners
@@ -331,6 +361,34 @@ def print_table(title: str, results: list[dict[str, Any]], ceiling: dict[str, fl
     return summary
 
 
+def print_under_load(name: str, idle: list[dict[str, Any]], busy: list[dict[str, Any]],
+                     spinners: int) -> dict[str, Any]:
+    """Each library's fit and scoring beside the busy processes against idle."""
+    print(f"\n=== {name}: beside {spinners} busy processes against idle "
+          f"({os.cpu_count()} cores) ===")
+    print(f"{'library':<12} {'fit idle':>9} {'fit busy':>9} {'x idle':>7} "
+          f"{'score idle':>11} {'score busy':>11} {'x idle':>7}")
+    by_name = {r["library"]: r for r in busy if "error" not in r}
+    out: dict[str, Any] = {}
+    for r in idle:
+        other = by_name.get(r["library"])
+        if "error" in r or other is None:
+            continue
+        fit_x = other["fit_s"] / r["fit_s"]
+        score_x = other["score_s"] / r["score_s"]
+        out[r["library"]] = {"fit_x_idle": fit_x, "score_x_idle": score_x}
+        print(f"{r['library']:<12} {r['fit_s']:>8.2f}s {other['fit_s']:>8.2f}s "
+              f"{fit_x:>6.1f}x {_fmt_rate(r['score_rows_per_s']):>11} "
+              f"{_fmt_rate(other['score_rows_per_s']):>11} {score_x:>6.1f}x")
+    if "credo" in out:
+        fit_x = out["credo"]["fit_x_idle"]
+        passed = fit_x <= BUSY_FIT_LIMIT
+        print(f"  [{'PASS' if passed else 'FAIL'}] credo's fit beside {spinners} busy "
+              f"processes costs <= {BUSY_FIT_LIMIT:.0f}x its idle time: {fit_x:.1f}x")
+        out["target"] = {"pass": passed, "value": fit_x}
+    return out
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -344,6 +402,12 @@ def main() -> None:
     p.add_argument("--no-credo", action="store_true", help="measure the peers only")
     p.add_argument("--german-splits", type=int, default=10,
                    help="also report German Credit AUC over this many further splits")
+    p.add_argument("--load", default="idle,busy",
+                   help="conditions to measure: idle (no processes started), busy (the "
+                        "runner beside --busy spinning processes), or both")
+    p.add_argument("--busy", type=int, default=2 * (os.cpu_count() or 1),
+                   help="spinning processes started around each runner under --load busy "
+                        "(default: twice the cores)")
     p.add_argument("--credo-params", default="",
                    help='credo estimator parameters as JSON, e.g. \'{"tune": true}\' '
                         "(default: the product's defaults)")
@@ -351,9 +415,13 @@ def main() -> None:
 
     datasets = [d for d in a.datasets.split(",") if d]
     peers = [x for x in a.peers.split(",") if x]
-    unknown = set(peers) - set(ALL_PEERS) | set(datasets) - {"german", "synthetic"}
+    conditions = [c for c in a.load.split(",") if c]
+    unknown = (set(peers) - set(ALL_PEERS) | set(datasets) - {"german", "synthetic"}
+               | set(conditions) - {"idle", "busy"})
     if unknown:
         p.error(f"unknown: {sorted(unknown)}")
+    if not conditions or a.busy < 1:
+        p.error("--load needs idle and/or busy, and --busy at least 1")
     if peers:
         ensure_peers_env()
 
@@ -378,44 +446,61 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "load_before": start_load},
         "datasets": {},
     }
-    tables: list[tuple[str, list[dict[str, Any]], dict[str, float] | None, float | None]] = []
+    tables: list[tuple[str, str, list[dict[str, Any]], dict[str, float] | None,
+                       float | None]] = []
     for name in datasets:
         t0 = time.perf_counter()
         path = prepare_german() if name == "german" else prepare_synthetic(a.rows)
         print(f"\n[{name}] data ready in {time.perf_counter() - t0:.1f} s: "
               f"{path.relative_to(REPO_DIR)}")
-        results: list[dict[str, Any]] = []
-        for lib in (["credo"] if with_credo else []) + peers:
-            more = ["--extra-splits", str(a.german_splits)] if name == "german" else []
-            if lib == "credo" and a.credo_params:
-                more += ["--params", a.credo_params]
-            r = run_one(lib, path, a.repeats, a.timeout, more)
-            r["load_after"] = list(os.getloadavg())
-            results.append(r)
-            status = r.get("error") or (f"fit {r['fit_s']:.2f} s, "
-                                        f"{_fmt_rate(r['score_rows_per_s'])} rows/s, "
-                                        f"AUC {r['auc']:.4f}")
-            print(f"  {lib:<12} {status}   (load {r['load_after'][0]:.2f})", flush=True)
-        read_s = next((r["extra"]["read_s"] for r in results
-                       if r.get("library") == "credo" and "extra" in r), None)
-        if read_s is None:
-            ref = run_one("reference", path, a.repeats, a.timeout, ["--reference-only"])
-            read_s = ref.get("read_s")
         ceiling = true_ceiling(path)
-        first = next((r for r in results if "n_train" in r), None)
-        title = ("German Credit" if name == "german" else f"Synthetic {a.rows:,} x 30") + (
-            f" ({first['n_train']} train / {first['n_test']} test rows, "
-            f"{first['n_features']} features)" if first else "")
-        tables.append((title, results, ceiling, read_s))
-        report["datasets"][name] = {"path": str(path.relative_to(REPO_DIR)), "results": results,
-                                    "ceiling": ceiling, "read_s": read_s}
+        report["datasets"][name] = {"path": str(path.relative_to(REPO_DIR)),
+                                    "ceiling": ceiling, "conditions": {}}
+        for condition in conditions:
+            label = condition_label(condition, a.busy)
+            spinners = a.busy if condition == "busy" else 0
+            print(f"  -- {label}")
+            results: list[dict[str, Any]] = []
+            for lib in (["credo"] if with_credo else []) + peers:
+                more = ["--extra-splits", str(a.german_splits)] if name == "german" else []
+                if lib == "credo" and a.credo_params:
+                    more += ["--params", a.credo_params]
+                with busy_processes(spinners):
+                    r = run_one(lib, path, a.repeats, a.timeout, more)
+                    r["load_after"] = list(os.getloadavg())
+                results.append(r)
+                status = r.get("error") or (f"fit {r['fit_s']:.2f} s, "
+                                            f"{_fmt_rate(r['score_rows_per_s'])} rows/s, "
+                                            f"AUC {r['auc']:.4f}")
+                print(f"  {lib:<12} {status}   (load {r['load_after'][0]:.2f}, others "
+                      f"{r.get('others_cores', 0):.2f} cores)", flush=True)
+            read_s = next((r["extra"]["read_s"] for r in results
+                           if r.get("library") == "credo" and "extra" in r), None)
+            if read_s is None:
+                with busy_processes(spinners):
+                    ref = run_one("reference", path, a.repeats, a.timeout, ["--reference-only"])
+                read_s = ref.get("read_s")
+            first = next((r for r in results if "n_train" in r), None)
+            title = ("German Credit" if name == "german" else f"Synthetic {a.rows:,} x 30") + (
+                f" ({first['n_train']} train / {first['n_test']} test rows, "
+                f"{first['n_features']} features), {label}" if first else f", {label}")
+            tables.append((title, condition, results, ceiling, read_s))
+            report["datasets"][name]["conditions"][condition] = {
+                "label": label, "results": results, "read_s": read_s}
 
     end_load = machine_load()
     print()
     print_load("after", end_load)
     report["machine"]["load_after"] = end_load
-    for (title, results, ceiling, read_s), name in zip(tables, datasets, strict=True):
-        report["datasets"][name]["summary"] = print_table(title, results, ceiling, read_s)
+    names = [name for name in datasets for _ in conditions]
+    for (title, condition, results, ceiling, read_s), name in zip(tables, names, strict=True):
+        report["datasets"][name]["conditions"][condition]["summary"] = print_table(
+            title, results, ceiling, read_s)
+    for name in datasets:
+        measured = report["datasets"][name]["conditions"]
+        if {"idle", "busy"} <= measured.keys():
+            report["datasets"][name]["under_load"] = print_under_load(
+                name, measured["idle"]["results"], measured["busy"]["results"], a.busy)
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from credo.config import Settings
+from credo.config import Settings, check_spark_master, spark_master_from_env
 from credo.errors import ConfigError
+
+from .cli import invoke
 
 
 @pytest.mark.parametrize("variable", ["CREDO_HOME", "CREDO_LAKE"])
@@ -65,3 +67,38 @@ def test_a_bad_smtp_setting_names_the_variable(monkeypatch, tmp_path, variable, 
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=says):
         Settings.from_env()
+
+
+@pytest.mark.parametrize("master", ["local", "local[*]", "local[2]", "local[4,3]",
+                                    "spark://127.0.0.1:7077", "spark://a.b:7077,c-d:7078",
+                                    "yarn", "k8s://https://10.0.0.1:6443"])
+def test_spark_masters_spark_accepts_are_accepted(master):
+    assert check_spark_master(master) == master
+
+
+@pytest.mark.parametrize("master", ["", "spark://", "spark://host", "spark://host:0",
+                                    "spark://host:70000", "127.0.0.1:7077", "local[0]",
+                                    "local[two]", "http://host:7077", "spark://host:7077/x"])
+def test_a_malformed_spark_master_says_which_forms_work(master):
+    with pytest.raises(ConfigError, match=r"spark://HOST:PORT"):
+        check_spark_master(master)
+
+
+def test_a_malformed_spark_master_in_the_environment_names_the_variable(monkeypatch):
+    monkeypatch.setenv("CREDO_SPARK_MASTER", "cluster-7")
+    with pytest.raises(ConfigError, match=r"CREDO_SPARK_MASTER 'cluster-7'"):
+        spark_master_from_env()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--engine", "spark", "--spark-master", "spark://nowhere"], "is not a Spark master"),
+    (["--spark-master", "spark://127.0.0.1:7077"], "only with --engine spark"),
+])
+def test_credo_run_refuses_a_bad_spark_master_before_any_work(
+    monkeypatch, capsys, tmp_path, args, message
+):
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path))
+    code, _out, err = invoke(monkeypatch, capsys, "run", "--as-of", "2025-01-01", *args)
+    assert code == 2
+    assert message in err
+    assert not (tmp_path / "scores").exists()

@@ -18,6 +18,34 @@ from pathlib import Path
 from credo.errors import ConfigError
 
 ENGINES = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[2]"
+# The master URLs Spark itself accepts: local mode, a standalone cluster (one master or
+# several for failover), YARN or Kubernetes.
+_SPARK_MASTER = re.compile(
+    r"local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?"
+    r"|spark://[A-Za-z0-9.\-]+:[0-9]{1,5}(,[A-Za-z0-9.\-]+:[0-9]{1,5})*"
+    r"|yarn|k8s://https?://\S+"
+)
+
+
+def check_spark_master(master: str, source: str = "--spark-master") -> str:
+    """``master`` if Spark would accept it, else a ConfigError naming the forms that are."""
+    ports = [int(p) for p in re.findall(r":([0-9]{1,5})(?=,|$)", master)]
+    if _SPARK_MASTER.fullmatch(master) and all(0 < p < 65536 for p in ports):
+        return master
+    raise ConfigError(
+        f"{source} {master!r} is not a Spark master: give spark://HOST:PORT for a standalone "
+        "cluster (e.g. spark://10.0.0.5:7077), local[N] to run in this process, yarn, or "
+        "k8s://https://HOST:PORT"
+    )
+
+
+def spark_master_from_env() -> str:
+    """The cluster ``--engine spark`` connects to: CREDO_SPARK_MASTER, or local mode."""
+    master = os.environ.get("CREDO_SPARK_MASTER") or DEFAULT_SPARK_MASTER
+    return check_spark_master(master, "CREDO_SPARK_MASTER")
+
+
 SMTP_SECURITY = ("starttls", "tls", "none")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")

@@ -10,7 +10,8 @@ import typer
 from credo.cli.identity import actor
 from credo.cli.output import ConsoleProgress, print_training, training_summary
 from credo.cli.root import app
-from credo.config import Settings
+from credo.config import Settings, check_spark_master
+from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
 from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
@@ -40,15 +41,18 @@ def features(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
     out: Annotated[Path | None, typer.Option(help="Parquet file (default under CREDO_HOME/features).")] = None,
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: the cluster, spark://HOST:PORT (default: CREDO_SPARK_MASTER, else local[2]).")] = None,
 ) -> None:
     """Compute every catalogue feature for everyone known before the as-of date."""
     settings = Settings.from_env()
     day = parse_as_of(as_of)
+    if spark_master is not None:
+        check_spark_master(spark_master)
     if out is not None:
         make_output_path(out, (".parquet",), "features file")
     with ConsoleProgress() as progress:
         progress.stage(f"opening {engine}")
-        runner = open_engine(engine)
+        runner = open_engine(engine, spark_master)
         try:
             progress.stage(f"features as of {day}")
             table = compute_features(settings, runner, day)
@@ -89,16 +93,21 @@ def run(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
     model: Annotated[Path | None, typer.Option(help="Model JSON or registered model id (default: the champion in CREDO_HOME/models).")] = None,
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: the cluster, spark://HOST:PORT (default: CREDO_SPARK_MASTER, else local[2]).")] = None,
 ) -> None:
     """The monthly run: features and scores for everyone, written as a snapshot."""
     from credo.governance.model_reference import resolve_model
 
     settings = Settings.from_env()
     day = parse_as_of(as_of)
+    if spark_master is not None:
+        check_spark_master(spark_master)
+        if engine != "spark":
+            raise InputError("--spark-master applies only with --engine spark")
     chosen = resolve_model(settings, model)
     with ConsoleProgress() as progress:
         progress.stage(f"opening {engine}")
-        runner = open_engine(engine)
+        runner = open_engine(engine, spark_master)
         try:
             report = monthly_run(settings, runner, day, chosen.scorecard, chosen.document,
                                  exclusions=_disputed(settings), stage=progress.stage)

@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from credo.config import check_spark_master, spark_master_from_env
 from credo.errors import ConfigError, CredoError
 
 
@@ -60,11 +61,15 @@ class DuckDBEngine:
 
 
 class SparkEngine:
-    """Spark in local mode here, or a cluster when ``CREDO_SPARK_MASTER`` says so."""
+    """Spark in local mode, or the cluster ``master`` names (by default
+    ``CREDO_SPARK_MASTER``). Everything else about the cluster (the driver's address as
+    the workers see it, executor memory) comes from Spark's own configuration:
+    ``spark-defaults.conf`` in ``SPARK_CONF_DIR``."""
 
     name = "spark"
 
     def __init__(self, master: str | None = None, driver_memory: str = "4g") -> None:
+        master = check_spark_master(master) if master else spark_master_from_env()
         try:
             from pyspark.sql import SparkSession
         except ImportError:
@@ -77,7 +82,6 @@ class SparkEngine:
                 "Spark cannot start: no Java runtime found; install Java 17 or newer "
                 "(e.g. apt-get install default-jre-headless) or set JAVA_HOME"
             )
-        master = master or os.environ.get("CREDO_SPARK_MASTER", "local[2]")
         try:
             self.spark = (
                 SparkSession.builder.master(master)
@@ -93,7 +97,8 @@ class SparkEngine:
         except Exception as error:  # py4j and JVM failures have no common base class
             raise EngineError(
                 f"Spark cannot start ({type(error).__name__}: {str(error)[:300]}): check "
-                "the Java installation and CREDO_SPARK_MASTER, or use --engine duckdb"
+                f"the Java installation and that the master {master} is up, or use "
+                "--engine duckdb"
             ) from None
         self.spark.sparkContext.setLogLevel("ERROR")
         self.con = ibis.pyspark.connect(self.spark)
@@ -112,9 +117,12 @@ class SparkEngine:
         self.spark.stop()
 
 
-def open_engine(name: str) -> Any:
+def open_engine(name: str, spark_master: str | None = None) -> Any:
+    """The engine ``name``; ``spark_master`` (Spark only) overrides CREDO_SPARK_MASTER."""
+    if spark_master is not None and name != "spark":
+        raise ConfigError("--spark-master applies only with --engine spark")
     if name == "duckdb":
         return DuckDBEngine()
     if name == "spark":
-        return SparkEngine()
+        return SparkEngine(master=spark_master)
     raise ConfigError(f"unknown engine {name!r}: choose duckdb or spark")

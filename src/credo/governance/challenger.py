@@ -31,8 +31,9 @@ PARAMS: dict[str, Any] = {
     "feature_fraction": 0.8,
     "lambda_l2": 1.0,
     "verbose": -1,
-    # One thread: on a shared machine OpenMP threads spin-wait for each other and a
-    # two-thread fit took ten times longer than a one-thread fit of these sizes.
+    # One thread, whatever credo.threads would allow: LightGBM's model depends on its
+    # thread count, and a report's figures must not change with the machine's load
+    # (on a busy machine a two-thread fit also took ten times as long).
     "num_threads": 1,
     "seed": 0,
     "deterministic": True,

@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
 from credo.errors import ConfigError, InputError
 from credo.governance import fairness
@@ -293,27 +292,25 @@ def search(
         ),
     }
     champion_features = set(model.feature_names_)
-    # The refits are small: their BLAS threads mostly wait on each other, and on a busy
-    # machine the search took three to seven times as long with two of them as with one.
-    # The figures are the same (the refit with nothing changed reproduces the champion).
-    with threadpool_limits(1, user_api="blas"):
-        rows = [
-            _judge(
-                alternative,
-                base,
-                dictionary,
-                X_dev,
-                y_dev,
-                X_val,
-                y_val,
-                person_id,
-                protected,
-                champion,
-                champion_scores,
-                champion_features,
-            )
-            for alternative in alternatives(model, X_dev, dictionary)
-        ]
+    # Each refit takes its threads from credo.threads like every fit: one on a small
+    # sample or a busy machine, where two took three to seven times as long.
+    rows = [
+        _judge(
+            alternative,
+            base,
+            dictionary,
+            X_dev,
+            y_dev,
+            X_val,
+            y_val,
+            person_id,
+            protected,
+            champion,
+            champion_scores,
+            champion_features,
+        )
+        for alternative in alternatives(model, X_dev, dictionary)
+    ]
     return {
         "judged_on": judged_on,
         "rule": (

@@ -6,10 +6,11 @@ pool of threads kept between calls.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,9 +19,10 @@ from credo.scorecard import _kernels
 from credo.scorecard.binning import FeatureBinning
 from credo.scorecard.encoding import dictionary_parts, known_category_codes, numeric_values
 from credo.scorecard.feature import ScorecardFeature
+from credo.threads import threads_for, usable_cores
 
-_ROWS_PER_THREAD = 100_000
 _ROWS_PER_TASK = 32_768
+T = TypeVar("T")
 
 
 @dataclass
@@ -80,8 +82,8 @@ class ScoringPlan:
 
     def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
         n = total.shape[0]
-        threads = os.cpu_count() or 1
-        parallel = threads > 1 and n >= _ROWS_PER_THREAD
+        threads = threads_for(n)
+        parallel = threads > 1
 
         frame = {b.name: X[b.name] for b in (*self.numeric, *self.categorical)}
 
@@ -96,7 +98,7 @@ class ScoringPlan:
         items = self.categorical_points
         hashed = sum(dictionary_parts(frame[b.name]) is None for b, _, _ in items)
         if parallel and hashed > 1:
-            coded = list(_scoring_pool().map(encode, items))
+            coded = _on_threads([lambda item=item: encode(item) for item in items], threads)
         else:
             coded = [encode(item) for item in items]
         columns = tuple(_read_only(numeric_values(frame[b.name], b.name))
@@ -122,7 +124,33 @@ class ScoringPlan:
         # one descheduled thread then does not hold the whole call up.
         parts = min(4 * threads, max(1, n // _ROWS_PER_TASK))
         cuts = np.linspace(0, n, parts + 1).astype(int).tolist()
-        list(_scoring_pool().map(lambda bounds: rows(*bounds), itertools.pairwise(cuts)))
+        _on_threads([lambda lo=lo, hi=hi: rows(lo, hi) for lo, hi in itertools.pairwise(cuts)],
+                    threads)
+
+
+def _on_threads(tasks: list[Callable[[], T]], threads: int) -> list[T]:
+    """Every task's result, in order, computed by ``threads`` threads (the caller and
+    ``threads - 1`` of the pool), each taking the next task as it finishes the last:
+    never more threads than the count allows, whatever the pool's size."""
+    results: list[Any] = [None] * len(tasks)
+    queue = iter(enumerate(tasks))
+    lock = threading.Lock()
+
+    def drain() -> None:
+        while True:
+            with lock:
+                task = next(queue, None)
+            if task is None:
+                return
+            results[task[0]] = task[1]()
+
+    helpers = [_scoring_pool().submit(drain) for _ in range(min(threads, len(tasks)) - 1)]
+    drain()
+    for helper in helpers:
+        # A helper still queued behind other calls' work has nothing left to do.
+        if not helper.cancel():
+            helper.result()
+    return results
 
 
 _POOL: list[ThreadPoolExecutor] = []
@@ -136,7 +164,7 @@ def _scoring_pool() -> ThreadPoolExecutor:
     with _POOL_LOCK:
         if not _POOL:
             _POOL.append(
-                ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                ThreadPoolExecutor(max_workers=usable_cores(),
                                    thread_name_prefix="credo-scoring")
             )
         return _POOL[0]
