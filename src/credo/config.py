@@ -1,8 +1,9 @@
 """Settings: where the event lake lives, which database, which engine.
 
 Read from environment variables (``CREDO_HOME``, ``CREDO_LAKE``, ``CREDO_DATABASE_URL``,
-``CREDO_ENGINE``) with embedded defaults, so that credo runs with no server to install:
-a folder ``./credo-data`` holding the Parquet lake and a SQLite database.
+``CREDO_ENGINE``, ``CREDO_PARTITION_PEOPLE``) with embedded defaults, so that credo runs
+with no server to install: a folder ``./credo-data`` holding the Parquet lake and a
+SQLite database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from credo.errors import ConfigError
 
 ENGINES = ("duckdb", "spark")
+# People whose features and scores are computed together: the monthly run's memory
+# depends on this, not on the population.
+PARTITION_PEOPLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,15 @@ class Settings:
     lake_path: Path | None = None
     database_url: str | None = None
     engine: str = "duckdb"
+    partition_people: int = PARTITION_PEOPLE
 
     def __post_init__(self) -> None:
+        size = self.partition_people
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(
+                f"CREDO_PARTITION_PEOPLE {size!r}: give a whole number of "
+                f"people of at least 1 (default {PARTITION_PEOPLE:,})"
+            )
         if self.engine not in ENGINES:
             raise ConfigError(
                 f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)} "
@@ -59,4 +70,17 @@ class Settings:
             lake_path=Path(lake) if lake else None,
             database_url=os.environ.get("CREDO_DATABASE_URL") or None,
             engine=os.environ.get("CREDO_ENGINE", "duckdb"),
+            partition_people=_whole(os.environ.get("CREDO_PARTITION_PEOPLE"), PARTITION_PEOPLE),
         )
+
+
+def _whole(text: str | None, default: int) -> int:
+    if not text:
+        return default
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise ConfigError(
+            f"CREDO_PARTITION_PEOPLE {text!r} is not a whole number: give the people per "
+            f"partition, e.g. {default}"
+        ) from None
