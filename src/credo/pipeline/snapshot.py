@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -111,7 +112,7 @@ def person_partitions(lake: Lake, engine: Engine, as_of: date, size: int) -> lis
     ids = engine.to_arrow(accounts.select("person_id").distinct().order_by("person_id"))
     cuts = ids.column("person_id").to_pylist()[size::size]
     bounds = [None, *cuts, None]
-    return [PersonRange(first, end) for first, end in zip(bounds, bounds[1:], strict=False)]
+    return [PersonRange(first, end) for first, end in itertools.pairwise(bounds)]
 
 
 def feature_partitions(
