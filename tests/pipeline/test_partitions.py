@@ -116,3 +116,33 @@ def test_partition_size_from_the_environment(monkeypatch):
     monkeypatch.setenv("CREDO_PARTITION_PEOPLE", "lots")
     with pytest.raises(ConfigError, match="not a whole number"):
         Settings.from_env()
+
+
+def test_training_again_on_the_same_records_registers_no_second_model(
+    world, tmp_path, monkeypatch, capsys
+):
+    from credo.governance.registry import Registry
+    from credo.pipeline.training import catalogue_scorecard, training_key
+    from tests.cli import invoke
+
+    monkeypatch.setenv("CREDO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CREDO_LAKE", str(world.settings.lake))
+    train = ["train", "--as-of", TRAIN_AS_OF, "--validate-as-of", VALIDATE_AS_OF]
+    code, out, err = invoke(monkeypatch, capsys, *train)
+    assert code == 0, err
+    code, out, err = invoke(monkeypatch, capsys, *train, "--out", tmp_path / "again.json")
+    assert code == 0, err
+    assert "nothing to train" in out
+    settings = Settings.from_env()
+    with Registry(settings) as registry:
+        [only] = registry.list()
+    again = artifact.load(tmp_path / "again.json")[1]
+    assert again["model_id"] == only.model_id  # --out still gets the model
+    # Other parameters, another split or other months are another training.
+    model = catalogue_scorecard()
+    key = training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF, model)
+    assert key == again["metadata"]["training_inputs"]
+    assert training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF, model, seed=1) != key
+    assert training_key(settings, TRAIN_AS_OF, None, model) != key
+    assert training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF,
+                        catalogue_scorecard(max_bins=6)) != key

@@ -102,6 +102,12 @@ def model_which(
     )
 
 
+def trained_before(settings: Settings, training_inputs: str) -> Any:
+    """The registered model (``ModelInfo``) trained with this key, or None."""
+    with _registry(settings) as registry:
+        return registry.trained_with(training_inputs)
+
+
 def register_trained(settings: Settings, document: dict[str, Any]) -> str:
     """Register a model trained on the lake; the first one becomes champion at once
     (there is nothing to compare it with). Returns a line for the operator."""

@@ -24,7 +24,7 @@ from credo.pipeline.snapshot import (
     population_summary,
     write_atomic,
 )
-from credo.pipeline.training import train_on_lake
+from credo.pipeline.training import train_on_lake, training_key
 from credo.scorecard import Scorecard, artifact
 
 
@@ -68,6 +68,19 @@ def train_from_lake(
     settings = Settings.from_env()
     first = parse_as_of(as_of)
     second = parse_as_of(validate_as_of) if validate_as_of else None
+    from credo.cli.governance import trained_before
+
+    known = trained_before(settings, training_key(settings, first, second, model, holdout, seed))
+    if known is not None:
+        # The same records, months, parameters and split: the same model again.
+        if out is not None:
+            from credo.governance.registry import Registry, write_document
+
+            with Registry(settings) as registry:
+                write_document(out, registry.document(known.model_id))
+        typer.echo(f"model {known.model_id} (version {known.version}, {known.status}) was "
+                   "trained on these records with these parameters: nothing to train")
+        return
     stages = Stages()
     stages(f"opening {engine}")
     runner = open_engine(engine)
