@@ -189,6 +189,7 @@ def _score_partitions(
     if previous is not None and previous.get("run_id") == run_id:
         # The features came out the same: the snapshot stands; remember the inputs.
         previous["inputs"] = inputs
+        previous["excluded_records"] = len(exclusions.keys) if exclusions else 0
         _write_manifest(out / MANIFEST_FILE, previous)
         return RunReport(as_of, run_id, out, previous["people"], True, timings,
                          previous.get("bands", {}))
