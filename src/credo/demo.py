@@ -18,6 +18,7 @@ import json
 import shlex
 import socket
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,15 +37,30 @@ DEMO_PASSWORD = "demo-password-2025"
 DEMO_PARTNER = "pt-demo-lender"
 
 
+# Each step's command and wall time, so the demo can say where its minutes went.
+STEP_SECONDS: list[tuple[str, float]] = []
+
+
 def _credo(*args: object) -> None:
     from credo.cli import app
 
     print(f"\n$ credo {' '.join(shlex.quote(str(a)) for a in args)}", flush=True)
+    started = time.perf_counter()
     try:
         app(args=[str(a) for a in args], standalone_mode=False)
     except SystemExit as exit_:  # pragma: no cover - a failing step ends the demo
         if exit_.code:
             raise
+    finally:
+        STEP_SECONDS.append((" ".join(str(a) for a in args[:3]), time.perf_counter() - started))
+
+
+def print_step_times() -> None:
+    """Where the demo's time went, step by step, longest first."""
+    total = sum(seconds for _, seconds in STEP_SECONDS)
+    print(f"\nThe steps took {total:.0f} s:")
+    for step, seconds in sorted(STEP_SECONDS, key=lambda s: -s[1]):
+        print(f"  {seconds:7.1f} s  credo {step}")
 
 
 def scorecard_example(home: Path) -> None:
@@ -203,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     except CredoError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
+    print_step_times()
     if args.accounts is not None:
         args.accounts.write_text(json.dumps(accounts, indent=2) + "\n")
     port = args.port

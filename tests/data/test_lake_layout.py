@@ -3,6 +3,7 @@ modest row groups, and a person's lookup returns exactly what filtering everythi
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from credo.data import lake_writer
 from credo.data import schemas as sc
 from credo.data.ingest import ingest_path, ingest_table
-from credo.data.lake import Lake
+from credo.data.lake import Lake, PersonRange
 
 from .conftest import record, write_csv
 
@@ -158,6 +159,60 @@ def test_person_lookup_is_the_filtered_table(lake: Lake, tmp_path: Path) -> None
     assert latest["amount_paid"] == 4
     for person in ["P99", "nobody", *HOSTILE]:
         assert ids(person) == [] and ids(person, history=True) == []
+
+
+def _moved_lake(lake: Lake, tmp_path: Path, *, compact: bool) -> None:
+    """Bulk records, a second source, and corrections that move records between people
+    far apart in id order (and one corrected twice), compacted or not."""
+    bulk(lake, statements(3000) + statements(2500, prefix="s", month="2025-04"))
+    other = [dict(r, record_id=f"z{9999 - i}") for i, r in enumerate(statements(900))]
+    ingest_path(write_csv(tmp_path / "o.csv", other), source="other", kind="statement",
+                lake=lake)
+    fixes = [
+        record("statement", record_id="r00000", person_id="P36", amount_paid="1",
+               reported_at="2025-05-01T00:00:00Z"),
+        record("statement", record_id="r00001", person_id="P1", amount_paid="2",
+               reported_at="2025-05-01T00:00:00Z"),
+        record("statement", record_id="r00003", person_id="P20", amount_paid="3",
+               reported_at="2025-05-01T00:00:00Z"),
+        record("statement", record_id="r00003", person_id="P21", amount_paid="4",
+               reported_at="2025-05-03T00:00:00Z"),
+    ]
+    ingest_path(write_csv(tmp_path / "fix.csv", fixes), source="sim", kind="statement",
+                lake=lake)
+    if compact:
+        lake.compact()
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_person_ranges_are_the_filtered_table(lake: Lake, tmp_path: Path, compact: bool) -> None:
+    """Reading people range by range gives, together, exactly everyone's latest records,
+    corrections that moved a record from one range to another included (before and
+    after compaction merges the corrections into the bulk files)."""
+    _moved_lake(lake, tmp_path, compact=compact)
+    assert lake.snapshot().versioned  # the corrections' files (or what compaction made)
+    people = sorted(f"P{i}" for i in range(PEOPLE))
+    as_of = datetime(2025, 5, 2, tzinfo=UTC)
+    for cuts in ([], ["P2"], ["P1", "P20", "P3"], people[1::3]):
+        bounds = [None, *cuts, None]
+        ranges = [PersonRange(a, b) for a, b in itertools.pairwise(bounds)]
+        for kw in ({}, {"as_of": as_of}, {"history": True}):
+            everyone = rows_of(lake.table("statement", **kw))
+            pieces = [rows_of(lake.table("statement", people=r, **kw)) for r in ranges]
+            together = [row for piece in pieces for row in piece]
+            assert sorted(together, key=_key) == everyone, (cuts, kw)
+            for r, piece in zip(ranges, pieces, strict=True):
+                assert all((r.first is None or x["person_id"] >= r.first)
+                           and (r.end is None or x["person_id"] < r.end) for x in piece)
+
+
+def test_a_lake_of_records_stored_once_marks_no_file(lake: Lake) -> None:
+    bulk(lake, statements(3000))
+    assert lake.snapshot().files and not lake.snapshot().versioned
+
+
+def _key(r: dict) -> tuple:
+    return (r["source_id"], r["record_id"], r["reported_at"])
 
 
 def test_empty_lake_lookup(lake: Lake) -> None:

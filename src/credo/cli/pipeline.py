@@ -77,6 +77,10 @@ def train_from_lake(
                                      model=model, out=out, engine=engine, holdout=holdout,
                                      seed=seed, stage=progress.stage)
     info = trained.info
+    if trained.reused:
+        typer.echo(f"model {info.model_id} (version {info.version}, {info.status}) was "
+                   "trained on these records with these parameters: nothing to train")
+        return
     # Every model trained on the lake goes to the registry as a candidate (the first
     # becomes champion); it serves only once promoted (credo model promote).
     registered = (

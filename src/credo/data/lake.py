@@ -26,6 +26,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,29 @@ class LakeBusyError(CredoError):
     """Another process is writing to the lake."""
 
 
+@dataclass(frozen=True)
+class PersonRange:
+    """The people whose id is in ``[first, end)``; ``None`` leaves that side open, so
+    ranges cut at consecutive ids cover everyone, each person in exactly one."""
+
+    first: str | None = None
+    end: str | None = None
+
+    @property
+    def everyone(self) -> bool:
+        return self.first is None and self.end is None
+
+    def holds(self, person_id: ir.StringValue) -> ir.BooleanValue:
+        import ibis
+
+        held = ibis.literal(True)
+        if self.first is not None:
+            held = held & (person_id >= self.first)
+        if self.end is not None:
+            held = held & (person_id < self.end)
+        return held
+
+
 class Lake:
     """An event lake rooted at a folder. Cheap to construct; reads the log lazily."""
 
@@ -63,6 +87,7 @@ class Lake:
         self.memory_limit = memory_limit
         self._cache: tuple[tuple[str, ...], Snapshot] | None = None
         self._con: Any = None
+        self._moved: dict[tuple[str, datetime | None, int], pa.Table | None] = {}
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -99,6 +124,7 @@ class Lake:
         as_of: datetime | None = None,
         history: bool = False,
         person_id: str | None = None,
+        people: PersonRange | None = None,
         con: Any = None,
     ) -> ir.Table:
         """Records of ``kind`` as an Ibis table.
@@ -112,6 +138,13 @@ class Lake:
         latest version is returned when it is about them (with ``history``, every
         version about them). Files are ordered by person_id, so only the row groups
         whose person_id (then record_id) range can hold them are read.
+
+        ``people``: only records about the people in that id range, with the same
+        answer as reading everyone and keeping theirs, in memory and time that depend on
+        the range, not on the lake: the range filters inside the Parquet scan, and a
+        record whose versions name people on both sides of it (a correction that moved
+        it) is ranked with all its versions, found once per lake version from the
+        files that can hold a later version (see ``Snapshot.versioned``).
         """
         import ibis
 
@@ -133,6 +166,13 @@ class Lake:
             return t
         if as_of is not None:
             t = t.filter(t.reported_at < ibis.literal(as_of, type="timestamp('UTC', 6)"))
+        if people is not None and not people.everyone:
+            scan = t
+            t = scan.filter(people.holds(scan.person_id))
+            moved = None if history else self._moved_versions(kind, as_of, scan, con)
+            if moved is not None:
+                others = ibis.memtable(moved, schema=scan.schema())
+                t = t.union(others.filter(~people.holds(others.person_id)))
         if person_id is not None:
             # Every version of every record that was ever about the person (a correction
             # may move a record to someone else), then the latest versions about them.
@@ -158,7 +198,33 @@ class Lake:
             t = t.filter(t._version_rank == 0).drop("_version_rank")
         if person_id is not None:
             t = t.filter(t.person_id == person_id)
+        if people is not None and not people.everyone and not history:
+            t = t.filter(people.holds(t.person_id))
         return t
+
+    def _moved_versions(
+        self, kind: str, as_of: datetime | None, scan: ir.Table, con: Any
+    ) -> pa.Table | None:
+        """Every version (known before ``as_of``) of the records of ``kind`` whose
+        versions name more than one person, or None when the lake holds none. Only the
+        records in files that can hold a later version are candidates, so a lake of
+        records each stored once answers from its log alone."""
+        key = (kind, as_of, self.snapshot().version)
+        if key not in self._moved:
+            until = month_of(as_of) if as_of else None
+            marked = [str(self.root / f.path)
+                      for f in self.snapshot().versioned_of_kind(kind, until)]
+            rows = None
+            if marked:
+                keys = ["source_id", "record_id"]
+                marked_keys = con.read_parquet(marked, hive_partitioning=False)
+                versioned = scan.semi_join(marked_keys.select(*keys).distinct(), keys)
+                people = versioned.group_by(keys).aggregate(
+                    _people=versioned.person_id.nunique())
+                moved = versioned.semi_join(people.filter(people._people > 1), keys)
+                rows = moved.to_pyarrow()
+            self._moved[key] = rows if rows is not None and rows.num_rows else None
+        return self._moved[key]
 
     def quarantine(self, con: Any = None) -> ir.Table:
         return self.table(QUARANTINE, con=con)

@@ -37,12 +37,21 @@ class FileEntry:
 class Snapshot:
     version: int
     files: dict[str, FileEntry] = field(default_factory=dict)
+    # Files that may hold a later version of a record stored before: those added by a
+    # commit that superseded records (or of unknown counts), and what compaction made of
+    # them. Every other file holds records new to the lake, once each, so a record with
+    # several versions always has one in a file named here.
+    versioned: set[str] = field(default_factory=set)
 
     def of_kind(self, kind: str, until_month: str | None = None) -> list[FileEntry]:
         out = [f for f in self.files.values() if f.kind == kind]
         if until_month is not None:
             out = [f for f in out if f.partition <= until_month]
         return sorted(out, key=lambda f: f.path)
+
+    def versioned_of_kind(self, kind: str, until_month: str | None = None) -> list[FileEntry]:
+        """The files of ``kind`` that may hold a later version of a stored record."""
+        return [f for f in self.of_kind(kind, until_month) if f.path in self.versioned]
 
 
 def fsync_path(path: Path) -> None:
@@ -80,12 +89,27 @@ def replay(log_dir: Path, names: Sequence[str]) -> Snapshot:
     snap = Snapshot(version=0)
     for name in names:
         entry = json.loads((log_dir / name).read_text())
-        for path in entry.get("remove", []):
+        removed = entry.get("remove", [])
+        versioned = _adds_versions(entry) or any(p in snap.versioned for p in removed)
+        for path in removed:
             snap.files.pop(path, None)
+            snap.versioned.discard(path)
         for f in entry.get("add", []):
             snap.files[f["path"]] = FileEntry(**f)
+            if versioned:
+                snap.versioned.add(f["path"])
         snap.version = int(name[:-5])
     return snap
+
+
+def _adds_versions(entry: dict[str, Any]) -> bool:
+    """Whether a commit's own files may hold new versions of stored records: an append
+    that superseded some, or a commit whose counts are unknown (assumed so, to be safe).
+    Compaction only moves records: its files carry the flag of the files it merged."""
+    if entry.get("operation") == "compact":
+        return False
+    superseded = entry.get("counts", {}).get("superseded")
+    return superseded is None or superseded > 0
 
 
 def write_commit(log_dir: Path, version: int, entry: dict[str, Any]) -> None:

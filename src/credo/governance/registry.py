@@ -139,6 +139,16 @@ class Registry:
             rows = session.scalars(select(ModelRecord).order_by(ModelRecord.version))
             return [info_of(r) for r in rows]
 
+    def trained_with(self, training_inputs: str) -> ModelInfo | None:
+        """The first registered model trained with this key (the same records, months,
+        parameters and split: see ``credo.pipeline.inputs``), if any."""
+        with self.sessions() as session:
+            for record in session.scalars(select(ModelRecord).order_by(ModelRecord.version)):
+                metadata = (record.document or {}).get("metadata", {})
+                if metadata.get("training_inputs") == training_inputs:
+                    return info_of(record)
+        return None
+
     def champion(self) -> ModelInfo | None:
         with self.sessions() as session:
             record = self._champion(session)

@@ -17,7 +17,7 @@ from credo.features.engines import open_engine
 from credo.governance.registry import ModelInfo, Registry, write_document
 from credo.layout import model_path
 from credo.pipeline.split import DEFAULT_HOLDOUT
-from credo.pipeline.training import catalogue_scorecard, train_on_lake
+from credo.pipeline.training import catalogue_scorecard, train_on_lake, training_key
 from credo.scorecard import Scorecard, artifact
 
 
@@ -30,6 +30,7 @@ class RegisteredTraining:
     path: Path
     info: ModelInfo
     made_champion: bool
+    reused: bool = False  # the same records, months, parameters and split: not trained again
 
 
 def train_and_register(
@@ -47,13 +48,26 @@ def train_and_register(
 ) -> RegisteredTraining:
     """Train ``model`` (the catalogue's scorecard by default) on the lake as of
     ``as_of``, validated on ``validate_as_of``; write its file to ``out`` (by default the
-    registry's folder) and register it under ``actor``."""
+    registry's folder) and register it under ``actor``.
+
+    A model already trained on the same records, months, parameters and split is the
+    same model: it is returned (``reused``) and nothing is trained or registered."""
+    model = model or catalogue_scorecard()
+    key = training_key(settings, as_of, validate_as_of, model, holdout, seed)
+    with Registry(settings) as registry:
+        known = registry.trained_with(key)
+        if known is not None:
+            document = registry.document(known.model_id)
+            if out is not None:
+                write_document(out, document)
+            fitted = artifact.from_dict(document, known.model_id)
+            return RegisteredTraining(fitted, document, out or model_path(settings, known.model_id),
+                                      known, made_champion=False, reused=True)
     tick = stage or (lambda _s: None)
     tick(f"opening {engine}")
     runner = open_engine(engine)
     try:
-        result = train_on_lake(settings, runner, as_of, validate_as_of,
-                               model or catalogue_scorecard(), stage=stage,
+        result = train_on_lake(settings, runner, as_of, validate_as_of, model, stage=stage,
                                holdout=holdout, seed=seed)
     finally:
         runner.close()

@@ -5,8 +5,14 @@ Scores are computed twice, inside the engine by the scorecard's SQL form and in 
 a folder ``scores/as_of=YYYY-MM-DD/`` holding ``scores.parquet`` and ``manifest.json``;
 it is written to a temporary folder and renamed into place, so an interrupted run leaves
 nothing a reader would see, and its leftovers are swept by the next run. Its ``run_id``
-is a digest of the as-of date, the model and the features: re-running an unchanged month
-finds the same id and leaves the snapshot as it is.
+is a digest of the as-of date, the model and the features.
+
+The population is scored one range of people at a time (the lake is ordered by
+person_id), each range's features and scores appended to the staging folder's files, so
+memory depends on the range's size, never on the population. Re-running an unchanged
+month is recognised before any feature is computed, from the lake's commit log, the
+model and the as-of date (:mod:`credo.pipeline.inputs`); a month whose inputs changed
+but whose features did not keeps its snapshot too.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import hashlib
 import json
 import shutil
 import time
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,16 +34,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.config import Settings
+from credo.data.lake import Lake
 from credo.errors import CredoError, InputError
 from credo.features.catalogue import IN_DEFAULT, IN_DEFAULT_WORDS
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
 from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, scores_path, snapshot_dir
-from credo.pipeline.snapshot import Exclusions, Stage, compute_features, write_atomic
+from credo.outputs import write_atomically
+from credo.pipeline.inputs import run_inputs
+from credo.pipeline.snapshot import Exclusions, Stage, feature_partitions
 from credo.policy.bands import band_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
-from credo.scorecard.fingerprint import data_fingerprint
+from credo.scorecard.fingerprint import Fingerprint
 from credo.scorecard.model import Scorecard
 from credo.scorecard.sql import to_sql
 
@@ -92,37 +103,121 @@ def monthly_run(
     model_document: dict[str, Any],
     exclusions: Exclusions | None = None,
     stage: Stage | None = None,
+    size: int | None = None,
 ) -> RunReport:
+    """Score everyone as of ``as_of``, one range of ``size`` people at a time
+    (``settings.partition_people`` by default): memory depends on the range, not on
+    the population, and the snapshot is the same whatever the size."""
     tick = stage or (lambda _s: None)
     timings: dict[str, float] = {}
     out = snapshot_dir(settings, as_of)
-    _sweep_leftovers(out.parent)
+    _sweep_leftovers(out)
+    model_id = str(model_document.get("model_id"))
 
     started = time.perf_counter()
-    tick("computing features")
-    features = compute_features(settings, engine, as_of, exclusions)
-    check_model_features(model, features.column_names)
-    write_atomic(features, features_path(settings, as_of))
-    timings["features"] = time.perf_counter() - started
+    inputs = run_inputs(Lake(settings.lake), as_of, model_id, exclusions)
+    previous = _manifest(out)
+    if previous is not None and previous.get("inputs") == inputs:
+        timings["recognised"] = time.perf_counter() - started
+        return RunReport(as_of, previous["run_id"], out, previous["people"], True, timings,
+                         previous.get("bands", {}))
 
-    frame = features.to_pandas()
-    fingerprint = data_fingerprint(frame, np.zeros(len(frame), dtype=np.uint8))
-    model_id = str(model_document.get("model_id"))
-    run_id = hashlib.sha256(f"{as_of}|{model_id}|{fingerprint}".encode()).hexdigest()[:20]
-    manifest_path = out / MANIFEST_FILE
-    if manifest_path.exists():
-        previous = json.loads(manifest_path.read_text())
-        if previous.get("run_id") == run_id:
-            return RunReport(as_of, run_id, out, previous["people"], True, timings,
-                             previous.get("bands", {}))
+    staging = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:12]}")
+    staging.mkdir(parents=True)
+    try:
+        return _score_partitions(settings, engine, as_of, model, model_id, exclusions,
+                                 inputs, staging, tick, size, timings)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _score_partitions(
+    settings: Settings, engine: Engine, as_of: date, model: Scorecard, model_id: str,
+    exclusions: Exclusions | None, inputs: str, staging: Path, tick: Stage,
+    size: int | None, timings: dict[str, float],
+) -> RunReport:
+    """Features, in-engine and in-memory scores of each range of people in turn, written
+    to the staging folder as they come; then the snapshot is published whole."""
+    out = snapshot_dir(settings, as_of)
+    features_file, draft = staging / "features.parquet", staging / "draft.parquet"
+    fingerprint = Fingerprint()
+    bands: Counter[str] = Counter()
+    people = in_default = 0
+    for stage_name in ("features", "score_in_engine", "score_in_memory", "write"):
+        timings[stage_name] = 0.0
+    with _Appender(features_file) as features_out, _Appender(draft) as scores_out:
+        mark = time.perf_counter()
+        tick("computing features")
+        for features in feature_partitions(settings, engine, as_of, exclusions, size):
+            check_model_features(model, features.column_names)
+            features_out.write(features)
+            frame = features.to_pandas()
+            fingerprint.add(frame, np.zeros(len(frame), dtype=np.uint8))
+            timings["features"] += _lap(mark)
+            if not len(frame):
+                mark = time.perf_counter()
+                continue
+
+            mark = time.perf_counter()
+            engine_scores = score_in_engine(engine, features, model)
+            timings["score_in_engine"] += _lap(mark)
+
+            mark = time.perf_counter()
+            explained = _explained(model, frame, engine_scores)
+            timings["score_in_memory"] += _lap(mark)
+
+            mark = time.perf_counter()
+            explained.insert(1, "as_of", as_of)
+            explained["model_id"] = model_id
+            # Filled in once every range is done (they depend on all of them).
+            explained["data_fingerprint"] = ""
+            explained["run_id"] = ""
+            scores_out.write(_snapshot_table(explained))
+            bands.update(explained["band"].value_counts().to_dict())
+            people += len(explained)
+            in_default += int(frame[STATUS_COLUMN].notna().sum())
+            del frame, explained, features
+            timings["write"] += _lap(mark)
+            mark = time.perf_counter()
 
     mark = time.perf_counter()
-    tick("scoring in the engine (SQL)")
-    engine_scores = score_in_engine(engine, features, model)
-    timings["score_in_engine"] = time.perf_counter() - mark
+    tick("writing the snapshot")
+    features_file.replace(_ready(features_path(settings, as_of)))
+    data_print = fingerprint.hexdigest()
+    run_id = hashlib.sha256(f"{as_of}|{model_id}|{data_print}".encode()).hexdigest()[:20]
+    previous = _manifest(out)
+    if previous is not None and previous.get("run_id") == run_id:
+        # The features came out the same: the snapshot stands; remember the inputs.
+        previous["inputs"] = inputs
+        previous["excluded_records"] = len(exclusions.keys) if exclusions else 0
+        _write_manifest(out / MANIFEST_FILE, previous)
+        return RunReport(as_of, run_id, out, previous["people"], True, timings,
+                         previous.get("bands", {}))
+    _finish_scores(draft, staging / SCORES_FILE, data_print, run_id)
+    draft.unlink(missing_ok=True)
+    manifest = {
+        "run_id": run_id,
+        "as_of": str(as_of),
+        "model_id": model_id,
+        "data_fingerprint": data_print,
+        "inputs": inputs,
+        "people": people,
+        "bands": {str(k): int(v) for k, v in bands.items()},
+        "in_default": in_default,
+        "engine": engine.name,
+        "excluded_records": len(exclusions.keys) if exclusions else 0,
+        "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    _write_manifest(staging / MANIFEST_FILE, manifest)
+    _publish(out, staging, run_id)
+    timings["write"] += _lap(mark)
+    return RunReport(as_of, run_id, out, people, False, timings, manifest["bands"])
 
-    mark = time.perf_counter()
-    tick("scoring and explaining in memory")
+
+def _explained(model: Scorecard, frame: pd.DataFrame, engine_scores: np.ndarray) -> pd.DataFrame:
+    """What is published for these people, once the in-memory scores agree with the
+    engine's."""
     explained = explain_frame(model, frame, frame["person_id"])
     disagree = int((explained["score"].to_numpy() != engine_scores).sum())
     if disagree:
@@ -130,33 +225,11 @@ def monthly_run(
             f"in-engine and in-memory scores differ for {disagree} people: the snapshot "
             "was not written; report this with the model file"
         )
-    explained = published_rows(model, frame, explained)
-    timings["score_in_memory"] = time.perf_counter() - mark
+    return published_rows(model, frame, explained)
 
-    mark = time.perf_counter()
-    tick("writing the snapshot")
-    explained.insert(1, "as_of", as_of)
-    explained["model_id"] = model_id
-    explained["data_fingerprint"] = fingerprint
-    explained["run_id"] = run_id
-    table = _snapshot_table(explained)
-    bands = explained["band"].value_counts().to_dict()
-    manifest = {
-        "run_id": run_id,
-        "as_of": str(as_of),
-        "model_id": model_id,
-        "data_fingerprint": fingerprint,
-        "people": len(explained),
-        "bands": {str(k): int(v) for k, v in bands.items()},
-        "in_default": int(frame[STATUS_COLUMN].notna().sum()),
-        "engine": engine.name,
-        "excluded_records": len(exclusions.keys) if exclusions else 0,
-        "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-    }
-    _publish(out, table, manifest)
-    timings["write"] = time.perf_counter() - mark
-    return RunReport(as_of, run_id, out, len(explained), False, timings, manifest["bands"])
+
+def _lap(mark: float) -> float:
+    return time.perf_counter() - mark
 
 
 def published_rows(
@@ -209,28 +282,82 @@ def _snapshot_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, schema=WRITTEN_SCHEMA, preserve_index=False)
 
 
-def _publish(out: Path, table: pa.Table, manifest: dict[str, Any]) -> None:
-    staging = out.with_name(f".{out.name}.tmp-{manifest['run_id']}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    pq.write_table(table, staging / SCORES_FILE)
-    (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+class _Appender:
+    """A Parquet file written one table (a range of people) at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def __enter__(self) -> _Appender:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _finish_scores(draft: Path, path: Path, data_print: str, run_id: str) -> None:
+    """The scores with the run's fingerprint and id filled in, row group by row group."""
+    if not draft.exists():  # nobody to score
+        pq.write_table(WRITTEN_SCHEMA.empty_table(), path)
+        return
+    source = pq.ParquetFile(draft)
+    with pq.ParquetWriter(path, WRITTEN_SCHEMA) as writer:
+        for group in range(source.num_row_groups):
+            table = source.read_row_group(group)
+            for name, value in (("data_fingerprint", data_print), ("run_id", run_id)):
+                column = pa.array([value] * table.num_rows, pa.string())
+                table = table.set_column(table.schema.get_field_index(name), name, column)
+            writer.write_table(table)
+
+
+def _ready(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _manifest(out: Path) -> dict[str, Any] | None:
+    path = out / MANIFEST_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    write_atomically(path, lambda target: target.write_text(json.dumps(manifest, indent=2)
+                                                            + "\n"), "manifest")
+
+
+def _publish(out: Path, staging: Path, run_id: str) -> None:
+    """Put the staged snapshot in place of ``out`` (renames only, never a half file)."""
+    ready = out.with_name(f".{out.name}.tmp-{run_id}")
+    if ready.exists():
+        shutil.rmtree(ready)
+    ready.mkdir(parents=True)
+    for name in (SCORES_FILE, MANIFEST_FILE):
+        (staging / name).replace(ready / name)
     if out.exists():
-        retired = out.with_name(f".{out.name}.old-{manifest['run_id']}")
+        retired = out.with_name(f".{out.name}.old-{run_id}")
         out.replace(retired)
-        staging.replace(out)
+        ready.replace(out)
         shutil.rmtree(retired)
     else:
-        staging.replace(out)
+        ready.replace(out)
 
 
-def _sweep_leftovers(folder: Path) -> None:
-    """Remove what an interrupted run left: staging and retired folders."""
-    if not folder.exists():
+def _sweep_leftovers(out: Path) -> None:
+    """Remove what an interrupted run of this month left: staging and retired folders
+    (another month's run may be working beside it)."""
+    if not out.parent.exists():
         return
-    for path in folder.iterdir():
-        if path.name.startswith(".") and (".tmp-" in path.name or ".old-" in path.name):
+    for path in out.parent.iterdir():
+        if path.name.startswith(f".{out.name}.") and (
+            ".tmp-" in path.name or ".old-" in path.name
+        ):
             shutil.rmtree(path, ignore_errors=True)
 
 

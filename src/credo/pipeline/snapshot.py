@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.config import Settings
-from credo.data.lake import Lake
+from credo.data.lake import Lake, PersonRange
 from credo.data.schemas import KINDS
 from credo.errors import InputError
 from credo.features.engines import Engine
@@ -59,16 +61,18 @@ class Exclusions:
 
 
 def lake_tables(
-    lake: Lake, engine: Engine, as_of: date | None, exclusions: Exclusions | None = None
+    lake: Lake, engine: Engine, as_of: date | None, exclusions: Exclusions | None = None,
+    people: PersonRange | None = None,
 ) -> dict:
     """The five record kinds as Ibis tables on ``engine``, known before ``as_of``
-    (everything when None), latest version of each record, exclusions removed."""
+    (everything when None), latest version of each record, exclusions removed; only the
+    records about ``people`` when given."""
     import ibis
 
     instant = as_of_instant(as_of) if as_of else None
     tables = {}
     for kind in KINDS:
-        table = lake.table(kind, as_of=instant, con=engine)
+        table = lake.table(kind, as_of=instant, people=people, con=engine)
         left_out = exclusions.of_kind(kind) if exclusions else None
         if left_out is not None:
             drop = ibis.memtable(left_out)
@@ -96,13 +100,43 @@ def check_lake(lake: Lake, as_of: date) -> None:
         )
 
 
-def compute_features(
-    settings: Settings, engine: Engine, as_of: date, exclusions: Exclusions | None = None
-) -> pa.Table:
+def person_partitions(lake: Lake, engine: Engine, as_of: date, size: int) -> list[PersonRange]:
+    """Consecutive ranges of person ids, about ``size`` people with an account each,
+    covering every id (the first and last ranges are open-ended). A person's features
+    depend on their own records only, so each range is computed on its own, in memory
+    that depends on ``size``, not on the population; the lake's files are ordered by
+    person_id, so a range reads only the row groups that can hold its people."""
+    files = [str(p) for p in lake.files("account", until_month=f"{as_of:%Y-%m}")]
+    if not files:
+        return [PersonRange()]
+    accounts = engine.read_parquet(files)
+    ids = engine.to_arrow(accounts.select("person_id").distinct().order_by("person_id"))
+    cuts = ids.column("person_id").to_pylist()[size::size]
+    bounds = [None, *cuts, None]
+    return [PersonRange(first, end) for first, end in itertools.pairwise(bounds)]
+
+
+def feature_partitions(
+    settings: Settings, engine: Engine, as_of: date, exclusions: Exclusions | None = None,
+    size: int | None = None,
+) -> Iterator[pa.Table]:
+    """The feature table as of ``as_of``, one range of people at a time (ordered by
+    person_id within and across the ranges), ``size`` people per range
+    (``settings.partition_people`` by default)."""
     lake = Lake(settings.lake)
     check_lake(lake, as_of)
-    table = engine.to_arrow(feature_table(lake_tables(lake, engine, as_of, exclusions), as_of))
-    return normalise_features(table)
+    for people in person_partitions(lake, engine, as_of, size or settings.partition_people):
+        tables = lake_tables(lake, engine, as_of, exclusions, people)
+        yield normalise_features(engine.to_arrow(feature_table(tables, as_of)))
+
+
+def compute_features(
+    settings: Settings, engine: Engine, as_of: date, exclusions: Exclusions | None = None,
+    size: int | None = None,
+) -> pa.Table:
+    """The whole feature table as of ``as_of`` (computed range by range)."""
+    parts = list(feature_partitions(settings, engine, as_of, exclusions, size))
+    return parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
 
 
 def compute_outcome(settings: Settings, engine: Engine, as_of: date) -> pa.Table:

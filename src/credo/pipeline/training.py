@@ -11,10 +11,12 @@ import pandas as pd
 import pyarrow as pa
 
 from credo.config import Settings
+from credo.data.lake import Lake
 from credo.errors import InputError
 from credo.features.catalogue import BY_NAME, data_dictionary
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
+from credo.pipeline.inputs import training_inputs
 from credo.pipeline.snapshot import (
     Stage,
     at_risk,
@@ -72,6 +74,17 @@ def catalogue_scorecard(**params: Any) -> Scorecard:
     )
 
 
+def training_key(
+    settings: Settings, as_of: date, validate_as_of: date | None, model: Scorecard,
+    holdout: float = DEFAULT_HOLDOUT, seed: int = 0,
+) -> str:
+    """What a training on the lake depends on (:func:`credo.pipeline.inputs.
+    training_inputs`), read from the lake's log: known before any feature is computed."""
+    split = (check_holdout(holdout), int(seed))
+    return training_inputs(Lake(settings.lake), as_of, validate_as_of, model.get_params(),
+                           split)
+
+
 def train_on_lake(
     settings: Settings,
     engine: Engine,
@@ -92,6 +105,8 @@ def train_on_lake(
             "out-of-time validation looks at a later month"
         )
     split = (check_holdout(holdout), int(seed))
+    model = model or catalogue_scorecard()
+    inputs = training_key(settings, as_of, validate_as_of, model, *split)
     tick = stage or (lambda _s: None)
     tick(f"features as of {as_of}")
     development = with_outcome(
@@ -108,7 +123,6 @@ def train_on_lake(
     if X.empty:
         raise InputError(f"nobody at risk is known before {as_of}: choose a later as-of date")
     tick("fitting the scorecard")
-    model = model or catalogue_scorecard()
     model.fit(X, y)
     scores = model.score(X)
     metadata: dict[str, Any] = {
@@ -122,6 +136,9 @@ def train_on_lake(
         "outcome": "90+ days past due, charge-off, court judgment or bankruptcy within 12 months",
         "population": {"development": population_summary(development)},
         "validation_split": {"by": "person", "holdout": split[0], "seed": split[1]},
+        # The same records, months, parameters and split give this key again: a model
+        # already registered with it need not be trained again.
+        "training_inputs": inputs,
     }
     if validation is not None:
         tick("validating out of time")
