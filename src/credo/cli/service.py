@@ -57,7 +57,7 @@ def serve(
         raise ConfigError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
 
     ServiceContext.build(Settings.from_env()).close()  # migrate once, before workers start
-    uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
+    uvicorn.run("credo.asgi:app", host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False)
 
 
