@@ -23,7 +23,7 @@ from credo.data.schemas import KINDS
 from credo.errors import CredoError
 from credo.service.context import Rescorer
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
-from credo.service.partners.logic import check_id
+from credo.service.ids import check_id
 from credo.store import audit
 from credo.store.models import Dispute, ScoreRecord, now
 

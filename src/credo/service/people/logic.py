@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS
 from credo.service.errors import InvalidRequestError, NotAuthenticatedError, RateLimitedError
+from credo.service.ids import check_id
 from credo.service.keys import Principal
-from credo.service.partners.logic import check_id
 from credo.service.people import backoff
 from credo.service.security import hash_password, hash_secret, new_secret, same, verify_password
 from credo.store import audit

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from credo.data.ingest import IngestReport, ingest_path
 from credo.data.lake import Lake, LakeBusyError
 from credo.service.errors import ConflictError, UnavailableError
+from credo.service.ids import check_id
 from credo.service.keys import issue_key, revoke_keys
-from credo.service.partners.logic import check_id
 from credo.store import audit
 from credo.store.models import Source
 
