@@ -28,8 +28,8 @@ from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 from credo.service.deps import DB, Ctx, client_key
 from credo.service.disputes import logic as disputes
 from credo.service.errors import ProblemError
+from credo.service.governance import logic as governance
 from credo.service.operators.logic import CONSOLE_HOURS, end_console_session, open_console_session
-from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 DONE = {"upheld": "The dispute was upheld: the record stays out of scoring and the person "
@@ -96,7 +96,7 @@ def model_page(request: Request, visitor: OperatorVisitor, ctx: Ctx, session: DB
 
 @router.get("/runs")
 def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
-    runs = views.runs(ctx.settings)
+    runs = governance.run_history(ctx.settings)
     pictures = {}
     if runs:
         pictures["psi"] = charts.columns(
@@ -137,8 +137,5 @@ def decide(request: Request, dispute_id: str, visitor: OperatorVisitor, ctx: Ctx
 @router.get("/sources")
 def sources_page(request: Request, visitor: OperatorVisitor, ctx: Ctx,
                  session: DB) -> Response:
-    view = views.sources(ctx.lake)
-    audit.record(session, actor_role="operator", actor_id=visitor.id,
-                 action="sources.read", rows=len(view["sources"]))
-    session.commit()
+    view = governance.source_summary(session, ctx.lake, actor=visitor.id)
     return page(request, "console_sources.html", visitor=visitor, view=view)

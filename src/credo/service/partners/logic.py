@@ -48,6 +48,14 @@ def list_partners(session: Session) -> list[Partner]:
     return list(session.scalars(select(Partner).order_by(Partner.created_at)))
 
 
+def names(session: Session, partner_ids: set[str]) -> dict[str, str]:
+    """Each of these partners' display name, by id (unknown ids are left out)."""
+    if not partner_ids:
+        return {}
+    return {p.id: p.name for p in session.scalars(
+        select(Partner).where(Partner.id.in_(partner_ids)))}
+
+
 def new_key(session: Session, pepper: bytes, partner_id: str, actor: str = "operator") -> str:
     get_partner(session, partner_id)
     key = issue_key(session, "partner", partner_id, pepper)

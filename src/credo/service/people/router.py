@@ -74,7 +74,7 @@ def my_history(person: Person, session: DB) -> list[HistoryEntry]:
         sub_scores=SubScores(credit_history=e.credit_history,
                              fulfilment_capacity=e.fulfilment_capacity, behaviour=e.behaviour,
                              identity=e.identity, tenure=e.tenure),
-        reasons=scores._reasons(e.reasons), run_id=e.run_id, note=e.note,
+        reasons=scores.reasons(e.reasons), run_id=e.run_id, note=e.note,
         recorded_at=e.recorded_at,
     ) for e in scores.history(session, person.id)]
 

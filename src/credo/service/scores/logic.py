@@ -71,7 +71,8 @@ def history(session: Session, person_id: str) -> list[ScoreRecord]:
     return list(session.scalars(stmt))
 
 
-def _reasons(raw: list[Any]) -> list[Reason]:
+def reasons(raw: list[Any]) -> list[Reason]:
+    """A score entry's stored reasons as the API and the pages show them."""
     out = []
     for r in raw or []:
         if isinstance(r, dict) and "feature" in r:
@@ -91,7 +92,7 @@ def to_out(e: ScoreRecord) -> ScoreOut:
         sub_scores=SubScores(credit_history=e.credit_history,
                              fulfilment_capacity=e.fulfilment_capacity,
                              behaviour=e.behaviour, identity=e.identity, tenure=e.tenure),
-        reasons=_reasons(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
+        reasons=reasons(e.reasons), benefits=Benefits(**benefits.current().for_score(e.score)),
         model_id=e.model_id, run_id=e.run_id,
         status="rescored" if e.status == "rescored" else "published",
     )
@@ -146,7 +147,7 @@ def partner_out(e: ScoreRecord, purpose: str) -> PartnerScoreOut:
     available = {
         "person_id": e.person_id, "purpose": purpose, "as_of": e.as_of, "score": e.score,
         "band": e.band, "benefits": Benefits(**benefits.current().for_score(e.score)),
-        "reasons": [PartnerReason(description=r.description) for r in _reasons(e.reasons)],
+        "reasons": [PartnerReason(description=r.description) for r in reasons(e.reasons)],
     }
     return PartnerScoreOut(**{f: available[f] for f in shown.echoed + shown.fields})
 
