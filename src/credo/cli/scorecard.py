@@ -17,12 +17,11 @@ import typer
 
 from credo.cli import app
 from credo.cli.output import console, print_training, progress
+from credo.dictionary import TRENDS, DataDictionary, FeatureInfo
 from credo.errors import InputError
 from credo.outputs import check_output_path
 from credo.pipeline.split import DEFAULT_HOLDOUT
 from credo.scorecard import artifact
-from credo.scorecard.binning import TRENDS
-from credo.scorecard.dictionary import DataDictionary, FeatureInfo
 from credo.scorecard.explain import explain_one, explanation_text
 from credo.scorecard.model import Scorecard
 from credo.scorecard.report import report_text

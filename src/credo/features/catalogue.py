@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from credo.dictionary import DataDictionary, FeatureInfo
 from credo.policy.admissibility import check_basis
-from credo.scorecard.dictionary import DataDictionary, FeatureInfo
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
+from credo.dictionary import DataDictionary
 from credo.errors import ConfigError, InputError
 from credo.governance import fairness
 from credo.scorecard import metrics
-from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.model import Scorecard
 from credo.scorecard.tuning import FIT_PARAMETERS
 

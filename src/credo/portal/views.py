@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS
+from credo.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.features.catalogue import IN_DEFAULT, advice_for
 from credo.policy import benefits
 from credo.policy.disclosure import SCOPES, disclosure
 from credo.policy.purposes import PERMITTED
 from credo.portal.wording import bin_in_words
-from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.service.audit.logic import access_log
 from credo.service.authorizations import logic as authorizations
 from credo.service.disputes import logic as disputes
