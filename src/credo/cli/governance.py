@@ -18,6 +18,7 @@ import typer
 
 from credo.cli import app
 from credo.cli.identity import actor
+from credo.cli.output import ENGINE_HELP
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
@@ -129,8 +130,8 @@ def monitor(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
     engine: Annotated[
-        str, typer.Option(help="duckdb or spark (for features not yet computed).")
-    ] = "duckdb",
+        str | None, typer.Option(help="For features not yet computed: " + ENGINE_HELP)
+    ] = None,
     show: Annotated[int, typer.Option(help="Features to list (most shifted first).")] = 15,
 ) -> None:
     """PSI of the score and CSI of every feature between two months; exit 3 on "act"."""
@@ -199,7 +200,7 @@ def governance_report(
     model_ref: str | None,
     out: Path,
     margin: float,
-    engine: str,
+    engine: str | None,
 ) -> None:
     """``credo report --as-of``: the HTML validation report and its JSON twin."""
     from credo.features.engines import open_engine

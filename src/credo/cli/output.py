@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from credo.scorecard.model import Scorecard
 
 console = Console(stderr=True)
+ENGINE_HELP = "duckdb or spark (default: CREDO_ENGINE, else duckdb)."
 
 
 def progress() -> Progress:

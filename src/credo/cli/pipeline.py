@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from credo.cli import app
-from credo.cli.output import Stages, print_training
+from credo.cli.output import ENGINE_HELP, Stages, print_training
 from credo.config import Settings
 from credo.errors import InputError
 from credo.features.catalogue import FEATURE_NAMES
@@ -38,7 +38,7 @@ def _disputed(settings: Settings) -> Exclusions:
 @app.command()
 def features(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help=ENGINE_HELP)] = None,
     out: Annotated[Path | None, typer.Option(help="Parquet file (default under CREDO_HOME/features).")] = None,
 ) -> None:
     """Compute every catalogue feature for everyone known before the as-of date."""
@@ -62,7 +62,7 @@ def features(
 
 
 def train_from_lake(
-    as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
+    as_of: str, validate_as_of: str | None, out: Path | None, engine: str | None, model: Scorecard,
     holdout: float, seed: int,
 ) -> None:
     settings = Settings.from_env()
@@ -95,7 +95,7 @@ def train_from_lake(
 def run(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
     model: Annotated[Path | None, typer.Option(help="Model JSON (default: the champion in CREDO_HOME/models).")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help=ENGINE_HELP)] = None,
 ) -> None:
     """The monthly run: features and scores for everyone, written as a snapshot."""
     settings = Settings.from_env()

@@ -16,7 +16,7 @@ import numpy as np
 import typer
 
 from credo.cli import app
-from credo.cli.output import console, print_training, progress
+from credo.cli.output import ENGINE_HELP, console, print_training, progress
 from credo.dictionary import TRENDS, DataDictionary, FeatureInfo
 from credo.errors import InputError
 from credo.outputs import check_output_path
@@ -106,7 +106,7 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
     validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Validate out of time on this later date.")] = None,
-    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help="Engine for lake features: " + ENGINE_HELP)] = None,
 ) -> None:
     """Train a scorecard from a table (DATA --target) or from the lake (--as-of)."""
     if out is not None:  # checked before the training, whose work a bad path would lose
@@ -245,7 +245,7 @@ def report(
     model_ref: Annotated[str | None, typer.Option("--model", help="Registered model id or model file (default: the latest registered).")] = None,
     out: Annotated[Path | None, typer.Option(help="HTML validation report to write (a .json twin goes next to it).")] = None,
     margin: Annotated[float, typer.Option(help="AUC margin the challenger must win by.")] = 0.01,
-    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help="Engine for lake features: " + ENGINE_HELP)] = None,
 ) -> None:
     """Summarise the model on DATA, or (--out) write the HTML validation report."""
     if out is not None or as_of is not None:

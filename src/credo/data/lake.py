@@ -86,11 +86,10 @@ class Lake:
     def connect(self) -> Any:
         """The Ibis DuckDB connection this lake reads with by default (one per Lake, so
         tables of different kinds can be joined)."""
-        import ibis
+        from credo.data.duckdb_connection import open_ibis_duckdb
 
         if self._con is None:
-            self._con = ibis.duckdb.connect()
-            self._con.raw_sql("SET enable_progress_bar = false")  # keep library output quiet
+            self._con = open_ibis_duckdb()
         return self._con
 
     def table(

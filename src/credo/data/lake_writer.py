@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.data import schemas as sc
+from credo.data.duckdb_connection import open_duckdb
 from credo.data.hashing import hash_table
 from credo.data.lake_dedup import CLASSIFY_SQL
 from credo.data.lake_log import FileEntry, fsync_path, month_of, partition_dir
@@ -133,20 +134,11 @@ class Writer:
         self._quarantined = 0
 
     def duckdb(self) -> duckdb.DuckDBPyConnection:
-        import duckdb
-
         tmp = self.staging / "duckdb-tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(
-            config={
-                "memory_limit": self.lake.memory_limit,
-                "temp_directory": str(tmp),
-                "preserve_insertion_order": False,
-                "threads": max(1, min(4, os.cpu_count() or 1)),
-            }
-        )
-        con.execute("SET enable_progress_bar = false")
-        return con
+        return open_duckdb(memory_limit=self.lake.memory_limit, temp_directory=str(tmp),
+                           preserve_insertion_order=False,
+                           threads=max(1, min(4, os.cpu_count() or 1)))
 
     def _with_lake_columns(self, kind: str, valid: pa.Table) -> pa.Table:
         cols = sc.field_names(kind)

@@ -67,17 +67,8 @@ def check_model_features(model: Scorecard, columns: list[str]) -> None:
 def score_in_engine(engine: Engine, features: pa.Table, model: Scorecard) -> np.ndarray:
     """Scores from the scorecard's SQL form, run by the engine itself."""
     query = to_sql(model, "credo_features", id_column="person_id")
-    if engine.name == "duckdb":
-        engine.register("credo_features", features)
-        result = engine.sql(query + " ORDER BY person_id")
-    else:
-        spark = engine.spark
-        # From Arrow, so that missing values stay NULL (pandas would make them NaN).
-        spark.createDataFrame(features).createOrReplaceTempView("credo_features")
-        # The rendered SQL quotes identifiers the standard way, with double quotes.
-        spark.conf.set("spark.sql.ansi.enabled", "true")
-        spark.conf.set("spark.sql.ansi.doubleQuotedIdentifiers", "true")
-        result = pa.Table.from_pandas(spark.sql(query + " ORDER BY person_id").toPandas())
+    engine.register("credo_features", features)
+    result = engine.sql(query + " ORDER BY person_id")
     ids = result.column("person_id").to_pylist()
     if ids != features.column("person_id").to_pylist():
         raise ScoringMismatchError("in-engine scoring returned a different set of people")
