@@ -79,7 +79,7 @@ def lake_cmd(
         removed = lk.compact()
         Console().print(f"compacted: {removed} small files merged")
     summary = lk.summary().to_pylist()
-    table = Table(title=f"lake {lk.root} (version {lk.snapshot().version})")
+    table = Table(title=f"lake {lk.root} (version {lk.state().version})")
     for col in ("kind", "source_id", *(("month",) if by_month else ()), "records", "files"):
         table.add_column(col, justify="right" if col in ("records", "files") else "left")
     agg: dict[tuple, list[int]] = {}

@@ -22,7 +22,7 @@ from credo.cli.output import ENGINE_HELP
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
-from credo.pipeline.snapshot import parse_as_of
+from credo.pipeline.tables import parse_as_of
 from credo.scorecard import Scorecard, artifact
 from credo.scorecard.metrics import PSI_ACT, PSI_WATCH
 

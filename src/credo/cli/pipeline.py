@@ -17,7 +17,7 @@ from credo.features.table import STATUS_COLUMN
 from credo.layout import champion_path, features_path
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
-from credo.pipeline.snapshot import (
+from credo.pipeline.tables import (
     Exclusions,
     compute_features,
     parse_as_of,

@@ -34,7 +34,9 @@ class FileEntry:
 
 
 @dataclass
-class Snapshot:
+class LakeState:
+    """The lake as committed: the log's version and the files it holds."""
+
     version: int
     files: dict[str, FileEntry] = field(default_factory=dict)
 
@@ -75,17 +77,17 @@ def log_names(log_dir: Path) -> list[str]:
     )
 
 
-def replay(log_dir: Path, names: Sequence[str]) -> Snapshot:
+def replay(log_dir: Path, names: Sequence[str]) -> LakeState:
     """The committed state after the commits ``names``, in order."""
-    snap = Snapshot(version=0)
+    state = LakeState(version=0)
     for name in names:
         entry = json.loads((log_dir / name).read_text())
         for path in entry.get("remove", []):
-            snap.files.pop(path, None)
+            state.files.pop(path, None)
         for f in entry.get("add", []):
-            snap.files[f["path"]] = FileEntry(**f)
-        snap.version = int(name[:-5])
-    return snap
+            state.files[f["path"]] = FileEntry(**f)
+        state.version = int(name[:-5])
+    return state
 
 
 def write_commit(log_dir: Path, version: int, entry: dict[str, Any]) -> None:

@@ -72,9 +72,9 @@ def compact(lake: Lake, kind: str | None = None, small_rows: int = 1_000_000) ->
     """Merge the small files of each partition into one. Returns files removed."""
     removed_total = 0
     with lake.writer() as w:
-        snap = lake.snapshot()
+        state = lake.state()
         groups: dict[tuple[str, str], list[FileEntry]] = {}
-        for f in snap.files.values():
+        for f in state.files.values():
             if (kind is None or f.kind == kind) and f.rows < small_rows:
                 groups.setdefault((f.kind, f.partition), []).append(f)
         adds, removes = [], []
@@ -219,7 +219,7 @@ class Writer:
             return QUARANTINE_SCHEMA.empty_table()
         q = pa.concat_tables(self._quarantine)
         sources = set(q.column("source_id").to_pylist())
-        files = [self.lake.root / f.path for f in self.lake.snapshot().of_kind(QUARANTINE)
+        files = [self.lake.root / f.path for f in self.lake.state().of_kind(QUARANTINE)
                  if set(f.sources) & sources]
         if files:
             seen = pq.read_table(files, columns=["_hash"]).column("_hash")

@@ -18,9 +18,9 @@ from credo.config import Settings
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
-from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_folders, snapshot_dir
+from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_dir, run_folders
 from credo.pipeline.run import check_model_features, published_rows
-from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
+from credo.pipeline.tables import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
 from credo.scorecard.fingerprint import data_fingerprint
 
@@ -58,7 +58,7 @@ def rescore(person_id: str, settings: Settings | None = None, *,
     check_model_features(model, features.column_names)
     frame = features.to_pandas()
     row = published_rows(model, frame).iloc[0].to_dict()
-    manifest = json.loads((snapshot_dir(settings, as_of) / MANIFEST_FILE).read_text())
+    manifest = json.loads((run_dir(settings, as_of) / MANIFEST_FILE).read_text())
     fingerprint = data_fingerprint(frame, frame["person_id"].isna().to_numpy().astype("uint8"))
     row.update(
         as_of=as_of,

@@ -30,8 +30,8 @@ from credo.errors import CredoError, InputError
 from credo.features.catalogue import IN_DEFAULT, IN_DEFAULT_WORDS
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
-from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, scores_path, snapshot_dir
-from credo.pipeline.snapshot import Exclusions, Stage, compute_features, write_atomic
+from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, run_dir, scores_path
+from credo.pipeline.tables import Exclusions, Stage, compute_features, write_atomic
 from credo.policy.bands import band_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
@@ -86,7 +86,7 @@ def monthly_run(
 ) -> RunReport:
     tick = stage or (lambda _s: None)
     timings: dict[str, float] = {}
-    out = snapshot_dir(settings, as_of)
+    out = run_dir(settings, as_of)
     _sweep_leftovers(out.parent)
 
     started = time.perf_counter()

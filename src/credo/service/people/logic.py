@@ -203,7 +203,7 @@ def records_after(lake: Lake, person_id: str, as_of: date) -> dict[str, Any]:
     The answer changes only when the lake does (a new commit in its log) or the score
     does, so it is read once per lake version, person and score date, not on every view
     of the score page."""
-    return dict(_records_after(lake, lake.snapshot().version, person_id, as_of))
+    return dict(_records_after(lake, lake.state().version, person_id, as_of))
 
 
 @functools.lru_cache(maxsize=4096)
