@@ -31,6 +31,23 @@ from credo.store import audit
 from credo.store.models import ModelRecord
 
 
+def registered_models(session: Session, *, actor: str) -> list[dict[str, Any]]:
+    """Every registered model, oldest version first: version, status, months, metrics,
+    who promoted it; the operator's read is audited."""
+    rows = session.scalars(select(ModelRecord).order_by(ModelRecord.version)).all()
+    out = [
+        {"model_id": r.model_id, "version": r.version, "status": r.status,
+         "as_of": r.as_of, "validate_as_of": r.validate_as_of, "fingerprint": r.fingerprint,
+         "metrics": r.metrics, "promoted_by": r.promoted_by, "promoted_at": r.promoted_at,
+         "created_at": r.created_at}
+        for r in rows
+    ]
+    audit.record(session, actor_role="operator", actor_id=actor, action="models.read",
+                 rows=len(out))
+    session.commit()
+    return out
+
+
 def champion_record(session: Session) -> ModelRecord | None:
     """The registry's entry of the champion (the latest version promoted)."""
     return session.scalars(select(ModelRecord).where(ModelRecord.status == "champion")
