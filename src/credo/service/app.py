@@ -188,8 +188,8 @@ def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = 
                context: ServiceContext | None = None) -> FastAPI:
     """The HTTP API over the operational store (migrated to the latest schema first).
 
-    More routers (the portal's) may be added to the app before it serves its first
-    request; the body limits and cache headers then cover them too."""
+    Routers added to the app before it serves its first request are covered by the
+    same body limits and cache headers."""
     from credo.service.audit.router import router as audit_router
     from credo.service.authorizations.router import router as authorizations_router
     from credo.service.disputes.router import router as disputes_router
