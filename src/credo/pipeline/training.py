@@ -17,7 +17,8 @@ from credo.features.catalogue import BY_NAME, data_dictionary
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
 from credo.pipeline.inputs import training_inputs
-from credo.pipeline.snapshot import (
+from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, on_side
+from credo.pipeline.tables import (
     Stage,
     at_risk,
     compute_features,
@@ -25,7 +26,6 @@ from credo.pipeline.snapshot import (
     population_summary,
     with_outcome,
 )
-from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, on_side
 from credo.scorecard import Scorecard, metrics
 from credo.scorecard.training import score_distribution
 
