@@ -123,6 +123,7 @@ def test_training_again_on_the_same_records_registers_no_second_model(
 ):
     from credo.governance.registry import Registry
     from credo.pipeline.training import catalogue_scorecard, training_key
+    from credo.scorecard import BinningOptions
     from tests.cli import invoke
 
     monkeypatch.setenv("CREDO_HOME", str(tmp_path / "home"))
@@ -145,4 +146,4 @@ def test_training_again_on_the_same_records_registers_no_second_model(
     assert training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF, model, seed=1) != key
     assert training_key(settings, TRAIN_AS_OF, None, model) != key
     assert training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF,
-                        catalogue_scorecard(max_bins=6)) != key
+                        catalogue_scorecard(binning=BinningOptions(max_bins=6))) != key

@@ -26,7 +26,7 @@ from credo.pipeline.tables import (
     population_summary,
     with_outcome,
 )
-from credo.scorecard import Scorecard, metrics
+from credo.scorecard import BinningOptions, Scorecard, metrics
 from credo.scorecard.training import score_distribution
 
 
@@ -81,8 +81,9 @@ def training_key(
     """What a training on the lake depends on (:func:`credo.pipeline.inputs.
     training_inputs`), read from the lake's log: known before any feature is computed."""
     split = (check_holdout(holdout), int(seed))
-    return training_inputs(Lake(settings.lake), as_of, validate_as_of, model.get_params(),
-                           split)
+    # No binning options means the defaults: spelled either way, the same training.
+    parameters = model.get_params() | {"binning": model.binning or BinningOptions()}
+    return training_inputs(Lake(settings.lake), as_of, validate_as_of, parameters, split)
 
 
 def train_on_lake(
