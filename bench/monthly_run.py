@@ -40,7 +40,7 @@ from credo.features.catalogue import BY_NAME
 from credo.features.engines import DuckDBEngine, SparkEngine
 from credo.layout import champion_path
 from credo.pipeline.run import monthly_run, score_in_engine
-from credo.pipeline.snapshot import compute_features
+from credo.pipeline.tables import compute_features
 from credo.pipeline.training import model_sample, train_on_lake
 from credo.scorecard import artifact, metrics
 from credo.simulate.population import SimConfig, simulate

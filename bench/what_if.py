@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))  # the parity check is shared with the test suite
 from tests.pipeline.whatif_parity import check_parity, random_scenario  # noqa: E402
 
 from credo.config import Settings  # noqa: E402
-from credo.layout import champion_path, run_folders, snapshot_dir  # noqa: E402
+from credo.layout import champion_path, run_dir, run_folders  # noqa: E402
 from credo.pipeline.rescore import latest_run_date  # noqa: E402
 from credo.pipeline.scenarios import apply  # noqa: E402
 from credo.pipeline.whatif import champion, person_records, score_variants  # noqa: E402
@@ -55,7 +55,7 @@ def work_home(world: Path, out: Path) -> Settings:
     settings = Settings(home=out, lake_path=source.lake)
     champion_path(settings).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(champion_path(source), champion_path(settings))
-    target = snapshot_dir(settings, latest_run_date(source))  # type: ignore[arg-type]
+    target = run_dir(settings, latest_run_date(source))  # type: ignore[arg-type]
     if not target.exists():
         shutil.copytree(runs[-1], target)
     return settings
@@ -114,7 +114,7 @@ def main() -> None:
         settings = work_home(args.home, Path(scratch) / "home")
         as_of = latest_run_date(settings)
         assert as_of is not None
-        everyone = pq.read_table(snapshot_dir(settings, as_of) / "scores.parquet",
+        everyone = pq.read_table(run_dir(settings, as_of) / "scores.parquet",
                                  columns=["person_id"])["person_id"].to_pylist()
         print(f"lake {settings.lake}: {len(everyone):,} people scored as of {as_of}")
         rng = random.Random(args.seed)

@@ -19,8 +19,6 @@ SRC = ROOT / "src"
 PACKAGE = "credo"
 DOC = ROOT / "docs" / "architecture.md"
 
-# Fixed on the composition-root and boundary branch of the architecture issue (part B).
-PART_B = "part B of the architecture issue moves this arrow"
 
 
 # ------------------------------------------------------------------ reading the code
@@ -180,9 +178,6 @@ MODULES = find_modules()
 GRAPH, PRIVATE = read_imports(MODULES)
 FLOORS = read_floors()
 UNITS = sorted({unit(m) for m in MODULES})
-# Arrows up a floor that part B removes: the service mounting the portal, and the score
-# snapshot naming the dimensions from the scorecard's dictionary.
-UPWARD_UNTIL_PART_B = {"service", "score_snapshot"}
 
 
 # ------------------------------------------------------------------ the checks
@@ -195,26 +190,19 @@ def test_no_import_circle() -> None:
     assert import_circles(GRAPH) == []
 
 
-@pytest.mark.parametrize("source", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=PART_B))
-    if name in UPWARD_UNTIL_PART_B else name
-    for name in UNITS
-])
+@pytest.mark.parametrize("source", UNITS)
 def test_no_import_reaches_a_higher_floor(source: str) -> None:
     assert upward(GRAPH, FLOORS, source) == []
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
 def test_features_never_import_the_scorecard() -> None:
     assert arrows(GRAPH, "features", "scorecard") == []
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
 def test_the_service_never_imports_the_portal() -> None:
     assert arrows(GRAPH, "service", "portal") == []
 
 
-@pytest.mark.xfail(strict=True, reason=PART_B)
 def test_the_portal_never_imports_the_store() -> None:
     assert arrows(GRAPH, "portal", "store") == []
 

@@ -82,7 +82,7 @@ def monthly_cycle(settings: Settings, people: int = DEMO_PEOPLE,
     """Simulate (once), train with out-of-time validation, score and publish each month."""
     from credo.data.lake import Lake
 
-    if not Lake(settings.lake).snapshot().files:
+    if not Lake(settings.lake).state().files:
         _credo("simulate", "--people", people, "--months", 30, "--seed", 1)
     _credo("lake")
     _credo("train", "--as-of", TRAIN_AS_OF, "--validate-as-of", VALIDATE_AS_OF)

@@ -4,8 +4,8 @@ One home for every path built under the home, so that writers and readers agree:
 
 - ``models/champion.json``: the champion model, what ``credo run`` scores with;
 - ``models/<model_id>.json``: every registered model's file;
-- ``scores/as_of=YYYY-MM-DD/``: a monthly run's snapshot, ``scores.parquet`` and
-  ``manifest.json``;
+- ``scores/as_of=YYYY-MM-DD/``: a monthly run's folder: its score snapshot
+  ``scores.parquet`` and its ``manifest.json``;
 - ``features/as_of=YYYY-MM-DD/features.parquet``: the features a run scored.
 """
 
@@ -48,13 +48,13 @@ def runs_dir(settings: Settings) -> Path:
     return settings.home / "scores"
 
 
-def snapshot_dir(settings: Settings, as_of: date) -> Path:
+def run_dir(settings: Settings, as_of: date) -> Path:
     """A monthly run's folder: ``scores/as_of=YYYY-MM-DD``."""
     return runs_dir(settings) / as_of_folder(as_of)
 
 
 def scores_path(settings: Settings, as_of: date) -> Path:
-    return snapshot_dir(settings, as_of) / SCORES_FILE
+    return run_dir(settings, as_of) / SCORES_FILE
 
 
 def run_folders(settings: Settings) -> list[Path]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from credo.scorecard.dictionary import DIMENSIONS
+from credo.dictionary import DIMENSIONS
 
 SUB_SCORES: tuple[str, ...] = DIMENSIONS
 REASON_COLUMNS: tuple[str, ...] = tuple(f"reason_{i}" for i in range(1, 5))

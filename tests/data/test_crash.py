@@ -72,7 +72,7 @@ def test_kill_mid_batch_leaves_lake_as_before(tmp_path: Path, big: Path) -> None
     lake = Lake(root)
     ingest_path(write_csv(tmp_path / "seed.csv", records(10)), source="bank",
                 kind="statement", lake=lake)
-    files_before = sorted(lake.snapshot().files)
+    files_before = sorted(lake.state().files)
     rows_before = lake_rows(lake, "statement")
     proc = subprocess.Popen(ingest_cmd(root, big, 10**9), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -83,7 +83,7 @@ def test_kill_mid_batch_leaves_lake_as_before(tmp_path: Path, big: Path) -> None
     proc.wait()
     assert list((root / "_staging").rglob("*.parquet"))  # debris exists on disk ...
     fresh = Lake(root)
-    assert sorted(fresh.snapshot().files) == files_before  # ... but is invisible
+    assert sorted(fresh.state().files) == files_before  # ... but is invisible
     assert lake_rows(fresh, "statement") == rows_before
     # A re-run recovers (deletes the debris) and completes; a third run adds nothing.
     r = ingest_path(big, source="bank", kind="statement", lake=fresh)
@@ -111,7 +111,7 @@ def test_kill_between_commits_keeps_whole_commits(tmp_path: Path, big: Path) -> 
     for e in entries:  # every visible commit is whole: its files hold all it counted
         data = [f for f in e["add"] if f["kind"] == "statement"]
         assert sum(f["rows"] for f in data) == e["counts"]["accepted"]
-    for f in lake.snapshot().files:
+    for f in lake.state().files:
         assert (root / f).exists()
     r = ingest_path(big, source="bank", kind="statement", lake=lake)
     assert (r.accepted, r.duplicate) == (ROWS - accepted, accepted)

@@ -27,7 +27,7 @@ def ingest(lake: Lake, path: Path, kind: str = "statement", source: str = "bank"
 
 def state(lake: Lake) -> dict:
     """Everything a reader can see: committed files and every table's content."""
-    out = {"files": sorted(lake.snapshot().files)}
+    out = {"files": sorted(lake.state().files)}
     for kind in sc.KINDS:
         out[kind] = lake_rows(lake, kind, history=True)
     out["quarantine"] = lake.quarantine().count().execute()

@@ -190,7 +190,7 @@ def test_person_ranges_are_the_filtered_table(lake: Lake, tmp_path: Path, compac
     corrections that moved a record from one range to another included (before and
     after compaction merges the corrections into the bulk files)."""
     _moved_lake(lake, tmp_path, compact=compact)
-    assert lake.snapshot().versioned  # the corrections' files (or what compaction made)
+    assert lake.state().versioned  # the corrections' files (or what compaction made)
     people = sorted(f"P{i}" for i in range(PEOPLE))
     as_of = datetime(2025, 5, 2, tzinfo=UTC)
     for cuts in ([], ["P2"], ["P1", "P20", "P3"], people[1::3]):
@@ -208,7 +208,7 @@ def test_person_ranges_are_the_filtered_table(lake: Lake, tmp_path: Path, compac
 
 def test_a_lake_of_records_stored_once_marks_no_file(lake: Lake) -> None:
     bulk(lake, statements(3000))
-    assert lake.snapshot().files and not lake.snapshot().versioned
+    assert lake.state().files and not lake.state().versioned
 
 
 def _key(r: dict) -> tuple:

@@ -95,7 +95,8 @@ def test_train_report_promote_monitor_rollback(world, cli) -> None:
     # The same views for an operator console, over the HTTP API.
     from fastapi.testclient import TestClient
 
-    from credo.service import ServiceContext, create_app
+    from credo.app import create_app
+    from credo.service import ServiceContext
     from credo.service.keys import issue_key
 
     ctx = ServiceContext.build(world.settings)

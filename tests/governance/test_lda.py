@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from credo.dictionary import DataDictionary, FeatureInfo
 from credo.governance import lda
 from credo.scorecard import Scorecard
-from credo.scorecard.dictionary import DataDictionary, FeatureInfo
 
 
 @pytest.mark.parametrize(

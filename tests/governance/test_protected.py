@@ -19,7 +19,7 @@ from credo.data.schemas import KINDS, lake_schema
 from credo.features.catalogue import CATALOGUE, FEATURE_NAMES
 from credo.features.engines import DuckDBEngine
 from credo.features.table import STATUS_COLUMN, feature_table
-from credo.pipeline.snapshot import compute_features
+from credo.pipeline.tables import compute_features
 
 from .conftest import TRAIN_AS_OF
 

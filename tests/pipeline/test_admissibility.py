@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from credo.features.catalogue import CATALOGUE, FEATURE_NAMES, FeatureSpec
+from credo.features.definitions import TRANSACTIONS
 from credo.policy.admissibility import BASES, REFUSED_FEATURES
 
 
@@ -26,7 +27,8 @@ def test_lifestyle_features_are_refused_with_their_reason():
 ])
 def test_a_feature_without_an_admissible_basis_cannot_be_declared(name, basis, message):
     with pytest.raises(ValueError, match=message):
-        FeatureSpec(name, "behaviour", basis, "words", None, "Do this.")
+        FeatureSpec(name, "behaviour", basis, "words", None, "Do this.",
+                    computed_by=TRANSACTIONS)
 
 
 def test_every_scored_features_advice_is_an_action():

@@ -17,7 +17,7 @@ from credo.data.lake import Lake
 from credo.errors import InputError
 from credo.features.catalogue import CATALOGUE, FEATURE_NAMES
 from credo.features.table import STATUS_COLUMN
-from credo.pipeline.snapshot import (
+from credo.pipeline.tables import (
     Exclusions,
     as_of_instant,
     compute_features,

@@ -12,9 +12,9 @@ import pytest
 from credo.config import Settings
 from credo.errors import ConfigError
 from credo.layout import features_path
-from credo.pipeline import snapshot
+from credo.pipeline import tables
 from credo.pipeline.run import monthly_run
-from credo.pipeline.snapshot import Exclusions, compute_features
+from credo.pipeline.tables import Exclusions, compute_features
 from credo.pipeline.training import train_on_lake
 from credo.scorecard import artifact
 from credo.scorecard.fingerprint import data_fingerprint
@@ -90,7 +90,7 @@ def test_an_unchanged_month_is_recognised_without_computing_features(
     assert set(again.timings) == {"recognised"}
     assert (first.path / "scores.parquet").stat().st_mtime_ns == written
     # Another model, or records left out, are other inputs: the month is computed again.
-    monkeypatch.setattr("credo.pipeline.run.feature_partitions", snapshot.feature_partitions)
+    monkeypatch.setattr("credo.pipeline.run.feature_partitions", tables.feature_partitions)
     other = dict(document, model_id=document["model_id"] + "-other")
     rescored = monthly_run(home, duckdb_engine, RUN_AS_OF, scorecard, other)
     assert not rescored.reused
@@ -123,6 +123,7 @@ def test_training_again_on_the_same_records_registers_no_second_model(
 ):
     from credo.governance.registry import Registry
     from credo.pipeline.training import catalogue_scorecard, training_key
+    from credo.scorecard import BinningOptions
     from tests.cli import invoke
 
     monkeypatch.setenv("CREDO_HOME", str(tmp_path / "home"))
@@ -145,4 +146,4 @@ def test_training_again_on_the_same_records_registers_no_second_model(
     assert training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF, model, seed=1) != key
     assert training_key(settings, TRAIN_AS_OF, None, model) != key
     assert training_key(settings, TRAIN_AS_OF, VALIDATE_AS_OF,
-                        catalogue_scorecard(max_bins=6)) != key
+                        catalogue_scorecard(binning=BinningOptions(max_bins=6))) != key

@@ -12,7 +12,7 @@ import pytest
 
 from credo.config import Settings
 from credo.features.engines import DuckDBEngine
-from credo.layout import champion_path, snapshot_dir
+from credo.layout import champion_path, run_dir
 from credo.pipeline.run import monthly_run
 from credo.pipeline.training import train_on_lake
 from credo.scorecard import artifact
@@ -97,7 +97,7 @@ def test_a_push_rescores_its_people_as_the_monthly_run_would(home) -> None:
                                                   reference["reason_3"], reference["reason_4"])
                                       if c]
     # 95 days late on a statement is news: most of these people lose points.
-    before = pq.read_table(snapshot_dir(settings, RUN_AS_OF) / "scores.parquet").to_pandas()
+    before = pq.read_table(run_dir(settings, RUN_AS_OF) / "scores.parquet").to_pandas()
     before = before.set_index("person_id")["score"]
     lower = sum(entries[p].score < before[p] for p in entries)
     assert lower >= len(entries) // 2

@@ -13,7 +13,7 @@ import pytest
 from credo.errors import InputError
 from credo.features.engines import EngineError, SparkEngine
 from credo.pipeline.rescore import rescore
-from credo.pipeline.run import SNAPSHOT_COLUMNS, monthly_run, snapshot_dir
+from credo.pipeline.run import SNAPSHOT_COLUMNS, monthly_run, run_dir
 from credo.pipeline.training import train_on_lake
 from credo.scorecard import Scorecard, artifact
 
@@ -71,7 +71,7 @@ def test_people_in_default_are_left_out_of_every_metric_and_published_at_the_flo
 ):
     from credo.features.catalogue import IN_DEFAULT
     from credo.features.table import STATUS_COLUMN
-    from credo.pipeline.snapshot import compute_features
+    from credo.pipeline.tables import compute_features
     from credo.scorecard.scaling import Scaling
 
     result, document = trained
@@ -126,7 +126,7 @@ def test_validation_people_are_never_development_people(world, trained):
 
 def test_interrupted_run_leaves_nothing_behind(world, trained, duckdb_engine):
     result, document = trained
-    folder = snapshot_dir(world.settings, RUN_AS_OF).parent
+    folder = run_dir(world.settings, RUN_AS_OF).parent
     leftover = folder / f".as_of={RUN_AS_OF}.tmp-deadbeef"
     leftover.mkdir(parents=True, exist_ok=True)
     (leftover / "scores.parquet").write_bytes(b"half a file")

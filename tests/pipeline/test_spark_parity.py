@@ -12,7 +12,7 @@ import pytest
 from credo.features import definitions as d
 from credo.features.engines import DuckDBEngine, SparkEngine
 from credo.pipeline.run import score_in_engine
-from credo.pipeline.snapshot import compute_features
+from credo.pipeline.tables import compute_features
 from credo.pipeline.training import train_on_lake
 
 from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from credo.policy.bands import band_of
 from credo.portal import charts
-from credo.portal.views import rule_of
 from credo.portal.wording import bin_in_words, value_in_words
+from credo.service.governance.logic import rule_of
 
 SCORES = st.integers(350, 950)
 TEXT = st.text(max_size=60)

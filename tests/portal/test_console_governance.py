@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from credo.app import create_app
 from credo.config import Settings
 from credo.governance.registry import Registry
 from credo.layout import champion_path
-from credo.service.app import create_app
 from credo.service.audit import logic as audit_logic
 from credo.service.config import ServiceConfig
 from credo.service.context import ServiceContext

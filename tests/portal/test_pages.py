@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from credo.service.app import create_app
+from credo.app import create_app
 from credo.service.errors import NoAuthorizationError
 from credo.store.models import Authorization, Person
 from tests.portal.conftest import PASSWORD, PortalWorld

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from credo.app import create_app
 from credo.pipeline.rescore import latest_run_date
 from credo.pipeline.whatif import person_records
-from credo.service.app import create_app
 from tests.portal.conftest import PASSWORD, PortalWorld
 from tests.portal.test_pages import csrf_of, sign_in
 

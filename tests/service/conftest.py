@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from credo.app import create_app
 from credo.config import Settings
 from credo.data.ingest import ingest_path
 from credo.policy.bands import band_of
-from credo.service import ServiceContext, create_app
+from credo.service import ServiceContext
 from credo.service.config import ServiceConfig
 from credo.service.keys import issue_key
 from credo.service.partners.logic import register_partner

@@ -217,7 +217,7 @@ def test_ids_with_a_trailing_newline_are_refused(world: World, value: str) -> No
     from credo.data.ingest import check_target
     from credo.errors import InputError
     from credo.service.errors import InvalidRequestError
-    from credo.service.partners.logic import check_id
+    from credo.service.ids import check_id
 
     with pytest.raises(InvalidRequestError):
         check_id(value, "id")

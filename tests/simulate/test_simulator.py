@@ -162,12 +162,12 @@ def test_rerunning_a_simulation_adds_nothing(tmp_path: Path) -> None:
     cfg = SimConfig(people=300, months=12, seed=5, chunk=300, bad_share=0.01)
     lake = Lake(tmp_path / "lake")
     simulate(cfg, lake, tmp_path / "truth")
-    files = sorted(lake.snapshot().files)
+    files = sorted(lake.state().files)
     again = simulate(cfg, lake, tmp_path / "truth")
     assert not again.bulk
     assert (again.accepted, again.superseded) == (0, 0)
     assert again.duplicate == again.total_records
-    assert sorted(lake.snapshot().files) == files
+    assert sorted(lake.state().files) == files
 
 
 @pytest.mark.parametrize(

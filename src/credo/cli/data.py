@@ -81,7 +81,7 @@ def lake_cmd(
         removed = lk.compact()
         console.print(f"compacted: {removed:,} small files merged")
     rows = lake_rows(lk.summary().to_pylist(), detail)
-    document = LakeOut(root=str(lk.root), version=lk.snapshot().version,
+    document = LakeOut(root=str(lk.root), version=lk.state().version,
                        records=sum(r.records for r in rows), files=sum(r.files for r in rows),
                        rows=rows)
     if as_json:

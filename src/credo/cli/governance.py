@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from credo.cli.identity import actor
-from credo.cli.output import ConsoleProgress, print_json
+from credo.cli.output import ENGINE_HELP, ConsoleProgress, print_json
 from credo.cli.root import app
 from credo.cli.schemas import ModelOut
 from credo.config import Settings
 from credo.errors import InputError
 from credo.outputs import make_output_path, write_atomically
-from credo.pipeline.snapshot import parse_as_of
+from credo.pipeline.tables import parse_as_of
 
 if TYPE_CHECKING:
     from credo.scorecard.model import Scorecard
@@ -124,8 +124,8 @@ def monitor(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
     engine: Annotated[
-        str, typer.Option(help="duckdb or spark (for features not yet computed).")
-    ] = "duckdb",
+        str | None, typer.Option(help="For features not yet computed: " + ENGINE_HELP)
+    ] = None,
     show: Annotated[int, typer.Option(help="Features to list (most shifted first).")] = 15,
 ) -> None:
     """PSI of the score and CSI of every feature between two months; exit 3 on "act"."""
@@ -170,7 +170,7 @@ def governance_report(
     model_ref: str | None,
     out: Path,
     margin: float,
-    engine: str,
+    engine: str | None,
 ) -> None:
     """``credo report --as-of``: the HTML validation report and its JSON twin."""
     from credo.governance.validation import write_validation_report

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from credo.scorecard.model import Scorecard
 
 console = Console(stderr=True)
+ENGINE_HELP = "duckdb or spark (default: CREDO_ENGINE, else duckdb)."
 
 
 class _Quiet:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from credo.cli.identity import actor
-from credo.cli.output import ConsoleProgress, print_training, training_summary
+from credo.cli.output import ENGINE_HELP, ConsoleProgress, print_training, training_summary
 from credo.cli.root import app
 from credo.config import Settings, check_spark_master
 from credo.errors import InputError
@@ -18,7 +18,7 @@ from credo.features.table import STATUS_COLUMN
 from credo.layout import features_path
 from credo.outputs import make_output_path
 from credo.pipeline.run import monthly_run
-from credo.pipeline.snapshot import (
+from credo.pipeline.tables import (
     Exclusions,
     compute_features,
     parse_as_of,
@@ -39,13 +39,14 @@ def _disputed(settings: Settings) -> Exclusions:
 @app.command()
 def features(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help=ENGINE_HELP)] = None,
     out: Annotated[Path | None, typer.Option(help="Parquet file (default under CREDO_HOME/features).")] = None,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: the cluster, spark://HOST:PORT (default: CREDO_SPARK_MASTER, else local[2]).")] = None,
 ) -> None:
     """Compute every catalogue feature for everyone known before the as-of date."""
     settings = Settings.from_env()
     day = parse_as_of(as_of)
+    engine = engine or settings.engine
     if spark_master is not None:
         check_spark_master(spark_master)
     if out is not None:
@@ -65,7 +66,7 @@ def features(
 
 
 def train_from_lake(
-    as_of: str, validate_as_of: str | None, out: Path | None, engine: str, model: Scorecard,
+    as_of: str, validate_as_of: str | None, out: Path | None, engine: str | None, model: Scorecard,
     holdout: float, seed: int, as_json: bool = False,
 ) -> None:
     from credo.governance.training import train_and_register
@@ -96,7 +97,7 @@ def train_from_lake(
 def run(
     as_of: Annotated[str, typer.Option("--as-of", help="As-of date, YYYY-MM-DD.")],
     model: Annotated[Path | None, typer.Option(help="Model JSON or registered model id (default: the champion in CREDO_HOME/models).")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help=ENGINE_HELP)] = None,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --engine spark: the cluster, spark://HOST:PORT (default: CREDO_SPARK_MASTER, else local[2]).")] = None,
 ) -> None:
     """The monthly run: features and scores for everyone, written as a snapshot."""
@@ -104,6 +105,7 @@ def run(
 
     settings = Settings.from_env()
     day = parse_as_of(as_of)
+    engine = engine or settings.engine
     if spark_master is not None:
         check_spark_master(spark_master)
         if engine != "spark":

@@ -17,6 +17,7 @@ import numpy as np
 import typer
 
 from credo.cli.output import (
+    ENGINE_HELP,
     ConsoleProgress,
     console,
     print_json,
@@ -25,12 +26,12 @@ from credo.cli.output import (
 )
 from credo.cli.root import app
 from credo.cli.schemas import ExplanationOut, ReasonOut, ReportOut
+from credo.dictionary import DataDictionary, FeatureInfo
 from credo.errors import InputError
 from credo.outputs import check_output_path, make_output_path
 from credo.pipeline.split import DEFAULT_HOLDOUT
 from credo.scorecard import artifact
 from credo.scorecard.binning import TRENDS, BinningOptions
-from credo.scorecard.dictionary import DataDictionary, FeatureInfo
 from credo.scorecard.explain import explain_one, explanation_text
 from credo.scorecard.model import Scorecard
 from credo.scorecard.report import report_summary, report_text
@@ -120,7 +121,7 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Seed of the holdout split (default 0).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Train on the lake's population as of this date (YYYY-MM-DD).")] = None,
     validate_as_of: Annotated[str | None, typer.Option("--validate-as-of", help="Validate out of time on this later date.")] = None,
-    engine: Annotated[str, typer.Option(help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(help="Engine for lake features: " + ENGINE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the training summary as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
     """Train a scorecard from a table (DATA --target) or from the lake (--as-of)."""
@@ -276,7 +277,7 @@ def report(
     model_ref: Annotated[str | None, typer.Option("--model", rich_help_panel="The lake's report", help="Registered model id or model file (default: the latest registered).")] = None,
     out: Annotated[Path | None, typer.Option(help="HTML validation report to write (a .json twin goes next to it).")] = None,
     margin: Annotated[float, typer.Option(help="AUC margin the challenger must win by.")] = 0.01,
-    engine: Annotated[str, typer.Option(rich_help_panel="The lake's report", help="Engine for lake features: duckdb or spark.")] = "duckdb",
+    engine: Annotated[str | None, typer.Option(rich_help_panel="The lake's report", help="Engine for lake features: " + ENGINE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary of MODEL on DATA as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
     """Summarise MODEL on DATA, or write the HTML validation report (--out) of MODEL on

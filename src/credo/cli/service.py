@@ -69,7 +69,7 @@ def serve(
     worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker"]) if inbox
               else None)
     try:
-        uvicorn.run("credo.service.asgi:app", host=host, port=port, workers=workers,
+        uvicorn.run("credo.asgi:app", host=host, port=port, workers=workers,
                     log_level=log_level, access_log=False)
     finally:
         if worker is not None:  # it finishes the batch at hand, then stops
@@ -210,8 +210,8 @@ def source_revoke_key(source_id: str = typer.Argument(..., help="Source id.")) -
 @operator_app.command("new-key")
 def operator_new_key(name: str = typer.Argument(..., help="The operator's name.")) -> None:
     """Issue an operator API key (dispute resolution and audit over HTTP)."""
+    from credo.service.ids import check_id
     from credo.service.keys import issue_key
-    from credo.service.partners.logic import check_id
     from credo.store import audit
 
     check_id(name, "operator name")

@@ -14,7 +14,7 @@ killed at any moment therefore leaves only files no log entry names: readers nev
 them and the next writer deletes them. Readers must list files through the log
 (``Lake.files``), never by globbing the folders.
 
-Records are partitioned by the month they were reported, so a snapshot "as known at T"
+Records are partitioned by the month they were reported, so a read "as known at T"
 opens only partitions up to T's month.
 """
 
@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from credo.data import schemas as sc
 from credo.data.lake_log import (
-    Snapshot,
+    LakeState,
     log_names,
     month_of,
     replay,
@@ -85,7 +85,7 @@ class Lake:
             raise InputError(f"lake {str(self.root)!r} is a file, not a folder: give the "
                              "lake's folder (it is made if missing)")
         self.memory_limit = memory_limit
-        self._cache: tuple[tuple[str, ...], Snapshot] | None = None
+        self._cache: tuple[tuple[str, ...], LakeState] | None = None
         self._con: Any = None
         self._moved: dict[tuple[str, datetime | None, int], pa.Table | None] = {}
 
@@ -94,27 +94,26 @@ class Lake:
     def log_dir(self) -> Path:
         return self.root / "_log"
 
-    def snapshot(self) -> Snapshot:
-        """The committed state: replay of the log."""
+    def state(self) -> LakeState:
+        """The committed state (version and files): replay of the log."""
         names = tuple(log_names(self.log_dir))
         if self._cache is not None and self._cache[0] == names:
             return self._cache[1]
-        snap = replay(self.log_dir, names)
-        self._cache = (names, snap)
-        return snap
+        state = replay(self.log_dir, names)
+        self._cache = (names, state)
+        return state
 
     def files(self, kind: str, *, until_month: str | None = None) -> list[Path]:
         """Committed Parquet files of ``kind`` (for DuckDB, Spark or pyarrow readers)."""
-        return [self.root / f.path for f in self.snapshot().of_kind(kind, until_month)]
+        return [self.root / f.path for f in self.state().of_kind(kind, until_month)]
 
     def connect(self) -> Any:
         """The Ibis DuckDB connection this lake reads with by default (one per Lake, so
         tables of different kinds can be joined)."""
-        import ibis
+        from credo.data.duckdb_connection import open_ibis_duckdb
 
         if self._con is None:
-            self._con = ibis.duckdb.connect()
-            self._con.raw_sql("SET enable_progress_bar = false")  # keep library output quiet
+            self._con = open_ibis_duckdb()
         return self._con
 
     def table(
@@ -144,7 +143,7 @@ class Lake:
         the range, not on the lake: the range filters inside the Parquet scan, and a
         record whose versions name people on both sides of it (a correction that moved
         it) is ranked with all its versions, found once per lake version from the
-        files that can hold a later version (see ``Snapshot.versioned``).
+        files that can hold a later version (see ``LakeState.versioned``).
         """
         import ibis
 
@@ -209,11 +208,11 @@ class Lake:
         versions name more than one person, or None when the lake holds none. Only the
         records in files that can hold a later version are candidates, so a lake of
         records each stored once answers from its log alone."""
-        key = (kind, as_of, self.snapshot().version)
+        key = (kind, as_of, self.state().version)
         if key not in self._moved:
             until = month_of(as_of) if as_of else None
             marked = [str(self.root / f.path)
-                      for f in self.snapshot().versioned_of_kind(kind, until)]
+                      for f in self.state().versioned_of_kind(kind, until)]
             rows = None
             if marked:
                 keys = ["source_id", "record_id"]
@@ -232,7 +231,7 @@ class Lake:
     def summary(self) -> pa.Table:
         """Record counts per kind, source and partition month (from the log only)."""
         counts: dict[tuple[str, str, str], list[int]] = {}
-        for f in self.snapshot().files.values():
+        for f in self.state().files.values():
             for source, n in f.sources.items():
                 c = counts.setdefault((f.kind, source, f.partition), [0, 0])
                 c[0] += n
@@ -249,7 +248,7 @@ class Lake:
         )
 
     def has_sources(self, kind: str, sources: set[str]) -> bool:
-        return any(set(f.sources) & sources for f in self.snapshot().of_kind(kind))
+        return any(set(f.sources) & sources for f in self.state().of_kind(kind))
 
     # -- writing -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -283,7 +282,7 @@ class Lake:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
             removed.append(staging)
-        committed = {self.root / f for f in self.snapshot().files}
+        committed = {self.root / f for f in self.state().files}
         for top in [*self.root.glob("kind=*"), self.root / QUARANTINE]:
             if not top.is_dir():
                 continue
@@ -299,7 +298,7 @@ class Lake:
     def append_commit(self, entry: dict[str, Any]) -> int:
         """Write the next commit-log entry (a writer does, holding the lock): the one
         step that makes files visible. Returns the new version."""
-        version = self.snapshot().version + 1
+        version = self.state().version + 1
         write_commit(self.log_dir, version, entry)
         self._cache = None
         return version

@@ -34,7 +34,9 @@ class FileEntry:
 
 
 @dataclass
-class Snapshot:
+class LakeState:
+    """The lake as committed: the log's version and the files it holds."""
+
     version: int
     files: dict[str, FileEntry] = field(default_factory=dict)
     # Files that may hold a later version of a record stored before: those added by a
@@ -84,22 +86,22 @@ def log_names(log_dir: Path) -> list[str]:
     )
 
 
-def replay(log_dir: Path, names: Sequence[str]) -> Snapshot:
+def replay(log_dir: Path, names: Sequence[str]) -> LakeState:
     """The committed state after the commits ``names``, in order."""
-    snap = Snapshot(version=0)
+    state = LakeState(version=0)
     for name in names:
         entry = json.loads((log_dir / name).read_text())
         removed = entry.get("remove", [])
-        versioned = _adds_versions(entry) or any(p in snap.versioned for p in removed)
+        versioned = _adds_versions(entry) or any(p in state.versioned for p in removed)
         for path in removed:
-            snap.files.pop(path, None)
-            snap.versioned.discard(path)
+            state.files.pop(path, None)
+            state.versioned.discard(path)
         for f in entry.get("add", []):
-            snap.files[f["path"]] = FileEntry(**f)
+            state.files[f["path"]] = FileEntry(**f)
             if versioned:
-                snap.versioned.add(f["path"])
-        snap.version = int(name[:-5])
-    return snap
+                state.versioned.add(f["path"])
+        state.version = int(name[:-5])
+    return state
 
 
 def _adds_versions(entry: dict[str, Any]) -> bool:

@@ -22,9 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.data import schemas as sc
+from credo.data.duckdb_connection import open_duckdb
 from credo.data.hashing import hash_table
 from credo.data.lake_dedup import CLASSIFY_SQL
-from credo.data.lake_log import FileEntry, Snapshot, fsync_path, month_of, partition_dir
+from credo.data.lake_log import FileEntry, LakeState, fsync_path, month_of, partition_dir
 from credo.data.quarantine import (
     QUARANTINE,
     QUARANTINE_KEY,
@@ -59,7 +60,7 @@ class CommittedLake(Protocol):
     root: Path
     memory_limit: str
 
-    def snapshot(self) -> Snapshot: ...
+    def state(self) -> LakeState: ...
 
     def files(self, kind: str, *, until_month: str | None = None) -> list[Path]: ...
 
@@ -100,20 +101,11 @@ class Writer:
         self._quarantined = 0
 
     def duckdb(self) -> duckdb.DuckDBPyConnection:
-        import duckdb
-
         tmp = self.staging / "duckdb-tmp"
         tmp.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(
-            config={
-                "memory_limit": self.lake.memory_limit,
-                "temp_directory": str(tmp),
-                "preserve_insertion_order": False,
-                "threads": max(1, min(4, os.cpu_count() or 1)),
-            }
-        )
-        con.execute("SET enable_progress_bar = false")
-        return con
+        return open_duckdb(memory_limit=self.lake.memory_limit, temp_directory=str(tmp),
+                           preserve_insertion_order=False,
+                           threads=max(1, min(4, os.cpu_count() or 1)))
 
     def _with_lake_columns(self, kind: str, valid: pa.Table) -> pa.Table:
         cols = sc.field_names(kind)
@@ -194,7 +186,7 @@ class Writer:
             return QUARANTINE_SCHEMA.empty_table()
         q = pa.concat_tables(self._quarantine)
         sources = set(q.column("source_id").to_pylist())
-        files = [self.lake.root / f.path for f in self.lake.snapshot().of_kind(QUARANTINE)
+        files = [self.lake.root / f.path for f in self.lake.state().of_kind(QUARANTINE)
                  if set(f.sources) & sources]
         if files:
             seen = pq.read_table(files, columns=["_hash"]).column("_hash")
@@ -217,9 +209,9 @@ class Writer:
         """Merge the small files of each partition into one, as one commit. Returns
         the files removed."""
         lake = self.lake
-        snap = lake.snapshot()
+        state = lake.state()
         groups: dict[tuple[str, str], list[FileEntry]] = {}
-        for f in snap.files.values():
+        for f in state.files.values():
             if (kind is None or f.kind == kind) and f.rows < small_rows:
                 groups.setdefault((f.kind, f.partition), []).append(f)
         adds, removes = [], []

@@ -199,7 +199,7 @@ LAKE_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 )
 
 # Which date of a record decides its partition: the report month, so that a
-# snapshot "as known at T" never opens files reported after T.
+# read "as known at T" never opens files reported after T.
 PARTITION_COLUMN = "report_month"
 
 

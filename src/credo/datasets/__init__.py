@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from credo.scorecard.dictionary import DataDictionary
+from credo.dictionary import DataDictionary
 
 GERMAN_CREDIT_TARGET = "creditability"
 GERMAN_CREDIT_BAD = "bad"

@@ -9,11 +9,20 @@ Rules that keep the engines in agreement to the last bit:
 
 ``T`` is the as-of date: a record counts only if it was reported before T (the lake
 reader filters on that) and if the event itself happened before T.
+
+The features are computed in passes (:class:`Computation`): one per kind of record,
+each a single group-by per person yielding many features at once, which keeps the
+engines fast and in agreement; and one pass across kinds, over the joined per-person
+table, for the ratios that need two kinds. Each feature's catalogue entry names the
+pass that computes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -398,3 +407,40 @@ def default_status(statements: ir.Table, records: ir.Table, as_of: date) -> ir.T
         )
     ).drop("_level")
 
+
+
+def across_kinds(person: ir.Table) -> dict[str, ir.FloatingValue]:
+    """Ratios across kinds of record, over the joined per-person table: what is due
+    each month (statements) and what is owed against income (transactions)."""
+    return {
+        "debt_service_to_income": _ratio(person._amount_due * 6, person._inc6_total),
+        "balance_to_income": _ratio(person.credit_balance.fill_null(0),
+                                    person._inc6_total * 2),
+    }
+
+
+@dataclass(frozen=True)
+class Computation:
+    """A pass that computes several features at once.
+
+    A pass over records reads the kinds ``reads`` (in that order, then T) and returns a
+    per-person table; the pass across kinds (``reads`` empty) returns expressions over
+    the joined per-person table, where the record passes' helper columns (named with a
+    leading underscore) are still present."""
+
+    name: str
+    reads: tuple[str, ...]
+    compute: Callable[..., Any]
+
+    def per_person(self, tables: dict[str, ir.Table], as_of: date) -> ir.Table:
+        """A record pass's per-person table."""
+        return self.compute(*(tables[kind] for kind in self.reads), as_of)
+
+
+ACCOUNTS = Computation("accounts", ("account",), account_features)
+STATEMENTS = Computation("statements", ("statement", "account"), statement_features)
+TRANSACTIONS = Computation("transactions", ("transaction",), transaction_features)
+IDENTITY = Computation("identity", ("identity",), identity_features)
+PUBLIC_RECORDS = Computation("public records", ("public_record",), public_record_features)
+RECORD_PASSES = (ACCOUNTS, STATEMENTS, TRANSACTIONS, IDENTITY, PUBLIC_RECORDS)
+ACROSS_KINDS = Computation("across kinds", (), across_kinds)

@@ -1,22 +1,27 @@
 """Where the feature definitions run: DuckDB in-process (default) or Spark.
 
-An engine hands the lake reader Ibis tables over Parquet files and executes
-expressions to Arrow. Both run the very same expressions from
+An engine hands the lake reader Ibis tables over Parquet files, executes expressions
+to Arrow, and runs plain SQL over Arrow tables it is handed (the scorecard's SQL form,
+to score in the engine itself). Both run the very same expressions from
 :mod:`credo.features.definitions`; only the reading differs (Spark reads a list of
 files through its own reader, and must count time in UTC).
+
+The default engine is the settings' (``CREDO_ENGINE``: duckdb unless set to spark);
+a command's ``--engine`` chooses another.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from typing import Any, Protocol
+from typing import Protocol
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from credo.config import check_spark_master, spark_master_from_env
+from credo.config import ENGINES, Settings, check_spark_master, spark_master_from_env
+from credo.data.duckdb_connection import open_ibis_duckdb
 from credo.errors import ConfigError, CredoError
 
 
@@ -25,11 +30,25 @@ class EngineError(CredoError):
 
 
 class Engine(Protocol):
+    """What the pipeline asks of an engine; ``name`` is recorded in a run's manifest."""
+
     name: str
 
-    def read_parquet(self, paths: list[str], hive_partitioning: bool = False) -> ir.Table: ...
+    def read_parquet(self, paths: list[str], hive_partitioning: bool = False) -> ir.Table:
+        """An Ibis table over these Parquet files."""
+        ...
 
-    def to_arrow(self, expr: ir.Table) -> pa.Table: ...
+    def to_arrow(self, expr: ir.Table) -> pa.Table:
+        """Execute an Ibis expression."""
+        ...
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable by ``sql`` under ``name``."""
+        ...
+
+    def sql(self, query: str) -> pa.Table:
+        """Run a query in standard SQL (identifiers in double quotes)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -38,11 +57,8 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(self, memory_limit: str = "8GB", threads: int | None = None) -> None:
-        self.con = ibis.duckdb.connect()
-        self.con.raw_sql("SET enable_progress_bar = false")
-        self.con.raw_sql(f"SET memory_limit = '{memory_limit}'")
-        if threads:
-            self.con.raw_sql(f"SET threads = {int(threads)}")
+        self.con = open_ibis_duckdb(memory_limit=memory_limit,
+                                    threads=int(threads) if threads else None)
 
     def read_parquet(self, paths: list[str], hive_partitioning: bool = False) -> ir.Table:
         return self.con.read_parquet(paths, hive_partitioning=hive_partitioning)
@@ -113,16 +129,28 @@ class SparkEngine:
     def to_arrow(self, expr: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)
 
+    def register(self, name: str, table: pa.Table) -> None:
+        # From Arrow, so that missing values stay NULL (pandas would make them NaN).
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def sql(self, query: str) -> pa.Table:
+        # Standard SQL: identifiers quoted with double quotes, errors instead of NULLs.
+        self.spark.conf.set("spark.sql.ansi.enabled", "true")
+        self.spark.conf.set("spark.sql.ansi.doubleQuotedIdentifiers", "true")
+        return pa.Table.from_pandas(self.spark.sql(query).toPandas())
+
     def close(self) -> None:
         self.spark.stop()
 
 
-def open_engine(name: str, spark_master: str | None = None) -> Any:
-    """The engine ``name``; ``spark_master`` (Spark only) overrides CREDO_SPARK_MASTER."""
+def open_engine(name: str | None = None, spark_master: str | None = None) -> Engine:
+    """The engine called ``name``, or the settings' default (``CREDO_ENGINE``);
+    ``spark_master`` (Spark only) overrides CREDO_SPARK_MASTER."""
+    name = name or Settings.from_env().engine
     if spark_master is not None and name != "spark":
         raise ConfigError("--spark-master applies only with --engine spark")
     if name == "duckdb":
         return DuckDBEngine()
     if name == "spark":
         return SparkEngine(master=spark_master)
-    raise ConfigError(f"unknown engine {name!r}: choose duckdb or spark")
+    raise ConfigError(f"unknown engine {name!r}: choose {' or '.join(ENGINES)}")

@@ -1,8 +1,10 @@
 """The feature table as of T: one row per person known before T, every catalogue feature.
 
-Everyone with an account opened before T is in the table. Counts default to 0 where a
-person has no such record; measures that need data (ratios, "time since", tenure) stay
-NULL, which the scorecard bins as "missing". One column is not a feature:
+Everyone with an account opened before T is in the table, built from the catalogue:
+each record pass joined on the person, then each feature's fill value for people
+without such records (counts are 0; measures that need data, such as ratios, "time
+since" and tenure, stay NULL, which the scorecard bins as "missing"), and the ratios
+across kinds. One column is not a feature:
 ``default_status`` says why a person is already in default at T (NULL for the people at
 risk, whom the score ranks); it is never a model input.
 """
@@ -15,43 +17,29 @@ import ibis
 import ibis.expr.types as ir
 
 from credo.features import definitions as d
-from credo.features.catalogue import FEATURE_NAMES
+from credo.features.catalogue import CATALOGUE, FEATURE_NAMES
 
-_ZERO_WHEN_ABSENT = (
-    "late30_3m", "late30_6m", "late30_12m", "late30_24m", "late60_12m", "late60_24m",
-    "late90_24m", "max_days_past_due_24m", "missed_payments_6m", "charged_off_24m",
-    "utility_late_12m", "bnpl_late_12m", "paid_late_12m", "current_days_past_due",
-    "accounts_unpaid_now", "unpaid_bills_in_a_row", "statement_months_24m", "credit_balance",
-    "cards_over_90pct", "income_months_12m", "id_verified",
-    "address_changes_24m", "judgments_24m", "unsatisfied_judgments", "bankruptcies",
-)
-_ZERO_FLOAT_WHEN_ABSENT = ("income_monthly_6m", "income_monthly_12m")
 STATUS_COLUMN = "default_status"
+
+
+def _filled(column: ir.Column, fill: int | float) -> ir.Column:
+    # A count filled with 0 stays int64 on every engine; a float fill keeps the type.
+    if isinstance(fill, int):
+        return column.fill_null(fill).cast("int64")
+    return column.fill_null(fill)
 
 
 def feature_table(tables: dict[str, ir.Table], as_of: date) -> ir.Table:
     """Ibis expression of the feature table; ``tables`` holds the five record kinds as
     known before ``as_of`` (latest version of each record)."""
-    accounts = tables["account"]
-    spine = d.accounts_known(accounts, as_of).select("person_id").distinct()
-    parts = [
-        d.account_features(accounts, as_of),
-        d.statement_features(tables["statement"], accounts, as_of),
-        d.transaction_features(tables["transaction"], as_of),
-        d.identity_features(tables["identity"], as_of),
-        d.public_record_features(tables["public_record"], as_of),
-    ]
+    spine = d.accounts_known(tables["account"], as_of).select("person_id").distinct()
+    parts = [p.per_person(tables, as_of) for p in d.RECORD_PASSES]
     parts.append(d.default_status(tables["statement"], tables["public_record"], as_of))
     out = spine
     for part in parts:
         out = d.join_on_person(out, part)
-    fills = {name: out[name].fill_null(0).cast("int64") for name in _ZERO_WHEN_ABSENT}
-    fills |= {name: out[name].fill_null(0.0) for name in _ZERO_FLOAT_WHEN_ABSENT}
-    out = out.mutate(
-        **fills,
-        debt_service_to_income=d._ratio(out._amount_due * 6, out._inc6_total),
-        balance_to_income=d._ratio(out.credit_balance.fill_null(0), out._inc6_total * 2),
-    )
+    fills = {f.name: _filled(out[f.name], f.fill) for f in CATALOGUE if f.fill is not None}
+    out = out.mutate(**fills, **d.ACROSS_KINDS.compute(out))
     return out.select("person_id", *FEATURE_NAMES, STATUS_COLUMN).order_by("person_id")
 
 

@@ -1,4 +1,4 @@
-"""The challenger: gradient boosting (LightGBM) on the same snapshot as the scorecard.
+"""The challenger: gradient boosting (LightGBM) on the same sample as the scorecard.
 
 It is constrained to the trend the catalogue expects of each feature, so it can never
 learn that more late payments make a person safer: an ``ascending`` default-rate trend

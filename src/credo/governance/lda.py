@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credo.dictionary import DataDictionary
 from credo.errors import ConfigError, InputError
 from credo.governance import fairness
 from credo.scorecard import metrics
-from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.model import Scorecard
 from credo.scorecard.parameters import FIT_PARAMETERS, estimator_parameters
 

@@ -2,7 +2,7 @@
 12-month outcome. Feature tables are cached where ``credo run`` writes them.
 
 Every table here holds the people at risk only: someone already in default at the month
-is published as such but never part of a metric (see :func:`credo.pipeline.snapshot.at_risk`).
+is published as such but never part of a metric (see :func:`credo.pipeline.tables.at_risk`).
 The population's summary (people, at risk, left out by reason) rides along in the
 frame's ``attrs["population"]``."""
 
@@ -21,7 +21,8 @@ from credo.features.catalogue import IN_DEFAULT
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
 from credo.layout import features_path, scores_path
-from credo.pipeline.snapshot import (
+from credo.pipeline.split import on_side
+from credo.pipeline.tables import (
     at_risk,
     compute_features,
     compute_outcome,
@@ -29,7 +30,6 @@ from credo.pipeline.snapshot import (
     with_outcome,
     write_atomic,
 )
-from credo.pipeline.split import on_side
 from credo.scorecard import Scorecard
 
 

@@ -41,7 +41,7 @@ def train_and_register(
     actor: str,
     model: Scorecard | None = None,
     out: Path | None = None,
-    engine: str = "duckdb",
+    engine: str | None = None,
     holdout: float = DEFAULT_HOLDOUT,
     seed: int = 0,
     stage: Callable[[str], None] | None = None,
@@ -64,7 +64,7 @@ def train_and_register(
             return RegisteredTraining(fitted, document, out or model_path(settings, known.model_id),
                                       known, made_champion=False, reused=True)
     tick = stage or (lambda _s: None)
-    tick(f"opening {engine}")
+    tick(f"opening {engine or settings.engine}")
     runner = open_engine(engine)
     try:
         result = train_on_lake(settings, runner, as_of, validate_as_of, model, stage=stage,

@@ -20,7 +20,7 @@ from credo.governance import fairness, fairness_truth, samples
 from credo.governance import report as report_mod
 from credo.governance.model_reference import registry_entry, resolve_model
 from credo.outputs import make_output_path
-from credo.pipeline.snapshot import parse_as_of
+from credo.pipeline.tables import parse_as_of
 from credo.progress import Step
 
 
@@ -43,7 +43,7 @@ def write_validation_report(
     as_of: date | None,
     validate_as_of: date | None,
     margin: float,
-    engine: str,
+    engine: str | None = None,
     stage: Step | None = None,
 ) -> WrittenReport:
     """Report on ``model`` (a file, a registered id, or the latest registered model),

@@ -22,7 +22,7 @@ from credo import __version__
 from credo.data.lake import Lake
 from credo.data.lake_log import month_of
 from credo.data.schemas import KINDS
-from credo.pipeline.snapshot import Exclusions
+from credo.pipeline.tables import Exclusions
 
 
 def run_inputs(lake: Lake, as_of: date, model_id: str,
@@ -52,7 +52,7 @@ def training_inputs(lake: Lake, as_of: date, validate_as_of: date | None,
 def record_files(lake: Lake, until_month: str | None = None) -> list[tuple[str, int]]:
     """The committed record files (path, rows) in partitions up to ``until_month``."""
     return sorted(
-        (f.path, f.rows) for f in lake.snapshot().files.values()
+        (f.path, f.rows) for f in lake.state().files.values()
         if f.kind in KINDS and (until_month is None or f.partition <= until_month)
     )
 

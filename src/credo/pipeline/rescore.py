@@ -22,9 +22,9 @@ from credo.config import Settings
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
-from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_folders, snapshot_dir
+from credo.layout import MANIFEST_FILE, champion_path, folder_date, run_dir, run_folders
 from credo.pipeline.run import check_model_features, published_rows
-from credo.pipeline.snapshot import Exclusions, lake_tables, normalise_features
+from credo.pipeline.tables import Exclusions, lake_tables, normalise_features
 from credo.scorecard import artifact
 from credo.scorecard.explain import explain_one
 from credo.scorecard.fingerprint import data_fingerprint
@@ -112,7 +112,7 @@ def rescore_people(person_ids: Iterable[str], settings: Settings | None = None, 
         return {}
     frame = found.frame
     rows = published_rows(found.model, frame)
-    manifest = json.loads((snapshot_dir(settings, found.latest_run) / MANIFEST_FILE)
+    manifest = json.loads((run_dir(settings, found.latest_run) / MANIFEST_FILE)
                           .read_text())
     scored = {}
     for i, person_id in enumerate(frame["person_id"]):

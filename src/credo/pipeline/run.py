@@ -39,10 +39,10 @@ from credo.errors import CredoError, InputError
 from credo.features.catalogue import IN_DEFAULT, IN_DEFAULT_WORDS
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
-from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, scores_path, snapshot_dir
+from credo.layout import MANIFEST_FILE, SCORES_FILE, features_path, run_dir, scores_path
 from credo.outputs import write_atomically
 from credo.pipeline.inputs import run_inputs
-from credo.pipeline.snapshot import Exclusions, Stage, feature_partitions
+from credo.pipeline.tables import Exclusions, Stage, feature_partitions
 from credo.policy.bands import band_of
 from credo.score_snapshot import REASON_COLUMNS, SNAPSHOT_COLUMNS, WRITTEN_SCHEMA
 from credo.scorecard.explain import explain_frame, reason_details
@@ -78,17 +78,8 @@ def check_model_features(model: Scorecard, columns: list[str]) -> None:
 def score_in_engine(engine: Engine, features: pa.Table, model: Scorecard) -> np.ndarray:
     """Scores from the scorecard's SQL form, run by the engine itself."""
     query = to_sql(model, "credo_features", id_column="person_id")
-    if engine.name == "duckdb":
-        engine.register("credo_features", features)
-        result = engine.sql(query + " ORDER BY person_id")
-    else:
-        spark = engine.spark
-        # From Arrow, so that missing values stay NULL (pandas would make them NaN).
-        spark.createDataFrame(features).createOrReplaceTempView("credo_features")
-        # The rendered SQL quotes identifiers the standard way, with double quotes.
-        spark.conf.set("spark.sql.ansi.enabled", "true")
-        spark.conf.set("spark.sql.ansi.doubleQuotedIdentifiers", "true")
-        result = pa.Table.from_pandas(spark.sql(query + " ORDER BY person_id").toPandas())
+    engine.register("credo_features", features)
+    result = engine.sql(query + " ORDER BY person_id")
     ids = result.column("person_id").to_pylist()
     if ids != features.column("person_id").to_pylist():
         raise ScoringMismatchError("in-engine scoring returned a different set of people")
@@ -110,7 +101,7 @@ def monthly_run(
     the population, and the snapshot is the same whatever the size."""
     tick = stage or (lambda _s: None)
     timings: dict[str, float] = {}
-    out = snapshot_dir(settings, as_of)
+    out = run_dir(settings, as_of)
     _sweep_leftovers(out)
     model_id = str(model_document.get("model_id"))
 
@@ -138,7 +129,7 @@ def _score_partitions(
 ) -> RunReport:
     """Features, in-engine and in-memory scores of each range of people in turn, written
     to the staging folder as they come; then the snapshot is published whole."""
-    out = snapshot_dir(settings, as_of)
+    out = run_dir(settings, as_of)
     features_file, draft = staging / "features.parquet", staging / "draft.parquet"
     fingerprint = Fingerprint()
     bands: Counter[str] = Counter()

@@ -17,7 +17,8 @@ from credo.features.catalogue import BY_NAME, data_dictionary
 from credo.features.engines import Engine
 from credo.features.table import STATUS_COLUMN
 from credo.pipeline.inputs import training_inputs
-from credo.pipeline.snapshot import (
+from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, on_side
+from credo.pipeline.tables import (
     Stage,
     at_risk,
     compute_features,
@@ -25,8 +26,7 @@ from credo.pipeline.snapshot import (
     population_summary,
     with_outcome,
 )
-from credo.pipeline.split import DEFAULT_HOLDOUT, check_holdout, on_side
-from credo.scorecard import Scorecard, metrics
+from credo.scorecard import BinningOptions, Scorecard, metrics
 from credo.scorecard.training import score_distribution
 
 
@@ -81,8 +81,9 @@ def training_key(
     """What a training on the lake depends on (:func:`credo.pipeline.inputs.
     training_inputs`), read from the lake's log: known before any feature is computed."""
     split = (check_holdout(holdout), int(seed))
-    return training_inputs(Lake(settings.lake), as_of, validate_as_of, model.get_params(),
-                           split)
+    # No binning options means the defaults: spelled either way, the same training.
+    parameters = model.get_params() | {"binning": model.binning or BinningOptions()}
+    return training_inputs(Lake(settings.lake), as_of, validate_as_of, parameters, split)
 
 
 def train_on_lake(

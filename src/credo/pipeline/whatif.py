@@ -22,13 +22,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import ibis
 import pyarrow as pa
 
 from credo.config import Settings
+from credo.data.duckdb_connection import open_duckdb
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS, record_schema
+from credo.dictionary import DIMENSIONS
 from credo.features.engines import DuckDBEngine
 from credo.features.table import STATUS_COLUMN, feature_table
 from credo.layout import champion_path
@@ -43,9 +44,8 @@ from credo.pipeline.scenarios import (
     to_rows,
     to_tables,
 )
-from credo.pipeline.snapshot import lake_tables, normalise_features
+from credo.pipeline.tables import lake_tables, normalise_features
 from credo.scorecard import artifact
-from credo.scorecard.dictionary import DIMENSIONS
 from credo.scorecard.model import Scorecard
 
 MAX_SCENARIOS = 64
@@ -100,7 +100,7 @@ def person_records(settings: Settings, person_id: str, as_of: date,
     lake = Lake(settings.lake)
     if excluded is None:
         excluded = excluded_for(settings, person_id).keys
-    rows = _lake_records(str(lake.root), lake.snapshot().version, person_id, as_of)
+    rows = _lake_records(str(lake.root), lake.state().version, person_id, as_of)
     return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
                    not in excluded] for kind in KINDS}
 
@@ -158,7 +158,7 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
     for i, (_, day) in enumerate(variants):
         by_date.setdefault(day, []).append(i)
     out: dict[int, Outcome] = {}
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         for day, members in by_date.items():
             tables = to_tables(_relabelled([(i, variants[i][0]) for i in members]))

@@ -38,7 +38,6 @@ from credo.service.errors import ProblemError
 from credo.service.governance import logic as governance
 from credo.service.operators.logic import CONSOLE_HOURS, end_console_session, open_console_session
 from credo.service.reviews import logic as reviews
-from credo.store import audit
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 REVIEW_DONE = {"confirmed": "The review is decided: the score stands. The person reads your "
@@ -117,7 +116,7 @@ def model_page(request: Request, visitor: OperatorVisitor, ctx: Ctx, session: DB
 
 @router.get("/runs")
 def runs_page(request: Request, visitor: OperatorVisitor, ctx: Ctx) -> Response:
-    runs = views.runs(ctx.settings)
+    runs = governance.run_history(ctx.settings)
     pictures = {}
     if runs:
         pictures["mean"] = charts.mean_score_trend(
@@ -188,10 +187,7 @@ def decide_review(request: Request, review_id: str, visitor: OperatorVisitor, se
 @router.get("/sources")
 def sources_page(request: Request, visitor: OperatorVisitor, ctx: Ctx,
                  session: DB) -> Response:
-    view = views.sources(ctx.lake)
-    audit.record(session, actor_role="operator", actor_id=visitor.id,
-                 action="sources.read", rows=len(view["sources"]))
-    session.commit()
+    view = governance.source_summary(session, ctx.lake, actor=visitor.id)
     return page(request, "console_sources.html", visitor=visitor, view=view)
 
 

@@ -7,36 +7,29 @@ does, what a band unlocks) lives in the service's logic and the policy modules.
 from __future__ import annotations
 
 import calendar
-import functools
-import json
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credo.config import Settings
 from credo.data.lake import Lake
-from credo.data.quarantine import QUARANTINE
 from credo.data.schemas import KINDS
+from credo.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.features.catalogue import IN_DEFAULT, advice_for
-from credo.layout import MANIFEST_FILE, SCORES_FILE, run_folders
 from credo.policy import benefits
 from credo.policy.bands import BANDS
 from credo.policy.disclosure import SCOPES, disclosure
+from credo.policy.purposes import PERMITTED
 from credo.portal.wording import bin_in_words
-from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
+from credo.service.audit.logic import access_log, answer_given
 from credo.service.authorizations import logic as authorizations
 from credo.service.disputes import logic as disputes
+from credo.service.governance import logic as governance
+from credo.service.partners import logic as partners
+from credo.service.people.logic import lake_records, records_after
 from credo.service.scores import logic as scores
-from credo.store.exclusions import EXCLUDING
-from credo.store.models import Dispute, ModelRecord, Partner, ScoreRecord
 
 HIDDEN_FIELDS = ("person_id", "_hash", "_batch", "_ingested_at", "_schema_version")
 MONEY_FIELDS = ("credit_limit", "amount_due", "amount_paid", "balance", "amount")
@@ -70,7 +63,7 @@ def _reason_views(raw: list[Any]) -> list[ReasonView]:
     return out
 
 
-def sub_scores(entry: ScoreRecord) -> list[tuple[str, int | None]]:
+def sub_scores(entry: scores.ScoreRecord) -> list[tuple[str, int | None]]:
     return [(DIMENSION_TITLES[d], getattr(entry, d)) for d in DIMENSIONS]
 
 
@@ -84,27 +77,7 @@ def next_monthly(as_of: date) -> date:
     return date(year, month, min(as_of.day, last))
 
 
-def records_after(lake: Lake, person_id: str, as_of: date) -> dict[str, Any]:
-    """The person's records reported after the score's date: not in the score yet.
-
-    The answer changes only when the lake does (a new commit in its log) or the score
-    does, so it is read once per lake version, person and score date, not on every view
-    of the score page."""
-    return dict(_records_after(lake, lake.snapshot().version, person_id, as_of))
-
-
-@functools.lru_cache(maxsize=4096)
-def _records_after(lake: Lake, version: int, person_id: str, as_of: date) -> dict[str, Any]:
-    from credo.service.people.logic import lake_records
-
-    cutoff = as_of.isoformat()
-    dates = [str(r.get("reported_at") or "")[:10]
-             for rows in lake_records(lake, person_id, history=False).values() for r in rows]
-    later = sorted(d for d in dates if d > cutoff)
-    return {"count": len(later), "latest": later[-1] if later else None}
-
-
-def score_timing(entry: ScoreRecord, lake: Lake | None = None,
+def score_timing(entry: scores.ScoreRecord, lake: Lake | None = None,
                  today: date | None = None) -> dict[str, Any]:
     """When the score was computed, when the next is due, and what it does not count yet."""
     today = today or datetime.now(UTC).date()
@@ -138,20 +111,14 @@ FILE_ACTIONS = {"file.freeze": "froze your file", "file.unfreeze": "lifted the f
 
 
 def sharing(session: Session, person_id: str) -> dict[str, Any]:
-    from credo.service.audit.logic import access_log, answer_given
-
     grants = authorizations.list_for_person(session, person_id)
     partner_ids = {a.partner_id for a in grants}
     looks = access_log(session, person_id)
     partner_ids |= {e.partner_id for e in looks if e.partner_id}
-    names = {p.id: p.name for p in session.scalars(
-        select(Partner).where(Partner.id.in_(partner_ids)))} if partner_ids else {}
-    from credo.policy.purposes import PERMITTED
-    from credo.service.partners.logic import list_partners
-
+    names = partners.names(session, partner_ids)
     offers = [{"value": f"{p.id}|{purpose}", "partner": p.name, "purpose": purpose,
                "what": PERMITTED[purpose]}
-              for p in list_partners(session) if p.active
+              for p in partners.list_partners(session) if p.active
               for purpose in p.purposes if purpose in PERMITTED]
     return {
         "offers": offers,
@@ -297,11 +264,8 @@ def records(lake: Lake, session: Session, person_id: str, show_all: str | None =
             ) -> RecordsView:
     """The records scoring reads (latest version of each): each account with its
     statements, then the other kinds, newest first, in words and without internal ids."""
-    from credo.service.people.logic import lake_records
-
     by_kind = lake_records(lake, person_id, history=False)
-    left_out = {(d.kind, d.source_id, d.record_id): d.status for d in
-                disputes.list_for_person(session, person_id) if d.status in EXCLUDING}
+    left_out = disputes.excluded_for_person(session, person_id)
 
     def row(kind: str, r: dict[str, Any], cells: dict[str, str], describes: str) -> RecordRow:
         return RecordRow(kind, r["source_id"], r["record_id"], cells,
@@ -359,8 +323,6 @@ def find_record(lake: Lake, person_id: str, kind: str, source_id: str, record_id
     """One of the person's own records, for the dispute form (None if not theirs)."""
     if kind not in KINDS:
         return None
-    from credo.service.people.logic import lake_records
-
     # Only the person's own records are searched: another person's reads as missing.
     for r in lake_records(lake, person_id, history=False, kinds=(kind,))[kind]:
         if r["source_id"] == source_id and r["record_id"] == record_id:
@@ -369,21 +331,13 @@ def find_record(lake: Lake, person_id: str, kind: str, source_id: str, record_id
 
 
 # -- the operator's console ------------------------------------------------------------
-def champion(session: Session) -> ModelRecord | None:
-    return session.scalars(select(ModelRecord).where(ModelRecord.status == "champion")
-                           .order_by(ModelRecord.version.desc())).first()
-
-
 def model_overview(settings: Settings, session: Session) -> dict[str, Any] | None:
     """The champion: its validation figures and curves, and every feature's bins."""
-    from credo.layout import champion_path
-    from credo.scorecard import artifact
-
-    record = champion(session)
-    path = champion_path(settings)
-    if not path.exists():
+    record = governance.champion_record(session)
+    found = governance.champion_model(settings)
+    if found is None:
         return None
-    model, document = artifact.load(path)
+    model, document = found
     metadata = document.get("metadata", {})
     calibration = metadata.get("calibration_out_of_time") or []
     features = []
@@ -408,101 +362,12 @@ def model_overview(settings: Settings, session: Session) -> dict[str, Any] | Non
     }
 
 
-@functools.lru_cache(maxsize=48)
-def _run_scores(path: Path, run_id: str) -> np.ndarray:
-    """A published run's scores of the people at risk (those in default are published
-    at the floor, outside every metric): a run id names one immutable snapshot, so they
-    are read once per process, not on every view of the page."""
-    table = pq.read_table(path, columns=["score", "reason_1"])
-    at_risk = pc.fill_null(pc.not_equal(table["reason_1"], IN_DEFAULT), True)
-    return table.filter(at_risk)["score"].to_numpy()
-
-
-def runs(settings: Settings) -> list[dict[str, Any]]:
-    """Every monthly run's manifest, oldest first, with PSI against the month before."""
-    from credo.scorecard import metrics
-
-    out: list[dict[str, Any]] = []
-    previous: np.ndarray | None = None
-    for folder in run_folders(settings):
-        manifest = json.loads((folder / MANIFEST_FILE).read_text())
-        current_a = _run_scores(folder / SCORES_FILE, manifest["run_id"])
-        psi = None if previous is None else float(metrics.psi(previous, current_a))
-        out.append({**manifest, "psi": psi,
-                    "psi_status": None if psi is None else metrics.psi_status(psi),
-                    "mean_score": float(current_a.mean()) if current_a.size else None,
-                    "band_shares": [manifest.get("bands", {}).get(b.name, 0)
-                                    / max(manifest.get("people", 0), 1) for b in BANDS]})
-        previous = current_a
-    return out
-
-
 def dispute_queue(session: Session, actor: str) -> dict[str, Any]:
     """Open disputes by deadline, and what each decision changed (score before/after).
     The operator's read is audited, as over the API."""
-    decided = list(session.scalars(select(Dispute).where(Dispute.status != "open")
-                                   .order_by(Dispute.resolved_at.desc()).limit(50)))
-    # The score histories of everyone concerned, in one query, oldest entry first.
-    histories: dict[str, list[ScoreRecord]] = {}
-    if decided:
-        for entry in session.scalars(select(ScoreRecord).order_by(ScoreRecord.id).where(
-                ScoreRecord.person_id.in_({d.person_id for d in decided}))):
-            histories.setdefault(entry.person_id, []).append(entry)
-    changes = []
-    for d in decided:
-        history = histories.get(d.person_id, [])
-        run_id = disputes.rescore_run_id(d.id)
-        at = next((i for i, e in enumerate(history) if e.run_id == run_id), None)
-        after = None if at is None else history[at]
-        before = None if at is None else next(
-            (e for e in reversed(history[:at]) if e.score is not None), None)
-        changes.append({"dispute": d, "before": before.score if before else None,
-                        "after": after.score if after else None,
-                        "after_status": after.status if after else None})
+    changes = disputes.recent_decisions(session)
     open_ = disputes.list_all(session, "open")
+    decided = [c["dispute"] for c in changes]
     disputes.audit_read(session, [*open_, *decided], "all", actor=actor, where="console")
     return {"open": open_, "decided": changes,
             "today": date.today()}
-
-
-_RECEIVED = re.compile(r"[,;]? *\(?got .*$|'[^']*'")
-
-
-def rule_of(reason: str) -> str:
-    """A quarantine reason without the value received, so that reasons group by rule."""
-    return _RECEIVED.sub("", reason).strip(" ,;:") or reason
-
-
-def sources(lake: Lake) -> dict[str, Any]:
-    """Records per source and kind, and what was quarantined, by reason."""
-    per_source: dict[tuple[str, str], int] = {}
-    for row in lake.summary().to_pylist():
-        if row["kind"] == QUARANTINE:
-            continue
-        key = (row["source_id"], row["kind"])
-        per_source[key] = per_source.get(key, 0) + int(row["records"])
-    quarantined: dict[str, int] = {}
-    reasons: dict[tuple[str, str, str], int] = {}
-    if lake.files(QUARANTINE):
-        con = lake.connect()
-        try:
-            q = lake.quarantine(con=con)
-            table = q.group_by(["source_id", "kind", "reasons"]).aggregate(
-                n=q.count()).to_pyarrow().to_pylist()
-        finally:
-            con.disconnect()
-        for row in table:
-            quarantined[row["source_id"]] = quarantined.get(row["source_id"], 0) + row["n"]
-            for reason in str(row["reasons"]).split(" | "):
-                key = (row["source_id"], row["kind"], rule_of(reason))
-                reasons[key] = reasons.get(key, 0) + row["n"]
-    sources_ = sorted({s for s, _ in per_source} | set(quarantined))
-    return {
-        "sources": [{"source_id": s,
-                     "kinds": {k: n for (src, k), n in per_source.items() if src == s},
-                     "records": sum(n for (src, _), n in per_source.items() if src == s),
-                     "quarantined": quarantined.get(s, 0)} for s in sources_],
-        "reasons": sorted(({"source_id": s, "kind": k, "reason": r, "count": n}
-                           for (s, k, r), n in reasons.items()),
-                          key=lambda x: -x["count"])[:100],
-    }

@@ -4,8 +4,8 @@ Public face: :class:`Scorecard` (the estimator), :class:`Scaling`, :class:`DataD
 and the functions to save, load, explain, measure and render a model as SQL.
 """
 
+from credo.dictionary import DIMENSIONS, DataDictionary, FeatureInfo
 from credo.scorecard.binning import BinningOptions, FeatureBinning
-from credo.scorecard.dictionary import DIMENSIONS, DataDictionary, FeatureInfo
 from credo.scorecard.model import Scorecard
 from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN, Scaling
 

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from credo.dictionary import TRENDS
 from credo.errors import ConfigError, InputError
 from credo.scorecard import _dp, _kernels
 from credo.scorecard.encoding import (
@@ -45,7 +46,6 @@ from credo.scorecard.encoding import (
 from credo.scorecard.inputs import check_finite
 
 Trend = Literal["auto", "auto_monotone", "ascending", "descending", "peak", "valley"]
-TRENDS: tuple[str, ...] = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley")
 _SHAPES = {
     "ascending": _dp.ASCENDING,
     "descending": _dp.DESCENDING,

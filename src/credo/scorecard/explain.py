@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from credo.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.policy.bands import band_of, bands_of
-from credo.scorecard.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.scorecard.model import Scorecard
 from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credo.dictionary import DataDictionary
 from credo.errors import ConfigError, InputError, NotFittedError
 from credo.progress import Step
 from credo.scorecard import refit as refit_mod
@@ -26,7 +27,6 @@ from credo.scorecard.binning import (
     fit_categorical,
     fit_numeric,
 )
-from credo.scorecard.dictionary import DataDictionary
 from credo.scorecard.encoding import numeric_values
 from credo.scorecard.feature import ScorecardFeature
 from credo.scorecard.fingerprint import data_fingerprint

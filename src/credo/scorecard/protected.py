@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from credo.dictionary import DataDictionary
 from credo.errors import ConfigError
 from credo.policy.protected import looks_protected
-from credo.scorecard.dictionary import DataDictionary
 
 
 def protected_columns(

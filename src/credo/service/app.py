@@ -1,4 +1,8 @@
-"""The FastAPI app factory: routers per domain, problem+json errors, body limits."""
+"""The HTTP API's factory: routers per domain, problem+json errors, body limits.
+
+The whole web application (this API and the portal's pages) is put together in
+:mod:`credo.app`; the API knows nothing of the pages.
+"""
 
 from __future__ import annotations
 
@@ -162,12 +166,8 @@ def _install_handlers(app: FastAPI) -> None:
                        "Service unavailable" if status == 503 else "Conflict", str(exc),
                        request)
 
-    from credo.portal import error_page, is_portal  # the portal's pages answer with pages
-
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
-        if is_portal(request):
-            return error_page(request, 422)
         # Never echo the received values: they may be hostile or personal.
         errors = [_field_problem(e) for e in exc.errors()][:20]
         first = errors[0] if errors else {"field": "body", "problem": "invalid"}
@@ -180,8 +180,6 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if is_portal(request) and exc.status_code in (404, 405):
-            return error_page(request, exc.status_code)
         title = HTTP_TITLES.get(exc.status_code, "Error")
         detail = HTTP_DETAILS.get(exc.status_code) or str(exc.detail)
         if exc.status_code == 413:
@@ -200,9 +198,12 @@ def _install_handlers(app: FastAPI) -> None:
                        request)
 
 
-def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = None,
+def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = None,
                context: ServiceContext | None = None) -> FastAPI:
-    """The HTTP API over the operational store (migrated to the latest schema first)."""
+    """The HTTP API over the operational store (migrated to the latest schema first).
+
+    Routers added to the app before it serves its first request are covered by the
+    same body limits and cache headers."""
     from credo.service.audit.router import router as audit_router
     from credo.service.authorizations.router import router as authorizations_router
     from credo.service.controls.router import router as controls_router
@@ -247,9 +248,6 @@ def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = 
               what_if_router):
         app.include_router(r)
     _install_handlers(app)
-    from credo.portal import install as install_portal
-
-    install_portal(app)
     from credo.service.docs import install as install_docs
 
     install_docs(app)

@@ -23,8 +23,9 @@ from credo.data.schemas import KINDS
 from credo.errors import CredoError
 from credo.service.context import Rescorer
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
-from credo.service.partners.logic import check_id
+from credo.service.ids import check_id
 from credo.store import audit, notify
+from credo.store.exclusions import EXCLUDING, RecordKey
 from credo.store.models import Dispute, ScoreRecord, now
 from credo.store.publish import rescored_record
 
@@ -117,6 +118,12 @@ def list_for_person(session: Session, person_id: str) -> list[Dispute]:
                                 .order_by(Dispute.filed_at.desc())))
 
 
+def excluded_for_person(session: Session, person_id: str) -> dict[RecordKey, str]:
+    """The person's records a dispute keeps out of scoring, with that dispute's status."""
+    return {(d.kind, d.source_id, d.record_id): d.status
+            for d in list_for_person(session, person_id) if d.status in EXCLUDING}
+
+
 def get_for_person(session: Session, person_id: str, dispute_id: str) -> Dispute:
     d = session.get(Dispute, dispute_id)
     if d is None or d.person_id != person_id:
@@ -151,6 +158,31 @@ def audit_read(session: Session, disputes: list[Dispute], status: str, *, actor:
                  status=status, via=where, rows=len(disputes),
                  people=sorted({d.person_id for d in disputes})[:1000])
     session.commit()
+
+
+def recent_decisions(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest decided disputes, newest first, each with the person's score before
+    the decision and the entry its rescore wrote (None while none is written)."""
+    decided = list(session.scalars(select(Dispute).where(Dispute.status != "open")
+                                   .order_by(Dispute.resolved_at.desc()).limit(limit)))
+    # The score histories of everyone concerned, in one query, oldest entry first.
+    histories: dict[str, list[ScoreRecord]] = {}
+    if decided:
+        for entry in session.scalars(select(ScoreRecord).order_by(ScoreRecord.id).where(
+                ScoreRecord.person_id.in_({d.person_id for d in decided}))):
+            histories.setdefault(entry.person_id, []).append(entry)
+    changes = []
+    for d in decided:
+        history = histories.get(d.person_id, [])
+        run_id = rescore_run_id(d.id)
+        at = next((i for i, e in enumerate(history) if e.run_id == run_id), None)
+        after = None if at is None else history[at]
+        before = None if at is None else next(
+            (e for e in reversed(history[:at]) if e.score is not None), None)
+        changes.append({"dispute": d, "before": before.score if before else None,
+                        "after": after.score if after else None,
+                        "after_status": after.status if after else None})
+    return changes
 
 
 def rescore_run_id(dispute_id: str) -> str:

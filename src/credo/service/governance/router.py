@@ -11,12 +11,11 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from credo.service.deps import DB, Ctx, Operator
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES
+from credo.service.governance import logic
 from credo.store import audit
-from credo.store.models import ModelRecord
 
 router = APIRouter(tags=["governance"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES})
 
@@ -24,18 +23,7 @@ router = APIRouter(tags=["governance"], responses={**COMMON_RESPONSES, **AUTH_RE
 @router.get("/v1/operator/models")
 def models(operator: Operator, session: DB) -> list[dict[str, Any]]:
     """Every registered model: version, status, months, metrics, who promoted it."""
-    rows = session.scalars(select(ModelRecord).order_by(ModelRecord.version)).all()
-    out = [
-        {"model_id": r.model_id, "version": r.version, "status": r.status,
-         "as_of": r.as_of, "validate_as_of": r.validate_as_of, "fingerprint": r.fingerprint,
-         "metrics": r.metrics, "promoted_by": r.promoted_by, "promoted_at": r.promoted_at,
-         "created_at": r.created_at}
-        for r in rows
-    ]
-    audit.record(session, actor_role="operator", actor_id=operator.id, action="models.read",
-                 rows=len(out))
-    session.commit()
-    return out
+    return logic.registered_models(session, actor=operator.id)
 
 
 @router.get("/v1/operator/stability")

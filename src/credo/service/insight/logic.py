@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from credo.config import Settings
 from credo.data.schemas import CREDIT_KINDS
+from credo.dictionary import DIMENSION_MEANINGS, DIMENSION_TITLES, DIMENSIONS
 from credo.features.catalogue import IN_DEFAULT_WORDS
 from credo.pipeline import scenarios as sc
 from credo.pipeline.changes import change_since_previous_run, what_is_published
@@ -18,7 +19,6 @@ from credo.pipeline.path import path_to
 from credo.pipeline.rescore import latest_run_date
 from credo.pipeline.whatif import NoScoreYetError, Outcome, WhatIf, person_records, what_if
 from credo.policy.bands import BANDS
-from credo.scorecard.dictionary import DIMENSION_MEANINGS, DIMENSION_TITLES, DIMENSIONS
 from credo.service.errors import InvalidRequestError, NotFoundError
 from credo.service.insight.schemas import (
     ActionIn,

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credo.data.validate import ID_PATTERN
 from credo.policy.purposes import check_purposes
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
+from credo.service.ids import check_id
 from credo.service.keys import issue_key, revoke_keys
 from credo.store import audit
 from credo.store.models import Partner
-
-
-def check_id(value: str, what: str) -> str:
-    if not re.fullmatch(ID_PATTERN, value):
-        raise InvalidRequestError(
-            f"invalid {what} {value[:40]!r}: use 1-128 letters, digits or . _ : @ -, "
-            "starting with a letter or digit"
-        )
-    return value
 
 
 def register_partner(session: Session, pepper: bytes, *, name: str, purposes: list[str],
@@ -56,6 +46,14 @@ def get_partner(session: Session, partner_id: str) -> Partner:
 
 def list_partners(session: Session) -> list[Partner]:
     return list(session.scalars(select(Partner).order_by(Partner.created_at)))
+
+
+def names(session: Session, partner_ids: set[str]) -> dict[str, str]:
+    """Each of these partners' display name, by id (unknown ids are left out)."""
+    if not partner_ids:
+        return {}
+    return {p.id: p.name for p in session.scalars(
+        select(Partner).where(Partner.id.in_(partner_ids)))}
 
 
 def new_key(session: Session, pepper: bytes, partner_id: str, actor: str = "operator") -> str:

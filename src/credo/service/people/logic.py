@@ -8,6 +8,7 @@ own data: every query below is keyed by the authenticated person's id.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 from credo.data.lake import Lake
 from credo.data.schemas import KINDS
 from credo.service.errors import InvalidRequestError, NotAuthenticatedError, RateLimitedError
+from credo.service.ids import check_id
 from credo.service.keys import Principal
-from credo.service.partners.logic import check_id
 from credo.service.people import backoff
 from credo.service.security import hash_password, hash_secret, new_secret, same, verify_password
 from credo.store import audit
@@ -196,6 +197,25 @@ def lake_records(lake: Lake, person_id: str, *, history: bool = True,
     finally:
         con.disconnect()
     return out
+
+
+def records_after(lake: Lake, person_id: str, as_of: date) -> dict[str, Any]:
+    """How many of the person's records were reported after ``as_of`` (a score's date,
+    so they do not count in it yet), and the latest such day.
+
+    The answer changes only when the lake does (a new commit in its log) or the score
+    does, so it is read once per lake version, person and score date, not on every view
+    of the score page."""
+    return dict(_records_after(lake, lake.state().version, person_id, as_of))
+
+
+@functools.lru_cache(maxsize=4096)
+def _records_after(lake: Lake, version: int, person_id: str, as_of: date) -> dict[str, Any]:
+    cutoff = as_of.isoformat()
+    dates = [str(r.get("reported_at") or "")[:10]
+             for rows in lake_records(lake, person_id, history=False).values() for r in rows]
+    later = sorted(d for d in dates if d > cutoff)
+    return {"count": len(later), "latest": later[-1] if later else None}
 
 
 def export(session: Session, lake: Lake, person_id: str) -> dict[str, Any]:

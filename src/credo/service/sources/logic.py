@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credo.service.errors import ConflictError, NotFoundError, UnavailableError
+from credo.service.ids import check_id
 from credo.service.keys import issue_key, revoke_keys
-from credo.service.partners.logic import check_id
 from credo.store import audit
 from credo.store.models import Push, Source
 

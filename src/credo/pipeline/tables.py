@@ -86,8 +86,7 @@ def lake_tables(
 
 def check_lake(lake: Lake, as_of: date) -> None:
     """Clear errors for an empty lake or an as-of date before any data."""
-    snapshot = lake.snapshot()
-    months = sorted({f.partition for f in snapshot.files.values() if f.kind == "account"})
+    months = sorted({f.partition for f in lake.state().files.values() if f.kind == "account"})
     if not months:
         raise InputError(
             f"the event lake at {lake.root} holds no accounts: ingest records "

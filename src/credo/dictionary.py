@@ -1,4 +1,7 @@
-"""The data dictionary: what each column means to the scorecard.
+"""The data dictionary: what each column means, read by the features and the scorecard.
+
+It sits below both (the feature catalogue declares itself as one; the scorecard fits
+and explains with one), so that neither has to import the other.
 
 For every feature: its dimension (one of the five), plain words for reason codes, the
 default-rate trend the business expects, declared special values; and which columns are
@@ -20,7 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credo.errors import InputError
-from credo.scorecard.binning import TRENDS
+
+# The default-rate trends a feature may follow as its value grows ("ascending": more is
+# riskier); "auto" lets the binning choose the shape, "auto_monotone" a rising or
+# falling one.
+TRENDS: tuple[str, ...] = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley")
 
 DIMENSIONS: tuple[str, ...] = (
     "credit_history",

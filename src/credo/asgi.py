@@ -1,5 +1,5 @@
 """The ASGI entry point for ``credo serve`` (uvicorn imports ``app`` from here)."""
 
-from credo.service.app import create_app
+from credo.app import create_app
 
 app = create_app()
