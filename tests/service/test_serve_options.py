@@ -40,3 +40,17 @@ def test_impossible_worker_options_are_refused(monkeypatch, capsys, tmp_path, ar
     assert code == 2
     assert message in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_whose_parent_is_gone_stops(tmp_path) -> None:
+    """``credo serve`` names itself as the worker's parent: when it is gone (the worker's
+    parent is then another process), the worker stops instead of running on alone."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CREDO_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "credo", "worker", "--poll", "0.1",
+                           "--parent", "1" if os.getpid() != 1 else "2"],  # not its parent
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -55,6 +55,7 @@ def serve(
                                     "runs elsewhere."),
 ) -> None:
     """Start the HTTP API (migrates the database first) and the inbox worker."""
+    import os
     import subprocess
     import sys
 
@@ -66,8 +67,10 @@ def serve(
 
     ServiceContext.build(Settings.from_env()).close()  # migrate once, before workers start
     # Its own process: the lake's writes never share the interpreter answering partners.
-    worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker"]) if inbox
-              else None)
+    # It stops when this process is gone, however it ends: uvicorn ends a SIGTERM by
+    # raising the signal again, which skips the clean-up below.
+    worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker", "--parent",
+                                str(os.getpid())]) if inbox else None)
     try:
         uvicorn.run("credo.asgi:app", host=host, port=port, workers=workers,
                     log_level=log_level, access_log=False)
@@ -87,6 +90,9 @@ def worker(
     nice: int = typer.Option(10, min=0, max=19,
                              help="Scheduling niceness: batch work yields the cores to the "
                                   "API's answers (0: same priority)."),
+    parent: int | None = typer.Option(None, "--parent", min=1, hidden=True,
+                                      help="Stop when this process is no longer the "
+                                           "worker's parent (credo serve passes its own)."),
 ) -> None:
     """Run the inbox worker: pushed records into the lake, their people rescored."""
     import os
@@ -107,7 +113,8 @@ def worker(
     signal.signal(signal.SIGINT, on_signal)
     ctx = _ctx()
     try:
-        inbox.run(ctx, poll_seconds=poll, should_stop=lambda: stop)
+        inbox.run(ctx, poll_seconds=poll, should_stop=lambda: stop or (
+            parent is not None and os.getppid() != parent))
     finally:
         ctx.close()
 
