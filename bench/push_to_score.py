@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,13 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from service_latency import free_port, wait_until_serving
+
 RUN_AS_OF = "2025-01-01"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def credo(env: dict[str, str], *args: object) -> None:
@@ -43,14 +38,15 @@ def credo(env: dict[str, str], *args: object) -> None:
     print(f"  credo {args[0]}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def late_statements(home: Path, people: int) -> list[dict]:
-    """One new, badly late statement for each of ``people`` people with a card."""
+def late_statements(lake: Path, people: int) -> list[dict]:
+    """A new, badly late statement (95 days past due, reported on 2025-01-09) on the
+    latest statement's account of each of ``people`` people of the lake."""
     from credo.data.lake import Lake
     from credo.features.engines import DuckDBEngine
 
     engine = DuckDBEngine(memory_limit="1GB")
     try:
-        t = Lake(home / "lake").table("statement", con=engine)
+        t = Lake(lake).table("statement", con=engine)
         rows = engine.to_arrow(t.filter(t.period_end < date(2024, 12, 1))
                                .order_by([t.person_id, t.period_end.desc()])
                                .distinct(on="person_id", keep="first")
@@ -92,19 +88,14 @@ def main() -> None:
                                "bench-src", "--name", "Bench source"], env=env, check=True,
                               capture_output=True, text=True).stdout
         key = next(line for line in said.splitlines() if "API key" in line).split()[-1]
-        records = late_statements(home, args.pushes * args.per_push)
+        records = late_statements(home / "lake", args.pushes * args.per_push)
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "credo", "serve", "--port",
                                    str(port)], env=env, stdout=subprocess.DEVNULL)
         store = create_engine(url)
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_until_serving(base, server)
             waiting: dict[str, tuple[float, int]] = {}
             took: list[float] = []
             failed = 0

@@ -47,6 +47,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Return once ``base`` answers its health check; fail with the server's last words."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    said = server.stderr.read().decode()[-2000:] if server.stderr else ""
+    raise RuntimeError(f"server did not start: {said}")
+
+
 def seed(home: Path, url: str, people: int) -> str:
     """Store with one partner, ``people`` scored people and their authorizations."""
     from credo.config import Settings
@@ -253,16 +268,7 @@ def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> di
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
-        import httpx
-
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+        wait_until_serving(base, server)
         cmd = [sys.executable, __file__, "--drive", "--base", base, "--key", key,
                "--requests", str(args.requests), "--people", str(args.people),
                "--concurrency", *map(str, args.concurrency)]

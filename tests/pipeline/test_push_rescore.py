@@ -21,6 +21,7 @@ from credo.service.keys import issue_key
 from credo.service.sources import inbox
 from credo.service.sources.logic import accept_push
 from credo.store.models import ScoreRecord
+from tests.bench_modules import bench_module
 
 from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF, World
 
@@ -43,27 +44,6 @@ def home(world: World, tmp_path_factory):
     return settings, trained.model, document
 
 
-def _late_statements(settings: Settings, people: int) -> list[dict]:
-    """A new, badly late statement on an open account of ``people`` people."""
-    engine = DuckDBEngine(memory_limit="1GB")
-    try:
-        from credo.data.lake import Lake
-
-        t = Lake(settings.lake).table("statement", con=engine)
-        latest = engine.to_arrow(t.filter(t.period_end < date(2024, 12, 1))
-                                 .order_by([t.person_id, t.period_end.desc()])
-                                 .distinct(on="person_id", keep="first")
-                                 .limit(people)).to_pylist()
-    finally:
-        engine.close()
-    return [{"record_id": f"pushed-{r['record_id']}", "person_id": r["person_id"],
-             "reported_at": "2025-01-09T08:00:00Z", "account_id": r["account_id"],
-             "period_end": "2024-12-31", "due_date": "2025-01-20",
-             "amount_due": max(int(r["amount_due"]), 5000), "amount_paid": 0,
-             "paid_at": None, "balance": int(r["balance"]) + 5000, "days_past_due": 95,
-             "status": "late", "currency": r["currency"]} for r in latest]
-
-
 def test_a_push_rescores_its_people_as_the_monthly_run_would(home) -> None:
     settings, model, document = home
     ctx = ServiceContext.build(settings)
@@ -71,7 +51,7 @@ def test_a_push_rescores_its_people_as_the_monthly_run_would(home) -> None:
         with ctx.session() as s:
             issue_key(s, "source", "bank-push", ctx.pepper)
             s.commit()
-            records = _late_statements(settings, 5)
+            records = bench_module("push_to_score").late_statements(settings.lake, 5)
             pushed = accept_push(s, "bank-push", "statement", records)
         [outcome] = inbox.drain(ctx, inbox.pipeline_rescorer(ctx))
         assert outcome.state == "done" and outcome.rescored == len(records)

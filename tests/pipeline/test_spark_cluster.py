@@ -3,7 +3,6 @@ on this machine) publishes, person by person, the snapshot DuckDB publishes."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -16,10 +15,10 @@ import pytest
 from credo.features.engines import DuckDBEngine
 from credo.pipeline.training import train_on_lake
 from credo.scorecard import artifact
+from tests.bench_modules import bench_module
 
 from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 spark_missing = shutil.which("java") is None and not os.environ.get("JAVA_HOME")
 pytestmark = [
     pytest.mark.slow,
@@ -29,11 +28,7 @@ pytestmark = [
 
 def standalone():
     """The benchmark's cluster launcher (Spark's own scripts; not part of credo)."""
-    spec = importlib.util.spec_from_file_location("standalone", BENCH / "standalone.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["standalone"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("standalone")
 
 
 def credo_run(home: Path, lake: Path, model: Path, env: dict[str, str], *extra: str) -> None:

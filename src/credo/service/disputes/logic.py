@@ -24,6 +24,7 @@ from credo.errors import CredoError
 from credo.service.context import Rescorer
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from credo.service.ids import check_id
+from credo.service.rows import owned, with_status
 from credo.store import audit, notify
 from credo.store.exclusions import EXCLUDING, RecordKey
 from credo.store.models import Dispute, ScoreRecord, now
@@ -125,19 +126,13 @@ def excluded_for_person(session: Session, person_id: str) -> dict[RecordKey, str
 
 
 def get_for_person(session: Session, person_id: str, dispute_id: str) -> Dispute:
-    d = session.get(Dispute, dispute_id)
-    if d is None or d.person_id != person_id:
-        raise NotFoundError(f"you have no dispute {dispute_id!r}; list yours with "
-                            "GET /v1/me/disputes")
-    return d
+    return owned(session, Dispute, dispute_id, Dispute.person_id, person_id,
+                 f"you have no dispute {dispute_id!r}; list yours with GET /v1/me/disputes")
 
 
 def list_all(session: Session, status: str | None = None) -> list[Dispute]:
-    stmt = select(Dispute).order_by(Dispute.due_at)
-    if status is not None:
-        if status not in STATUSES:
-            raise InvalidRequestError(f"status: choose one of {', '.join(STATUSES)}")
-        stmt = stmt.where(Dispute.status == status)
+    stmt = with_status(select(Dispute).order_by(Dispute.due_at), Dispute.status, status,
+                       STATUSES)
     return list(session.scalars(stmt))
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from credo.service.context import PointsOf
 from credo.service.disputes.logic import clean_reason
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
+from credo.service.rows import owned, with_status
 from credo.service.scores import logic as scores
 from credo.store import audit, notify
 from credo.store.models import Review, ScoreRecord, now
@@ -113,19 +114,12 @@ def list_for_person(session: Session, person_id: str) -> list[Review]:
 
 
 def get_for_person(session: Session, person_id: str, review_id: str) -> Review:
-    review = session.get(Review, review_id)
-    if review is None or review.person_id != person_id:
-        raise NotFoundError(f"you have no review {review_id!r}; list yours with "
-                            "GET /v1/me/reviews")
-    return review
+    return owned(session, Review, review_id, Review.person_id, person_id,
+                 f"you have no review {review_id!r}; list yours with GET /v1/me/reviews")
 
 
 def list_all(session: Session, status: str | None = None) -> list[Review]:
-    stmt = select(Review).order_by(Review.due_at)
-    if status is not None:
-        if status not in STATUSES:
-            raise InvalidRequestError(f"status: choose one of {', '.join(STATUSES)}")
-        stmt = stmt.where(Review.status == status)
+    stmt = with_status(select(Review).order_by(Review.due_at), Review.status, status, STATUSES)
     return list(session.scalars(stmt))
 
 

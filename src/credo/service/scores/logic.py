@@ -141,12 +141,12 @@ def _refused(session: Session, refusal: ProblemError, action: str, partner_id: s
              person_id: str, purpose: str, **detail: object) -> ProblemError:
     # Still one audit row, so the person sees who asked about them and why it was refused.
     outcome = refusal.slug.replace("-", "_")[:20]
-    audit.record_durably(
-        session, actor_role="partner", actor_id=partner_id, action=action, outcome=outcome,
-        person_id=person_id, partner_id=partner_id, purpose=purpose[:40],
-        also=lambda s: notify.partner_access(s, person_id, partner_id, purpose[:40], action,
-                                             outcome, detail.get("threshold")),
-        **detail)
+    audit.record(session, actor_role="partner", actor_id=partner_id, action=action,
+                 outcome=outcome, person_id=person_id, partner_id=partner_id,
+                 purpose=purpose[:40], **detail)
+    notify.partner_access(session, person_id, partner_id, purpose[:40], action, outcome,
+                          detail.get("threshold"))
+    session.commit()
     return refusal
 
 
@@ -202,13 +202,12 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
         outcome = "threshold_only"
     else:
         outcome = "granted" if entry else "not_available"
-    audit.record_durably(
-        session, actor_role="partner", actor_id=partner_id, action="score.read",
-        outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
-        also=lambda s: notify.partner_access(s, person_id, partner_id, purpose,
-                                             "score.read", outcome),
-        **({"authorization_id": auth} if auth else {}),
-        **({} if active else {"suspended": True}))
+    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.read",
+                 outcome=outcome, person_id=person_id, partner_id=partner_id, purpose=purpose,
+                 **({"authorization_id": auth} if auth else {}),
+                 **({} if active else {"suspended": True}))
+    notify.partner_access(session, person_id, partner_id, purpose, "score.read", outcome)
+    session.commit()
     if auth is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     if scope != SCORE:
@@ -241,15 +240,15 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
     else:
         result = "yes" if entry.score >= threshold else "no"
     reasons = adverse_reasons(entry) if result == "no" and entry is not None else []
-    audit.record_durably(
-        session, actor_role="partner", actor_id=partner_id, action="score.threshold",
-        outcome="denied" if auth is None else "granted", person_id=person_id,
-        partner_id=partner_id, purpose=purpose, threshold=threshold,
-        also=lambda s: notify.partner_access(s, person_id, partner_id, purpose,
-                                             "score.threshold", result or "denied", threshold),
-        **({"authorization_id": auth, "result": result} if auth else {}),
-        **({"reasons": [r.model_dump() for r in reasons]} if reasons else {}),
-        **({} if active else {"suspended": True}))
+    audit.record(session, actor_role="partner", actor_id=partner_id, action="score.threshold",
+                 outcome="denied" if auth is None else "granted", person_id=person_id,
+                 partner_id=partner_id, purpose=purpose, threshold=threshold,
+                 **({"authorization_id": auth, "result": result} if auth else {}),
+                 **({"reasons": [r.model_dump() for r in reasons]} if reasons else {}),
+                 **({} if active else {"suspended": True}))
+    notify.partner_access(session, person_id, partner_id, purpose, "score.threshold",
+                          result or "denied", threshold)
+    session.commit()
     if result is None:
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,

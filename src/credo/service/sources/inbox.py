@@ -19,7 +19,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -165,13 +165,12 @@ def _record_rescores(session: Session, push: Push,
 class _Ingested:
     push: Push
     outcome: BatchOutcome
-    people: list[str]
-    as_of: date | None
+    people: list[str] = field(default_factory=list)  # whom to rescore
+    records: list[dict[str, Any]] = field(default_factory=list)  # what was ingested
 
 
-def _ingest_one(ctx: ServiceContext, push: Push, lake_wait: float,
-                latest_run: date | None) -> _Ingested:
-    """Into the lake, outcome recorded; says whom to rescore, as of when."""
+def _ingest_one(ctx: ServiceContext, push: Push, lake_wait: float) -> _Ingested:
+    """Into the lake, outcome recorded; says whom to rescore."""
     records = list(push.records)
     with ctx.session() as session:
         try:
@@ -179,32 +178,38 @@ def _ingest_one(ctx: ServiceContext, push: Push, lake_wait: float,
         except LakeBusyError:
             if push.attempts >= MAX_ATTEMPTS:
                 _finish(session, push, "failed", {"error": "the lake stayed busy; send again"})
-                return _Ingested(push, BatchOutcome(push.id, "failed"), [], None)
+                return _Ingested(push, BatchOutcome(push.id, "failed"))
             _release(session, push)
-            return _Ingested(push, BatchOutcome(push.id, "pending"), [], None)
+            return _Ingested(push, BatchOutcome(push.id, "pending"))
         except CredoError as exc:
             _finish(session, push, "failed", {"error": str(exc)})
-            return _Ingested(push, BatchOutcome(push.id, "failed"), [], None)
+            return _Ingested(push, BatchOutcome(push.id, "failed"))
         _finish(session, push, "done", report_of(report))
     people = people_to_rescore(records, report, retried=push.attempts > 1)
-    as_of = (rescore_as_of(records, latest_run) if people and latest_run is not None
-             else None)
-    return _Ingested(push, BatchOutcome(push.id, "done"), people, as_of)
+    return _Ingested(push, BatchOutcome(push.id, "done"), people, records)
 
 
 def _rescore(ctx: ServiceContext, done: list[_Ingested], rescorer: PeopleRescorer) -> None:
     """One rescore per as-of date for all the people of this pass's batches: the lake is
     read once, however many batches arrived together."""
-    for as_of in sorted({d.as_of for d in done if d.as_of is not None}):
-        batches = [d for d in done if d.as_of == as_of]
-        people = sorted({p for d in batches for p in d.people})
+    from credo.pipeline.rescore import latest_run_date
+
+    batches = [d for d in done if d.people]
+    if not batches:
+        return
+    # Before the first run there is nothing to rescore with; a rescorer then finds none.
+    latest_run = latest_run_date(ctx.settings) or datetime.now(UTC).date()
+    as_of = {d.push.id: rescore_as_of(d.records, latest_run) for d in batches}
+    for day in sorted(set(as_of.values())):
+        same_day = [d for d in batches if as_of[d.push.id] == day]
+        people = sorted({p for d in same_day for p in d.people})
         try:
-            scores = rescorer(people, as_of)
+            scores = rescorer(people, day)
         except Exception:  # the records are in the lake; the next run scores them
             log.exception("rescore of %d people after a push failed", len(people))
             continue
         with ctx.session() as session:
-            for d in batches:
+            for d in same_day:
                 d.outcome.rescored = _record_rescores(
                     session, d.push, {p: scores[p] for p in d.people if p in scores})
 
@@ -225,18 +230,13 @@ def drain(ctx: ServiceContext, rescorer: PeopleRescorer | None = None,
     A batch put back because the lake was busy ends the pass: the next pass tries it
     again, so a busy lake never spins the worker.
     """
-    from credo.pipeline.rescore import latest_run_date
-
-    # Before the first run there is nothing to rescore with; a rescorer then finds none.
-    latest_run = ((latest_run_date(ctx.settings) or datetime.now(UTC).date())
-                  if rescorer is not None else None)
     done: list[_Ingested] = []
     while (limit is None or len(done) < limit) and not should_stop():
         with ctx.session() as session:
             push = claim(session)
         if push is None:
             break
-        done.append(_ingest_one(ctx, push, lake_wait, latest_run))
+        done.append(_ingest_one(ctx, push, lake_wait))
         if done[-1].outcome.state == "pending":
             break
     if rescorer is not None:

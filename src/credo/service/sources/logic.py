@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credo.service.errors import ConflictError, NotFoundError, UnavailableError
+from credo.service.errors import ConflictError, UnavailableError
 from credo.service.ids import check_id
 from credo.service.keys import issue_key, revoke_keys
+from credo.service.rows import owned
 from credo.store import audit
 from credo.store.models import Push, Source
 
@@ -86,8 +87,5 @@ def accept_push(session: Session, source_id: str, kind: str,
 
 def push_of(session: Session, source_id: str, push_id: str) -> Push:
     """A batch this source pushed (another source's batch is not found, not forbidden)."""
-    push = session.get(Push, push_id)
-    if push is None or push.source_id != source_id:
-        raise NotFoundError(f"no push {push_id!r} of this source; use the id the push "
-                            "answered with")
-    return push
+    return owned(session, Push, push_id, Push.source_id, source_id,
+                 f"no push {push_id!r} of this source; use the id the push answered with")
