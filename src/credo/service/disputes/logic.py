@@ -24,7 +24,7 @@ from credo.errors import CredoError
 from credo.service.context import Rescorer
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
 from credo.service.ids import check_id
-from credo.service.rows import owned, with_status
+from credo.service.rows import decide_open, owned, with_status
 from credo.store import audit, notify
 from credo.store.exclusions import EXCLUDING, RecordKey
 from credo.store.models import Dispute, ScoreRecord, now
@@ -217,18 +217,10 @@ def resolve(session: Session, dispute_id: str, outcome: str, *, note: str, actor
         raise InvalidRequestError("outcome: upheld or rejected")
     note = clean_reason(note, "note", "the reason for the decision; the person reads it")
     at = now()
-    person_id = session.execute(
-        update(Dispute).where(Dispute.id == dispute_id, Dispute.status == "open")
-        .values(status=outcome, resolved_at=at, resolved_by=actor, resolution_note=note)
-        .returning(Dispute.person_id).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if person_id is None:
-        session.rollback()
-        d = session.get(Dispute, dispute_id)
-        if d is None:
-            raise NotFoundError(f"no dispute {dispute_id!r}; list them with `credo dispute list`")
-        raise ConflictError(f"dispute {dispute_id} was already {d.status}; "
-                            "list the open ones with `credo dispute list`")
+    person_id = decide_open(session, Dispute, dispute_id,
+                            {"status": outcome, "resolved_at": at, "resolved_by": actor,
+                             "resolution_note": note},
+                            name="dispute", list_hint="`credo dispute list`")
     audit.record(session, actor_role="operator", actor_id=actor, action=ACTIONS[outcome],
                  person_id=person_id, dispute_id=dispute_id, note=note)
     words = OUTCOME_WORDS[outcome]

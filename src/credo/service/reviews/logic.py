@@ -24,14 +24,14 @@ import logging
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from credo.service.context import PointsOf
 from credo.service.disputes.logic import clean_reason
 from credo.service.errors import ConflictError, InvalidRequestError, NotFoundError
-from credo.service.rows import owned, with_status
+from credo.service.rows import decide_open, owned, with_status
 from credo.service.scores import logic as scores
 from credo.store import audit, notify
 from credo.store.models import Review, ScoreRecord, now
@@ -142,19 +142,10 @@ def decide(session: Session, review_id: str, outcome: str, *, reasons: str,
         raise InvalidRequestError(f"outcome: choose one of {', '.join(OUTCOMES)}")
     reasons = clean_reason(reasons, "reasons", "why you decided so; the person reads it")
     at = now()
-    person_id = session.execute(
-        update(Review).where(Review.id == review_id, Review.status == "open")
-        .values(status=outcome, decided_at=at, decided_by=actor, decision=reasons)
-        .returning(Review.person_id).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if person_id is None:
-        session.rollback()
-        found = session.get(Review, review_id)
-        if found is None:
-            raise NotFoundError(f"no review {review_id!r}; list the open ones with "
-                                "GET /v1/operator/reviews?status=open")
-        raise ConflictError(f"review {review_id} was already {found.status}; list the open "
-                            "ones with GET /v1/operator/reviews?status=open")
+    person_id = decide_open(session, Review, review_id,
+                            {"status": outcome, "decided_at": at, "decided_by": actor,
+                             "decision": reasons},
+                            name="review", list_hint="GET /v1/operator/reviews?status=open")
     audit.record(session, actor_role="operator", actor_id=actor, action=OUTCOMES[outcome],
                  person_id=person_id, review_id=review_id, reasons=reasons)
     if outcome == "withdrawn":
