@@ -9,7 +9,7 @@ entry in their score history (read from the store, as the portal and the partner
 next read would). Prints p50 / p95 / max; goal p95 <= 60 s. Never asserts times.
 
     python bench/push_to_score.py [--people 5000] [--pushes 12] [--per-push 10]
-                                  [--interval 5]
+                                  [--interval 5] [--without FAMILY ...]
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def main() -> None:
     p.add_argument("--pushes", type=int, default=12)
     p.add_argument("--per-push", type=int, default=10, help="people per pushed batch")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between pushes")
+    p.add_argument("--without", action="append", default=[], metavar="FAMILY",
+                   help="simulate a lake without this family of records (repeat)")
     args = p.parse_args()
 
     import httpx
@@ -80,7 +82,8 @@ def main() -> None:
         url = f"sqlite:///{home}/credo.db"
         env = {**os.environ, "CREDO_HOME": str(home), "CREDO_DATABASE_URL": url}
         print(f"setting up {args.people:,} people:", flush=True)
-        credo(env, "simulate", "--people", args.people, "--months", 30, "--seed", 1)
+        credo(env, "simulate", "--people", args.people, "--months", 30, "--seed", 1,
+              *[a for family in args.without for a in ("--without", family)])
         credo(env, "train", "--as-of", "2024-10-01", "--validate-as-of", "2024-11-01")
         credo(env, "run", "--as-of", RUN_AS_OF)
         credo(env, "publish", scores_path(Settings(home=home), date.fromisoformat(RUN_AS_OF)))
