@@ -103,34 +103,67 @@ def seed(home: Path, url: str, people: int) -> str:
 
 
 async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
-                people: int) -> dict[str, float]:
-    import httpx
-
+                people: int, server_pid: int = 0) -> dict[str, float]:
+    """``concurrency`` clients, each sending its next request when the last is answered
+    (closed loop), over kept-alive connections with the minimal client below: httpx
+    costs about a millisecond a request, which on two cores would measure the client."""
+    host, port = base.removeprefix("http://").split(":")
+    rng = random.Random(1)
+    bodies = []
+    for _ in range(1000):
+        body: dict = {"person_id": f"P{rng.randrange(people):06d}"}
+        if path.endswith("threshold-check"):
+            body |= {"purpose": "rental_deposit_waiver", "threshold": 650}
+        else:
+            body |= {"purpose": "loan"}
+        bodies.append(_post(host, path, key, body))
     lat: list[float] = []
     per = requests // concurrency
-    rng = random.Random(1)
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key},
-                                     timeout=30) as c:
-            for _ in range(per):
-                body = {"person_id": f"P{rng.randrange(people):06d}"}
-                if path.endswith("threshold-check"):
-                    body |= {"purpose": "rental_deposit_waiver", "threshold": 650}
-                else:
-                    body |= {"purpose": "loan"}
+    async def client(offset: int) -> None:
+        connection = await asyncio.open_connection(host, int(port))
+        try:
+            for k in range(per):
                 t = time.perf_counter()
-                r = await c.post(path, json=body)
+                status = await _exchange(connection, bodies[(offset + k) % len(bodies)])
                 lat.append(time.perf_counter() - t)
-                if r.status_code != 200:
-                    raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
+                if status != 200:
+                    raise RuntimeError(f"{path}: answered {status}")
+        finally:
+            connection[1].close()
 
+    cpu = server_cpu_seconds(server_pid)
     start = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(k * 97) for k in range(concurrency)))
     wall = time.perf_counter() - start
+    cpu = server_cpu_seconds(server_pid) - cpu
     a = np.array(lat) * 1000
     return {"p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
-            "rps": len(a) / wall, "n": len(a)}
+            "rps": len(a) / wall, "n": len(a), "cpu_ms": 1000 * cpu / len(a)}
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and every process under it (its uvicorn
+    workers, its inbox worker): what the service costs, whatever else runs beside it."""
+    if not pid:
+        return 0.0
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while being read
+            continue
+        own = int(stat.parent.name)
+        parents[own] = int(fields[1])
+        times[own] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += [child for child, parent in parents.items() if parent == current]
+    return total
 
 
 async def _exchange(connection: tuple, raw: bytes) -> int:
@@ -240,8 +273,8 @@ def driver_main(args: argparse.Namespace) -> None:
     for path in ("/v1/partner/score", "/v1/partner/threshold-check"):
         asyncio.run(drive(args.base, args.key, path, 200, 2, args.people))  # warm-up
         for c in args.concurrency:
-            out[f"{path}|{c}"] = asyncio.run(
-                drive(args.base, args.key, path, args.requests, c, args.people))
+            out[f"{path}|{c}"] = asyncio.run(drive(
+                args.base, args.key, path, args.requests, c, args.people, args.server_pid))
     print(json.dumps(out))
 
 
@@ -271,7 +304,7 @@ def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> di
         wait_until_serving(base, server)
         cmd = [sys.executable, __file__, "--drive", "--base", base, "--key", key,
                "--requests", str(args.requests), "--people", str(args.people),
-               "--concurrency", *map(str, args.concurrency)]
+               "--server-pid", str(server.pid), "--concurrency", *map(str, args.concurrency)]
         if not args.rate:
             done = subprocess.run(cmd, check=True, capture_output=True, text=True)
             return json.loads(done.stdout.strip().splitlines()[-1])
@@ -314,6 +347,7 @@ def main() -> None:
     p.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--base", help=argparse.SUPPRESS)
     p.add_argument("--key", help=argparse.SUPPRESS)
+    p.add_argument("--server-pid", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.drive:
         driver_main(args)
@@ -328,7 +362,7 @@ def main() -> None:
     # Figures from a busy machine mean little: say how busy it was.
     print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'database':<11}{'endpoint':<29}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'req/s':>9}")
+          f"{'req/s':>9}{'server CPU ms/req':>19}")
     for backend in args.backends:
         with ExitStack() as stack:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="credo-bench-")))
@@ -350,7 +384,7 @@ def main() -> None:
         for k, v in res.items():
             path, c = k.split("|")
             print(f"{backend:<11}{path:<29}{c:>8}{v['p50']:>9.2f}{v['p99']:>9.2f}"
-                  f"{v['rps']:>9.0f}", flush=True)
+                  f"{v['rps']:>9.0f}{v['cpu_ms']:>19.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -102,3 +102,33 @@ def test_credo_run_refuses_a_bad_spark_master_before_any_work(
     assert code == 2
     assert message in err
     assert not (tmp_path / "scores").exists()
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("0", "from 1 to 64"), ("65", "from 1 to 64"), ("-2", "from 1 to 64"),
+    ("two", "whole number"), ("2.5", "whole number"), ("1e9", "whole number"),
+])
+def test_a_bad_database_thread_count_names_the_variable(monkeypatch, value, says):
+    from credo.service.config import ServiceConfig
+
+    monkeypatch.setenv("CREDO_DB_THREADS", value)
+    with pytest.raises(ConfigError, match=rf"CREDO_DB_THREADS={value!r}: .*{says}"):
+        ServiceConfig.from_env()
+
+
+def test_the_database_thread_count_follows_the_database_unless_set(monkeypatch, tmp_path):
+    from credo.service.context import ServiceContext
+
+    monkeypatch.delenv("CREDO_DB_THREADS", raising=False)
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'credo.db'}")
+    ctx = ServiceContext.build(settings)
+    try:
+        assert ctx.db_threads == 2  # SQLite writes one transaction at a time
+    finally:
+        ctx.close()
+    monkeypatch.setenv("CREDO_DB_THREADS", "7")
+    ctx = ServiceContext.build(settings)
+    try:
+        assert ctx.db_threads == 7
+    finally:
+        ctx.close()

@@ -15,9 +15,16 @@ busy processes on two cores than with one thread. So:
   counts this process's own past threads), and never fewer than one.
 
 The count is read when the work starts (a fraction of a millisecond: small files
-under ``/proc``), so a fit on an idle machine uses both cores and the same fit beside busy
-processes uses one. Every pool of credo's compiled loops and every BLAS call in a fit,
-in scoring and in the monthly run take their size from here.
+under ``/proc``), so BLAS in a fit on an idle machine uses both cores and beside busy
+processes one. Every BLAS call in a fit, in scoring and in the monthly run takes its
+size from here.
+
+credo's own pools are different: their threads take whole tasks (a feature's binning, a
+range of rows) from a queue and sleep on it when it is empty; they never wait for each
+other at a barrier, so a descheduled thread delays its own task and nothing else. They
+get every usable core whatever the load (:func:`pool_threads`): the scheduler shares the
+cores among runnable threads, and a fit that gave up its second thread beside four busy
+processes would get a fifth of the machine rather than a third.
 """
 
 from __future__ import annotations
@@ -87,6 +94,14 @@ def threads_for(rows: int) -> int:
     if rows < 2 * ROWS_PER_EXTRA_THREAD:
         return 1
     return max(1, min(free_cores(), rows // ROWS_PER_EXTRA_THREAD))
+
+
+def pool_threads(rows: int) -> int:
+    """Threads for one of credo's own task pools over ``rows`` rows: one when the work
+    is small, else the usable cores, busy or not (see the module text)."""
+    if rows < 2 * ROWS_PER_EXTRA_THREAD:
+        return 1
+    return max(1, min(usable_cores(), rows // ROWS_PER_EXTRA_THREAD))
 
 
 @contextmanager

@@ -44,7 +44,7 @@ from credo.scorecard.scaling import Scaling
 from credo.scorecard.scoring import ScoringPlan
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 from credo.scorecard.tuning import cross_validate, tuning_grid
-from credo.threads import blas_threads, threads_for
+from credo.threads import blas_threads, pool_threads
 
 __all__ = ["Scorecard", "ScorecardFeature"]
 
@@ -240,13 +240,13 @@ class Scorecard:
                 return error.reason
 
         # Features are binned side by side: the compiled kernels and numpy's partition
-        # release the GIL, so threads use the free cores without copying the data. Each
+        # release the GIL, so threads use the usable cores without copying the data. Each
         # feature is a task taken by whichever thread is free, so a thread descheduled
         # on a busy machine holds up one feature, not the others.
         self.binnings_: dict[str, FeatureBinning] = {}
         bin_index: dict[str, np.ndarray] = {}
         uninformative: list[SelectionEntry] = []
-        with ThreadPoolExecutor(max_workers=threads_for(X.shape[0])) as pool:
+        with ThreadPoolExecutor(max_workers=pool_threads(X.shape[0])) as pool:
             for name, fitted in zip(candidates, pool.map(bin_one, candidates), strict=True):
                 tick(f"binning {name}")
                 if isinstance(fitted, str):

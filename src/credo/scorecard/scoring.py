@@ -19,7 +19,7 @@ from credo.scorecard import _kernels
 from credo.scorecard.binning import FeatureBinning
 from credo.scorecard.encoding import dictionary_parts, known_category_codes, numeric_values
 from credo.scorecard.feature import ScorecardFeature
-from credo.threads import threads_for, usable_cores
+from credo.threads import pool_threads, usable_cores
 
 _ROWS_PER_TASK = 32_768
 T = TypeVar("T")
@@ -82,7 +82,7 @@ class ScoringPlan:
 
     def add_points(self, X: pd.DataFrame, total: np.ndarray) -> None:
         n = total.shape[0]
-        threads = threads_for(n)
+        threads = pool_threads(n)
         parallel = threads > 1
 
         frame = {b.name: X[b.name] for b in (*self.numeric, *self.categorical)}

@@ -5,6 +5,10 @@ for the login endpoints) gets a token bucket of ``burst`` requests refilled at
 ``per_second``; an empty bucket answers 429 with Retry-After. In-process: with several
 server processes each keeps its own buckets (put a shared limiter in front if needed).
 ``CREDO_PEPPER``: the secret mixed into key and token hashes (else a file in CREDO_HOME).
+``CREDO_DB_THREADS``: how many partner reads run their database work at once in one
+server process (default 2 on SQLite, which writes one transaction at a time anyway, and 4
+on a database server, where a commit waits on the server's disk); more threads only fight
+over the interpreter's lock and lengthen the slowest answers.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class ServiceConfig:
     max_ingest_records: int = 10_000
     token_hours: float = 12.0
     pepper: str | None = None
+    db_threads: int | None = None  # None: chosen from the database (see the module text)
 
     @classmethod
     def from_env(cls) -> ServiceConfig:
@@ -44,4 +49,18 @@ class ServiceConfig:
             rate_per_second=_num("CREDO_RATE_PER_SECOND", cls.rate_per_second),
             rate_burst=_num("CREDO_RATE_BURST", cls.rate_burst),
             pepper=os.environ.get("CREDO_PEPPER") or None,
+            db_threads=_count("CREDO_DB_THREADS"),
         )
+
+
+def _count(name: str) -> int | None:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number, like 2") from None
+    if not 1 <= value <= 64:
+        raise ConfigError(f"{name}={raw!r}: must be from 1 to 64")
+    return value

@@ -67,7 +67,7 @@ def principal_of_digest(session: Session, role: str, digest: str) -> Principal:
     console session keeps instead of the key itself)."""
     # One round trip: the key and, for partners, whether the partner is active and the
     # purposes it declared (what every score read checks first).
-    row = session.execute(_KEY, {"digest": digest, "role": role}).first()
+    row = session.connection().execute(_KEY, {"digest": digest, "role": role}).first()
     if row is None or not same(row.key_hash, digest):
         raise NotAuthenticatedError(
             f"this {role} API key is not valid (unknown or revoked); ask the operator "

@@ -23,9 +23,14 @@ def record(
     **detail: Any,
 ) -> None:
     """Write one event in the caller's transaction: it is committed with the caller's
-    commit, so an action and its audit row succeed or fail together. (A plain INSERT,
-    not an ORM object: this runs on every partner request.)"""
-    session.execute(insert(AuditEvent).values(
-        at=now(), actor_role=actor_role, actor_id=actor_id, action=action, outcome=outcome,
-        person_id=person_id, partner_id=partner_id, purpose=purpose, detail=detail,
-    ))
+    commit, so an action and its audit row succeed or fail together. (One INSERT
+    compiled once and run on the session's connection, not an ORM object: this runs on
+    every partner request.)"""
+    session.connection().execute(_INSERT, {
+        "at": now(), "actor_role": actor_role, "actor_id": actor_id, "action": action,
+        "outcome": outcome, "person_id": person_id, "partner_id": partner_id,
+        "purpose": purpose, "detail": detail,
+    })
+
+
+_INSERT = insert(AuditEvent)

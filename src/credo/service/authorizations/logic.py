@@ -151,7 +151,7 @@ def live(session: Session, person_id: str, partner_id: str, purpose: str,
     """``valid``'s authorization id with its scope (what the partner may receive)."""
     if purpose not in PERMITTED:
         return None
-    row = session.execute(_VALID, {"person_id": person_id, "partner_id": partner_id,
+    row = session.connection().execute(_VALID, {"person_id": person_id, "partner_id": partner_id,
                                    "purpose": purpose, "at": at or now()}).first()
     return None if row is None else (row.id, row.scope)
 

@@ -79,7 +79,7 @@ _FLAGS = select(PersonControls.frozen_at, PersonControls.fraud_alert_at).where(
 
 def flags(session: Session, person_id: str) -> FileFlags:
     """The person's freeze and fraud alert (one primary-key lookup)."""
-    row = session.execute(_FLAGS, {"person_id": person_id}).first()
+    row = session.connection().execute(_FLAGS, {"person_id": person_id}).first()
     return NONE if row is None else FileFlags(row.frozen_at, row.fraud_alert_at)
 
 
