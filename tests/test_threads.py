@@ -55,6 +55,21 @@ def test_a_busy_machine_leaves_one_thread(busy_machine: None) -> None:
         assert blas and all(lib["num_threads"] == 1 for lib in blas)
 
 
+@given(st.integers(min_value=0, max_value=10**9))
+def test_pools_stay_within_the_usable_cores_and_small_work_gets_one(rows: int) -> None:
+    count = threads.pool_threads(rows)
+    assert 1 <= count <= threads.usable_cores()
+    if rows < 2 * threads.ROWS_PER_EXTRA_THREAD:
+        assert count == 1
+
+
+def test_pools_keep_every_usable_core_on_a_busy_machine(busy_machine: None) -> None:
+    # Pool threads sleep on their queue rather than spin: giving one up beside busy
+    # processes would only shrink the fit's share of the cores.
+    assert threads.free_cores() == 1
+    assert threads.pool_threads(10**8) == threads.usable_cores()
+
+
 def test_blas_threads_are_restored_after_the_block() -> None:
     before = [lib["num_threads"] for lib in threadpool_info()]
     with threads.blas_threads(0):
