@@ -54,6 +54,16 @@ def test_migrations_are_idempotent(engine: Engine) -> None:
     assert upgrade(engine) == head_revision()
 
 
+def test_a_sqlite_commit_waits_for_the_disk(engine: Engine) -> None:
+    """An answer given after a commit (a read's audit row, a grant) must survive a power
+    cut: SQLite syncs its log at every commit (FULL, 2), not only at checkpoints."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a PostgreSQL server's own setting (synchronous_commit) decides")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar_one() == 2
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
 def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
     with engine.begin() as c:
         c.execute(AuditEvent.__table__.insert().values(
