@@ -27,13 +27,16 @@ import pyarrow as pa
 from credo.data.duckdb_connection import open_duckdb
 from credo.data.schemas import KINDS, record_schema
 from credo.features.table import feature_table
+from credo.pipeline.scenarios import MAX_MONTHS
 from credo.pipeline.tables import normalise_features
 from credo.threads import threads_for
 
 if TYPE_CHECKING:
     import duckdb
 
-PREPARED_DAYS = 8  # statements kept per connection: the run's date and the months after
+# Dates whose query is kept: the run's and each month a scenario may look ahead
+# (compiling one date's query takes a second or more, so none is compiled twice).
+PREPARED_DAYS = MAX_MONTHS + 1
 
 
 def table_name(kind: str) -> str:
