@@ -174,8 +174,7 @@ class Lake:
             if moved is not None:
                 others = ibis.memtable(moved, schema=scan.schema())
                 t = t.union(others.filter(~people.holds(others.person_id)))
-        if person_id is not None and not self.state().versioned_of_kind(
-                kind, month_of(as_of) if as_of else None):
+        if person_id is not None and self.stores_once(kind, as_of):
             # No file can hold a later version: each record is stored once, so its one
             # version is about the person or not, and the person's filter alone (one
             # scan, reading only the row groups that can hold them) is every version.
@@ -208,6 +207,12 @@ class Lake:
         if people is not None and not people.everyone and not history:
             t = t.filter(people.holds(t.person_id))
         return t
+
+    def stores_once(self, kind: str, as_of: datetime | None = None) -> bool:
+        """Whether each record of ``kind`` known before ``as_of`` is stored once (the log
+        names no file that can hold a later version): then a person's records are their
+        rows, found in one scan, with no version of them elsewhere."""
+        return not self.state().versioned_of_kind(kind, month_of(as_of) if as_of else None)
 
     def _moved_versions(
         self, kind: str, as_of: datetime | None, scan: ir.Table, con: Any

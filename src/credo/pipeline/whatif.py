@@ -31,8 +31,8 @@ from typing import Any
 import pyarrow as pa
 
 from credo.config import Settings
-from credo.data.duckdb_connection import open_ibis_duckdb
 from credo.data.lake import Lake
+from credo.data.person_reads import person_rows
 from credo.data.schemas import KINDS, record_schema
 from credo.dictionary import DIMENSIONS
 from credo.features.engines import DuckDBEngine
@@ -134,17 +134,8 @@ def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Recor
     """A person's records, read once per lake version (a person tries several scenarios
     in a row; the lake only grows by new versions). Callers copy before changing them."""
     lake = _kept_lake(Path(root))
-    con = open_ibis_duckdb(threads=1)  # a few row groups per file: one thread reads them
-    try:
-        tables = {}
-        for kind in KINDS:
-            if not lake.files(kind):
-                tables[kind] = pa.table({})
-                continue
-            tables[kind] = lake.table(kind, as_of=as_of_instant(as_of), person_id=person_id,
-                                      con=con).to_pyarrow()
-    finally:
-        con.disconnect()
+    tables = {kind: person_rows(lake, kind, as_of_instant(as_of), person_id)
+              if lake.files(kind) else pa.table({}) for kind in KINDS}
     return to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
 
 
