@@ -214,8 +214,8 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
         features = features_of(tables, day)
         check_model_features(model, features.column_names)
         frame = features.to_pandas()
-        published = published_rows(model, frame)
         points = model.points_matrix(frame)
+        published = published_rows(model, frame, points=points)
         for row, pid in enumerate(frame["person_id"]):
             out[int(pid.rsplit(_SEPARATOR, 1)[1])] = _outcome(
                 model, day, published.iloc[row], points[row], frame[STATUS_COLUMN].iloc[row])
