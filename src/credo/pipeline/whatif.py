@@ -35,7 +35,7 @@ from credo.data.lake import Lake
 from credo.data.person_reads import person_rows
 from credo.data.schemas import KINDS, record_schema
 from credo.dictionary import DIMENSIONS
-from credo.features.engines import DuckDBEngine
+from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
 from credo.layout import champion_path
 from credo.pipeline.rescore import RecordKey, excluded_for, latest_run_date
@@ -182,7 +182,7 @@ def people_records(settings: Settings, person_ids: Sequence[str], as_of: date
 
     wanted = sorted(set(person_ids))
     excluded = frozenset(excluded_records_for(settings.database))
-    engine = DuckDBEngine(memory_limit="2GB")
+    engine = open_engine(settings.engine)  # a population's read: the settings' engine
     try:
         tables = lake_tables(Lake(settings.lake), engine, as_of)
         rows = to_rows({kind: engine.to_arrow(t.filter(t.person_id.isin(wanted)))
