@@ -141,6 +141,10 @@ def test_person_lookup_is_the_filtered_table(lake: Lake, tmp_path: Path) -> None
 
     people = [f"P{i}" for i in range(PEOPLE)] + ["P99", "nobody", *HOSTILE]
     as_of = datetime(2025, 4, 15, tzinfo=UTC)
+    # Both ways of reading a person: every month (a file may hold later versions), and
+    # until the corrections' month (each record stored once: one scan).
+    assert lake.state().versioned_of_kind("statement")
+    assert not lake.state().versioned_of_kind("statement", "2025-04")
     for kw in ({}, {"history": True}, {"as_of": as_of}, {"as_of": as_of, "history": True}):
         everyone = lake.table("statement", **kw)
         for person in people:

@@ -11,7 +11,7 @@ from credo.layout import champion_path, scores_path
 from credo.pipeline.run import monthly_run
 from credo.pipeline.scenarios import CloseAccount, LeaveOut, OnTime, PayDown, ScenarioError
 from credo.pipeline.training import train_on_lake
-from credo.pipeline.whatif import people_records, what_if
+from credo.pipeline.whatif import forget_people, people_records, what_if
 from credo.scorecard import artifact
 
 from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF, World
@@ -65,6 +65,20 @@ def test_no_scenario_gives_the_published_score_and_the_answers_are_one_call(scor
     for outcome in (answer.now, *answer.scenarios):
         if outcome.in_default is None and 350 < outcome.score < 950:
             assert sum(outcome.points.values()) == outcome.score
+
+
+def test_a_persons_next_request_answers_as_their_first(scored):
+    """The records and the score as they are, kept between a person's requests, give the
+    answers a first request gives."""
+    person = sorted(_published(scored))[5]
+    asks = [[[OnTime(3)]], [[OnTime(6)], [OnTime(3)]], [[OnTime(3)]]]
+    kept = [what_if(scored, person, scenarios) for scenarios in asks]
+    fresh = []
+    for scenarios in asks:
+        forget_people()
+        fresh.append(what_if(scored, person, scenarios))
+    assert kept == fresh
+    assert kept[0].now.score == _published(scored)[person]["score"]
 
 
 @pytest.mark.parametrize("actions, words", [

@@ -136,7 +136,9 @@ class Lake:
         version of every record that was ever about them is considered, and a record's
         latest version is returned when it is about them (with ``history``, every
         version about them). Files are ordered by person_id, so only the row groups
-        whose person_id (then record_id) range can hold them are read.
+        whose person_id (then record_id) range can hold them are read: in one scan
+        while no file of the kind can hold a later version of a record (the log says
+        so), in two otherwise.
 
         ``people``: only records about the people in that id range, with the same
         answer as reading everyone and keeping theirs, in memory and time that depend on
@@ -172,7 +174,12 @@ class Lake:
             if moved is not None:
                 others = ibis.memtable(moved, schema=scan.schema())
                 t = t.union(others.filter(~people.holds(others.person_id)))
-        if person_id is not None:
+        if person_id is not None and self.stores_once(kind, as_of):
+            # No file can hold a later version: each record is stored once, so its one
+            # version is about the person or not, and the person's filter alone (one
+            # scan, reading only the row groups that can hold them) is every version.
+            t = t.filter(t.person_id == person_id)
+        elif person_id is not None:
             # Every version of every record that was ever about the person (a correction
             # may move a record to someone else), then the latest versions about them.
             # The few record ids are fetched first, so the versions of everyone else's
@@ -200,6 +207,12 @@ class Lake:
         if people is not None and not people.everyone and not history:
             t = t.filter(people.holds(t.person_id))
         return t
+
+    def stores_once(self, kind: str, as_of: datetime | None = None) -> bool:
+        """Whether each record of ``kind`` known before ``as_of`` is stored once (the log
+        names no file that can hold a later version): then a person's records are their
+        rows, found in one scan, with no version of them elsewhere."""
+        return not self.state().versioned_of_kind(kind, month_of(as_of) if as_of else None)
 
     def _moved_versions(
         self, kind: str, as_of: datetime | None, scan: ir.Table, con: Any

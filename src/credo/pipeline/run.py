@@ -209,14 +209,15 @@ def _score_partitions(
 def _explained(model: Scorecard, frame: pd.DataFrame, engine_scores: np.ndarray) -> pd.DataFrame:
     """What is published for these people, once the in-memory scores agree with the
     engine's."""
-    explained = explain_frame(model, frame, frame["person_id"])
+    points = model.points_matrix(frame)
+    explained = explain_frame(model, frame, frame["person_id"], points)
     disagree = int((explained["score"].to_numpy() != engine_scores).sum())
     if disagree:
         raise ScoringMismatchError(
             f"in-engine and in-memory scores differ for {disagree} people: the snapshot "
             "was not written; report this with the model file"
         )
-    return published_rows(model, frame, explained)
+    return published_rows(model, frame, explained, points)
 
 
 def _lap(mark: float) -> float:
@@ -224,14 +225,18 @@ def _lap(mark: float) -> float:
 
 
 def published_rows(
-    model: Scorecard, frame: pd.DataFrame, explained: pd.DataFrame | None = None
+    model: Scorecard, frame: pd.DataFrame, explained: pd.DataFrame | None = None,
+    points: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """What is published for each person of a feature table: score, band, PD, sub-scores
     and reasons (in words, as JSON), people in default marked. The monthly run and the
-    rescore after a dispute both publish through here."""
+    rescore after a dispute both publish through here. ``points``: the frame's points
+    matrix, when the caller has it (it is computed once either way)."""
+    if points is None:
+        points = model.points_matrix(frame)
     if explained is None:
-        explained = explain_frame(model, frame, frame["person_id"])
-    explained["reasons_json"] = reason_details(model, frame)
+        explained = explain_frame(model, frame, frame["person_id"], points)
+    explained["reasons_json"] = reason_details(model, frame, points=points)
     publish_in_default(explained, frame[STATUS_COLUMN], model)
     return explained
 

@@ -7,14 +7,20 @@ latest version of each, disputed records left out), each scenario's records are 
 the monthly run publishes (:func:`credo.pipeline.run.published_rows`). So a scenario's
 score is the score ``credo run`` would give those records, to the point.
 
-Scenarios scored as of the same date are computed in one query: each is a person of its
-own in the feature table (its person and account ids suffixed), which the definitions
-allow because a person's features depend on their own records only.
+Scenarios scored as of the same date are computed in one execution of the feature query
+(prepared once per thread and date: :mod:`credo.pipeline.variant_features`): each is a
+person of its own in the feature table (its person and account ids suffixed), which the
+definitions allow because a person's features depend on their own records only. What
+does not change between a person's requests is kept: their records, read once per lake
+version, and their outcome as the records are, once per lake version, records left out
+and model.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,18 +28,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import ibis
 import pyarrow as pa
 
 from credo.config import Settings
-from credo.data.duckdb_connection import open_duckdb
 from credo.data.lake import Lake
+from credo.data.person_reads import person_rows
 from credo.data.schemas import KINDS, record_schema
 from credo.dictionary import DIMENSIONS
-from credo.features.engines import DuckDBEngine
-from credo.features.table import STATUS_COLUMN, feature_table
+from credo.features.engines import open_engine
+from credo.features.table import STATUS_COLUMN
 from credo.layout import champion_path
-from credo.pipeline.rescore import excluded_for, latest_run_date
+from credo.pipeline.rescore import RecordKey, excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
 from credo.pipeline.scenarios import (
     Action,
@@ -44,7 +49,8 @@ from credo.pipeline.scenarios import (
     to_rows,
     to_tables,
 )
-from credo.pipeline.tables import lake_tables, normalise_features
+from credo.pipeline.tables import lake_tables
+from credo.pipeline.variant_features import features_of
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
 
@@ -95,33 +101,77 @@ def champion(settings: Settings) -> tuple[Scorecard, dict[str, Any]]:
 
 
 def person_records(settings: Settings, person_id: str, as_of: date,
-                   excluded: frozenset[tuple[str, str, str]] | None = None) -> Records:
+                   excluded: frozenset[RecordKey] | None = None) -> Records:
     """The person's records as a run at ``as_of`` reads them, disputed ones left out."""
-    lake = Lake(settings.lake)
     if excluded is None:
         excluded = excluded_for(settings, person_id).keys
-    rows = _lake_records(str(lake.root), lake.state().version, person_id, as_of)
-    return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
-                   not in excluded] for kind in KINDS}
+    return _person_records(settings, person_id, as_of, excluded)[1]
+
+
+def _person_records(settings: Settings, person_id: str, as_of: date,
+                    excluded: frozenset[RecordKey]) -> tuple[int, Records]:
+    """The lake's version and the person's records read from it, disputed ones left out."""
+    lake = _kept_lake(settings.lake)
+    version = lake.state().version
+    rows = _lake_records(str(lake.root), version, person_id, as_of)
+    return version, {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
+                            not in excluded] for kind in KINDS}
+
+
+_LAKES: dict[Path, Lake] = {}
+
+
+def _kept_lake(root: Path) -> Lake:
+    """The lake at ``root``, kept for the process: its state is replayed from the log
+    once per new commit, not once per request."""
+    if root not in _LAKES:
+        _LAKES[root] = Lake(root)
+    return _LAKES[root]
 
 
 @lru_cache(maxsize=1024)
 def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Records:
     """A person's records, read once per lake version (a person tries several scenarios
     in a row; the lake only grows by new versions). Callers copy before changing them."""
-    lake = Lake(Path(root))
-    con = lake.connect()
-    try:
-        tables = {}
-        for kind in KINDS:
-            if not lake.files(kind):
-                tables[kind] = pa.table({})
-                continue
-            tables[kind] = lake.table(kind, as_of=as_of_instant(as_of), person_id=person_id,
-                                      con=con).to_pyarrow()
-    finally:
-        con.disconnect()
+    lake = _kept_lake(Path(root))
+    tables = {kind: person_rows(lake, kind, as_of_instant(as_of), person_id)
+              if lake.files(kind) else pa.table({}) for kind in KINDS}
     return to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
+
+
+class _NowOutcomes:
+    """The person's outcome as their records are, per lake version, exclusions and
+    model: what a person's next scenarios are compared with, scored once."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[Any, ...], Outcome] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Outcome | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+            return self.items.get(key)
+
+    def put(self, key: tuple[Any, ...], outcome: Outcome) -> None:
+        with self.lock:
+            self.items[key] = outcome
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_NOW = _NowOutcomes()
+
+
+def forget_people() -> None:
+    """Drop the records and outcomes kept per person (a benchmark's first request)."""
+    _lake_records.cache_clear()
+    _NOW.clear()
 
 
 def people_records(settings: Settings, person_ids: Sequence[str], as_of: date
@@ -132,7 +182,7 @@ def people_records(settings: Settings, person_ids: Sequence[str], as_of: date
 
     wanted = sorted(set(person_ids))
     excluded = frozenset(excluded_records_for(settings.database))
-    engine = DuckDBEngine(memory_limit="2GB")
+    engine = open_engine(settings.engine)  # a population's read: the settings' engine
     try:
         tables = lake_tables(Lake(settings.lake), engine, as_of)
         rows = to_rows({kind: engine.to_arrow(t.filter(t.person_id.isin(wanted)))
@@ -153,45 +203,26 @@ def _empty(kind: str) -> pa.Table:
 
 def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
                    ) -> list[Outcome]:
-    """Each variant's records scored as of its date, in the order given."""
+    """Each variant's records scored as of its date, in the order given: one execution
+    of the feature query per date."""
     by_date: dict[date, list[int]] = {}
     for i, (_, day) in enumerate(variants):
         by_date.setdefault(day, []).append(i)
     out: dict[int, Outcome] = {}
-    con = open_duckdb()
-    try:
-        for day, members in by_date.items():
-            tables = to_tables(_relabelled([(i, variants[i][0]) for i in members]))
-            for kind, table in tables.items():
-                con.register(_table_name(kind), table)
-            features = normalise_features(con.sql(feature_sql(day)).to_arrow_table())
-            check_model_features(model, features.column_names)
-            frame = features.to_pandas()
-            published = published_rows(model, frame)
-            points = model.points_matrix(frame)
-            for row, pid in enumerate(frame["person_id"]):
-                out[int(pid.rsplit(_SEPARATOR, 1)[1])] = _outcome(
-                    model, day, published.iloc[row], points[row], frame[STATUS_COLUMN].iloc[row])
-    finally:
-        con.close()
+    for day, members in by_date.items():
+        tables = to_tables(_relabelled([(i, variants[i][0]) for i in members]))
+        features = features_of(tables, day)
+        check_model_features(model, features.column_names)
+        frame = features.to_pandas()
+        points = model.points_matrix(frame)
+        published = published_rows(model, frame, points=points)
+        for row, pid in enumerate(frame["person_id"]):
+            out[int(pid.rsplit(_SEPARATOR, 1)[1])] = _outcome(
+                model, day, published.iloc[row], points[row], frame[STATUS_COLUMN].iloc[row])
     missing = [i for i in range(len(variants)) if i not in out]
     if missing:
         raise NoScoreYetError("no account was known before the score's date, so there is no score")
     return [out[i] for i in range(len(variants))]
-
-
-def _table_name(kind: str) -> str:
-    return f"credo_what_if_{kind}"
-
-
-@lru_cache(maxsize=8)
-def feature_sql(day: date) -> str:
-    """The feature table's query as of ``day`` over the five record kinds, compiled once
-    from the same definitions the run executes (compiling costs far more than running
-    it on one person's records)."""
-    tables = {kind: ibis.table(ibis.schema(record_schema(kind)), name=_table_name(kind))
-              for kind in KINDS}
-    return str(ibis.to_sql(feature_table(tables, day), dialect="duckdb"))
 
 
 def _relabelled(members: list[tuple[int, Records]]) -> Records:
@@ -235,13 +266,21 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
     if as_of is None:
         raise NoScoreYetError("no monthly run yet")
     model, document = champion(settings)
-    records = person_records(settings, person_id, as_of)
+    model_id = str(document.get("model_id"))
+    excluded = excluded_for(settings, person_id).keys
+    version, records = _person_records(settings, person_id, as_of, excluded)
     if not records["account"]:
         raise NoScoreYetError("no account on record before the latest run's date")
-    variants = [(records, as_of)] + [apply(records, actions, as_of) for actions in scenarios]
-    for number, (changed, day) in enumerate(variants[1:], start=1):
+    variants = [apply(records, actions, as_of) for actions in scenarios]
+    for number, (changed, day) in enumerate(variants, start=1):
         if not any(a["opened_at"] < day for a in changed["account"]):
             raise ScenarioError(f"scenario {number} leaves no account on record, so there "
                                 "would be no score: keep at least one account")
-    outcomes = score_variants(model, variants)
-    return WhatIf(person_id, as_of, str(document.get("model_id")), outcomes[0], outcomes[1:])
+    key = (str(settings.lake), version, person_id, as_of, excluded, model_id)
+    now = _NOW.get(key)
+    if now is None:
+        now, *outcomes = score_variants(model, [(records, as_of), *variants])
+        _NOW.put(key, now)
+    else:
+        outcomes = score_variants(model, variants) if variants else []
+    return WhatIf(person_id, as_of, model_id, now, outcomes)

@@ -81,10 +81,13 @@ def reason_codes(model: Scorecard, points: np.ndarray, limit: int = MAX_REASONS)
 
 
 def explain_frame(
-    model: Scorecard, X: pd.DataFrame, ids: pd.Series | None = None
+    model: Scorecard, X: pd.DataFrame, ids: pd.Series | None = None,
+    points: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per input row: id, score, band, five sub-scores and four reason codes."""
-    points = model.points_matrix(X)
+    """One row per input row: id, score, band, five sub-scores and four reason codes
+    (``points``: the rows' points matrix, when the caller has it already)."""
+    if points is None:
+        points = model.points_matrix(X)
     raw = points.sum(axis=1)
     scores = model.scaling_.clip(raw)
     frame = pd.DataFrame(index=range(X.shape[0]))
@@ -158,10 +161,13 @@ def explanation_text(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
-def reason_details(model: Scorecard, X: pd.DataFrame, limit: int = MAX_REASONS) -> list[str]:
+def reason_details(model: Scorecard, X: pd.DataFrame, limit: int = MAX_REASONS,
+                   points: np.ndarray | None = None) -> list[str]:
     """Per row, the reasons in plain words as JSON: feature, description, the person's
-    bin and the points it costs against the best bin."""
-    points = model.points_matrix(X)
+    bin and the points it costs against the best bin (``points``: as in
+    :func:`explain_frame`)."""
+    if points is None:
+        points = model.points_matrix(X)
     reasons = reason_codes(model, points, limit)
     best = [f.best_points for f in model.features_]
     used = set(np.unique(reasons[reasons >= 0]).tolist())
