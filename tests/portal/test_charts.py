@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
+from credo.features.wording import bin_in_words, value_in_words
 from credo.policy.bands import band_of
 from credo.portal import charts
-from credo.portal.wording import bin_in_words, value_in_words
 from credo.service.governance.logic import rule_of
 
 SCORES = st.integers(350, 950)
@@ -79,17 +79,26 @@ def test_columns_take_missing_values(values) -> None:
                                                "days_since_late30", "late30_12m",
                                                "income_change_3m", "unknown_feature"]))
 def test_any_bin_label_reads_as_words(label: str, feature: str) -> None:
-    assert isinstance(bin_in_words(feature, label), str)
+    assert isinstance(bin_in_words(feature, label, "EUR"), str)
 
 
 def test_bins_in_words() -> None:
-    assert bin_in_words("revolving_utilisation", "[0.3, 0.9)") == "from 30% to under 90%"
-    assert bin_in_words("income_monthly_6m", ">= 250000") == "2,500 a month or more"
-    assert bin_in_words("days_since_late30", "< 400") == "below 13 months"
-    assert bin_in_words("late30_12m", "missing") == "nothing reported"
-    assert bin_in_words("employment_type", "salaried, self_employed") == \
+    assert bin_in_words("revolving_utilisation", "[0.3, 0.9)", "EUR") == "from 30% to under 90%"
+    assert bin_in_words("income_monthly_6m", ">= 250000", "EUR") == "EUR 2,500 a month or more"
+    assert bin_in_words("income_monthly_12m", "[62473.8, 150992)", "GBP") == \
+        "from GBP 625 a month to under GBP 1,510 a month"
+    assert bin_in_words("credit_balance", "< 80550", "EUR") == "below EUR 806"
+    assert bin_in_words("days_since_late30", "< 400", "EUR") == "below 13 months"
+    assert bin_in_words("late30_12m", "missing", "EUR") == "nothing reported"
+    assert bin_in_words("employment_type", "salaried, self_employed", "EUR") == \
         "salaried, self employed"
-    assert value_in_words("oldest_account_days", 3000) == "8.2 years"
+    assert value_in_words("oldest_account_days", 3000, "EUR") == "8.2 years"
+
+
+def test_a_table_models_bins_keep_their_labels() -> None:
+    # A column outside the catalogue has no known unit: never read as money or days.
+    assert bin_in_words("income_monthly", "[1000, 4000)", "EUR") == "[1000, 4000)"
+    assert bin_in_words("duration_days", ">= 30", "EUR") == ">= 30"
 
 
 def test_quarantine_reasons_group_by_rule_not_by_value() -> None:
@@ -102,7 +111,7 @@ def test_quarantine_reasons_group_by_rule_not_by_value() -> None:
 
 def test_every_catalogue_feature_has_a_unit_that_reads_right() -> None:
     from credo.features.catalogue import CATALOGUE
-    from credo.portal.wording import unit_of
+    from credo.features.wording import unit_of
 
     units = {spec.name: unit_of(spec.name) for spec in CATALOGUE}
     assert units["salary_monthly_12m"] == units["income_monthly_6m"] == "money"

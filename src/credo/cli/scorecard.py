@@ -26,6 +26,7 @@ from credo.cli.output import (
 )
 from credo.cli.root import app
 from credo.cli.schemas import ExplanationOut, ReasonOut, ReportOut
+from credo.config import Settings
 from credo.dictionary import DataDictionary, FeatureInfo
 from credo.errors import InputError
 from credo.outputs import check_output_path, make_output_path
@@ -252,18 +253,26 @@ def explain(
     if len(match) > 1:
         raise InputError(f"{len(match)} rows have {column} = {id_value!r}: ids must be unique")
     explanation = explain_one(model, match)
+    from credo.features.wording import bin_in_words  # the catalogue: only explain needs it
+
+    currency = Settings.from_env().currency
+
+    def words(feature: str, label: str) -> str:
+        return bin_in_words(feature, label, currency)
+
     if as_json:
         print_json(ExplanationOut(
             id_column=column, id=id_value, score=explanation.score, band=explanation.band,
             probability_of_default=explanation.probability_of_default,
             sub_scores=explanation.sub_scores,
-            reasons=[ReasonOut(feature=r.feature, description=r.description, bin=r.bin_label,
-                               points_lost=r.points_lost, text=r.text)
+            reasons=[ReasonOut(feature=r.feature, description=r.description,
+                               bin=words(r.feature, r.bin_label), points_lost=r.points_lost,
+                               text=r.text(words))
                      for r in explanation.reasons],
         ))
         return
     typer.echo(f"{column} {id_value}")
-    typer.echo(explanation_text(explanation))
+    typer.echo(explanation_text(explanation, words))
 
 
 @app.command()

@@ -28,6 +28,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from credo.money import money_in_words
 from credo.portal.charts import meter
 from credo.service.deps import DB, Ctx
 from credo.service.errors import NotAuthenticatedError
@@ -78,7 +79,8 @@ def _moment(value: Any) -> str:
     return "–" if value is None else _time(str(value)[:16].replace("T", " "))
 
 
-_env.filters.update(thousands=_thousands, percent=_percent, day=_day, moment=_moment)
+_env.filters.update(thousands=_thousands, percent=_percent, day=_day, moment=_moment,
+                    money=money_in_words)
 _env.globals["meter"] = meter
 
 
