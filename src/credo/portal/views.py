@@ -57,7 +57,7 @@ def _reason_views(raw: list[Any], currency: str) -> list[ReasonView]:
             description=reason.description,
             situation=(bin_in_words(reason.feature, reason.bin, currency)
                        if reason.bin and not in_default else ""),
-            points_lost=None if reason.points_lost is None else int(reason.points_lost),
+            points_lost=reason.points_lost,
             advice=advice_for(reason.feature, reason.bin)
             or "Keep every account in good standing.",
         ))
