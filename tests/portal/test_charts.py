@@ -173,3 +173,33 @@ def test_psi_is_drawn_against_both_thresholds(values) -> None:
     for e in root.iter():
         if e.tag.endswith("rect"):
             assert 0 <= float(e.get("y")) <= height
+
+
+MONTHS = st.lists(st.dates().map(lambda d: d.isoformat()[:7]), min_size=1, max_size=30)
+
+
+@given(months=MONTHS, means=st.floats(350, 950), psi=st.floats(0, 2),
+       shares=st.lists(SHARES, min_size=5, max_size=5))
+def test_every_chart_keeps_its_text_legible_on_a_phone(months, means, psi, shares) -> None:
+    # A chart at most CHART_WIDTH wide is shrunk to a phone's card: its smallest text
+    # must still be 10 px there.
+    assert charts.TEXT * charts.PHONE_CARD / charts.CHART_WIDTH >= 10
+    bands = ["poor", "fair", "good", "very good", "excellent"]
+    drawn = [
+        charts.mean_score_trend([(m, means) for m in months], "mean"),
+        charts.psi_trend([(m, psi, "stable") for m in months], "psi", watch=0.1, act=0.25),
+        charts.columns(bands, shares, "bands", overlay=shares, value_label="share of people",
+                       overlay_label="observed bad rate"),
+        charts.curves([("bads", [0, 1], [0, 1]), ("goods", [0, 1], [0, 1])], "ks", "score",
+                      "share", x_range=(350, 950)),
+        charts.horizontal_bars([("Credit history", 700)], "dims"),
+        charts.score_history([(m, 600) for m in months], "history"),
+        charts.gauge(700, "excellent"),
+    ]
+    for svg in drawn:
+        root = parse(str(svg))
+        assert float(root.get("width")) <= charts.CHART_WIDTH
+        sizes = [float(e.get("font-size")) for e in root.iter() if e.tag.endswith("text")]
+        assert sizes and min(sizes) >= charts.TEXT
+        labels = [t for t in texts(root) if t[:4].isdigit() and "-" in t]
+        assert len(labels) <= 6  # month labels thinned to what fits side by side

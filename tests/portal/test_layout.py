@@ -75,7 +75,9 @@ CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')]
           findings.push(`"${says}" overlaps "${texts[i + 1 + k].textContent}"`);
       });
     });
-    const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+    // The scale as drawn, also for turned text (an axis name): the length of a unit.
+    const scale = t => { const m = t.getScreenCTM(); return Math.hypot(m.a, m.b); };
+    const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale(t));
     return {name: svg.getAttribute('aria-label'), smallest: Math.min(...sizes), findings};
   })"""
 UNNAMED_FIELDS = """() => [...document.querySelectorAll(

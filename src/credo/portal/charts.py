@@ -183,9 +183,10 @@ def curves(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], label
         return f"{left + pw * (x - x0) / (x1 - x0):.1f},{top + ph * (1 - y):.1f}"
 
     body = _y_grid(left, w - right, top, ph, lambda share: f"{share:.2f}")
-    for k in range(5):
-        body.append(f'<text x="{left + pw * k / 4:.1f}" y="{h - bottom + 17}" '
-                    f'font-size="{TEXT}" text-anchor="middle" fill="{INK}">'
+    for k in range(5):  # the first starts at its tick, clear of the y axis's "0.00"
+        anchor = "start" if k == 0 else "middle"
+        body.append(f'<text x="{left + pw * k / 4:.1f}" y="{h - bottom + 18}" '
+                    f'font-size="{TEXT}" text-anchor="{anchor}" fill="{INK}">'
                     f"{x0 + (x1 - x0) * k / 4:g}</text>")
     body.append(f'<text x="{left + pw / 2}" y="{h - 6}" font-size="{LABEL}" '
                 f'text-anchor="middle" fill="{INK}">{esc(xlabel)}</text>')
