@@ -240,6 +240,9 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
     """Explain one person's score in words."""
+    # The catalogue (and the engines it names) loads here, not for every command.
+    from credo.features.wording import bin_in_words
+
     model, document = artifact.load(model_path)
     frame = read_table(data)
     column = id_column or document["metadata"].get("id_column")
@@ -253,8 +256,6 @@ def explain(
     if len(match) > 1:
         raise InputError(f"{len(match)} rows have {column} = {id_value!r}: ids must be unique")
     explanation = explain_one(model, match)
-    from credo.features.wording import bin_in_words  # the catalogue: only explain needs it
-
     currency = Settings.from_env().currency
 
     def words(feature: str, label: str) -> str:
