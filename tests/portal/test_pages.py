@@ -597,6 +597,8 @@ def test_the_consoles_money_bins_and_points_read_in_words(app, portal_world) -> 
 
     client = console(app, portal_world.operator_key("op-money"))
     html = client.get("/console").text
+    assert "Scaling: 650 points at odds 30:1, 50 points to double the odds" in " ".join(
+        html.split())
     bins = re.findall(r'aria-label="Bins of ([a-z0-9_]+)"(.*?)</table>', html, re.S)
     money = [(name, table) for name, table in bins if unit_of(name) == "money"]
     assert money, "the champion has no money feature to word"
