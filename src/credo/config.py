@@ -1,10 +1,11 @@
-"""Settings: where the event lake lives, which database, which engine.
+"""Settings: where the event lake lives, which database, which engine, which currency.
 
 Read from environment variables (``CREDO_HOME``, ``CREDO_LAKE``, ``CREDO_DATABASE_URL``,
-``CREDO_ENGINE``, ``CREDO_PARTITION_PEOPLE``) with embedded defaults, so that credo runs
-with no server to install: a folder ``./credo-data`` holding the Parquet lake and a
-SQLite database. E-mail is sent only when an SMTP server is configured
-(``CREDO_SMTP_HOST`` and the other ``CREDO_SMTP_*`` variables, see ``SmtpSettings``).
+``CREDO_ENGINE``, ``CREDO_PARTITION_PEOPLE``, ``CREDO_CURRENCY``) with embedded
+defaults, so that credo runs with no server to install: a folder ``./credo-data``
+holding the Parquet lake and a SQLite database. E-mail is sent only when an SMTP server
+is configured (``CREDO_SMTP_HOST`` and the other ``CREDO_SMTP_*`` variables, see
+``SmtpSettings``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credo.errors import ConfigError
+from credo.money import DEFAULT_CURRENCY, check_currency
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
@@ -125,8 +127,12 @@ class Settings:
     engine: str = "duckdb"
     smtp: SmtpSettings | None = None  # None: no e-mail is sent (the in-app list still is)
     partition_people: int = PARTITION_PEOPLE
+    # The lake's reporting currency: the one its amounts are in, in which aggregates
+    # (a bin of monthly income, a reason) are worded (see credo.money).
+    currency: str = DEFAULT_CURRENCY
 
     def __post_init__(self) -> None:
+        check_currency(self.currency)
         size = self.partition_people
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ConfigError(
@@ -170,6 +176,7 @@ class Settings:
             engine=os.environ.get("CREDO_ENGINE", "duckdb"),
             smtp=SmtpSettings.from_env(),
             partition_people=_whole(os.environ.get("CREDO_PARTITION_PEOPLE"), PARTITION_PEOPLE),
+            currency=os.environ.get("CREDO_CURRENCY", "").strip() or DEFAULT_CURRENCY,
         )
 
 

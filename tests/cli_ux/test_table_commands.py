@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -122,3 +123,25 @@ def test_report_mistakes_are_one_line(example, run, args, message) -> None:
     data, model, _ = example
     code, out, err = run("report", model, data, *args)
     assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_explain_words_a_catalogue_features_money_in_the_reporting_currency(
+        tmp_path, run, monkeypatch) -> None:
+    # A table whose columns are the catalogue's own features: cents of the lake's currency.
+    rng = np.random.default_rng(7)
+    income = rng.integers(50_000, 800_000, 3000)
+    bad = (rng.random(3000) < 0.6 - income / 1_600_000).astype(int)
+    data = tmp_path / "people.csv"
+    pd.DataFrame({"person": [f"P{k}" for k in range(3000)], "income_monthly_12m": income,
+                  "bad": bad}).to_csv(data, index=False)
+    model = tmp_path / "model.json"
+    code, _, err = run("train", data, "--target", "bad", "--id", "person", "--out", model)
+    assert code == 0, err
+    poorest = f"P{int(np.argmin(income))}"
+    monkeypatch.setenv("CREDO_CURRENCY", "GBP")
+    code, out, _ = run("explain", model, data, "--id", poorest, "--json")
+    reason, = ExplanationOut.model_validate_json(out).reasons
+    assert reason.bin.startswith(("below GBP ", "from GBP ")) and " a month" in reason.bin
+    assert reason.bin in reason.text
+    code, text, _ = run("explain", model, data, "--id", poorest)
+    assert code == 0 and f": {reason.bin} (costs {reason.points_lost} points)" in text

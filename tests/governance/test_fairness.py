@@ -55,3 +55,17 @@ def test_equal_groups_are_not_flagged() -> None:
     result = fairness.audit(scores, protected, attributes=("sex",))
     assert result["attributes"]["sex"]["flags"] == []
     assert all(v == 1.0 for v in result["attributes"]["sex"]["min_air"].values())
+
+
+def test_the_reports_gaps_are_whole_points_rounded_as_the_scorecard_rounds() -> None:
+    from credo.governance.report import _fairness_html
+    from credo.scorecard.scaling import whole_points
+
+    scores, protected, points = example()
+    result = fairness.audit(scores, protected, points, attributes=("sex",))
+    html = _fairness_html({**result, "sample": "development"})
+    # The mean score gap is -32.5: half to even, as a bin's points, says -32.
+    assert whole_points(-32.5) == round(-32.5) == -32
+    assert "(mean score gap -32, points gap -5)" in html
+    assert "<td>f1</td><td>-6</td>" in html and "<td>f2 (offsetting)</td><td>+1</td>" in html
+    assert "<td>A</td><td>4</td><td>612</td>" in html  # a mean score of 612.5

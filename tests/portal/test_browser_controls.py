@@ -37,7 +37,7 @@ def test_a_person_sees_what_changed_tries_a_change_and_finds_a_path(
     # The what-if form: pay the card off and three more months on time.
     me.get_by_role("link", name="What if").click()
     me.get_by_label("Account").first.select_option(card["account_id"])
-    me.get_by_label("Down to (amount)").fill("0")
+    me.get_by_label("Down to (amount in EUR)").fill("0")
     me.get_by_label("For how many more months").select_option("3")
     me.get_by_role("button", name="Show my score with these changes").click()
     exact = what_if(portal_world.settings, person,
@@ -47,7 +47,7 @@ def test_a_person_sees_what_changed_tries_a_change_and_finds_a_path(
 
     # A typing mistake is answered on the page, saying what to do.
     me.get_by_label("Account").first.select_option(card["account_id"])
-    me.get_by_label("Down to (amount)").fill("a lot")
+    me.get_by_label("Down to (amount in EUR)").fill("a lot")
     me.get_by_role("button", name="Show my score with these changes").click()
     expect(me.get_by_test_id("what-if-error")).to_contain_text("type an amount")
 

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
+from credo.features.wording import bin_in_words, value_in_words
 from credo.policy.bands import band_of
 from credo.portal import charts
-from credo.portal.wording import bin_in_words, value_in_words
 from credo.service.governance.logic import rule_of
 
 SCORES = st.integers(350, 950)
@@ -79,17 +79,26 @@ def test_columns_take_missing_values(values) -> None:
                                                "days_since_late30", "late30_12m",
                                                "income_change_3m", "unknown_feature"]))
 def test_any_bin_label_reads_as_words(label: str, feature: str) -> None:
-    assert isinstance(bin_in_words(feature, label), str)
+    assert isinstance(bin_in_words(feature, label, "EUR"), str)
 
 
 def test_bins_in_words() -> None:
-    assert bin_in_words("revolving_utilisation", "[0.3, 0.9)") == "from 30% to under 90%"
-    assert bin_in_words("income_monthly_6m", ">= 250000") == "2,500 a month or more"
-    assert bin_in_words("days_since_late30", "< 400") == "below 13 months"
-    assert bin_in_words("late30_12m", "missing") == "nothing reported"
-    assert bin_in_words("employment_type", "salaried, self_employed") == \
+    assert bin_in_words("revolving_utilisation", "[0.3, 0.9)", "EUR") == "from 30% to under 90%"
+    assert bin_in_words("income_monthly_6m", ">= 250000", "EUR") == "EUR 2,500 a month or more"
+    assert bin_in_words("income_monthly_12m", "[62473.8, 150992)", "GBP") == \
+        "from GBP 625 a month to under GBP 1,510 a month"
+    assert bin_in_words("credit_balance", "< 80550", "EUR") == "below EUR 806"
+    assert bin_in_words("days_since_late30", "< 400", "EUR") == "below 13 months"
+    assert bin_in_words("late30_12m", "missing", "EUR") == "nothing reported"
+    assert bin_in_words("employment_type", "salaried, self_employed", "EUR") == \
         "salaried, self employed"
-    assert value_in_words("oldest_account_days", 3000) == "8.2 years"
+    assert value_in_words("oldest_account_days", 3000, "EUR") == "8.2 years"
+
+
+def test_a_table_models_bins_keep_their_labels() -> None:
+    # A column outside the catalogue has no known unit: never read as money or days.
+    assert bin_in_words("income_monthly", "[1000, 4000)", "EUR") == "[1000, 4000)"
+    assert bin_in_words("duration_days", ">= 30", "EUR") == ">= 30"
 
 
 def test_quarantine_reasons_group_by_rule_not_by_value() -> None:
@@ -102,7 +111,7 @@ def test_quarantine_reasons_group_by_rule_not_by_value() -> None:
 
 def test_every_catalogue_feature_has_a_unit_that_reads_right() -> None:
     from credo.features.catalogue import CATALOGUE
-    from credo.portal.wording import unit_of
+    from credo.features.wording import unit_of
 
     units = {spec.name: unit_of(spec.name) for spec in CATALOGUE}
     assert units["salary_monthly_12m"] == units["income_monthly_6m"] == "money"
@@ -164,3 +173,33 @@ def test_psi_is_drawn_against_both_thresholds(values) -> None:
     for e in root.iter():
         if e.tag.endswith("rect"):
             assert 0 <= float(e.get("y")) <= height
+
+
+MONTHS = st.lists(st.dates().map(lambda d: d.isoformat()[:7]), min_size=1, max_size=30)
+
+
+@given(months=MONTHS, means=st.floats(350, 950), psi=st.floats(0, 2),
+       shares=st.lists(SHARES, min_size=5, max_size=5))
+def test_every_chart_keeps_its_text_legible_on_a_phone(months, means, psi, shares) -> None:
+    # A chart at most CHART_WIDTH wide is shrunk to a phone's card: its smallest text
+    # must still be 10 px there.
+    assert charts.TEXT * charts.PHONE_CARD / charts.CHART_WIDTH >= 10
+    bands = ["poor", "fair", "good", "very good", "excellent"]
+    drawn = [
+        charts.mean_score_trend([(m, means) for m in months], "mean"),
+        charts.psi_trend([(m, psi, "stable") for m in months], "psi", watch=0.1, act=0.25),
+        charts.columns(bands, shares, "bands", overlay=shares, value_label="share of people",
+                       overlay_label="observed bad rate"),
+        charts.curves([("bads", [0, 1], [0, 1]), ("goods", [0, 1], [0, 1])], "ks", "score",
+                      "share", x_range=(350, 950)),
+        charts.horizontal_bars([("Credit history", 700)], "dims"),
+        charts.score_history([(m, 600) for m in months], "history"),
+        charts.gauge(700, "excellent"),
+    ]
+    for svg in drawn:
+        root = parse(str(svg))
+        assert float(root.get("width")) <= charts.CHART_WIDTH
+        sizes = [float(e.get("font-size")) for e in root.iter() if e.tag.endswith("text")]
+        assert sizes and min(sizes) >= charts.TEXT
+        labels = [t for t in texts(root) if t[:4].isdigit() and "-" in t]
+        assert len(labels) <= 6  # month labels thinned to what fits side by side

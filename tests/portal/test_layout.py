@@ -57,6 +57,29 @@ WRAPPED_DATES = """() => [...document.querySelectorAll('time')]
   .filter(t => t.getClientRects().length > 1).map(t => t.textContent)"""
 SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('svg.chart text')]
   .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a), 99)"""
+# Per chart that draws text: its name, its smallest text as drawn (px) and what is wrong
+# with its words (cut off at the picture's edge, or over another label).
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')]
+  .filter(svg => svg.querySelector('text')).map(svg => {
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('text')];
+    const rects = texts.map(t => t.getBoundingClientRect());
+    const findings = [];
+    rects.forEach((r, i) => {
+      const says = texts[i].textContent;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+          || r.bottom > box.bottom + 1) findings.push(`"${says}" is cut off`);
+      rects.slice(i + 1).forEach((o, k) => {
+        if (r.left < o.right - 1 && o.left < r.right - 1 && r.top < o.bottom - 1
+            && o.top < r.bottom - 1)
+          findings.push(`"${says}" overlaps "${texts[i + 1 + k].textContent}"`);
+      });
+    });
+    // The scale as drawn, also for turned text (an axis name): the length of a unit.
+    const scale = t => { const m = t.getScreenCTM(); return Math.hypot(m.a, m.b); };
+    const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale(t));
+    return {name: svg.getAttribute('aria-label'), smallest: Math.min(...sizes), findings};
+  })"""
 UNNAMED_FIELDS = """() => [...document.querySelectorAll(
     'input:not([type=hidden]), textarea, select, button')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
@@ -147,6 +170,21 @@ def test_the_score_card_reads_at_both_widths(pages, server: str) -> None:
     expect(current).to_contain_text(band.inner_text())
     # Chart text is at least 10 px where it is drawn, on a phone too.
     assert me.evaluate(SMALLEST_CHART_TEXT) >= 10
+
+
+def test_every_console_chart_reads_at_both_widths(pages, server: str, tmp_path: Path) -> None:
+    width, _, operator, _ = pages
+    seen = []
+    for path in CONSOLE_PAGES:
+        operator.goto(server + path)
+        for k, chart in enumerate(operator.evaluate(CHART_TEXT)):
+            seen.append(chart["name"])
+            operator.locator("svg.chart").filter(has=operator.locator("text")).nth(k) \
+                .screenshot(path=str(tmp_path / f"{width}-chart-{len(seen)}.png"))
+            assert chart["smallest"] >= 10, (width, chart["name"], chart["smallest"])
+            assert chart["findings"] == [], (width, chart["name"])
+    # The model's three pictures and the runs' two: none is skipped by a missing run.
+    assert len(seen) >= 5 and any("ROC" in n for n in seen) and any("PSI" in n for n in seen)
 
 
 def test_record_tables_fit_a_desktop_and_keep_their_buttons_on_a_phone(

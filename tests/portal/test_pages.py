@@ -590,3 +590,34 @@ def test_the_consoles_fairness_page_audits_the_latest_run_by_group(app, portal_w
     for cut_off in CUT_OFFS:
         assert f"({cut_off}+)" in page.text
     assert "credo report --model" in page.text  # no report written yet: how to write it
+
+
+def test_the_consoles_money_bins_and_points_read_in_words(app, portal_world) -> None:
+    from credo.features.wording import unit_of
+
+    client = console(app, portal_world.operator_key("op-money"))
+    html = client.get("/console").text
+    assert "Scaling: 650 points at odds 30:1, 50 points to double the odds" in " ".join(
+        html.split())
+    bins = re.findall(r'aria-label="Bins of ([a-z0-9_]+)"(.*?)</table>', html, re.S)
+    money = [(name, table) for name, table in bins if unit_of(name) == "money"]
+    assert money, "the champion has no money feature to word"
+    for name, table in money:
+        for cell in re.findall(r"<tr><td>(.*?) <code", table):
+            assert cell == "nothing reported" or "EUR " in cell, (name, cell)
+    # Each bin's row ends in its points.
+    points = [p for _, table in bins for p in re.findall(r"<td>([^<]*)</td></tr>", table)]
+    assert points and all(re.fullmatch(r"-?\d+", p) for p in points)
+    fairness = client.get("/console/fairness").text
+    means = re.findall(r"</td><td>[\d,]+</td><td>([^<]*)</td>", fairness)  # the mean score
+    assert means and all(re.fullmatch(r"\d{3}", m) for m in means)
+
+
+def test_a_persons_reasons_say_the_reporting_currency() -> None:
+    from credo.portal.views import _reason_views
+
+    raw = [{"feature": "income_monthly_12m", "description": "Average monthly income",
+            "bin": "[62473.8, 150992)", "points_lost": 12.0}]
+    reason, = _reason_views(raw, "GBP")
+    assert reason.situation == "from GBP 625 a month to under GBP 1,510 a month"
+    assert reason.points_lost == 12 and isinstance(reason.points_lost, int)

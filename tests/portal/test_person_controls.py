@@ -3,6 +3,7 @@ changed since last month, and the reasons behind a partner's "no"."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -67,7 +68,8 @@ def test_what_if_api_answers_each_scenario_against_now(app, carded) -> None:
     assert paid["as_of"] == answer["as_of"] and months["as_of"] > answer["as_of"]
     for outcome in (paid, months, both):
         assert outcome["change"] == outcome["score"] - answer["now"]["score"]
-    assert "Pay the balance" in paid["actions"][0]
+    assert paid["actions"][0].startswith("Pay the balance")
+    assert paid["actions"][0].endswith(" down to EUR 0.00")  # the reporting currency
     # The moved features are exact points: they add up to the change when nothing clips.
     if 350 < paid["score"] < 950 and 350 < answer["now"]["score"] < 950:
         assert sum(paid["moved"].values()) == paid["change"]
@@ -103,6 +105,8 @@ def test_what_if_page_answers_the_form(app, carded) -> None:
     client = sign_in(app, person)
     page = client.get("/me/what-if")
     assert page.status_code == 200 and card["account_id"] in page.text
+    assert re.search(r": balance EUR [\d,]+\.\d\d</option>", page.text)
+    assert "Down to (amount in EUR)" in page.text
     r = client.post("/me/what-if", data={"csrf": csrf_of(page.text),
                                          "pay_account": card["account_id"], "pay_to": "0",
                                          "months": "3"})

@@ -26,6 +26,7 @@ from credo.cli.output import (
 )
 from credo.cli.root import app
 from credo.cli.schemas import ExplanationOut, ReasonOut, ReportOut
+from credo.config import Settings
 from credo.dictionary import DataDictionary, FeatureInfo
 from credo.errors import InputError
 from credo.outputs import check_output_path, make_output_path
@@ -239,6 +240,9 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON (schema in docs/cli-json.md).")] = False,
 ) -> None:
     """Explain one person's score in words."""
+    # The catalogue (and the engines it names) loads here, not for every command.
+    from credo.features.wording import bin_in_words
+
     model, document = artifact.load(model_path)
     frame = read_table(data)
     column = id_column or document["metadata"].get("id_column")
@@ -252,18 +256,24 @@ def explain(
     if len(match) > 1:
         raise InputError(f"{len(match)} rows have {column} = {id_value!r}: ids must be unique")
     explanation = explain_one(model, match)
+    currency = Settings.from_env().currency
+
+    def words(feature: str, label: str) -> str:
+        return bin_in_words(feature, label, currency)
+
     if as_json:
         print_json(ExplanationOut(
             id_column=column, id=id_value, score=explanation.score, band=explanation.band,
             probability_of_default=explanation.probability_of_default,
             sub_scores=explanation.sub_scores,
-            reasons=[ReasonOut(feature=r.feature, description=r.description, bin=r.bin_label,
-                               points_lost=r.points_lost, text=r.text)
+            reasons=[ReasonOut(feature=r.feature, description=r.description,
+                               bin=words(r.feature, r.bin_label), points_lost=r.points_lost,
+                               text=r.text(words))
                      for r in explanation.reasons],
         ))
         return
     typer.echo(f"{column} {id_value}")
-    typer.echo(explanation_text(explanation))
+    typer.echo(explanation_text(explanation, words))
 
 
 @app.command()

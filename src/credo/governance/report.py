@@ -22,12 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credo.features.wording import bin_in_words
 from credo.governance import challenger as challenger_mod
 from credo.governance import charts, fairness, fairness_truth, lda
 from credo.outputs import make_output_path, write_atomically
 from credo.progress import Step
 from credo.scorecard import metrics
 from credo.scorecard.model import Scorecard
+from credo.scorecard.scaling import whole_points
 
 LAKE_OUTCOME = (
     "90+ days past due, charge-off, court judgment or bankruptcy within 12 months of the "
@@ -63,6 +65,7 @@ def build(
     stage: Step | None = None,
     outcome: str = LAKE_OUTCOME,
     sample_names: tuple[str, str] = ("development", "out_of_time"),
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """Everything the report shows. ``development``/``validation``: person_id, the
     catalogue features and ``bad`` (the 12-month outcome), as from the lake; ``truth``:
@@ -70,7 +73,9 @@ def build(
     sample the model is judged on (out of time when there is one), when known;
     ``alternatives``: whether to search for less-discriminatory alternatives;
     ``stage``: told as each part of the work begins; ``outcome``: what "bad" means;
-    ``sample_names``: what the two samples are called (a table's: train and holdout)."""
+    ``sample_names``: what the two samples are called (a table's: train and holdout);
+    ``currency``: the lake's reporting currency, in which the catalogue's money bins are
+    worded (None for a table, whose units credo does not know: bins keep their labels)."""
     first, second = sample_names
     tick = stage or (lambda _name: None)
     started = time.perf_counter()
@@ -190,7 +195,7 @@ def build(
                 if not e.selected
             ],
         },
-        "features": [_feature(f) for f in model.features_],
+        "features": [_feature(f, currency) for f in model.features_],
         "performance": performance,
         "roc": roc,
         "calibration": calibration,
@@ -217,7 +222,7 @@ def build(
     return report
 
 
-def _feature(feature: Any) -> dict[str, Any]:
+def _feature(feature: Any, currency: str | None) -> dict[str, Any]:
     table = feature.binning.table()
     total = max(int(table["count"].sum()), 1)
     return {
@@ -230,6 +235,7 @@ def _feature(feature: Any) -> dict[str, Any]:
         "bins": [
             {
                 "bin": r.bin,
+                "words": None if currency is None else bin_in_words(feature.name, r.bin, currency),
                 "count": int(r.count),
                 "share": r.count / total,
                 "bad_rate": None if pd.isna(r.bad_rate) else float(r.bad_rate),
@@ -276,6 +282,11 @@ def _pct(value: Any) -> str:
 
 def _num(value: Any, fmt: str = ".4f") -> str:
     return "–" if value is None else format(value, fmt)
+
+
+def _points(value: float) -> str:
+    """A gap of points, signed, in whole points as the scorecard rounds them."""
+    return f"{whole_points(value):+d}"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -353,12 +364,16 @@ def render_html(report: dict[str, Any]) -> str:
             f"{escape(f['trend'])}, IV {f['iv']:.3f})</span></h3>"
         )
         add(f"<p class='note'>{escape(f['description'])}</p>")
+        # Money in cents, shares and days read in words beside the labels that say them.
+        worded = any(b.get("words") not in (None, b["bin"]) for b in f["bins"])
         add(
             _table(
-                ["bin", "count", "share", "default rate", "WOE", "IV", "points"],
+                ["bin", *(["in words"] if worded else []), "count", "share", "default rate",
+                 "WOE", "IV", "points"],
                 [
                     [
                         b["bin"],
+                        *([b["words"]] if worded else []),
                         f"{b['count']:,}",
                         _pct(b["share"]),
                         _pct(b["bad_rate"]),
@@ -565,7 +580,8 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
         rows = []
         for g in a["groups"]:
             rows.append(
-                [g["group"], f"{g['count']:,}", f"{g['mean_score']:.0f}", _pct(g.get("bad_rate"))]
+                [g["group"], f"{g['count']:,}", whole_points(g["mean_score"]),
+                 _pct(g.get("bad_rate"))]
                 + [_pct(g["approval"][t]) for t in thresholds]
                 + [
                     ("⚑ " if g["air"][t] < section["air_flag"] else "") + f"{g['air'][t]:.3f}"
@@ -589,15 +605,16 @@ def _fairness_html(section: dict[str, Any] | None) -> str:
         if drivers:
             parts.append(
                 f"<p>What drives the gap between {escape(drivers['group'])} and "
-                f"{escape(drivers['reference'])} (mean score gap {drivers['score_gap']:+.1f}, "
-                f"points gap {drivers['points_gap']:+.1f}):</p>"
+                f"{escape(drivers['reference'])} (mean score gap "
+                f"{_points(drivers['score_gap'])}, points gap "
+                f"{_points(drivers['points_gap'])}):</p>"
             )
             parts.append(
                 _table(
                     ["feature", "mean points gap"],
-                    [[f["feature"], f"{f['points_gap']:+.1f}"] for f in drivers["features"]]
+                    [[f["feature"], _points(f["points_gap"])] for f in drivers["features"]]
                     + [
-                        [f"{f['feature']} (offsetting)", f"{f['points_gap']:+.1f}"]
+                        [f"{f['feature']} (offsetting)", _points(f["points_gap"])]
                         for f in drivers["offsetting"]
                     ],
                 )

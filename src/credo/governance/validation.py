@@ -85,6 +85,7 @@ def write_validation_report(
         registry_entry=entry,
         truth=truth,
         stage=stage,
+        currency=settings.currency,
     )
     stage("writing the report")
     html, twin = report_mod.write(report, out)

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from credo.data.schemas import ACCOUNT_KINDS, CREDIT_KINDS, KINDS, record_schema
 from credo.errors import InputError
+from credo.money import money_in_words
 
 MAX_MONTHS = 24
 MAX_ACTIONS = 6
@@ -49,15 +50,16 @@ class PayDown:
     account_id: str
     balance: int  # cents
 
-    def describe(self) -> str:
-        return f"Pay the balance of account {self.account_id} down to {self.balance / 100:,.2f}"
+    def describe(self, currency: str) -> str:
+        return (f"Pay the balance of account {self.account_id} down to "
+                f"{money_in_words(self.balance, currency)}")
 
 
 @dataclass(frozen=True)
 class OnTime:
     months: int
 
-    def describe(self) -> str:
+    def describe(self, currency: str) -> str:
         return f"Pay every bill on time for {self.months} more month(s)"
 
 
@@ -65,7 +67,7 @@ class OnTime:
 class CloseAccount:
     account_id: str
 
-    def describe(self) -> str:
+    def describe(self, currency: str) -> str:
         return f"Close account {self.account_id}"
 
 
@@ -74,9 +76,9 @@ class OpenAccount:
     kind: str
     credit_limit: int | None = None  # cents
 
-    def describe(self) -> str:
+    def describe(self, currency: str) -> str:
         limit = ("" if self.credit_limit is None
-                 else f" with a limit of {self.credit_limit / 100:,.2f}")
+                 else f" with a limit of {money_in_words(self.credit_limit, currency)}")
         return f"Open a new {self.kind.replace('_', ' ')} account{limit}"
 
 
@@ -86,7 +88,7 @@ class LeaveOut:
     source_id: str
     record_id: str
 
-    def describe(self) -> str:
+    def describe(self, currency: str) -> str:
         return f"Leave out the {self.kind.replace('_', ' ')} {self.record_id} (as a dispute would)"
 
 
@@ -179,7 +181,8 @@ def _pay_down(records: Records, action: PayDown, as_of: date) -> None:
                             "no balance to pay down")
     if not 0 <= action.balance < latest["balance"]:
         raise ScenarioError(
-            f"account {action.account_id!r} has a balance of {latest['balance'] / 100:,.2f}: "
+            f"account {action.account_id!r} has a balance of "
+            f"{money_in_words(latest['balance'], latest['currency'])}: "
             "choose a lower balance, from 0")
     latest.update(balance=action.balance, reported_at=_correction_time(latest, as_of))
 

@@ -157,14 +157,15 @@ def decide(request: Request, dispute_id: str, visitor: OperatorVisitor, ctx: Ctx
 
 
 @router.get("/reviews")
-def reviews_page(request: Request, visitor: OperatorVisitor, session: DB,
+def reviews_page(request: Request, visitor: OperatorVisitor, ctx: Ctx, session: DB,
                  done: str = "") -> Response:
     queue = reviews.list_all_audited(session, actor=visitor.id, where="console")
     return page(request, "console_reviews.html", visitor=visitor,
                 open=[r for r in queue if r.status == "open"],
                 decided=sorted((r for r in queue if r.status != "open"),
                                key=lambda r: r.decided_at, reverse=True)[:50],
-                today=date.today(), done=REVIEW_DONE.get(done))
+                today=date.today(), done=REVIEW_DONE.get(done),
+                currency=ctx.settings.currency)
 
 
 @router.post("/reviews/{review_id}")

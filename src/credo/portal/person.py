@@ -124,7 +124,7 @@ def logout(request: Request, visitor: PersonVisitor, session: DB,
 
 @router.get("/me")
 def score_page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB) -> Response:
-    view = views.person_overview(session, visitor.id, ctx.lake)
+    view = views.person_overview(session, visitor.id, ctx.settings.currency, ctx.lake)
     entry = view["entry"]
     pictures = {}
     if entry is not None:

@@ -18,11 +18,12 @@ from credo.data.lake import Lake
 from credo.data.schemas import KINDS
 from credo.dictionary import DIMENSION_TITLES, DIMENSIONS
 from credo.features.catalogue import IN_DEFAULT, advice_for
+from credo.features.wording import bin_in_words
+from credo.money import money_in_words
 from credo.policy import benefits
 from credo.policy.bands import BANDS
 from credo.policy.disclosure import SCOPES, disclosure
 from credo.policy.purposes import PERMITTED
-from credo.portal.wording import bin_in_words
 from credo.service.audit.logic import access_log, answer_given
 from credo.service.authorizations import logic as authorizations
 from credo.service.disputes import logic as disputes
@@ -48,15 +49,15 @@ class ReasonView:
     advice: str
 
 
-def _reason_views(raw: list[Any]) -> list[ReasonView]:
+def _reason_views(raw: list[Any], currency: str) -> list[ReasonView]:
     out = []
     for reason in scores.reasons_out(raw):
         in_default = reason.feature == IN_DEFAULT
         out.append(ReasonView(
             description=reason.description,
-            situation=(bin_in_words(reason.feature, reason.bin)
+            situation=(bin_in_words(reason.feature, reason.bin, currency)
                        if reason.bin and not in_default else ""),
-            points_lost=None if reason.points_lost is None else int(reason.points_lost),
+            points_lost=reason.points_lost,
             advice=advice_for(reason.feature, reason.bin)
             or "Keep every account in good standing.",
         ))
@@ -86,8 +87,10 @@ def score_timing(entry: scores.ScoreRecord, lake: Lake | None = None,
             "after": records_after(lake, entry.person_id, entry.as_of) if lake else None}
 
 
-def person_overview(session: Session, person_id: str, lake: Lake | None = None
+def person_overview(session: Session, person_id: str, currency: str, lake: Lake | None = None
                     ) -> dict[str, Any]:
+    """The score page: ``currency`` is the lake's reporting currency, that of the amounts
+    the reasons speak of."""
     history = scores.history(session, person_id)
     entry = scores.current(session, person_id)
     pending = scores.pending(history)
@@ -99,7 +102,7 @@ def person_overview(session: Session, person_id: str, lake: Lake | None = None
                               "sub_scores": [], "timing": None, "bands": BANDS}
     if entry is not None and entry.score is not None:
         result["timing"] = score_timing(entry, lake)
-        result["reasons"] = _reason_views(entry.reasons)
+        result["reasons"] = _reason_views(entry.reasons, currency)
         result["benefits"] = benefits.current().for_score(entry.score)
         result["sub_scores"] = sub_scores(entry)
     return result
@@ -166,7 +169,7 @@ def _display(kind: str, record: dict[str, Any]) -> dict[str, str]:
         if key in HIDDEN_FIELDS or key in ("source_id", "record_id"):
             continue
         if key in MONEY_FIELDS and isinstance(value, int):
-            value = f"{value / 100:,.2f}"
+            value = _money(value, record.get("currency"))
         elif key.endswith("_at") and isinstance(value, str) and len(value) > 10:
             value = value[:10]  # the day is what a person checks; the export has the rest
         out[key.replace("_", " ")] = "" if value is None else str(value)[:40]
@@ -191,9 +194,10 @@ def _words(code: Any) -> str:
 
 
 def _money(cents: Any, currency: Any) -> str:
+    """A record's amount in its own currency (a record with an amount always has one)."""
     if not isinstance(cents, int):
         return ""
-    return f"{currency + ' ' if currency else ''}{cents / 100:,.2f}"
+    return money_in_words(cents, str(currency or "")).strip()
 
 
 def _cells(record: dict[str, Any], accounts: dict[str, str]) -> dict[str, str]:
@@ -348,7 +352,7 @@ def model_overview(settings: Settings, session: Session) -> dict[str, Any] | Non
             "name": f.name, "description": f.description,
             "dimension": DIMENSION_TITLES.get(f.dimension, f.dimension),
             "iv": f.binning.iv, "trend": f.binning.trend,
-            "bins": [{"label": b.label, "words": bin_in_words(f.name, b.label),
+            "bins": [{"label": b.label, "words": bin_in_words(f.name, b.label, settings.currency),
                       "count": b.count, "bad_rate": b.bad_rate,
                       "scaled": None if b.bad_rate is None else b.bad_rate / top,
                       "points": b.points} for b in f.binning.bins],

@@ -28,7 +28,10 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from credo.features.wording import bin_in_words
+from credo.money import money_in_words
 from credo.portal.charts import meter
+from credo.scorecard.scaling import whole_points
 from credo.service.deps import DB, Ctx
 from credo.service.errors import NotAuthenticatedError
 from credo.service.keys import Principal
@@ -78,7 +81,23 @@ def _moment(value: Any) -> str:
     return "–" if value is None else _time(str(value)[:16].replace("T", " "))
 
 
-_env.filters.update(thousands=_thousands, percent=_percent, day=_day, moment=_moment)
+def _bin_words(label: str, feature: str, currency: str) -> str:
+    return bin_in_words(feature, label, currency)
+
+
+def _points(value: Any) -> str:
+    return "–" if value is None else str(whole_points(value))
+
+
+def _signed_points(value: Any) -> str:
+    return "–" if value is None else f"{whole_points(value):+d}"
+
+
+# Amounts, bins and points read the same on every page: through credo.money,
+# credo.features.wording and the scorecard's own rounding.
+_env.filters.update(thousands=_thousands, percent=_percent, day=_day, moment=_moment,
+                    money=money_in_words, bin_words=_bin_words, points=_points,
+                    signed_points=_signed_points)
 _env.globals["meter"] = meter
 
 

@@ -74,6 +74,7 @@ def _page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB, *,
                 targets=logic.targets(session, ctx.settings, visitor.id),
                 accounts=logic.account_choices(ctx.settings, visitor.id),
                 kinds=ACCOUNT_KINDS, months=MONTH_CHOICES, descriptions=DESCRIPTIONS,
+                currency=ctx.settings.currency,
                 **{**defaults, **values})
 
 

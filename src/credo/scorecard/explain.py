@@ -13,6 +13,7 @@ reason. Ties are broken by the model's feature order, so explanations are stable
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,14 @@ from credo.scorecard.scaling import SCORE_MAX, SCORE_MIN
 
 MAX_REASONS = 4
 
+# A bin in words: (feature, bin label) -> what the label means. The estimator knows
+# labels only; the caller that knows the features' units words them.
+BinWords = Callable[[str, str], str]
+
+
+def label_as_is(feature: str, label: str) -> str:
+    return label
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -33,9 +42,9 @@ class Reason:
     bin_label: str
     points_lost: int
 
-    @property
-    def text(self) -> str:
-        return f"{self.description}: {self.bin_label} (costs {self.points_lost} points)"
+    def text(self, bin_words: BinWords = label_as_is) -> str:
+        return (f"{self.description}: {bin_words(self.feature, self.bin_label)} "
+                f"(costs {self.points_lost} points)")
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,7 @@ def explain_one(model: Scorecard, row: pd.DataFrame) -> Explanation:
     )
 
 
-def explanation_text(explanation: Explanation) -> str:
+def explanation_text(explanation: Explanation, bin_words: BinWords = label_as_is) -> str:
     lines = [
         f"Score {explanation.score} ({explanation.band}); "
         f"estimated default probability {explanation.probability_of_default:.1%}",
@@ -155,7 +164,7 @@ def explanation_text(explanation: Explanation) -> str:
     if explanation.reasons:
         lines.append("What lowers the score most:")
         for k, reason in enumerate(explanation.reasons, start=1):
-            lines.append(f"  {k}. {reason.text}")
+            lines.append(f"  {k}. {reason.text(bin_words)}")
     else:
         lines.append("Nothing lowers this score: every feature is at its best.")
     return "\n".join(lines)

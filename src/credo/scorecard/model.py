@@ -40,7 +40,7 @@ from credo.scorecard.inputs import (
 from credo.scorecard.logistic import PILOT_ROWS, LogisticFit, fit_logistic
 from credo.scorecard.parameters import estimator_parameters, flat_parameters
 from credo.scorecard.protected import protected_columns
-from credo.scorecard.scaling import Scaling
+from credo.scorecard.scaling import Scaling, whole_points
 from credo.scorecard.scoring import ScoringPlan
 from credo.scorecard.selection import SelectionEntry, select_by_iv_and_correlation
 from credo.scorecard.tuning import cross_validate, tuning_grid
@@ -364,7 +364,7 @@ class Scorecard:
         share = constant / len(kept)
         for feature, value in kept:
             for b, v in zip(feature.binning.bins, value, strict=True):
-                b.points = round(-scaling.factor * float(v) + share)
+                b.points = whole_points(-scaling.factor * float(v) + share)
         self.features_ = [feature for feature, _ in kept]
 
     def _add_severe(
@@ -494,7 +494,7 @@ class Scorecard:
         share = (scaling.offset - scaling.factor * self.intercept_) / len(self.features_)
         for feature in self.features_:
             for b in feature.binning.bins:
-                b.points = round(-scaling.factor * feature.coefficient * b.woe + share)
+                b.points = whole_points(-scaling.factor * feature.coefficient * b.woe + share)
 
     # ------------------------------------------------------------------ scoring
     def _check_fitted(self) -> None:

@@ -20,6 +20,12 @@ SCORE_MIN = 350
 SCORE_MAX = 950
 
 
+def whole_points(value: float) -> int:
+    """Points as the scorecard states them: a whole number, rounded half to even (Python's
+    ``round``), as every bin's points are. A mean or a gap of points is shown this way."""
+    return round(value)
+
+
 @dataclass(frozen=True)
 class Scaling:
     base_score: float = 650.0

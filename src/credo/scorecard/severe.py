@@ -19,7 +19,7 @@ import numpy as np
 from credo.policy.derogatories import min_log_odds
 from credo.scorecard import _kernels
 from credo.scorecard.binning import Bin, FeatureBinning
-from credo.scorecard.scaling import Scaling
+from credo.scorecard.scaling import Scaling, whole_points
 
 _ON_RECORD = 1.0
 _NEWTON_STEPS = 25
@@ -73,4 +73,4 @@ def severe_binning(name: str, record: np.ndarray, target: np.ndarray, cost: int,
 
 def record_cost(extra: float, scaling: Scaling) -> int:
     """Points a record costs: its estimated extra log-odds, at least the policy floor."""
-    return round(scaling.factor * max(float(extra), min_log_odds()))
+    return whole_points(scaling.factor * max(float(extra), min_log_odds()))

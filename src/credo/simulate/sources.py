@@ -21,9 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credo.money import DEFAULT_CURRENCY
 from credo.simulate.traits import AGE_MID_YEARS, People
 
-CURRENCY = "EUR"
+CURRENCY = DEFAULT_CURRENCY  # the reporting currency credo assumes unless told
 ACCOUNT_KINDS = ("credit_card", "instalment_loan", "bnpl", "mortgage", "utility", "telecom", "rent")
 CARD, LOAN, BNPL, MORTGAGE, UTILITY, TELECOM, RENT = range(7)
 ACCOUNT_SOURCE = np.array(

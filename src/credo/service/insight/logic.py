@@ -70,10 +70,11 @@ def exact(settings: Settings, person_id: str, scenarios: Sequence[Sequence[sc.Ac
         raise NotFoundError(NO_SCORE) from None
 
 
-def outcome_out(outcome: Outcome, now: Outcome, actions: Sequence[sc.Action]) -> OutcomeOut:
+def outcome_out(outcome: Outcome, now: Outcome, actions: Sequence[sc.Action], currency: str
+                ) -> OutcomeOut:
     moved = {f: p - now.points[f] for f, p in outcome.points.items() if p != now.points[f]}
     return OutcomeOut(
-        as_of=outcome.as_of, actions=[a.describe() for a in actions], score=outcome.score,
+        as_of=outcome.as_of, actions=[a.describe(currency) for a in actions], score=outcome.score,
         band=outcome.band, change=outcome.score - now.score,
         probability_of_default=outcome.probability_of_default,
         sub_scores=SubScores(**outcome.sub_scores), reasons=reasons_out(outcome.reasons),
@@ -88,12 +89,13 @@ def run_what_if(session: Session, settings: Settings, person_id: str,
     answer = exact(settings, person_id, scenarios)
     audit.record(session, actor_role="person", actor_id=person_id, action="score.what_if",
                  person_id=person_id,
-                 scenarios=[[a.describe() for a in actions] for actions in scenarios])
+                 scenarios=[[a.describe(settings.currency) for a in actions]
+                            for actions in scenarios])
     session.commit()
     return WhatIfOut(
         as_of=answer.as_of, model_id=answer.model_id,
-        now=outcome_out(answer.now, answer.now, []),
-        scenarios=[outcome_out(o, answer.now, actions)
+        now=outcome_out(answer.now, answer.now, [], settings.currency),
+        scenarios=[outcome_out(o, answer.now, actions, settings.currency)
                    for o, actions in zip(answer.scenarios, scenarios, strict=True)],
     )
 
@@ -107,6 +109,7 @@ class AccountChoice:
     is_open: bool
     balance_cents: int | None  # the latest statement's, for a credit account
     limit_cents: int | None
+    currency: str  # the account's
 
 
 def account_choices(settings: Settings, person_id: str) -> list[AccountChoice]:
@@ -126,7 +129,7 @@ def account_choices(settings: Settings, person_id: str) -> list[AccountChoice]:
         statement = latest.get(a["account_id"])
         balance = statement["balance"] if statement and a["kind"] in CREDIT_KINDS else None
         out.append(AccountChoice(a["account_id"], a["kind"], is_open, balance,
-                                 a["credit_limit"]))
+                                 a["credit_limit"], a["currency"]))
     return out
 
 
@@ -179,7 +182,7 @@ def path(session: Session, settings: Settings, person_id: str, target: int | Non
     session.commit()
     return PathOut(
         target=chosen.score, target_is=chosen.is_, now=plan.now.score, reached=plan.reached,
-        steps=[StepOut(action=s.action.describe(), points=s.points, when=s.when)
+        steps=[StepOut(action=s.action.describe(settings.currency), points=s.points, when=s.when)
                for s in plan.steps],
         score=plan.outcome.score if plan.outcome else None,
         band=plan.outcome.band if plan.outcome else None,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from credo.policy import benefits
 from credo.policy.disclosure import SCORE, THRESHOLD_ONLY, disclosure
 from credo.policy.purposes import LAW, PERMITTED, explain_refusal, refused_use
+from credo.scorecard.scaling import whole_points
 from credo.service.authorizations.logic import live
 from credo.service.controls.logic import FRAUD_ALERT_INSTRUCTION, FileFlags, flags
 from credo.service.errors import (
@@ -86,7 +87,8 @@ def reasons_out(raw: list[Any]) -> list[Reason]:
             out.append(Reason(
                 feature=str(r["feature"]), description=str(r.get("description") or r["feature"]),
                 bin=None if r.get("bin") is None else str(r["bin"]),
-                points_lost=r.get("points_lost"),
+                points_lost=(None if r.get("points_lost") is None
+                             else whole_points(r["points_lost"])),
             ))
     return out
 

@@ -15,7 +15,8 @@ class Reason(BaseModel):
     feature: str
     description: str = Field(description="In plain words: what cost the person points")
     bin: str | None = None
-    points_lost: float | None = None
+    points_lost: int | None = Field(default=None, description="Points below the feature's "
+                                    "best bin, whole as the scorecard states them")
 
 
 class SubScores(BaseModel):
