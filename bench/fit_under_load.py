@@ -30,7 +30,15 @@ from credo.policy.protected import looks_protected
 from credo.scorecard import Scorecard
 from scorecard_vs_peers import busy_processes, prepare_synthetic
 
-FREE, USABLE = credo.threads.free_cores, credo.threads.usable_cores
+USABLE = credo.threads.usable_cores
+
+
+def FREE() -> int:  # noqa: N802 - named like USABLE, its pair
+    """credo's free cores, from the real usable cores whatever the setting patched in."""
+    elsewhere = credo.threads.runnable_elsewhere()
+    return USABLE() if elsewhere is None else max(1, USABLE() - elsewhere)
+
+
 # setting: (cores the pools may use, cores BLAS may use), each read when the work starts
 SETTINGS = {
     "rule": (USABLE, FREE),

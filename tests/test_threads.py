@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -119,3 +120,40 @@ def test_a_fit_on_a_busy_machine_gives_the_same_scorecard(
         [b.points for b in f.binning.bins] for f in idle.features_
     ]
     assert np.array_equal(busy_scores, idle_scores)
+
+
+LOWER = """
+import os, threading
+from pathlib import Path
+from credo.threads import lower_priority
+
+started = threading.Event()
+go = threading.Event()
+later = []
+
+def early():  # a thread a library started at import, before the process lowered itself
+    started.set()
+    go.wait()
+    t = threading.Thread(target=lambda: later.append(os.getpriority(os.PRIO_PROCESS, 0)))
+    t.start()
+    t.join()
+
+t = threading.Thread(target=early)
+t.start()
+started.wait()
+lower_priority(7)
+nices = [os.getpriority(os.PRIO_PROCESS, int(p.name)) for p in Path('/proc/self/task').iterdir()]
+go.set()
+t.join()
+print(min(nices), later[0])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_lowering_priority_reaches_every_thread_and_the_threads_they_start() -> None:
+    # os.nice alone lowers the calling thread only: a pool started at import kept full
+    # priority beside the API.
+    out = subprocess.run([sys.executable, "-c", LOWER], capture_output=True, text=True,
+                         check=True).stdout.split()
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    assert [int(v) for v in out] == [min(19, before + 7)] * 2

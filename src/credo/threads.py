@@ -116,3 +116,26 @@ def blas_threads(rows: int) -> Iterator[int]:
     threads = threads_for(rows)
     with threadpool_limits(limits=threads):
         yield threads
+
+
+def lower_priority(niceness: int) -> None:
+    """Make this whole process yield the cores to others: every thread it has now gets
+    ``niceness`` added to its nice value, and threads started later inherit it from the
+    thread that starts them.
+
+    ``os.nice`` alone is not enough on Linux, where it changes the calling thread only:
+    threads a library started at import (an allocator's, a pool's) kept competing with
+    the API at full priority."""
+    if niceness <= 0:
+        return
+    try:
+        tasks = [int(task.name) for task in _OWN_TASKS.iterdir()]
+    except OSError:  # not Linux: the process's nice value is the threads'
+        os.nice(niceness)
+        return
+    for tid in tasks:
+        try:
+            current = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, current + niceness))
+        except (ProcessLookupError, PermissionError):
+            continue  # the thread ended meanwhile

@@ -98,8 +98,9 @@ def worker(
     import os
     import signal
 
-    if nice:
-        os.nice(nice)
+    from credo.threads import lower_priority
+
+    lower_priority(nice)
 
     from credo.service.sources import inbox
 
