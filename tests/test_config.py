@@ -123,7 +123,7 @@ def test_the_database_thread_count_follows_the_database_unless_set(monkeypatch, 
     settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'credo.db'}")
     ctx = ServiceContext.build(settings)
     try:
-        assert ctx.db_threads == 2  # SQLite writes one transaction at a time
+        assert ctx.db_threads == 1  # SQLite writes one transaction at a time
     finally:
         ctx.close()
     monkeypatch.setenv("CREDO_DB_THREADS", "7")

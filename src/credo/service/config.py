@@ -6,9 +6,10 @@ for the login endpoints) gets a token bucket of ``burst`` requests refilled at
 server processes each keeps its own buckets (put a shared limiter in front if needed).
 ``CREDO_PEPPER``: the secret mixed into key and token hashes (else a file in CREDO_HOME).
 ``CREDO_DB_THREADS``: how many partner reads run their database work at once in one
-server process (default 2 on SQLite, which writes one transaction at a time anyway, and 4
-on a database server, where a commit waits on the server's disk); more threads only fight
-over the interpreter's lock and lengthen the slowest answers.
+server process (default 1 on SQLite, which writes one transaction at a time anyway: a
+second thread waiting for its lock sleeps in steps of up to 100 ms; 4 on a database
+server, where a commit waits on the server's disk); more threads only fight over the
+interpreter's lock and lengthen the slowest answers.
 """
 
 from __future__ import annotations

@@ -125,14 +125,14 @@ class ServiceContext:
     def db_threads(self) -> int:
         if self.config.db_threads is not None:
             return self.config.db_threads
-        return 2 if self.engine.dialect.name == "sqlite" else 4
+        return 1 if self.engine.dialect.name == "sqlite" else 4
 
     async def in_db_thread(self, work: Callable[..., T], *args: Any) -> T:
         """Run blocking database work off the event loop, at most ``db_threads`` at once.
 
         The partner reads use this rather than FastAPI's shared pool of 40 threads: with
         16 clients, 16 threads taking turns on the interpreter's lock cost a third more CPU
-        per read and made the slowest answers ten times slower than queueing here."""
+        per read and made the slowest answers several times slower than queueing here."""
         loop = asyncio.get_running_loop()
         limiter = self._db_limiters.get(loop)
         if limiter is None:
