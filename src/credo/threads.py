@@ -30,7 +30,7 @@ processes would get a fifth of the machine rather than a third.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -91,17 +91,21 @@ def free_cores() -> int:
 def threads_for(rows: int) -> int:
     """Threads for work over ``rows`` rows: one when it is small, else the free cores
     (each extra thread needs :data:`ROWS_PER_EXTRA_THREAD` rows to pay for itself)."""
-    if rows < 2 * ROWS_PER_EXTRA_THREAD:
-        return 1
-    return max(1, min(free_cores(), rows // ROWS_PER_EXTRA_THREAD))
+    return _split(rows, free_cores)
 
 
 def pool_threads(rows: int) -> int:
     """Threads for one of credo's own task pools over ``rows`` rows: one when the work
     is small, else the usable cores, busy or not (see the module text)."""
+    return _split(rows, usable_cores)
+
+
+def _split(rows: int, cores: Callable[[], int]) -> int:
+    """One thread for small work, else one per :data:`ROWS_PER_EXTRA_THREAD` rows up to
+    ``cores()`` (read only when the work is large enough to use more than one)."""
     if rows < 2 * ROWS_PER_EXTRA_THREAD:
         return 1
-    return max(1, min(usable_cores(), rows // ROWS_PER_EXTRA_THREAD))
+    return max(1, min(cores(), rows // ROWS_PER_EXTRA_THREAD))
 
 
 @contextmanager

@@ -16,21 +16,38 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TypeVar
 
 from credo.errors import ConfigError
 
+N = TypeVar("N", int, float)
+
 
 def _num(name: str, default: float) -> float:
+    value = _from_env(name, float, "a number")
+    if value is None:
+        return default
+    if not value > 0:
+        raise ConfigError(f"{name}={os.environ[name]!r}: must be positive")
+    return value
+
+
+def _count(name: str) -> int | None:
+    value = _from_env(name, int, "a whole number, like 2")
+    if value is not None and not 1 <= value <= 64:
+        raise ConfigError(f"{name}={os.environ[name]!r}: must be from 1 to 64")
+    return value
+
+
+def _from_env(name: str, kind: type[N], expected: str) -> N | None:
+    """The variable read as ``kind``; None when it is unset or empty."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
-        return default
+        return None
     try:
-        value = float(raw)
+        return kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a number") from None
-    if not value > 0:
-        raise ConfigError(f"{name}={raw!r}: must be positive")
-    return value
+        raise ConfigError(f"{name}={raw!r}: expected {expected}") from None
 
 
 @dataclass(frozen=True)
@@ -53,15 +70,3 @@ class ServiceConfig:
             db_threads=_count("CREDO_DB_THREADS"),
         )
 
-
-def _count(name: str) -> int | None:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: expected a whole number, like 2") from None
-    if not 1 <= value <= 64:
-        raise ConfigError(f"{name}={raw!r}: must be from 1 to 64")
-    return value
