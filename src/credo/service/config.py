@@ -5,11 +5,10 @@ for the login endpoints) gets a token bucket of ``burst`` requests refilled at
 ``per_second``; an empty bucket answers 429 with Retry-After. In-process: with several
 server processes each keeps its own buckets (put a shared limiter in front if needed).
 ``CREDO_PEPPER``: the secret mixed into key and token hashes (else a file in CREDO_HOME).
-``CREDO_DB_THREADS``: how many partner reads run their database work at once in one
-server process (default 1 on SQLite, which writes one transaction at a time anyway: a
-second thread waiting for its lock sleeps in steps of up to 100 ms; 4 on a database
-server, where a commit waits on the server's disk); more threads only fight over the
-interpreter's lock and lengthen the slowest answers.
+``CREDO_DB_THREADS``: how many threads of one server process commit partner reads, each
+a group of the reads waiting at a time (``credo.store.group_commit``); default 1 on
+SQLite, which writes one transaction at a time anyway, and 4 on a database server, where
+a commit waits on the server's disk.
 """
 
 from __future__ import annotations

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TypeVar
 
-import anyio
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from credo.config import Settings
 from credo.data.lake import Lake
 from credo.service.config import ServiceConfig
+from credo.service.errors import ProblemError
 from credo.service.ratelimit import RateLimiter
 from credo.service.security import pepper_for
 from credo.store.engine import make_engine, session_factory, upgrade
+from credo.store.group_commit import GroupCommitter
 
 # rescore(person_id) -> a score entry (the snapshot contract's fields) or None if it
 # cannot be computed now; None leaves a "rescore pending" entry in the history.
@@ -84,10 +84,8 @@ class ServiceContext:
     rescorer: Rescorer | None = None
     points_of: PointsOf | None = None
     _pepper: bytes | None = field(default=None, repr=False)
-    # One limiter per event loop: a limiter waits on its own loop's futures, and a
-    # context may outlive a loop (tests start one per client, a server one per worker).
-    _db_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] \
-        = field(default_factory=weakref.WeakKeyDictionary, repr=False)
+    _group_commit: GroupCommitter | None = field(default=None, repr=False)
+    _group_commit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(
@@ -127,17 +125,27 @@ class ServiceContext:
             return self.config.db_threads
         return 1 if self.engine.dialect.name == "sqlite" else 4
 
-    async def in_db_thread(self, work: Callable[..., T], *args: Any) -> T:
-        """Run blocking database work off the event loop, at most ``db_threads`` at once.
+    @property
+    def group_commit(self) -> GroupCommitter:
+        """The partner reads' group commit (see ``credo.store.group_commit``), started
+        with the first read."""
+        if self._group_commit is None:
+            with self._group_commit_lock:
+                if self._group_commit is None:
+                    self._group_commit = GroupCommitter(self.engine, threads=self.db_threads,
+                                                        expected=(ProblemError,))
+        return self._group_commit
 
-        The partner reads use this rather than FastAPI's shared pool of 40 threads: with
-        16 clients, 16 threads taking turns on the interpreter's lock cost a third more CPU
-        per read and made the slowest answers several times slower than queueing here."""
-        loop = asyncio.get_running_loop()
-        limiter = self._db_limiters.get(loop)
-        if limiter is None:
-            limiter = self._db_limiters[loop] = anyio.CapacityLimiter(self.db_threads)
-        return await anyio.to_thread.run_sync(partial(work, *args), limiter=limiter)
+    async def in_group_commit(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` with a session off the event loop, its rows committed with those
+        of the reads waiting beside it; the answer comes once they are on disk.
+
+        The partner reads use this rather than FastAPI's pool of 40 threads and a commit
+        each: one commit for every read waiting is one sync of the disk for them all, and
+        a few threads do not fight over the interpreter's lock."""
+        return await asyncio.wrap_future(self.group_commit.submit(work))
 
     def close(self) -> None:
+        if self._group_commit is not None:
+            self._group_commit.close()
         self.engine.dispose()

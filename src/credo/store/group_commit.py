@@ -1,0 +1,158 @@
+"""Group commit: short units of work that arrive together share one transaction and one
+commit, and each caller has its answer once that commit is on disk.
+
+A partner read writes an audit row and a notification, and its answer may not leave
+before they are durable. One commit each makes the disk's sync the cost of every read
+(and, on SQLite, the write lock a queue). Here a few threads each take every unit of
+work waiting, run them one after the other on one connection inside one transaction,
+commit once, and only then hand each caller its result: the rows of all of them reach
+the disk with one sync, and none is answered before it.
+
+The units are the logic functions as written, given a session that is joined to the
+batch's transaction: their ``session.commit()`` writes their rows into it and leaves the
+commit to the batch. A unit that raises one of the ``expected`` errors (an answer such as
+a refusal, raised after the unit committed its audit row) keeps its rows and its caller
+gets the error. Anything else (a bug, a lost connection, a failed commit) rolls the whole
+batch back and runs each of its units again alone, in its own session and transaction,
+as if there were no batching: no row is written twice and none is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("credo.store.group_commit")
+
+T = TypeVar("T")
+Work = Callable[[Session], T]
+
+# An idle thread ends after this long; the next unit starts one again (a context that
+# is never closed, as in tests, leaves no thread behind for long).
+IDLE_SECONDS = 30.0
+
+
+@dataclass
+class _Unit(Generic[T]):
+    work: Work[T]
+    future: Future[T] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """Runs units of work on ``engine`` in batches of at most ``max_batch``, on at most
+    ``threads`` threads (each batch one transaction on one connection)."""
+
+    def __init__(self, engine: Engine, *, threads: int = 1, max_batch: int = 64,
+                 expected: tuple[type[BaseException], ...] = ()) -> None:
+        if threads < 1 or max_batch < 1:
+            raise ValueError("threads and max_batch must be at least 1")
+        self.engine = engine
+        self.threads = threads
+        self.max_batch = max_batch
+        self.expected = expected
+        self._waiting: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._running = 0
+        self._closed = False
+        self.batches = 0  # committed batches (what the tests and benchmarks read)
+
+    def submit(self, work: Work[T]) -> Future[T]:
+        """Queue ``work``; the future holds its result once its batch is committed."""
+        unit: _Unit[T] = _Unit(work)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the group committer is closed")
+            self._waiting.put(unit)
+            if self._running < self.threads:
+                self._running += 1
+                threading.Thread(target=self._serve, name="credo-group-commit",
+                                 daemon=True).start()
+        return unit.future
+
+    def close(self) -> None:
+        """Stop the threads once the units already queued are done."""
+        with self._lock:
+            self._closed = True
+            for _ in range(self._running):
+                self._waiting.put(None)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                first = self._waiting.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._waiting.empty():
+                        self._running -= 1
+                        return
+                continue
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    unit = self._waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if unit is None:  # closing: finish this batch, then stop
+                    self._waiting.put(None)
+                    break
+                batch.append(unit)
+            self._run(batch)
+
+    def _run(self, batch: list[_Unit[Any]]) -> None:
+        outcomes = self._together(batch)
+        if outcomes is None:
+            for unit in batch:
+                self._alone(unit)
+            return
+        self.batches += 1
+        for unit, (ok, value) in zip(batch, outcomes, strict=True):
+            if ok:
+                unit.future.set_result(value)
+            else:
+                unit.future.set_exception(value)
+
+    def _together(self, batch: list[_Unit[Any]]) -> list[tuple[bool, Any]] | None:
+        """Each unit's (ok, result or expected error) after one commit of them all; None
+        when the batch was rolled back and its units are to run alone."""
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self.engine.connect() as connection:
+                transaction = connection.begin()
+                for unit in batch:
+                    # "rollback_only": the unit's commit flushes into the batch's
+                    # transaction; only a rollback would reach it (and end the batch).
+                    with Session(bind=connection, join_transaction_mode="rollback_only",
+                                 expire_on_commit=False) as session:
+                        try:
+                            outcomes.append((True, unit.work(session)))
+                        except self.expected as error:
+                            outcomes.append((False, error))
+                    if not transaction.is_active:
+                        raise RuntimeError("a unit of work rolled the batch back")
+                transaction.commit()
+        except Exception:
+            if len(batch) > 1:
+                log.warning("a batch of %d was rolled back; running each alone",
+                            len(batch), exc_info=True)
+            return None
+        return outcomes
+
+    def _alone(self, unit: _Unit[Any]) -> None:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                result = unit.work(session)
+                session.commit()
+        except BaseException as error:  # the caller's to see, whatever it is
+            unit.future.set_exception(error)
+        else:
+            unit.future.set_result(result)

@@ -1,0 +1,184 @@
+"""Group commit on SQLite and PostgreSQL: units waiting together share one commit, each
+answer comes after its rows are durable, an expected error keeps its unit's rows, and
+anything else runs every unit of the batch alone, so no row is lost or written twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session
+
+from credo.store import audit
+from credo.store.group_commit import GroupCommitter
+from credo.store.models import AuditEvent
+
+
+class RefusedError(Exception):
+    """An answer the logic gives by raising, after committing its audit row."""
+
+
+def rows(engine: Engine, action: str) -> int:
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == action)) or 0
+
+
+def writes(action: str, *, then: Callable[[], object] = lambda: None) -> Callable[[Session], str]:
+    def work(session: Session) -> str:
+        audit.record(session, actor_role="partner", actor_id="pt-1", action=action,
+                     outcome="granted")
+        session.commit()
+        then()
+        return action
+
+    return work
+
+
+@pytest.fixture
+def committer(engine: Engine) -> Iterator[GroupCommitter]:
+    c = GroupCommitter(engine, threads=1, expected=(RefusedError,))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def commits(engine: Engine) -> list[int]:
+    seen: list[int] = []
+    event.listen(engine, "commit", lambda _conn: seen.append(1))
+    return seen
+
+
+def held_batch(committer: GroupCommitter, units: list[Callable[[Session], object]]
+               ) -> tuple[Future, list[Future]]:
+    """A first unit that waits until the others are queued, then the others: they are
+    one batch."""
+    go = threading.Event()
+    started = threading.Event()
+
+    def first(session: Session) -> str:
+        started.set()
+        go.wait(10)
+        return "first"
+
+    head = committer.submit(first)
+    assert started.wait(10)
+    rest = [committer.submit(u) for u in units]
+    go.set()
+    return head, rest
+
+
+def test_units_queued_together_are_answered_after_one_commit(
+        engine: Engine, committer: GroupCommitter, commits: list[int]) -> None:
+    head, rest = held_batch(committer, [writes(f"read.{i}") for i in range(20)])
+    assert head.result(10) == "first"
+    assert [f.result(10) for f in rest] == [f"read.{i}" for i in range(20)]
+    assert sum(rows(engine, f"read.{i}") for i in range(20)) == 20
+    # the first unit alone, then the twenty queued behind it together
+    assert committer.batches == 2
+    assert len(commits) == 2
+
+
+def test_an_answer_is_given_only_once_its_rows_are_durable(
+        engine: Engine, committer: GroupCommitter) -> None:
+    seen_at_answer: list[int] = []
+    answered = threading.Event()
+
+    def on_answer(_f: Future) -> None:  # runs as the answer is given, on its thread
+        seen_at_answer.append(rows(engine, "durable"))
+        answered.set()
+
+    go = threading.Event()
+    committer.submit(lambda _s: go.wait(10))  # holds the thread until the callback is on
+    future = committer.submit(writes("durable"))
+    future.add_done_callback(on_answer)
+    go.set()
+    assert future.result(10) == "durable"
+    assert answered.wait(10)
+    assert seen_at_answer == [1]
+
+
+def test_an_expected_error_keeps_its_rows_and_the_batch(
+        engine: Engine, committer: GroupCommitter, commits: list[int]) -> None:
+    def refused() -> None:
+        raise RefusedError("no authorization")
+
+    head, rest = held_batch(committer, [writes("ok.1"), writes("refused", then=refused),
+                                        writes("ok.2")])
+    head.result(10)
+    assert rest[0].result(10) == "ok.1" and rest[2].result(10) == "ok.2"
+    with pytest.raises(RefusedError, match="no authorization"):
+        rest[1].result(10)
+    assert (rows(engine, "ok.1"), rows(engine, "refused"), rows(engine, "ok.2")) == (1, 1, 1)
+    assert committer.batches == 2
+
+
+def test_an_unexpected_error_runs_each_unit_alone_and_no_row_is_doubled(
+        engine: Engine, committer: GroupCommitter) -> None:
+    def broken() -> None:
+        raise ZeroDivisionError("a bug")
+
+    head, rest = held_batch(committer, [writes("before"), writes("broken", then=broken),
+                                        writes("after")])
+    head.result(10)
+    assert rest[0].result(10) == "before" and rest[2].result(10) == "after"
+    with pytest.raises(ZeroDivisionError):
+        rest[1].result(10)
+    # Alone, the broken unit committed its row before failing, as it would have without
+    # batching; the others' rows are there once, not once per attempt.
+    assert (rows(engine, "before"), rows(engine, "broken"), rows(engine, "after")) == (1, 1, 1)
+
+
+def test_a_unit_that_rolls_back_ends_the_batch_and_the_others_still_land(
+        engine: Engine, committer: GroupCommitter) -> None:
+    def rolls_back(session: Session) -> str:
+        audit.record(session, actor_role="partner", actor_id="pt-1", action="undone",
+                     outcome="granted")
+        session.rollback()
+        return "undone"
+
+    head, rest = held_batch(committer, [writes("kept.1"), rolls_back, writes("kept.2")])
+    head.result(10)
+    assert [f.result(10) for f in rest] == ["kept.1", "undone", "kept.2"]
+    assert (rows(engine, "kept.1"), rows(engine, "undone"), rows(engine, "kept.2")) == (1, 0, 1)
+
+
+def test_many_callers_at_once_each_get_their_own_answer_and_row(
+        engine: Engine, committer: GroupCommitter) -> None:
+    start = threading.Barrier(16)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def caller(i: int) -> None:
+        start.wait()
+        for j in range(10):
+            value = committer.submit(writes(f"c{i}.{j}")).result(30)
+            with lock:
+                results.append(value)
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == sorted(f"c{i}.{j}" for i in range(16) for j in range(10))
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 160
+    assert committer.batches < 160  # some waited together
+
+
+def test_a_closed_committer_refuses_new_work(engine: Engine) -> None:
+    c = GroupCommitter(engine)
+    assert c.submit(lambda _s: 1).result(10) == 1
+    c.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        c.submit(lambda _s: 2)
+
+
+@pytest.mark.parametrize("threads, max_batch", [(0, 1), (1, 0)])
+def test_sizes_below_one_are_refused(engine: Engine, threads: int, max_batch: int) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        GroupCommitter(engine, threads=threads, max_batch=max_batch)
