@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -351,3 +352,20 @@ def test_a_refused_json_value_has_one_reason(lake: Lake, tmp_path: Path) -> None
     [q] = lake.quarantine().to_pyarrow().to_pylist()
     assert q["reason_count"] == 2, q["reasons"]
     assert "required" not in q["reasons"]
+
+
+def test_cli_ingest_quarantines_records_not_in_the_reporting_currency(tmp_path: Path) -> None:
+    """A lake is kept in CREDO_CURRENCY: a file in another currency is quarantined with
+    the reason, not added to amounts in the lake's currency."""
+    lake = tmp_path / "lake"
+    eur = write_csv(tmp_path / "eur.csv", records(3))
+    cmd = [sys.executable, "-m", "credo", "ingest", "--source", "bank", "--kind",
+           "statement", "--lake", str(lake), str(eur)]
+    env = {**os.environ, "CREDO_HOME": str(tmp_path), "CREDO_CURRENCY": "GBP"}
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "accepted 0, duplicate 0, superseded 0, quarantined 3" in run.stdout
+    assert "is not the lake's reporting currency GBP" in run.stdout
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                         env={**env, "CREDO_CURRENCY": "EUR"})
+    assert "accepted 3" in run.stdout

@@ -374,3 +374,31 @@ def test_a_value_the_reader_refused_is_not_also_missing() -> None:
     }
     result = validate("account", table, source_id="src", now=NOW, pre_reasons=pre)
     assert result.reasons == [pre[0]]
+
+
+@pytest.mark.parametrize("kind", [k for k in sc.KINDS if "currency" in sc.field_names(k)])
+def test_a_record_in_another_currency_than_the_lakes_is_refused_with_both_named(
+        kind: str) -> None:
+    table = pa.table({c: pa.array([v for v in (BASE[kind].get(c), record(
+        kind, currency="USD").get(c))], pa.string()) for c in sc.field_names(kind)
+        if c != "source_id"})
+    result = validate(kind, table, source_id="src", now=NOW, currency="EUR")
+    assert result.valid.num_rows == 1  # the EUR record
+    assert result.rejected_rows.tolist() == [1]
+    [reasons] = result.reasons
+    assert reasons == ["currency: 'USD' is not the lake's reporting currency EUR "
+                       "(CREDO_CURRENCY): amounts are added up across records without "
+                       "conversion, so send them in EUR"]
+    # the same records in a USD lake: the other way round
+    other = validate(kind, table, source_id="src", now=NOW, currency="USD")
+    assert other.rejected_rows.tolist() == [0]
+    # not checked when no reporting currency is given (a library call)
+    assert validate(kind, table, source_id="src", now=NOW).valid.num_rows == 2
+
+
+def test_a_public_record_without_an_amount_needs_no_currency_in_any_lake() -> None:
+    rows = [record("public_record", kind="bankruptcy", amount=None, currency=None)]
+    table = pa.table({c: pa.array([r.get(c) for r in rows], pa.string())
+                      for c in sc.field_names("public_record") if c != "source_id"})
+    assert validate("public_record", table, source_id="src", now=NOW,
+                    currency="GBP").valid.num_rows == 1

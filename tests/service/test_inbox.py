@@ -136,3 +136,16 @@ def test_the_worker_stops_when_asked_and_leaves_nothing_claimed(world: World) ->
     inbox.run(world.ctx, poll_seconds=0.05, should_stop=lambda: next(passes) >= 3)
     with world.ctx.session() as s:
         assert {p.state for p in s.query(Push)} == {"done"}
+
+
+def test_pushed_records_in_another_currency_are_quarantined_with_the_reason(
+        world: World) -> None:
+    assert world.ctx.settings.currency == "EUR"
+    pushed = _push(world, STATEMENT, {**STATEMENT, "record_id": "st-usd", "currency": "USD"})
+    assert [o.state for o in inbox.drain(world.ctx)] == ["done"]
+    answer = world.client.get(f"/v1/sources/pushes/{pushed.id}", headers=world.source())
+    body = answer.json()
+    assert body["state"] == "done", body
+    assert body["outcome"]["accepted"] == 1 and body["outcome"]["quarantined"] == 1
+    assert any("reporting currency EUR" in reason for reason in body["outcome"]["reasons"])
+    assert world.ctx.lake.table("statement").count().execute() == 1

@@ -52,12 +52,14 @@ def ingest(
     batch_rows: int = typer.Option(100_000, min=1, help="Records validated per batch."),
     commit_rows: int = typer.Option(5_000_000, min=1, help="Records per atomic commit."),
 ) -> None:
-    """Validate records and append the valid ones to the event lake (idempotent)."""
+    """Validate records and append the valid ones to the event lake (idempotent).
+    Amounts must be in the lake's reporting currency (CREDO_CURRENCY)."""
+    currency = Settings.from_env().currency
     with ConsoleProgress(console) as progress:
         progress.stage(f"ingesting {kind} records", unit="bytes")
         report = ingest_path(
             path, source=source, kind=kind, lake=_lake(lake), batch_rows=batch_rows,
-            commit_rows=commit_rows, progress=progress.count,
+            commit_rows=commit_rows, progress=progress.count, currency=currency,
         )
     print_report(report)
     if report.failed:

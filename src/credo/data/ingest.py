@@ -119,10 +119,12 @@ def quarantine_table(
 def stage_batch(
     writer: Writer, kind: str, source: str, batch: RawBatch, *, file: str | None,
     report: IngestReport, dedup: bool = True, now: datetime | None = None,
+    currency: str | None = None,
 ) -> int:
-    """Validate one raw batch and stage it (valid rows) and its quarantine. Returns rows."""
+    """Validate one raw batch and stage it (valid rows) and its quarantine. Returns rows.
+    ``currency``: the lake's reporting currency (records in another are quarantined)."""
     result = validate(kind, batch.table, source_id=source, now=now,
-                      pre_reasons=batch.pre_reasons)
+                      pre_reasons=batch.pre_reasons, currency=currency)
     writer.stage(kind, result.valid, dedup=dedup)
     rows = [batch.first_row + int(r) for r in result.rejected_rows]
     if batch.raw_text is not None:
@@ -159,12 +161,14 @@ def ingest_path(
     progress: Progress | None = None,
     now: datetime | None = None,
     lake_wait: float = 600.0,
+    currency: str | None = None,
 ) -> IngestReport:
     """Ingest a file or a folder of CSV / JSON Lines / Parquet files of one kind.
 
     Never raises for bad records (they are quarantined with reasons) nor for a bad file
     in a folder (its ``FileReport.error`` says why); raises ``InputError`` only when the
-    path itself is unusable.
+    path itself is unusable. ``currency``: the lake's reporting currency (the settings'
+    ``currency``); a record in another is quarantined (None: not checked).
     """
     check_target(source, kind)
     files, skipped = list_inputs(Path(path))
@@ -179,7 +183,7 @@ def ingest_path(
             try:
                 for batch in read_batches(p, kind, batch_rows):
                     staged += stage_batch(writer, kind, source, batch, file=p.name,
-                                          report=report, now=now)
+                                          report=report, now=now, currency=currency)
                     if staged >= commit_rows:
                         _apply(fr, writer.commit())
                         staged = 0

@@ -304,11 +304,14 @@ def validate(
     source_id: str,
     now: datetime | None = None,
     pre_reasons: dict[int, list[str]] | None = None,
+    currency: str | None = None,
 ) -> Validated:
     """Check every record of ``table`` against the contract of ``kind``.
 
     ``pre_reasons`` carries problems a reader already found per row (bad JSON types,
     unknown fields). Columns not in the contract must have been rejected by the caller.
+    ``currency``: the lake's reporting currency; a record in another is refused, since
+    the features add amounts up without converting them (None: not checked).
     """
     now = now or datetime.now(UTC)
     n = table.num_rows
@@ -339,6 +342,8 @@ def validate(
         cols[f.name] = _parse_field(ck, f, raw, n, given[f.name])
 
     _cross_rules(kind, ck, cols, given, now)
+    if currency is not None and "currency" in cols:
+        _reporting_currency(ck, cols["currency"], currency)
     for row, reasons in (pre_reasons or {}).items():
         mask = np.zeros(n, dtype=bool)
         mask[row] = True
@@ -447,6 +452,13 @@ def _cross_rules(
             _np(pc.is_valid(c["amount"])) & ~given["currency"],
             "currency: required when amount is given",
         )
+
+
+def _reporting_currency(ck: _Checker, codes: pa.Array, currency: str) -> None:
+    other = pc.and_(pc.is_valid(codes), pc.not_equal(codes, currency))
+    ck.add(other, f"currency: {{}} is not the lake's reporting currency {currency} "
+                  f"(CREDO_CURRENCY): amounts are added up across records without "
+                  f"conversion, so send them in {currency}", _values(codes))
 
 
 def _identity_rules(ck: _Checker, c: dict[str, pa.Array]) -> None:

@@ -113,7 +113,7 @@ def ingest(ctx: ServiceContext, push: Push, lake_wait: float) -> IngestReport:
             for r in push.records:
                 fh.write(json.dumps(r, ensure_ascii=True, allow_nan=False) + "\n")
         return ingest_path(path, source=push.source_id, kind=push.kind, lake=ctx.lake,
-                           lake_wait=lake_wait)
+                           lake_wait=lake_wait, currency=ctx.settings.currency)
 
 
 def rescore_as_of(records: list[dict[str, Any]], latest_run: date,
