@@ -1,13 +1,12 @@
-"""The default rescorer: ``credo.pipeline.rescore`` when it exists, with our settings."""
+"""The default rescorer: ``credo.pipeline.rescore`` with the service's settings."""
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 import pytest
 
-import credo.pipeline
+import credo.pipeline.rescore
 from credo.config import Settings
 from credo.service.context import default_rescorer
 
@@ -22,9 +21,7 @@ def test_pipeline_rescore_is_wired_with_the_service_settings(
         seen["args"] = (person_id, settings)
         return None
 
-    module = types.ModuleType("credo.pipeline.rescore")
-    module.rescore = rescore  # type: ignore[attr-defined]
-    monkeypatch.setattr(credo.pipeline, "rescore", module, raising=False)
+    monkeypatch.setattr(credo.pipeline.rescore, "rescore", rescore)
     settings = Settings(home=Path("somewhere"))
     hook = default_rescorer(settings)
     assert hook is not None and hook("P1") is None

@@ -7,7 +7,6 @@ callable without HTTP (the CLI and, later, the web portal).
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,34 +43,16 @@ def default_points_of(settings: Settings) -> PointsOf | None:
     return lambda person_id: points_by_feature(person_id, settings)
 
 
-def default_rescorer(settings: Settings) -> Rescorer | None:
-    """The monthly run's rescore, once ``credo.pipeline.rescore`` exists.
+def default_rescorer(settings: Settings) -> Rescorer:
+    """The monthly run's rescore of one person (``credo.pipeline.rescore``), with these
+    settings; the pipeline is imported at the first rescore, not with the service."""
 
-    Accepts a function ``rescore(person_id)`` or ``rescore(person_id, settings=...)``,
-    exported by ``credo.pipeline`` directly or from a ``credo.pipeline.rescore`` module.
-    Until then there is none, and a resolved dispute leaves "rescore pending".
-    """
-    import importlib
-    import inspect
-    import types
+    def rescore(person_id: str) -> dict[str, Any] | None:
+        from credo.pipeline import rescore as pipeline
 
-    try:
-        pipeline = importlib.import_module("credo.pipeline")
-        fn = getattr(pipeline, "rescore", None)
-        if fn is None:
-            fn = importlib.import_module("credo.pipeline.rescore")
-    except ImportError:
-        return None
-    except Exception:  # a broken pipeline must not stop the service: disputes still work
-        logging.getLogger("credo.service").exception("credo.pipeline.rescore failed to load")
-        return None
-    if isinstance(fn, types.ModuleType):
-        fn = getattr(fn, "rescore", None)
-    if not callable(fn):
-        return None
-    if "settings" in inspect.signature(fn).parameters:
-        return lambda person_id: fn(person_id, settings=settings)
-    return fn  # type: ignore[no-any-return]
+        return pipeline.rescore(person_id, settings=settings)
+
+    return rescore
 
 
 @dataclass
