@@ -182,3 +182,52 @@ def test_a_closed_committer_refuses_new_work(engine: Engine) -> None:
 def test_sizes_below_one_are_refused(engine: Engine, threads: int, max_batch: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         GroupCommitter(engine, threads=threads, max_batch=max_batch)
+
+
+def sqlite_engine(tmp_path) -> Engine:
+    from credo.store import make_engine, upgrade
+
+    e = make_engine(f"sqlite:///{tmp_path / 'credo.db'}")
+    upgrade(e)
+    return e
+
+
+def test_on_sqlite_a_batch_waits_for_another_writer_and_keeps_the_busy_timeout(
+        tmp_path) -> None:
+    import sqlite3
+
+    engine = sqlite_engine(tmp_path)
+    other = sqlite3.connect(tmp_path / "credo.db", isolation_level=None,
+                            check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process's write in progress
+    committer = GroupCommitter(engine)
+    try:
+        future = committer.submit(writes("after.the.other"))
+        threading.Timer(0.2, lambda: other.execute("COMMIT")).start()
+        assert future.result(10) == "after.the.other"
+        assert rows(engine, "after.the.other") == 1
+        with engine.connect() as c:  # the pooled connection waits as before elsewhere
+            assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
+        committer.close()
+        other.close()
+        engine.dispose()
+
+
+def test_taking_the_sqlite_write_lock_gives_up_after_its_timeout(tmp_path) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from credo.store.group_commit import take_sqlite_write_lock
+
+    engine = sqlite_engine(tmp_path)
+    other = sqlite3.connect(tmp_path / "credo.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with engine.connect() as c, pytest.raises(OperationalError, match="locked"):
+            take_sqlite_write_lock(c, timeout=0.05)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        engine.dispose()

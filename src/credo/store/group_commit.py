@@ -15,6 +15,12 @@ a refusal, raised after the unit committed its audit row) keeps its rows and its
 gets the error. Anything else (a bug, a lost connection, a failed commit) rolls the whole
 batch back and runs each of its units again alone, in its own session and transaction,
 as if there were no batching: no row is written twice and none is lost.
+
+On SQLite a batch takes the database's write lock before its first unit (``BEGIN
+IMMEDIATE``), trying again every half millisecond while another process holds it.
+SQLite's own wait (its busy handler) sleeps in steps that grow to 100 ms, so a batch
+waiting behind a short write of the inbox worker could sleep for far longer than the
+write took; and with the lock held from the start, no statement of the batch waits.
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("credo.store.group_commit")
@@ -38,6 +46,30 @@ Work = Callable[[Session], T]
 # An idle thread ends after this long; the next unit starts one again (a context that
 # is never closed, as in tests, leaves no thread behind for long).
 IDLE_SECONDS = 30.0
+LOCK_POLL_SECONDS = 0.0005
+LOCK_TIMEOUT_SECONDS = 30.0  # as long as SQLite's busy timeout elsewhere in credo
+
+
+def take_sqlite_write_lock(connection: Connection, timeout: float = LOCK_TIMEOUT_SECONDS,
+                           poll: float = LOCK_POLL_SECONDS) -> None:
+    """Begin an IMMEDIATE transaction on a SQLite connection: its write lock taken now,
+    polling every ``poll`` seconds for at most ``timeout`` (then SQLite's "database is
+    locked" error, as its busy timeout would give)."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    deadline = time.monotonic() + timeout
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except Exception as error:  # sqlite3.OperationalError: database is locked
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+                time.sleep(poll)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
 
 
 @dataclass
@@ -58,6 +90,7 @@ class GroupCommitter:
         self.threads = threads
         self.max_batch = max_batch
         self.expected = expected
+        self._begin = take_sqlite_write_lock if engine.dialect.name == "sqlite" else None
         self._waiting: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._running = 0
@@ -128,6 +161,8 @@ class GroupCommitter:
         try:
             with self.engine.connect() as connection:
                 transaction = connection.begin()
+                if self._begin is not None:
+                    self._begin(connection)
                 for unit in batch:
                     # "rollback_only": the unit's commit flushes into the batch's
                     # transaction; only a rollback would reach it (and end the batch).
