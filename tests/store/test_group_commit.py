@@ -170,6 +170,27 @@ def test_many_callers_at_once_each_get_their_own_answer_and_row(
     assert committer.batches < 160  # some waited together
 
 
+def test_a_caller_that_gives_up_is_skipped_and_the_others_answered(
+        engine: Engine, committer: GroupCommitter) -> None:
+    go = threading.Event()
+    started = threading.Event()
+
+    def first(_s: Session) -> str:
+        started.set()
+        go.wait(10)
+        return "first"
+
+    head = committer.submit(first)
+    assert started.wait(10)
+    given_up = committer.submit(writes("never"))
+    kept = committer.submit(writes("kept"))
+    assert given_up.cancel()  # as a cancelled request's await does
+    go.set()
+    assert head.result(10) == "first" and kept.result(10) == "kept"
+    assert rows(engine, "never") == 0 and rows(engine, "kept") == 1
+    assert committer.submit(writes("after")).result(10) == "after"  # the thread lives on
+
+
 def test_a_closed_committer_refuses_new_work(engine: Engine) -> None:
     c = GroupCommitter(engine)
     assert c.submit(lambda _s: 1).result(10) == 1

@@ -139,9 +139,20 @@ class GroupCommitter:
                     self._waiting.put(None)
                     break
                 batch.append(unit)
-            self._run(batch)
+            # A caller that gave up (its request cancelled) cancelled its future: its
+            # work is not done; the others' futures are running now and cannot be.
+            batch = [u for u in batch if u.future.set_running_or_notify_cancel()]
+            try:
+                self._run(batch)
+            except Exception as error:  # the thread lives on, and no caller is left waiting
+                log.exception("a batch of %d failed", len(batch))
+                for unit in batch:
+                    if not unit.future.done():
+                        unit.future.set_exception(error)
 
     def _run(self, batch: list[_Unit[Any]]) -> None:
+        if not batch:
+            return
         outcomes = self._together(batch)
         if outcomes is None:
             for unit in batch:
