@@ -28,13 +28,14 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -140,6 +141,40 @@ async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
     a = np.array(lat) * 1000
     return {"p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
             "rps": len(a) / wall, "n": len(a), "cpu_ms": 1000 * cpu / len(a)}
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (its uvicorn workers, its inbox worker), now."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:  # the process ended while being read
+            continue
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        children = [child for child, parent in parents.items() if parent == current]
+        found += children
+        todo += children
+    return found
+
+
+def stop_server(server: subprocess.Popen, seconds: float = 60.0) -> None:
+    """Stop the server and wait for the processes it started too: its inbox worker
+    finishes the batch at hand in the home's lake after the server is gone, and the
+    home must not be removed under it."""
+    started = descendants(server.pid)
+    server.terminate()
+    server.wait(timeout=30)
+    deadline = time.monotonic() + seconds
+    while any(Path(f"/proc/{pid}").exists() for pid in started):
+        if time.monotonic() > deadline:
+            for pid in started:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.1)
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -326,8 +361,7 @@ def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> di
             writer.terminate()
             writer.wait(timeout=60)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 def main() -> None:
