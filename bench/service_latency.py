@@ -143,18 +143,26 @@ async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
             "rps": len(a) / wall, "n": len(a), "cpu_ms": 1000 * cpu / len(a)}
 
 
-def descendants(pid: int) -> list[int]:
-    """The processes under ``pid`` (its uvicorn workers, its inbox worker), now."""
-    parents: dict[int, int] = {}
+def processes() -> dict[int, tuple[int, float]]:
+    """Every process now: its parent and its CPU time (user + system) in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended while being read
             continue
+        found[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def descendants(pid: int, table: dict[int, tuple[int, float]] | None = None) -> list[int]:
+    """The processes under ``pid`` (its uvicorn workers, its inbox worker)."""
+    table = processes() if table is None else table
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
-        children = [child for child, parent in parents.items() if parent == current]
+        children = [child for child, (parent, _) in table.items() if parent == current]
         found += children
         todo += children
     return found
@@ -182,23 +190,8 @@ def server_cpu_seconds(pid: int) -> float:
     workers, its inbox worker): what the service costs, whatever else runs beside it."""
     if not pid:
         return 0.0
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended while being read
-            continue
-        own = int(stat.parent.name)
-        parents[own] = int(fields[1])
-        times[own] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += times.get(current, 0.0)
-        todo += [child for child, parent in parents.items() if parent == current]
-    return total
+    table = processes()
+    return sum(table[p][1] for p in [pid, *descendants(pid, table)] if p in table)
 
 
 async def _exchange(connection: tuple, raw: bytes) -> int:

@@ -52,10 +52,11 @@ def commits(engine: Engine) -> list[int]:
     return seen
 
 
-def held_batch(committer: GroupCommitter, units: list[Callable[[Session], object]]
+def held_batch(committer: GroupCommitter, units: list[Callable[[Session], object]],
+               meanwhile: Callable[[list[Future]], object] = lambda _rest: None,
                ) -> tuple[Future, list[Future]]:
     """A first unit that waits until the others are queued, then the others: they are
-    one batch."""
+    one batch. ``meanwhile`` sees the others' futures before the first lets go."""
     go = threading.Event()
     started = threading.Event()
 
@@ -67,6 +68,7 @@ def held_batch(committer: GroupCommitter, units: list[Callable[[Session], object
     head = committer.submit(first)
     assert started.wait(10)
     rest = [committer.submit(u) for u in units]
+    meanwhile(rest)
     go.set()
     return head, rest
 
@@ -91,11 +93,8 @@ def test_an_answer_is_given_only_once_its_rows_are_durable(
         seen_at_answer.append(rows(engine, "durable"))
         answered.set()
 
-    go = threading.Event()
-    committer.submit(lambda _s: go.wait(10))  # holds the thread until the callback is on
-    future = committer.submit(writes("durable"))
-    future.add_done_callback(on_answer)
-    go.set()
+    _, [future] = held_batch(committer, [writes("durable")],  # the callback on in time
+                             meanwhile=lambda rest: rest[0].add_done_callback(on_answer))
     assert future.result(10) == "durable"
     assert answered.wait(10)
     assert seen_at_answer == [1]
@@ -172,20 +171,11 @@ def test_many_callers_at_once_each_get_their_own_answer_and_row(
 
 def test_a_caller_that_gives_up_is_skipped_and_the_others_answered(
         engine: Engine, committer: GroupCommitter) -> None:
-    go = threading.Event()
-    started = threading.Event()
+    def give_up(rest: list[Future]) -> None:
+        assert rest[0].cancel()  # as a cancelled request's await does
 
-    def first(_s: Session) -> str:
-        started.set()
-        go.wait(10)
-        return "first"
-
-    head = committer.submit(first)
-    assert started.wait(10)
-    given_up = committer.submit(writes("never"))
-    kept = committer.submit(writes("kept"))
-    assert given_up.cancel()  # as a cancelled request's await does
-    go.set()
+    head, (_, kept) = held_batch(committer, [writes("never"), writes("kept")],
+                                 meanwhile=give_up)
     assert head.result(10) == "first" and kept.result(10) == "kept"
     assert rows(engine, "never") == 0 and rows(engine, "kept") == 1
     assert committer.submit(writes("after")).result(10) == "after"  # the thread lives on

@@ -47,17 +47,17 @@ Work = Callable[[Session], T]
 # is never closed, as in tests, leaves no thread behind for long).
 IDLE_SECONDS = 30.0
 LOCK_POLL_SECONDS = 0.0005
-LOCK_TIMEOUT_SECONDS = 30.0  # as long as SQLite's busy timeout elsewhere in credo
 
 
-def take_sqlite_write_lock(connection: Connection, timeout: float = LOCK_TIMEOUT_SECONDS,
+def take_sqlite_write_lock(connection: Connection, timeout: float | None = None,
                            poll: float = LOCK_POLL_SECONDS) -> None:
     """Begin an IMMEDIATE transaction on a SQLite connection: its write lock taken now,
-    polling every ``poll`` seconds for at most ``timeout`` (then SQLite's "database is
-    locked" error, as its busy timeout would give)."""
+    polling every ``poll`` seconds for at most ``timeout`` (default: the connection's own
+    busy timeout), then SQLite's "database is locked" error, as its busy handler gives."""
     raw = connection.connection.driver_connection
     assert raw is not None
-    deadline = time.monotonic() + timeout
+    busy_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    deadline = time.monotonic() + (busy_ms / 1000 if timeout is None else timeout)
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -69,7 +69,7 @@ def take_sqlite_write_lock(connection: Connection, timeout: float = LOCK_TIMEOUT
                     raise OperationalError("BEGIN IMMEDIATE", None, error) from error
                 time.sleep(poll)
     finally:
-        raw.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
+        raw.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
 
 
 @dataclass
@@ -95,7 +95,7 @@ class GroupCommitter:
         self._lock = threading.Lock()
         self._running = 0
         self._closed = False
-        self.batches = 0  # committed batches (what the tests and benchmarks read)
+        self.batches = 0  # committed batches (what the tests read)
 
     def submit(self, work: Work[T]) -> Future[T]:
         """Queue ``work``; the future holds its result once its batch is committed."""
