@@ -213,3 +213,20 @@ def test_waits_grow_and_stop_growing() -> None:
     waits = [wait_after(n) for n in range(1, 20)]
     assert waits[0] == timedelta(minutes=1) and waits == sorted(waits)
     assert waits[-1] == MAX_WAIT
+
+
+def test_a_partner_read_mails_its_notice_to_whoever_turned_email_on(
+        world: World, mailbox: tuple[Mailbox, SmtpSettings]) -> None:
+    box, smtp = mailbox
+    with_email(world, smtp, "P1")  # P2 never gave an address
+    for pid in ("P1", "P2"):
+        world.grant(pid)
+        assert world.score(pid).status_code == 200
+    assert world.client.post("/v1/me/freeze", headers=world.person()).status_code == 200
+    assert world.score("P1").status_code == 403  # refused, and still told
+    queued = outbox(world)
+    assert [m.to_address for m in queued] == ["p1@example.org"] * 3
+    assert [m.subject for m in queued] == [
+        "Lender A asked for your score (loan): it was shown", "Your file is frozen",
+        "Lender A asked for your score (loan): it was refused: your file is frozen"]
+    assert deliver(world.ctx.sessions, smtp).sent == 3 and len(box.received) == 3

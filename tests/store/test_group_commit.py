@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from credo.store import audit
 from credo.store.group_commit import GroupCommitter
@@ -179,6 +180,45 @@ def test_a_caller_that_gives_up_is_skipped_and_the_others_answered(
     assert head.result(10) == "first" and kept.result(10) == "kept"
     assert rows(engine, "never") == 0 and rows(engine, "kept") == 1
     assert committer.submit(writes("after")).result(10) == "after"  # the thread lives on
+
+
+def test_batches_one_after_another_keep_one_connection(
+        engine: Engine, committer: GroupCommitter) -> None:
+    checkouts: list[int] = []
+    event.listen(engine, "checkout", lambda *_args: checkouts.append(1))
+    for i in range(10):
+        assert committer.submit(writes(f"kept.{i}")).result(10) == f"kept.{i}"
+    # one connection, not one per batch with the pool's liveness check each time
+    assert len(checkouts) == 1
+
+
+def test_a_connection_lost_between_batches_costs_no_read(
+        engine: Engine, committer: GroupCommitter) -> None:
+    held: list[object] = []
+
+    def note_connection(session: Session) -> str:
+        connection = session.connection()
+        held.append(connection.exec_driver_sql("select pg_backend_pid()").scalar()
+                    if engine.dialect.name == "postgresql"
+                    else connection.connection.driver_connection)
+        return "noted"
+
+    assert committer.submit(note_connection).result(10) == "noted"
+    if engine.dialect.name == "postgresql":  # the server ends the session under it
+        admin = create_engine(engine.url, poolclass=NullPool)
+        with admin.connect() as other:
+            other.exec_driver_sql(f"select pg_terminate_backend({held[0]})")
+        admin.dispose()
+    else:
+        held[0].close()  # type: ignore[attr-defined]
+    batches = committer.batches
+    # the batch on the lost connection fails and its read runs alone, on a fresh one
+    assert committer.submit(writes("after.loss")).result(10) == "after.loss"
+    assert committer.batches == batches
+    # the thread took a new connection: batches commit together again
+    assert committer.submit(writes("after.loss.2")).result(10) == "after.loss.2"
+    assert committer.batches == batches + 1
+    assert (rows(engine, "after.loss"), rows(engine, "after.loss.2")) == (1, 1)
 
 
 def test_a_closed_committer_refuses_new_work(engine: Engine) -> None:

@@ -16,6 +16,10 @@ gets the error. Anything else (a bug, a lost connection, a failed commit) rolls 
 batch back and runs each of its units again alone, in its own session and transaction,
 as if there were no batching: no row is written twice and none is lost.
 
+Each thread keeps its connection from one batch to the next, so a batch does not pay
+the pool's liveness check (on PostgreSQL a round trip, as long as a read's statements);
+a connection that failed is closed, and the units run alone on fresh ones.
+
 On SQLite a batch takes the database's write lock before its first unit (``BEGIN
 IMMEDIATE``), trying again every half millisecond while another process holds it.
 SQLite's own wait (its busy handler) sleeps in steps that grow to 100 ms, so a batch
@@ -118,6 +122,13 @@ class GroupCommitter:
                 self._waiting.put(None)
 
     def _serve(self) -> None:
+        held = _HeldConnection(self.engine)
+        try:
+            self._serve_with(held)
+        finally:
+            held.release()
+
+    def _serve_with(self, held: _HeldConnection) -> None:
         while True:
             try:
                 first = self._waiting.get(timeout=IDLE_SECONDS)
@@ -143,17 +154,17 @@ class GroupCommitter:
             # work is not done; the others' futures are running now and cannot be.
             batch = [u for u in batch if u.future.set_running_or_notify_cancel()]
             try:
-                self._run(batch)
+                self._run(batch, held)
             except Exception as error:  # the thread lives on, and no caller is left waiting
                 log.exception("a batch of %d failed", len(batch))
                 for unit in batch:
                     if not unit.future.done():
                         unit.future.set_exception(error)
 
-    def _run(self, batch: list[_Unit[Any]]) -> None:
+    def _run(self, batch: list[_Unit[Any]], held: _HeldConnection) -> None:
         if not batch:
             return
-        outcomes = self._together(batch)
+        outcomes = self._together(batch, held)
         if outcomes is None:
             for unit in batch:
                 self._alone(unit)
@@ -165,13 +176,14 @@ class GroupCommitter:
             else:
                 unit.future.set_exception(value)
 
-    def _together(self, batch: list[_Unit[Any]]) -> list[tuple[bool, Any]] | None:
+    def _together(self, batch: list[_Unit[Any]], held: _HeldConnection
+                  ) -> list[tuple[bool, Any]] | None:
         """Each unit's (ok, result or expected error) after one commit of them all; None
         when the batch was rolled back and its units are to run alone."""
         outcomes: list[tuple[bool, Any]] = []
         try:
-            with self.engine.connect() as connection:
-                transaction = connection.begin()
+            connection = held.get()
+            with connection.begin() as transaction:
                 if self._begin is not None:
                     self._begin(connection)
                 for unit in batch:
@@ -185,8 +197,8 @@ class GroupCommitter:
                             outcomes.append((False, error))
                     if not transaction.is_active:
                         raise RuntimeError("a unit of work rolled the batch back")
-                transaction.commit()
         except Exception:
+            held.release()  # whatever failed may have been the connection
             if len(batch) > 1:
                 log.warning("a batch of %d was rolled back; running each alone",
                             len(batch), exc_info=True)
@@ -202,3 +214,25 @@ class GroupCommitter:
             unit.future.set_exception(error)
         else:
             unit.future.set_result(result)
+
+
+class _HeldConnection:
+    """One thread's connection, taken from the pool at its first batch and given back
+    when the thread ends or a batch on it fails."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection: Connection | None = None
+
+    def get(self) -> Connection:
+        if self.connection is None:
+            self.connection = self.engine.connect()
+        return self.connection
+
+    def release(self) -> None:
+        if self.connection is not None:
+            connection, self.connection = self.connection, None
+            try:
+                connection.close()
+            except Exception:  # a dead connection: the pool drops it
+                log.debug("closing a failed connection", exc_info=True)

@@ -12,7 +12,7 @@ only when that person gave an address and turned e-mail on.
 
 from __future__ import annotations
 
-from sqlalchemy import String, bindparam, func, insert, literal, select
+from sqlalchemy import String, and_, bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from credo.store.models import (
@@ -46,6 +46,11 @@ def _notice_insert(with_partner: bool):
             .returning(Notification.id))
 
 
+# Whether a person's notices go by e-mail: the one statement of the rule, which the
+# outbox INSERT below and a partner read's single lookup both use.
+EMAIL_WANTED = and_(PersonControls.email_on.is_(True), PersonControls.email.is_not(None))
+
+
 def _email_insert():
     """The notification's e-mail, queued only when the person turned e-mail on."""
     at = bindparam("at", type_=OutboxMessage.created_at.type)
@@ -53,18 +58,20 @@ def _email_insert():
                     Notification.title + literal("\n\n", String) + Notification.body
                     + literal(FOOTER, String), at, at)
              .join(PersonControls, PersonControls.person_id == Notification.person_id)
-             .where(Notification.id == bindparam("notification_id"),
-                    PersonControls.email_on.is_(True), PersonControls.email.is_not(None)))
+             .where(Notification.id == bindparam("notification_id"), EMAIL_WANTED))
     return insert(OutboxMessage).from_select(
         ["notification_id", "to_address", "subject", "body", "created_at", "next_attempt_at"],
         email)
 
 
 def notify(session: Session, person_id: str, kind: str, title: str, body: str, *,
-           key: str | None = None, partner_id: str | None = None) -> int | None:
+           key: str | None = None, partner_id: str | None = None,
+           email: bool | None = None) -> int | None:
     """Add one notification (and its e-mail, if the person wants e-mail); its id, or None
     when the person is not enrolled. ``{partner}`` in the words becomes the name of
-    ``partner_id``."""
+    ``partner_id``. ``email=False``: the caller read ``EMAIL_WANTED`` in this transaction
+    and it was false, so the outbox statement is left out (a partner read saves a round
+    trip); otherwise the statement itself checks."""
     assert kind in KINDS, kind
     at = now()
     values = {"person_id": person_id, "kind": kind, "title": title, "body": body,
@@ -79,7 +86,8 @@ def notify(session: Session, person_id: str, kind: str, title: str, body: str, *
     ).scalar_one_or_none()
     if notification_id is None:
         return None
-    connection.execute(_EMAIL, {"notification_id": notification_id, "at": at})
+    if email is not False:
+        connection.execute(_EMAIL, {"notification_id": notification_id, "at": at})
     return int(notification_id)
 
 
@@ -106,8 +114,10 @@ ACCESS_OUTCOMES = {
 
 
 def partner_access(session: Session, person_id: str, partner_id: str, purpose: str,
-                   action: str, outcome: str, threshold: object = None) -> None:
-    """A partner read the person's score or checked it against a threshold (or tried)."""
+                   action: str, outcome: str, threshold: object = None, *,
+                   email: bool | None = None) -> None:
+    """A partner read the person's score or checked it against a threshold (or tried).
+    ``email`` as in ``notify``."""
     what = ("for your score" if action == "score.read"
             else f"whether your score reaches {threshold}")
     words = ACCESS_OUTCOMES.get(outcome, outcome.replace("_", " "))
@@ -115,7 +125,7 @@ def partner_access(session: Session, person_id: str, partner_id: str, purpose: s
            f"{PARTNER} asked {what} ({purpose.replace('_', ' ')}): {words}",
            f"{PARTNER} asked {what} for the purpose {purpose.replace('_', ' ')}, and "
            f"{words}. If you do not know this partner, freeze your file and place a fraud "
-           "alert from your Protection page.", partner_id=partner_id)
+           "alert from your Protection page.", partner_id=partner_id, email=email)
 
 
 def band_change(session: Session, person_id: str, before: str, after: str, score: int,

@@ -151,13 +151,14 @@ def live(session: Session, person_id: str, partner_id: str, purpose: str,
     """``valid``'s authorization id with its scope (what the partner may receive)."""
     if purpose not in PERMITTED:
         return None
-    row = session.connection().execute(_VALID, {"person_id": person_id, "partner_id": partner_id,
+    row = session.connection().execute(LIVE, {"person_id": person_id, "partner_id": partner_id,
                                    "purpose": purpose, "at": at or now()}).first()
     return None if row is None else (row.id, row.scope)
 
 
-# Built once: this runs on every partner request.
-_VALID = (select(Authorization.id, Authorization.scope).where(
+# Built once: this runs on every partner request. The binds (person_id, partner_id,
+# purpose, at) are what a partner read's single lookup passes too.
+LIVE = (select(Authorization.id, Authorization.scope).where(
     Authorization.person_id == bindparam("person_id"),
     Authorization.partner_id == bindparam("partner_id"),
     Authorization.purpose == bindparam("purpose"), Authorization.revoked_at.is_(None),
