@@ -4,7 +4,9 @@ For each database: seeds a store (partner, people, published scores, authorizati
 starts ``credo serve`` (uvicorn, one worker) on loopback, then drives the partner score
 endpoint and the threshold check from a separate process with a few concurrent
 keep-alive clients. Every request runs the authorization check and writes its audit row.
-Prints p50 / p99 latency and throughput; never asserts times.
+Prints p50 / p99 latency and throughput, and CPU per request: the server's (its
+workers and inbox worker), the client's, and the machine's (every core, the database
+server and the kernel included), with how many cores were busy; never asserts times.
 
 Then, under load: partner score requests paced at ``--rate`` per second (open loop: a
 slow answer does not slow the sender) for ``--seconds``, while ``credo simulate`` writes
@@ -134,13 +136,20 @@ async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
             connection[1].close()
 
     cpu = server_cpu_seconds(server_pid)
+    own = time.process_time()
+    busy = machine_busy_seconds()
     start = time.perf_counter()
     await asyncio.gather(*(client(k * 97) for k in range(concurrency)))
     wall = time.perf_counter() - start
+    busy = machine_busy_seconds() - busy
+    own = time.process_time() - own
     cpu = server_cpu_seconds(server_pid) - cpu
     a = np.array(lat) * 1000
+    # The client's own CPU too: on two cores it is what the server and database lack.
     return {"p50": float(np.percentile(a, 50)), "p99": float(np.percentile(a, 99)),
-            "rps": len(a) / wall, "n": len(a), "cpu_ms": 1000 * cpu / len(a)}
+            "rps": len(a) / wall, "n": len(a), "cpu_ms": 1000 * cpu / len(a),
+            "client_cpu_ms": 1000 * own / len(a), "machine_cpu_ms": 1000 * busy / len(a),
+            "cores_busy": busy / wall}
 
 
 def processes() -> dict[int, tuple[int, float]]:
@@ -183,6 +192,13 @@ def stop_server(server: subprocess.Popen, seconds: float = 60.0) -> None:
                     os.kill(pid, signal.SIGKILL)
             break
         time.sleep(0.1)
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core spent on anything (all processes, the kernel, the database
+    server), from /proc/stat: the cores' total minus idle and waiting on the disk."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -389,7 +405,8 @@ def main() -> None:
     # Figures from a busy machine mean little: say how busy it was.
     print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'database':<11}{'endpoint':<29}{'clients':>8}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'req/s':>9}{'server CPU ms/req':>19}")
+          f"{'req/s':>9}{'server CPU ms/req':>19}{'client':>8}{'machine':>9}"
+          f"{'cores busy':>12}")
     for backend in args.backends:
         with ExitStack() as stack:
             home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="credo-bench-")))
@@ -411,7 +428,8 @@ def main() -> None:
         for k, v in res.items():
             path, c = k.split("|")
             print(f"{backend:<11}{path:<29}{c:>8}{v['p50']:>9.2f}{v['p99']:>9.2f}"
-                  f"{v['rps']:>9.0f}{v['cpu_ms']:>19.2f}", flush=True)
+                  f"{v['rps']:>9.0f}{v['cpu_ms']:>19.2f}{v['client_cpu_ms']:>8.2f}"
+                  f"{v['machine_cpu_ms']:>9.2f}{v['cores_busy']:>12.2f}", flush=True)
 
 
 if __name__ == "__main__":
