@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -63,24 +63,15 @@ TRANSITIONS = {
 
 @dataclass(frozen=True)
 class FileFlags:
+    """The person's freeze and fraud alert, as a partner read finds them (read with the
+    rest of what it needs: ``credo.service.scores.logic.partner_view``)."""
+
     frozen_at: datetime | None = None
     fraud_alert_at: datetime | None = None
 
     @property
     def frozen(self) -> bool:
         return self.frozen_at is not None
-
-
-NONE = FileFlags()
-# Built once: every partner read asks.
-_FLAGS = select(PersonControls.frozen_at, PersonControls.fraud_alert_at).where(
-    PersonControls.person_id == bindparam("person_id"))
-
-
-def flags(session: Session, person_id: str) -> FileFlags:
-    """The person's freeze and fraud alert (one primary-key lookup)."""
-    row = session.connection().execute(_FLAGS, {"person_id": person_id}).first()
-    return NONE if row is None else FileFlags(row.frozen_at, row.fraud_alert_at)
 
 
 def controls(session: Session, person_id: str) -> PersonControls:

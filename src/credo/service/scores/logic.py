@@ -1,7 +1,7 @@
 """Reading scores: the person's own, and a partner's under an authorization.
 
 A partner without a live authorization gets ``NoAuthorizationError`` whether or not the
-person exists: the same status, body and (one indexed query plus one audit row) work. A
+person exists: the same status, body and work (one lookup, an audit row, a notice). A
 purpose the partner may never ask for (outside credit, or not declared by it) is refused
 with the reason before anything about the person is read, so that answer does not
 depend on the person either.
@@ -84,9 +84,9 @@ class PartnerView:
 
 
 def _partner_view_statement():
-    # The authorization check, the latest score and the person's controls are the same
-    # statements ``live``, ``current`` and ``flags`` run, joined to one row so that a read
-    # is one round trip instead of three (on PostgreSQL the round trips were the read).
+    # The authorization check and the latest score are the statements ``live`` and
+    # ``current`` run, joined with the person's controls to one row, so that a read is
+    # one round trip instead of three (on PostgreSQL the round trips were the read).
     auth = LIVE.subquery("auth")
     latest = aliased(ScoreRecord, _LATEST.subquery("latest"))
     one = select(literal(1).label("one")).subquery("one")
@@ -103,7 +103,8 @@ _PARTNER_VIEW = _partner_view_statement()
 
 def partner_view(session: Session, person_id: str, partner_id: str, purpose: str
                  ) -> PartnerView:
-    """``live``, ``flags``, ``EMAIL_WANTED`` and ``current`` for one read, at once."""
+    """``live``, the freeze and fraud alert, ``EMAIL_WANTED`` and ``current`` for one
+    read, at once."""
     row = session.execute(_PARTNER_VIEW, {"person_id": person_id, "partner_id": partner_id,
                                           "purpose": purpose, "at": now()}).one()
     return PartnerView(
