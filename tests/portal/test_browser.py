@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -247,6 +249,41 @@ def test_pages_fit_a_phone_and_name_every_field_and_picture(
             .filter(s => !s.getAttribute('aria-label')).length""")
         assert pictures == 0
         shot(p, name)
+
+
+def test_the_validation_report_reads_on_a_phone(
+        browser: Browser, server: str, portal_world: PortalWorld) -> None:
+    from sqlalchemy import select
+
+    from credo.service.governance.logic import report_path
+    from credo.store.models import ModelRecord
+    from tests.portal.conftest import _clean_env
+
+    ctx = portal_world.context()
+    try:
+        with ctx.session() as s:
+            model = s.scalars(select(ModelRecord.model_id)
+                              .where(ModelRecord.status == "champion")).one()
+    finally:
+        ctx.close()
+    written = subprocess.run(
+        [sys.executable, "-m", "credo", "report", "--model", model,
+         "--out", str(report_path(portal_world.settings, model))],
+        env=_clean_env(portal_world.home), capture_output=True, text=True, timeout=600)
+    assert written.returncode == 0, written.stdout[-2000:] + written.stderr[-2000:]
+    operator = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
+    console_sign_in(operator, server, portal_world.operator_key("op-report-phone"))
+    operator.goto(f"{server}/console/models/{model}/report")
+    expect(operator.get_by_role("heading", name="Discrimination")).to_be_visible()
+    # laid out for the phone's width (not a desktop page shrunk to it), nothing sideways
+    assert operator.evaluate("window.innerWidth") == PHONE["width"]
+    overflow = operator.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the report scrolls sideways on a phone by {overflow}px"
+    charts = operator.evaluate("""() => [...document.querySelectorAll('svg')]
+        .map(s => s.getBoundingClientRect().right)""")
+    assert charts and max(charts) <= PHONE["width"]
+    operator.get_by_role("heading", name="Discrimination").scroll_into_view_if_needed()
+    operator.screenshot(path=str(ARTIFACTS / "phone-console-report.png"))
 
 
 def test_a_person_authorizes_a_lender_from_the_sharing_page(

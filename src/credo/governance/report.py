@@ -294,7 +294,9 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # A wide table scrolls inside its own box: on a phone the page keeps its width.
+    return (f"<div class='wide'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 STYLE = """
@@ -305,7 +307,9 @@ table{border-collapse:collapse;margin:.5em 0 1em;font-size:.85em}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 th{background:#eef2f7}td:first-child,th:first-child{text-align:left}
 .flag{color:#b00020;font-weight:bold}.ok{color:#2e7d32}.note{color:#555;font-size:.9em}
-.charts{display:flex;flex-wrap:wrap;gap:1em}
+.charts{display:flex;flex-wrap:wrap;gap:1em}.charts svg{max-width:100%;height:auto}
+.wide{overflow-x:auto}p,h1,h2,h3{overflow-wrap:anywhere}
+@media (max-width:600px){body{margin:.8em}}
 """
 
 
@@ -552,6 +556,7 @@ def render_html(report: dict[str, Any]) -> str:
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{escape(report['title'])}</title><style>{STYLE}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
