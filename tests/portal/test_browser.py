@@ -266,24 +266,28 @@ def test_the_validation_report_reads_on_a_phone(
                               .where(ModelRecord.status == "champion")).one()
     finally:
         ctx.close()
+    report = report_path(portal_world.settings, model)
     written = subprocess.run(
-        [sys.executable, "-m", "credo", "report", "--model", model,
-         "--out", str(report_path(portal_world.settings, model))],
+        [sys.executable, "-m", "credo", "report", "--model", model, "--out", str(report)],
         env=_clean_env(portal_world.home), capture_output=True, text=True, timeout=600)
-    assert written.returncode == 0, written.stdout[-2000:] + written.stderr[-2000:]
-    operator = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
-    console_sign_in(operator, server, portal_world.operator_key("op-report-phone"))
-    operator.goto(f"{server}/console/models/{model}/report")
-    expect(operator.get_by_role("heading", name="Discrimination")).to_be_visible()
-    # laid out for the phone's width (not a desktop page shrunk to it), nothing sideways
-    assert operator.evaluate("window.innerWidth") == PHONE["width"]
-    overflow = operator.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"the report scrolls sideways on a phone by {overflow}px"
-    charts = operator.evaluate("""() => [...document.querySelectorAll('svg')]
-        .map(s => s.getBoundingClientRect().right)""")
-    assert charts and max(charts) <= PHONE["width"]
-    operator.get_by_role("heading", name="Discrimination").scroll_into_view_if_needed()
-    operator.screenshot(path=str(ARTIFACTS / "phone-console-report.png"))
+    try:
+        assert written.returncode == 0, written.stdout[-2000:] + written.stderr[-2000:]
+        operator = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
+        console_sign_in(operator, server, portal_world.operator_key("op-report-phone"))
+        operator.goto(f"{server}/console/models/{model}/report")
+        expect(operator.get_by_role("heading", name="Discrimination")).to_be_visible()
+        # laid out for the phone's width (not a desktop page shrunk to it), nothing sideways
+        assert operator.evaluate("window.innerWidth") == PHONE["width"]
+        overflow = operator.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"the report scrolls sideways on a phone by {overflow}px"
+        charts = operator.evaluate("""() => [...document.querySelectorAll('svg')]
+            .map(s => s.getBoundingClientRect().right)""")
+        assert charts and max(charts) <= PHONE["width"]
+        operator.get_by_role("heading", name="Discrimination").scroll_into_view_if_needed()
+        operator.screenshot(path=str(ARTIFACTS / "phone-console-report.png"))
+    finally:  # the world is shared: other tests find it without a written report
+        report.unlink(missing_ok=True)
+        report.with_suffix(".json").unlink(missing_ok=True)
 
 
 def test_a_person_authorizes_a_lender_from_the_sharing_page(
