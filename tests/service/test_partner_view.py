@@ -1,0 +1,77 @@
+"""A partner read's single lookup says what the separate checks say, whatever the
+person's file holds: the live authorization (``live``), the freeze and fraud alert, the
+e-mail wish (``EMAIL_WANTED``, as the outbox statement applies it) and the score in
+force (``current``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from credo.service.authorizations.logic import live
+from credo.service.people.logic import enroll
+from credo.service.scores.logic import current, partner_view
+from credo.store.models import Authorization, PersonControls, ScoreRecord, now
+
+from .conftest import World
+
+# (purpose, scope, expires in days, revoked): live, expired, revoked, another purpose;
+# one row per partner and purpose, as the store keeps them
+AUTHORIZATIONS = st.lists(st.tuples(
+    st.sampled_from(["loan", "rental_deposit_waiver"]),
+    st.sampled_from(["score", "threshold_only"]),
+    st.sampled_from([-3, 1, 30]), st.booleans()), max_size=2, unique_by=lambda a: a[0])
+CONTROLS = st.one_of(st.none(), st.tuples(
+    st.booleans(), st.booleans(), st.sampled_from([None, "p@example.org"]), st.booleans()))
+# each entry: a published score, or a rescore pending (no score)
+HISTORY = st.lists(st.sampled_from(["published", "rescore_pending"]), max_size=3)
+
+
+def build(session: Session, pepper: bytes, authorizations: list, controls: tuple | None,
+          history: list[str], enrolled: bool) -> str:
+    person = f"pv-{uuid.uuid4().hex[:12]}"
+    if enrolled:
+        enroll(session, pepper, person)
+        session.flush()
+    for purpose, scope, days, revoked in authorizations if enrolled else []:
+        session.add(Authorization(
+            id=str(uuid.uuid4()), person_id=person, partner_id="pt-a", purpose=purpose,
+            scope=scope, expires_at=now() + timedelta(days=days),
+            revoked_at=now() if revoked else None))
+    if controls is not None and enrolled:
+        frozen, alert, email, email_on = controls
+        session.add(PersonControls(person_id=person, frozen_at=now() if frozen else None,
+                                   fraud_alert_at=now() if alert else None, email=email,
+                                   email_on=email_on))
+    for k, status in enumerate(history):
+        session.add(ScoreRecord(
+            person_id=person, as_of=date(2026, 1, 1) + timedelta(days=k), status=status,
+            score=None if status == "rescore_pending" else 600 + k, run_id=f"run-{k}",
+            band=None if status == "rescore_pending" else "fair"))
+    session.commit()
+    return person
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(authorizations=AUTHORIZATIONS, controls=CONTROLS, history=HISTORY,
+       enrolled=st.booleans(), purpose=st.sampled_from(["loan", "rental_deposit_waiver"]))
+def test_the_single_lookup_agrees_with_the_separate_checks(
+        world: World, authorizations: list, controls: tuple | None, history: list[str],
+        enrolled: bool, purpose: str) -> None:
+    with world.ctx.session() as s:
+        person = build(s, world.ctx.pepper, authorizations, controls, history, enrolled)
+        view = partner_view(s, person, "pt-a", purpose)
+        assert view.authorization == live(s, person, "pt-a", purpose)
+        row = s.get(PersonControls, person)
+        assert (view.file.frozen_at, view.file.fraud_alert_at) == (
+            (row.frozen_at, row.fraud_alert_at) if row else (None, None))
+        assert view.email == bool(row and row.email_on and row.email is not None)
+        entry = current(s, person)
+        assert (view.entry.id if view.entry else None) == (entry.id if entry else None)
+        # another partner never sees this person's authorizations
+        assert partner_view(s, person, "pt-b", purpose).authorization is None
