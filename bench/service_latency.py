@@ -6,7 +6,8 @@ endpoint and the threshold check from a separate process with a few concurrent
 keep-alive clients. Every request runs the authorization check and writes its audit row.
 Prints p50 / p99 latency and throughput, and CPU per request: the server's (its
 workers and inbox worker), the client's, and the machine's (every core, the database
-server and the kernel included), with how many cores were busy; never asserts times.
+server and the kernel included, time the hypervisor gave elsewhere not), with how many
+cores were busy; never asserts times.
 
 Then, under load: partner score requests paced at ``--rate`` per second (open loop: a
 slow answer does not slow the sender) for ``--seconds``, while ``credo simulate`` writes
@@ -42,6 +43,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+
+from common import cpu_busy_s
 
 
 def free_port() -> int:
@@ -137,11 +140,11 @@ async def drive(base: str, key: str, path: str, requests: int, concurrency: int,
 
     cpu = server_cpu_seconds(server_pid)
     own = time.process_time()
-    busy = machine_busy_seconds()
+    busy = cpu_busy_s()[0]
     start = time.perf_counter()
     await asyncio.gather(*(client(k * 97) for k in range(concurrency)))
     wall = time.perf_counter() - start
-    busy = machine_busy_seconds() - busy
+    busy = cpu_busy_s()[0] - busy
     own = time.process_time() - own
     cpu = server_cpu_seconds(server_pid) - cpu
     a = np.array(lat) * 1000
@@ -192,13 +195,6 @@ def stop_server(server: subprocess.Popen, seconds: float = 60.0) -> None:
                     os.kill(pid, signal.SIGKILL)
             break
         time.sleep(0.1)
-
-
-def machine_busy_seconds() -> float:
-    """CPU time every core spent on anything (all processes, the kernel, the database
-    server), from /proc/stat: the cores' total minus idle and waiting on the disk."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu_seconds(pid: int) -> float:

@@ -10,7 +10,7 @@ depend on the person either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, literal, select, true
@@ -88,7 +88,7 @@ def _partner_view_statement():
     # ``current`` run, joined with the person's controls to one row, so that a read is
     # one round trip instead of three (on PostgreSQL the round trips were the read).
     auth = LIVE.subquery("auth")
-    latest = aliased(ScoreRecord, _LATEST.subquery("latest"))
+    latest = aliased(ScoreRecord, _LATEST.subquery("latest"), name="latest")
     one = select(literal(1).label("one")).subquery("one")
     return (select(auth.c.id, auth.c.scope, PersonControls.frozen_at,
                    PersonControls.fraud_alert_at, EMAIL_WANTED.label("email"), latest)
@@ -110,7 +110,7 @@ def partner_view(session: Session, person_id: str, partner_id: str, purpose: str
     return PartnerView(
         authorization=None if row.id is None else (row.id, row.scope),
         file=FileFlags(row.frozen_at, row.fraud_alert_at), email=bool(row.email),
-        entry=_in_force(row[-1]))
+        entry=_in_force(row.latest))
 
 
 def pending(history_newest_first: list[ScoreRecord]) -> bool:
@@ -231,18 +231,29 @@ def _frozen(session: Session, action: str, partner_id: str, person_id: str, purp
     return FileFrozenError(FROZEN) if auth else NoAuthorizationError(NO_AUTHORIZATION)
 
 
+def _read_view(session: Session, action: str, partner_id: str, person_id: str, purpose: str,
+               active: bool, **detail: object) -> PartnerView:
+    """The read's single lookup as the partner may use it: a suspended partner's
+    authorization counts for nothing (the lookup is made all the same), and a frozen file
+    is refused here, audited and notified."""
+    view = partner_view(session, person_id, partner_id, purpose)
+    if not active:
+        return replace(view, authorization=None)
+    if view.file.frozen:
+        auth = view.authorization[0] if view.authorization else None
+        raise _frozen(session, action, partner_id, person_id, purpose, auth, view.email,
+                      **detail)
+    return view
+
+
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str,
                   *, active: bool = True, declared: Sequence[str] | None = None
                   ) -> PartnerScoreOut:
     refusal = purpose_refusal(session, partner_id, purpose, declared)
     if refusal is not None:
         raise _refused(session, refusal, "score.read", partner_id, person_id, purpose)
-    # a suspended partner is refused, and still costs the same single lookup
-    view = partner_view(session, person_id, partner_id, purpose)
-    auth, scope = (view.authorization if active else None) or (None, None)
-    file = view.file
-    if file.frozen and active:
-        raise _frozen(session, "score.read", partner_id, person_id, purpose, auth, view.email)
+    view = _read_view(session, "score.read", partner_id, person_id, purpose, active)
+    auth, scope = view.authorization or (None, None)
     entry = view.entry if scope == SCORE else None
     if auth is None:
         outcome = "denied"
@@ -264,7 +275,7 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
     if entry is None:
         raise NotFoundError("this person has no current score (none published yet, or it is "
                             "being recomputed after a dispute); try again after the next run")
-    return partner_out(entry, purpose, file)
+    return partner_out(entry, purpose, view.file)
 
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
@@ -275,17 +286,13 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
         raise _refused(session, refusal, "score.threshold", partner_id, person_id, purpose,
                        threshold=threshold)
     # either scope answers yes / no; a suspended partner gets nothing
-    view = partner_view(session, person_id, partner_id, purpose)
-    found = view.authorization if active else None
-    auth = found[0] if found else None
-    file = view.file
-    if file.frozen and active:
-        raise _frozen(session, "score.threshold", partner_id, person_id, purpose, auth,
-                      view.email, threshold=threshold)
-    entry = view.entry if auth else None
+    view = _read_view(session, "score.threshold", partner_id, person_id, purpose, active,
+                      threshold=threshold)
+    auth = view.authorization[0] if view.authorization else None
+    entry = view.entry if auth else None  # the score in force, or None
     if auth is None:
         result = None
-    elif entry is None or entry.score is None:
+    elif entry is None:
         result = "not_available"
     else:
         result = "yes" if entry.score >= threshold else "no"
@@ -303,7 +310,7 @@ def partner_threshold(session: Session, partner_id: str, person_id: str, purpose
         raise NoAuthorizationError(NO_AUTHORIZATION if active else SUSPENDED)
     return ThresholdOut(person_id=person_id, purpose=purpose, threshold=threshold,
                         result=result, adverse_reasons=reasons,  # type: ignore[arg-type]
-                        fraud_alert=fraud_alert(file))
+                        fraud_alert=fraud_alert(view.file))
 
 
 def adverse_reasons(entry: ScoreRecord) -> list[AdverseReason]:
