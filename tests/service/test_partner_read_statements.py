@@ -38,3 +38,43 @@ def test_a_yes_or_no_and_a_refusal_cost_the_same(world: World) -> None:
     unknown = statements_of(world, lambda: world.threshold(600, pid="nobody"))
     assert check == refused == ["SELECT", "SELECT", "INSERT", "INSERT"]
     assert unknown == ["SELECT", "SELECT", "INSERT", "INSERT"]  # the notice finds no one
+
+
+def test_reads_waiting_together_write_their_rows_with_one_statement_each(
+        world: World) -> None:
+    """A batch of reads: each reads what it must, and the batch writes all their audit
+    rows with one statement and all their notices with another."""
+    import threading
+    from functools import partial
+
+    from credo.service.errors import ProblemError
+    from credo.service.scores.router import _read_score
+    from credo.service.scores.schemas import ScoreRequest
+    from credo.store.group_commit import GroupCommitter
+
+    world.grant()
+    world.score()
+    # one thread, so that the reads queued behind the first unit are one batch
+    committer = GroupCommitter(world.ctx.engine, threads=1, expected=(ProblemError,))
+    key = world.partner()["X-API-Key"]
+    go, started = threading.Event(), threading.Event()
+
+    def first(_session) -> None:  # type: ignore[no-untyped-def]
+        started.set()
+        go.wait(10)
+
+    def batch() -> None:
+        head = committer.submit(first)
+        assert started.wait(10)
+        reads = [committer.submit(partial(_read_score, world.ctx,
+                                          ScoreRequest(person_id="P1", purpose="loan"), key))
+                 for _ in range(5)]
+        go.set()
+        head.result(10)
+        assert [r.result(10).score for r in reads] == [reads[0].result().score] * 5
+
+    try:
+        seen = statements_of(world, batch)
+    finally:
+        committer.close()
+    assert seen == ["SELECT", "SELECT"] * 5 + ["INSERT", "INSERT"]

@@ -282,3 +282,75 @@ def test_taking_the_sqlite_write_lock_gives_up_after_its_timeout(tmp_path) -> No
         other.execute("ROLLBACK")
         other.close()
         engine.dispose()
+
+
+def test_a_batch_writes_its_units_rows_with_one_statement(
+        engine: Engine, committer: GroupCommitter) -> None:
+    inserts: list[bool] = []
+
+    def note(_conn, _cursor, statement: str, _params, _context, many: bool) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(many)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        head, rest = held_batch(committer, [writes(f"row.{i}") for i in range(20)])
+        head.result(10)
+        assert [f.result(10) for f in rest] == [f"row.{i}" for i in range(20)]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    # twenty audit rows, one execution (one row per execution before)
+    assert len(inserts) == 1
+    assert sum(rows(engine, f"row.{i}") for i in range(20)) == 20
+
+
+def test_a_rows_appended_call_runs_in_the_batch_after_its_statements(
+        engine: Engine, committer: GroupCommitter) -> None:
+    from credo.store.appends import append_call
+
+    seen: list[int] = []
+
+    def counts_rows(connection) -> None:  # type: ignore[no-untyped-def]
+        seen.append(connection.scalar(select(func.count()).select_from(AuditEvent)
+                                      .where(AuditEvent.action == "before.call")))
+
+    def work(session: Session) -> str:
+        audit.record(session, actor_role="partner", actor_id="pt-1", action="before.call")
+        append_call(session, counts_rows)
+        return "done"
+
+    head, [future] = held_batch(committer, [work])
+    head.result(10)
+    assert future.result(10) == "done"
+    assert seen == [1]  # the batch's statements were written, in its transaction
+
+
+def test_on_sqlite_units_read_while_another_process_writes(tmp_path) -> None:
+    """The write lock is the batch's only for its rows: while its units run, another
+    process may write (before, the batch held the lock from its first unit)."""
+    import sqlite3
+
+    engine = sqlite_engine(tmp_path)
+    committer = GroupCommitter(engine)
+    attempts: list[str] = []
+
+    def other_writes_meanwhile(session: Session) -> str:
+        session.execute(select(func.count()).select_from(AuditEvent)).scalar()
+        other = sqlite3.connect(tmp_path / "credo.db", isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            attempts.append("written")
+        except sqlite3.OperationalError as error:  # "database is locked"
+            attempts.append(str(error))
+        finally:
+            other.close()
+        return writes("read.beside")(session)
+
+    try:
+        assert committer.submit(other_writes_meanwhile).result(10) == "read.beside"
+        assert attempts == ["written"]
+        assert rows(engine, "read.beside") == 1
+    finally:
+        committer.close()
+        engine.dispose()

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from credo.store.appends import append
 from credo.store.models import AuditEvent, now
 
 
@@ -24,9 +25,9 @@ def record(
 ) -> None:
     """Write one event in the caller's transaction: it is committed with the caller's
     commit, so an action and its audit row succeed or fail together. (One INSERT
-    compiled once and run on the session's connection, not an ORM object: this runs on
-    every partner request.)"""
-    session.connection().execute(_INSERT, {
+    compiled once, not an ORM object: this runs on every partner request, whose batch
+    writes its reads' rows together; see ``credo.store.appends``.)"""
+    append(session, _INSERT, {
         "at": now(), "actor_role": actor_role, "actor_id": actor_id, "action": action,
         "outcome": outcome, "person_id": person_id, "partner_id": partner_id,
         "purpose": purpose, "detail": detail,

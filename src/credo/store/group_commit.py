@@ -20,11 +20,14 @@ Each thread keeps its connection from one batch to the next, so a batch does not
 the pool's liveness check (on PostgreSQL a round trip, as long as a read's statements);
 a connection that failed is closed, and the units run alone on fresh ones.
 
-On SQLite a batch takes the database's write lock before its first unit (``BEGIN
-IMMEDIATE``), trying again every half millisecond while another process holds it.
-SQLite's own wait (its busy handler) sleeps in steps that grow to 100 ms, so a batch
-waiting behind a short write of the inbox worker could sleep for far longer than the
-write took; and with the lock held from the start, no statement of the batch waits.
+The rows the units append (their audit rows and notices, ``credo.store.appends``) are
+gathered and written after the last unit, each statement once for the whole batch. On
+SQLite the units read without the database's write lock, and the batch takes it for
+those statements alone (``BEGIN IMMEDIATE``), trying again every half millisecond while
+another process holds it: server processes read side by side and queue only for the
+writes. SQLite's own wait (its busy handler) sleeps in steps that grow to 100 ms, so a
+batch waiting behind a short write of the inbox worker could sleep for far longer than
+the write took.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+from credo.store.appends import Appends, gathering, write
 
 log = logging.getLogger("credo.store.group_commit")
 
@@ -60,6 +65,8 @@ def take_sqlite_write_lock(connection: Connection, timeout: float | None = None,
     busy timeout), then SQLite's "database is locked" error, as its busy handler gives."""
     raw = connection.connection.driver_connection
     assert raw is not None
+    if raw.in_transaction:  # a statement of this transaction wrote: the lock is held
+        return
     busy_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]
     deadline = time.monotonic() + (busy_ms / 1000 if timeout is None else timeout)
     raw.execute("PRAGMA busy_timeout = 0")
@@ -181,22 +188,24 @@ class GroupCommitter:
         """Each unit's (ok, result or expected error) after one commit of them all; None
         when the batch was rolled back and its units are to run alone."""
         outcomes: list[tuple[bool, Any]] = []
+        appends = Appends()
         try:
             connection = held.get()
             with connection.begin() as transaction:
-                if self._begin is not None:
-                    self._begin(connection)
                 for unit in batch:
                     # "rollback_only": the unit's commit flushes into the batch's
                     # transaction; only a rollback would reach it (and end the batch).
                     with Session(bind=connection, join_transaction_mode="rollback_only",
-                                 expire_on_commit=False) as session:
+                                 expire_on_commit=False, info=gathering(appends)) as session:
                         try:
                             outcomes.append((True, unit.work(session)))
                         except self.expected as error:
                             outcomes.append((False, error))
                     if not transaction.is_active:
                         raise RuntimeError("a unit of work rolled the batch back")
+                if self._begin is not None and len(appends):
+                    self._begin(connection)
+                write(connection, appends)
         except Exception:
             held.release()  # whatever failed may have been the connection
             if len(batch) > 1:

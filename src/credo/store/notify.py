@@ -12,9 +12,12 @@ only when that person gave an address and turned e-mail on.
 
 from __future__ import annotations
 
-from sqlalchemy import String, and_, bindparam, func, insert, literal, select
+from functools import partial
+
+from sqlalchemy import Connection, String, and_, bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from credo.store.appends import append, append_call
 from credo.store.models import (
     Notification,
     OutboxMessage,
@@ -29,9 +32,10 @@ KINDS = ("access", "band_change", "dispute", "review", "authorization_expiring",
 PARTNER = "{partner}"  # in a title or body: the partner's name, filled in by the database
 
 
-def _notice_insert(with_partner: bool):
+def _notice_insert(with_partner: bool, returning: bool = True):
     """The notification's INSERT ... SELECT, built once with bound values so that every
-    partner read reuses one compiled statement (building it per call was half the read)."""
+    partner read reuses one compiled statement (building it per call was half the read);
+    ``returning``: with the new notification's id."""
     title, body = bindparam("title", type_=String), bindparam("body", type_=String)
     source = select(Person.id).where(Person.id == bindparam("person_id"))
     if with_partner:
@@ -41,9 +45,9 @@ def _notice_insert(with_partner: bool):
     rows = source.add_columns(
         bindparam("kind", type_=String), title, body,
         bindparam("at", type_=Notification.created_at.type), bindparam("key", type_=String))
-    return (insert(Notification)
-            .from_select(["person_id", "kind", "title", "body", "created_at", "key"], rows)
-            .returning(Notification.id))
+    statement = insert(Notification).from_select(
+        ["person_id", "kind", "title", "body", "created_at", "key"], rows)
+    return statement.returning(Notification.id) if returning else statement
 
 
 # Whether a person's notices go by e-mail: the one statement of the rule, which the
@@ -65,29 +69,50 @@ def _email_insert():
 
 
 def notify(session: Session, person_id: str, kind: str, title: str, body: str, *,
-           key: str | None = None, partner_id: str | None = None,
-           email: bool | None = None) -> int | None:
+           key: str | None = None, partner_id: str | None = None) -> int | None:
     """Add one notification (and its e-mail, if the person wants e-mail); its id, or None
     when the person is not enrolled. ``{partner}`` in the words becomes the name of
-    ``partner_id``. ``email=False``: the caller read ``EMAIL_WANTED`` in this transaction
-    and it was false, so the outbox statement is left out (a partner read saves a round
-    trip); otherwise the statement itself checks."""
+    ``partner_id``."""
+    return _write(session.connection(), _values(person_id, kind, title, body, key, partner_id),
+                  email=None)
+
+
+def notify_later(session: Session, person_id: str, kind: str, title: str, body: str, *,
+                 partner_id: str | None = None, email: bool | None = None) -> None:
+    """``notify`` as an append (``credo.store.appends``): written with the rows of the
+    session's batch when it gathers them, its id not returned. ``email=False``: the caller
+    read ``EMAIL_WANTED`` in this transaction and it was false, so the notice is a plain
+    INSERT (a partner read's batch writes all of its reads' notices with one statement);
+    otherwise the notice and its e-mail are written after the batch's statements."""
+    values = _values(person_id, kind, title, body, None, partner_id)
+    if email is False:
+        append(session, _PLAIN_NOTICE_WITH_PARTNER if partner_id is not None
+               else _PLAIN_NOTICE, values)
+    else:
+        append_call(session, partial(_write, values=values, email=email))
+
+
+def _values(person_id: str, kind: str, title: str, body: str, key: str | None,
+            partner_id: str | None) -> dict[str, object]:
     assert kind in KINDS, kind
-    at = now()
     values = {"person_id": person_id, "kind": kind, "title": title, "body": body,
-              "at": at, "key": key}
+              "at": now(), "key": key}
     if partner_id is not None:
         values["partner_id"] = partner_id
+    return values
+
+
+def _write(connection: Connection, values: dict[str, object], email: bool | None
+           ) -> int | None:
     # Core execution on the session's connection: the same transaction, without the ORM
     # reading a dict of values as a bulk INSERT.
-    connection = session.connection()
     notification_id = connection.execute(
-        _NOTICE_WITH_PARTNER if partner_id is not None else _NOTICE, values,
+        _NOTICE_WITH_PARTNER if "partner_id" in values else _NOTICE, values,
     ).scalar_one_or_none()
     if notification_id is None:
         return None
     if email is not False:
-        connection.execute(_EMAIL, {"notification_id": notification_id, "at": at})
+        connection.execute(_EMAIL, {"notification_id": notification_id, "at": values["at"]})
     return int(notification_id)
 
 
@@ -95,6 +120,8 @@ FOOTER = ("\n\n-- \ncredo sends this because you turned e-mail notifications on.
           "credo to see every notification, or turn e-mail off on your Notifications page.")
 
 _NOTICE, _NOTICE_WITH_PARTNER = _notice_insert(False), _notice_insert(True)
+_PLAIN_NOTICE = _notice_insert(False, returning=False)
+_PLAIN_NOTICE_WITH_PARTNER = _notice_insert(True, returning=False)
 _EMAIL = _email_insert()
 
 
@@ -121,7 +148,7 @@ def partner_access(session: Session, person_id: str, partner_id: str, purpose: s
     what = ("for your score" if action == "score.read"
             else f"whether your score reaches {threshold}")
     words = ACCESS_OUTCOMES.get(outcome, outcome.replace("_", " "))
-    notify(session, person_id, "access",
+    notify_later(session, person_id, "access",
            f"{PARTNER} asked {what} ({purpose.replace('_', ' ')}): {words}",
            f"{PARTNER} asked {what} for the purpose {purpose.replace('_', ' ')}, and "
            f"{words}. If you do not know this partner, freeze your file and place a fraud "
