@@ -47,7 +47,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port."),
     workers: int = typer.Option(1, min=1, max=64,
-                                help="Worker processes (rate limits are per process)."),
+                                help="Server processes, each listening on its own socket (rate "
+                                     "limits are per process)."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
     inbox: bool = typer.Option(True, "--inbox/--no-inbox",
                                help="Also start the inbox worker (pushed records into the "
@@ -62,6 +63,8 @@ def serve(
     import uvicorn
     from uvicorn.config import LOG_LEVELS
 
+    from credo.service.workers import APP, Supervisor
+
     if log_level.lower() not in LOG_LEVELS:
         raise ConfigError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
 
@@ -72,8 +75,10 @@ def serve(
     worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker", "--parent",
                                 str(os.getpid())]) if inbox else None)
     try:
-        uvicorn.run("credo.asgi:app", host=host, port=port, workers=workers,
-                    log_level=log_level, access_log=False)
+        if workers == 1:
+            uvicorn.run(APP, host=host, port=port, log_level=log_level, access_log=False)
+        else:  # a socket each, so that kept-alive connections spread over them all
+            Supervisor(host, port, workers, log_level).run()
     finally:
         if worker is not None:  # it finishes the batch at hand, then stops
             worker.terminate()
