@@ -1,9 +1,9 @@
 """Latency and throughput of the partner endpoints, on SQLite and on PostgreSQL.
 
 For each database: seeds a store (partner, people, published scores, authorizations),
-starts ``credo serve`` (uvicorn, one worker) on loopback, then drives the partner score
-endpoint and the threshold check from a separate process with a few concurrent
-keep-alive clients. Every request runs the authorization check and writes its audit row.
+starts ``credo serve`` (one server process, or ``--workers N``) on loopback, then drives
+the partner score endpoint and the threshold check from a separate process with a few
+concurrent keep-alive clients. Every request runs the authorization check and writes its audit row.
 Prints p50 / p99 latency and throughput, and CPU per request: the server's (its
 workers and inbox worker), the client's, and the machine's (every core, the database
 server and the kernel included, time the hypervisor gave elsewhere not), with how many
@@ -375,7 +375,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     p.add_argument("--people", type=int, default=2000)
     p.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--workers", type=int, default=1, help="server processes")
     p.add_argument("--rate", type=float, default=0.0,
                    help="partner score requests per second under load (0: the plain runs)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the run under load")
@@ -394,8 +394,8 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from credo.store.pgtemp import temp_postgres
 
-    print(f"partner endpoints on loopback, {os.cpu_count()} cores, uvicorn "
-          f"{args.workers} worker(s), "
+    print(f"partner endpoints on loopback, {os.cpu_count()} cores, "
+          f"{args.workers} server process(es), "
           f"{args.requests} requests per row, {args.people} people; authorization check "
           "and audit write included")
     # Figures from a busy machine mean little: say how busy it was.

@@ -63,7 +63,7 @@ def serve(
     import uvicorn
     from uvicorn.config import LOG_LEVELS
 
-    from credo.service.workers import APP, Supervisor
+    from credo.service.workers import APP, SOCKET_EACH, Supervisor
 
     if log_level.lower() not in LOG_LEVELS:
         raise ConfigError(f"--log-level {log_level!r}: choose one of {', '.join(LOG_LEVELS)}")
@@ -75,10 +75,11 @@ def serve(
     worker = (subprocess.Popen([sys.executable, "-m", "credo", "worker", "--parent",
                                 str(os.getpid())]) if inbox else None)
     try:
-        if workers == 1:
-            uvicorn.run(APP, host=host, port=port, log_level=log_level, access_log=False)
-        else:  # a socket each, so that kept-alive connections spread over them all
+        if workers > 1 and SOCKET_EACH:  # so that kept-alive connections spread over all
             Supervisor(host, port, workers, log_level).run()
+        else:
+            uvicorn.run(APP, host=host, port=port, workers=workers, log_level=log_level,
+                        access_log=False)
     finally:
         if worker is not None:  # it finishes the batch at hand, then stops
             worker.terminate()

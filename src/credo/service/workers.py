@@ -5,7 +5,8 @@ connection waiting: partners keep their connections open, so a burst of them (a 
 opening) could all land on one process while the others idle, and one process is bound
 by its interpreter's lock. Here each process listens on a socket of its own, bound to
 the same address with ``SO_REUSEPORT``, and the kernel spreads new connections over
-them by their addresses. (Only processes of the same user can join that group.)
+them by their addresses. (Only processes of the same user can join that group; where
+the system has no ``SO_REUSEPORT``, ``credo serve`` falls back to uvicorn's workers.)
 
 The supervisor starts the processes, starts again one that stops on its own (after it
 served for a while; one that fails at start stops them all, with its error), and stops
@@ -27,6 +28,7 @@ from credo.errors import ConfigError
 log = logging.getLogger("credo.service.workers")
 
 APP = "credo.asgi:app"
+SOCKET_EACH = hasattr(socket, "SO_REUSEPORT")
 # A process that stops within this many seconds of its start failed to start: starting
 # it again would only fail again.
 START_SECONDS = 10.0
