@@ -144,15 +144,17 @@ def partner_access(session: Session, person_id: str, partner_id: str, purpose: s
                    action: str, outcome: str, threshold: object = None, *,
                    email: bool | None = None) -> None:
     """A partner read the person's score or checked it against a threshold (or tried).
-    ``email`` as in ``notify``."""
+    ``email`` as in ``notify_later``; the notice is written with the rows of the read's
+    batch."""
     what = ("for your score" if action == "score.read"
             else f"whether your score reaches {threshold}")
     words = ACCESS_OUTCOMES.get(outcome, outcome.replace("_", " "))
-    notify_later(session, person_id, "access",
-           f"{PARTNER} asked {what} ({purpose.replace('_', ' ')}): {words}",
-           f"{PARTNER} asked {what} for the purpose {purpose.replace('_', ' ')}, and "
-           f"{words}. If you do not know this partner, freeze your file and place a fraud "
-           "alert from your Protection page.", partner_id=partner_id, email=email)
+    notify_later(
+        session, person_id, "access",
+        f"{PARTNER} asked {what} ({purpose.replace('_', ' ')}): {words}",
+        f"{PARTNER} asked {what} for the purpose {purpose.replace('_', ' ')}, and "
+        f"{words}. If you do not know this partner, freeze your file and place a fraud "
+        "alert from your Protection page.", partner_id=partner_id, email=email)
 
 
 def band_change(session: Session, person_id: str, before: str, after: str, score: int,
