@@ -6,8 +6,9 @@ in the batch's list, and the batch writes each statement's rows with one executi
 (``write``) after its last unit: a partner read's two rows cost two statements per batch
 instead of two per read, and on SQLite the units read without the database's write
 lock, which the batch takes only for those few statements, so two server processes read
-side by side instead of one after the other. A unit cannot tell the difference: nothing
-it reads is what it or another unit of its batch appends.
+side by side instead of one after the other. A unit cannot tell the difference as long
+as it never reads what it or its batch appends: a partner read reads keys,
+authorizations, controls and scores, never the audit log or notices.
 
 A row that must happen in an order or needs something back (a notice with its e-mail)
 is appended as a function of the connection, run after the gathered statements.
@@ -27,7 +28,8 @@ Later = Callable[[Connection], object]
 
 
 class Appends:
-    """The rows a batch's units appended, in the order they were appended."""
+    """The rows a batch's units appended, by statement and in the order appended, and
+    the calls to run after them."""
 
     def __init__(self) -> None:
         self.rows: dict[Executable, list[Mapping[str, Any]]] = {}
