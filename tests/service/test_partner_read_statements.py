@@ -1,6 +1,6 @@
-"""A partner read is one round trip per thing it must do: check the key, read what it
-needs about the person (authorization, freeze, e-mail wish, score in force) at once,
-write its audit row and its notice. On PostgreSQL the round trips are the read's cost."""
+"""A partner read asks the database once for the key and what it needs about the person
+(authorization, freeze, e-mail wish, score in force), and its group writes its audit row
+and its notice. On PostgreSQL the round trips are the read's cost."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ def statements_of(world: World, call) -> list[str]:  # type: ignore[no-untyped-d
     return [s for s in seen if s in ("SELECT", "INSERT", "UPDATE", "DELETE")]
 
 
-def test_a_granted_read_is_four_statements(world: World) -> None:
+def test_a_granted_read_is_three_statements(world: World) -> None:
     world.grant()
     world.score()  # the first read of a connection may set it up
     read = statements_of(world, lambda: world.score().raise_for_status())
-    assert read == ["SELECT", "SELECT", "INSERT", "INSERT"]
+    assert read == ["SELECT", "INSERT", "INSERT"]
 
 
 def test_a_yes_or_no_and_a_refusal_cost_the_same(world: World) -> None:
@@ -36,8 +36,8 @@ def test_a_yes_or_no_and_a_refusal_cost_the_same(world: World) -> None:
     check = statements_of(world, lambda: world.threshold(600).raise_for_status())
     refused = statements_of(world, lambda: world.threshold(600, pid="P3"))
     unknown = statements_of(world, lambda: world.threshold(600, pid="nobody"))
-    assert check == refused == ["SELECT", "SELECT", "INSERT", "INSERT"]
-    assert unknown == ["SELECT", "SELECT", "INSERT", "INSERT"]  # the notice finds no one
+    assert check == refused == ["SELECT", "INSERT", "INSERT"]
+    assert unknown == ["SELECT", "INSERT", "INSERT"]  # the notice finds no one
 
 
 def test_reads_waiting_together_write_their_rows_with_one_statement_each(
@@ -77,4 +77,4 @@ def test_reads_waiting_together_write_their_rows_with_one_statement_each(
         seen = statements_of(world, batch)
     finally:
         committer.close()
-    assert seen == ["SELECT", "SELECT"] * 5 + ["INSERT", "INSERT"]
+    assert seen == ["SELECT"] * 5 + ["INSERT", "INSERT"]

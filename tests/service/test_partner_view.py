@@ -75,3 +75,40 @@ def test_the_single_lookup_agrees_with_the_separate_checks(
         assert (view.entry.id if view.entry else None) == (entry.id if entry else None)
         # another partner never sees this person's authorizations
         assert partner_view(s, person, "pt-b", purpose).authorization is None
+
+
+def test_the_lookup_with_the_key_is_the_key_check_and_the_lookup(world: World) -> None:
+    """``partner_lookup`` (what a read runs) gives the key check's principal, or its 401,
+    and the lookup for that partner: another partner's key sees its own authorizations,
+    a revoked, unknown or other role's key is refused, a suspended partner is known as
+    suspended."""
+    import pytest
+
+    from credo.service.errors import NotAuthenticatedError
+    from credo.service.keys import principal_of_digest, revoke_keys
+    from credo.service.partners.logic import set_active
+    from credo.service.scores.logic import partner_lookup
+    from credo.service.security import hash_secret
+
+    world.grant("P1", "pt-a", "loan")
+    world.grant("P1", "pt-b", "rental_deposit_waiver", scope="threshold_only")
+    digest = {name: hash_secret(world.keys[name], world.ctx.pepper)
+              for name in ("partner-A", "partner-B", "source", "operator")}
+    with world.ctx.session() as s:
+        for name, purpose in (("partner-A", "loan"), ("partner-B", "rental_deposit_waiver"),
+                              ("partner-A", "rental_deposit_waiver"), ("partner-B", "loan")):
+            for person in ("P1", "P2", "nobody"):
+                partner, view = partner_lookup(s, digest[name], person, purpose)
+                assert partner == principal_of_digest(s, "partner", digest[name])
+                assert view == partner_view(s, person, partner.id, purpose)
+        assert partner_lookup(s, digest["partner-A"], "P1", "loan")[1].authorization
+        for bad in (digest["source"], digest["operator"], "0" * 64):
+            with pytest.raises(NotAuthenticatedError):
+                partner_lookup(s, bad, "P1", "loan")
+        set_active(s, "pt-b", False)
+        revoke_keys(s, "partner", "pt-a")
+        s.commit()
+        with pytest.raises(NotAuthenticatedError):
+            partner_lookup(s, digest["partner-A"], "P1", "loan")
+        partner, view = partner_lookup(s, digest["partner-B"], "P1", "rental_deposit_waiver")
+        assert not partner.active and view.authorization is not None

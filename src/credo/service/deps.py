@@ -10,7 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from credo.service.context import ServiceContext
-from credo.service.keys import Principal, authenticate
+from credo.service.keys import Principal, missing_key, principal_of_digest
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="Partner, source or operator API key")
@@ -36,14 +36,19 @@ ApiKeyValue = Annotated[str | None, Security(api_key_header)]
 
 def key_principal(ctx: ServiceContext, session: Session, role: str, key: str | None
                   ) -> Principal:
-    if key is not None and len(key) > 200:
-        key = key[:200]  # never hash megabytes; a key this long is invalid anyway
-    if key:
-        # Limit by presented key before checking it: brute force is throttled too.
-        from credo.service.security import hash_secret
+    return principal_of_digest(session, role, presented_digest(ctx, role, key))
 
-        ctx.limiter.check(role + ":" + hash_secret(key, ctx.pepper))
-    return authenticate(session, role, key, ctx.pepper)
+
+def presented_digest(ctx: ServiceContext, role: str, key: str | None) -> str:
+    """The presented key's hash, once its rate limit let it through (brute force is
+    throttled too); 401 when there is no key. Whether it is valid is for the lookup."""
+    if not key:
+        raise missing_key(role)
+    from credo.service.security import hash_secret
+
+    digest = hash_secret(key[:200], ctx.pepper)  # never hash megabytes: too long is invalid
+    ctx.limiter.check(role + ":" + digest)
+    return digest
 
 
 def _key_principal(role: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -47,18 +48,24 @@ def revoke_keys(session: Session, role: str, owner_id: str, prefix: str | None =
 
 
 # Built once: this runs on every authenticated request.
-_KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes)
-        .outerjoin(Partner, (Partner.id == ApiKey.owner_id) & (ApiKey.role == "partner"))
-        .where(ApiKey.key_hash == bindparam("digest"), ApiKey.role == bindparam("role"),
-               ApiKey.revoked_at.is_(None)))
+_LIVE_KEY = (ApiKey.key_hash == bindparam("digest"), ApiKey.role == bindparam("role"),
+             ApiKey.revoked_at.is_(None))
+KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes)
+       .outerjoin(Partner, (Partner.id == ApiKey.owner_id) & (ApiKey.role == "partner"))
+       .where(*_LIVE_KEY))
+# The owner of the live key, as a value inside another statement (a partner read asks
+# for the key and what the read needs about the person at once).
+KEY_OWNER = select(ApiKey.owner_id).where(*_LIVE_KEY).scalar_subquery()
+
+
+def missing_key(role: str) -> NotAuthenticatedError:
+    return NotAuthenticatedError(f"send your {role} API key in the X-API-Key header",
+                                 headers={"WWW-Authenticate": "ApiKey"})
 
 
 def authenticate(session: Session, role: str, key: str | None, pepper: bytes) -> Principal:
     if not key:
-        raise NotAuthenticatedError(
-            f"send your {role} API key in the X-API-Key header",
-            headers={"WWW-Authenticate": "ApiKey"},
-        )
+        raise missing_key(role)
     return principal_of_digest(session, role, hash_secret(key, pepper))
 
 
@@ -67,8 +74,14 @@ def principal_of_digest(session: Session, role: str, digest: str) -> Principal:
     console session keeps instead of the key itself)."""
     # One round trip: the key and, for partners, whether the partner is active and the
     # purposes it declared (what every score read checks first).
-    row = session.connection().execute(_KEY, {"digest": digest, "role": role}).first()
-    if row is None or not same(row.key_hash, digest):
+    row = session.connection().execute(KEY, {"digest": digest, "role": role}).first()
+    return principal_of_row(role, digest, row)
+
+
+def principal_of_row(role: str, digest: str, row: Any) -> Principal:
+    """The principal a row of ``KEY``'s columns (or None, or a row of nulls: no live key)
+    stands for, or the 401 of a key that is not valid."""
+    if row is None or row.key_hash is None or not same(row.key_hash, digest):
         raise NotAuthenticatedError(
             f"this {role} API key is not valid (unknown or revoked); ask the operator "
             "for a new key", headers={"WWW-Authenticate": "ApiKey"},

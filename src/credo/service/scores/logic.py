@@ -14,8 +14,9 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select, true
+from sqlalchemy import BindParameter, bindparam, literal, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from credo.policy import benefits
 from credo.policy.disclosure import SCORE, THRESHOLD_ONLY, disclosure
@@ -32,6 +33,7 @@ from credo.service.errors import (
     PurposeNotDeclaredError,
     ThresholdOnlyError,
 )
+from credo.service.keys import KEY, KEY_OWNER, Principal, principal_of_row
 from credo.service.scores.schemas import (
     AdverseReason,
     Benefits,
@@ -121,12 +123,44 @@ def _partner_view_statement():
 _PARTNER_VIEW = _partner_view_statement()
 
 
+def _partner_read_statement():
+    # The same lookup for the partner whose key was presented, with the key's row: the
+    # partner's id inside it is the key's owner (``KEY_OWNER``), so that a read asks the
+    # database once for the key and the person both.
+    def owner_for_partner_id(element: object) -> object:
+        if isinstance(element, BindParameter) and element.key == "partner_id":
+            return KEY_OWNER
+        return None
+
+    key = KEY.subquery("key")
+    view = replacement_traverse(_partner_view_statement(), {}, owner_for_partner_id)
+    return (view.add_columns(key.c.key_hash, key.c.owner_id, key.c.active, key.c.purposes)
+            .outerjoin(key, true()))
+
+
+_PARTNER_READ = _partner_read_statement()
+
+
 def partner_view(session: Session, person_id: str, partner_id: str, purpose: str
                  ) -> PartnerView:
     """``live``, the freeze and fraud alert, ``EMAIL_WANTED`` and ``current`` for one
     read, at once."""
     row = session.execute(_PARTNER_VIEW, {"person_id": person_id, "partner_id": partner_id,
                                           "purpose": purpose, "at": now()}).one()
+    return _view_of(row)
+
+
+def partner_lookup(session: Session, digest: str, person_id: str, purpose: str
+                   ) -> tuple[Principal, PartnerView]:
+    """The partner whose key hashes to ``digest`` (or the 401 of a key that is not
+    valid) and ``partner_view`` for it, in one statement."""
+    row = session.execute(_PARTNER_READ, {"digest": digest, "role": "partner",
+                                          "person_id": person_id, "purpose": purpose,
+                                          "at": now()}).one()
+    return principal_of_row("partner", digest, row), _view_of(row)
+
+
+def _view_of(row: Any) -> PartnerView:
     # no entry, or a pending rescore after the last score: none in force
     entry = (None if row.score_score is None
              else ScoreInForce(*(row._mapping[f"score_{f}"] for f in SCORE_FIELDS)))
@@ -255,11 +289,13 @@ def _frozen(session: Session, action: str, partner_id: str, person_id: str, purp
 
 
 def _read_view(session: Session, action: str, partner_id: str, person_id: str, purpose: str,
-               active: bool, **detail: object) -> PartnerView:
-    """The read's single lookup as the partner may use it: a suspended partner's
-    authorization counts for nothing (the lookup is made all the same), and a frozen file
-    is refused here, audited and notified."""
-    view = partner_view(session, person_id, partner_id, purpose)
+               active: bool, view: PartnerView | None, **detail: object) -> PartnerView:
+    """The read's single lookup (``view``, when the caller made it with the key's) as
+    the partner may use it: a suspended partner's authorization counts for nothing (the
+    lookup is made all the same), and a frozen file is refused here, audited and
+    notified."""
+    if view is None:
+        view = partner_view(session, person_id, partner_id, purpose)
     if not active:
         return replace(view, authorization=None)
     if view.file.frozen:
@@ -270,12 +306,14 @@ def _read_view(session: Session, action: str, partner_id: str, person_id: str, p
 
 
 def partner_score(session: Session, partner_id: str, person_id: str, purpose: str,
-                  *, active: bool = True, declared: Sequence[str] | None = None
-                  ) -> PartnerScoreOut:
+                  *, active: bool = True, declared: Sequence[str] | None = None,
+                  view: PartnerView | None = None) -> PartnerScoreOut:
+    """``view``: the read's lookup when the caller made it with the key's
+    (``partner_lookup``); otherwise it is made here."""
     refusal = purpose_refusal(session, partner_id, purpose, declared)
     if refusal is not None:
         raise _refused(session, refusal, "score.read", partner_id, person_id, purpose)
-    view = _read_view(session, "score.read", partner_id, person_id, purpose, active)
+    view = _read_view(session, "score.read", partner_id, person_id, purpose, active, view)
     auth, scope = view.authorization or (None, None)
     entry = view.entry if scope == SCORE else None
     if auth is None:
@@ -303,14 +341,16 @@ def partner_score(session: Session, partner_id: str, person_id: str, purpose: st
 
 def partner_threshold(session: Session, partner_id: str, person_id: str, purpose: str,
                       threshold: int, *, active: bool = True,
-                      declared: Sequence[str] | None = None) -> ThresholdOut:
+                      declared: Sequence[str] | None = None,
+                      view: PartnerView | None = None) -> ThresholdOut:
+    """``view`` as in ``partner_score``."""
     refusal = purpose_refusal(session, partner_id, purpose, declared)
     if refusal is not None:
         raise _refused(session, refusal, "score.threshold", partner_id, person_id, purpose,
                        threshold=threshold)
     # either scope answers yes / no; a suspended partner gets nothing
     view = _read_view(session, "score.threshold", partner_id, person_id, purpose, active,
-                      threshold=threshold)
+                      view, threshold=threshold)
     auth = view.authorization[0] if view.authorization else None
     entry = view.entry if auth else None  # the score in force, or None
     if auth is None:
