@@ -3,8 +3,9 @@
 A partner without a live authorization gets ``NoAuthorizationError`` whether or not the
 person exists: the same status, body and work (one lookup, an audit row, a notice). A
 purpose the partner may never ask for (outside credit, or not declared by it) is refused
-with the reason before anything about the person is read, so that answer does not
-depend on the person either.
+with the reason, using nothing about the person (the API's read has asked for the key
+and the person at once, whatever the purpose), so that answer does not depend on the
+person either.
 """
 
 from __future__ import annotations
