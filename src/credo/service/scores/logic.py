@@ -89,6 +89,8 @@ class ScoreInForce:
 
 
 SCORE_FIELDS = tuple(f.name for f in fields(ScoreInForce))
+# Their columns in the partner read's lookup (beside the authorization's own "id").
+SCORE_COLUMNS = tuple(f"score_{f}" for f in SCORE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def _partner_view_statement():
     one = select(literal(1).label("one")).subquery("one")
     return (select(auth.c.id, auth.c.scope, PersonControls.frozen_at,
                    PersonControls.fraud_alert_at, EMAIL_WANTED.label("email"),
-                   *(latest.c[f].label(f"score_{f}") for f in SCORE_FIELDS))
+                   *(latest.c[f].label(c) for f, c in zip(SCORE_FIELDS, SCORE_COLUMNS,
+                                                          strict=True)))
             .select_from(one)
             .outerjoin(auth, true())
             .outerjoin(PersonControls, PersonControls.person_id == bindparam("person_id"))
@@ -134,7 +137,7 @@ def _partner_read_statement():
         return None
 
     key = KEY.subquery("key")
-    view = replacement_traverse(_partner_view_statement(), {}, owner_for_partner_id)
+    view = replacement_traverse(_PARTNER_VIEW, {}, owner_for_partner_id)  # a copy
     return (view.add_columns(key.c.key_hash, key.c.owner_id, key.c.active, key.c.purposes)
             .outerjoin(key, true()))
 
@@ -164,7 +167,7 @@ def partner_lookup(session: Session, digest: str, person_id: str, purpose: str
 def _view_of(row: Any) -> PartnerView:
     # no entry, or a pending rescore after the last score: none in force
     entry = (None if row.score_score is None
-             else ScoreInForce(*(row._mapping[f"score_{f}"] for f in SCORE_FIELDS)))
+             else ScoreInForce(*(row._mapping[c] for c in SCORE_COLUMNS)))
     return PartnerView(
         authorization=None if row.id is None else (row.id, row.scope),
         file=FileFlags(row.frozen_at, row.fraud_alert_at), email=bool(row.email),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from credo.service.context import ServiceContext
 from credo.service.deps import ApiKeyValue, Ctx, presented_digest
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
+from credo.service.keys import Principal
 from credo.service.scores import logic
 from credo.service.scores.schemas import (
     PartnerScoreOut,
@@ -34,10 +35,7 @@ async def read_score(body: ScoreRequest, ctx: Ctx, key: ApiKeyValue = None
 
 def _read_score(ctx: ServiceContext, body: ScoreRequest, key: str | None,
                 session: Session) -> PartnerScoreOut:
-    # The hot path: authentication and logic in one unit of the group commit, the key
-    # and what the read needs about the person asked for in one statement.
-    partner, view = logic.partner_lookup(session, presented_digest(ctx, "partner", key),
-                                         body.person_id, body.purpose)
+    partner, view = _lookup(ctx, body, key, session)
     return logic.partner_score(session, partner.id, body.person_id, body.purpose,
                                active=partner.active, declared=partner.purposes, view=view)
 
@@ -51,8 +49,15 @@ async def threshold_check(body: ThresholdRequest, ctx: Ctx, key: ApiKeyValue = N
 
 def _threshold_check(ctx: ServiceContext, body: ThresholdRequest, key: str | None,
                      session: Session) -> ThresholdOut:
-    partner, view = logic.partner_lookup(session, presented_digest(ctx, "partner", key),
-                                         body.person_id, body.purpose)
+    partner, view = _lookup(ctx, body, key, session)
     return logic.partner_threshold(session, partner.id, body.person_id, body.purpose,
                                    body.threshold, active=partner.active,
                                    declared=partner.purposes, view=view)
+
+
+def _lookup(ctx: ServiceContext, body: ScoreRequest | ThresholdRequest, key: str | None,
+            session: Session) -> tuple[Principal, logic.PartnerView]:
+    # The hot path: authentication and logic in one unit of the group commit, the key
+    # and what the read needs about the person asked for in one statement.
+    return logic.partner_lookup(session, presented_digest(ctx, "partner", key),
+                                body.person_id, body.purpose)
