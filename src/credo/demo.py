@@ -92,6 +92,7 @@ def monthly_cycle(settings: Settings, people: int = DEMO_PEOPLE,
         snapshot = scores_path(settings, date.fromisoformat(month))
         _credo("publish", snapshot)
         snapshots.append(snapshot)
+    _credo("lake", "--by-person")  # a person's what-if reads their records from it
     return snapshots
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pyarrow.parquet as pq
 import pytest
 
 from credo.config import Settings
+from credo.data import by_person
+from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.layout import champion_path, scores_path
 from credo.pipeline.run import monthly_run
@@ -117,3 +121,23 @@ def test_a_scenario_leaving_no_account_is_refused(scored: Settings):
              for a in found[person]["account"]]
     with pytest.raises(ScenarioError, match="leaves no account"):
         what_if(scored, person, [every])
+
+
+def test_read_from_the_lake_copied_in_person_order_the_answers_hold(scored, tmp_path):
+    """The copy changes how a person's records are found, never which: the same answers,
+    and still those of `credo run`."""
+    people = sorted(_published(scored))[7::61][:40]
+    scenarios = [[OnTime(6)], [OnTime(3)]]
+    forget_people()
+    before = {p: what_if(scored, p, scenarios) for p in people}
+    lake = Lake(scored.lake)
+    copies = by_person.write_copy(lake).path.parent
+    try:
+        assert by_person.person_rows(lake, "statement", people[0]) is not None
+        forget_people()
+        assert {p: what_if(scored, p, scenarios) for p in people} == before
+        checked, problems = check_parity(scored, people, RUN_AS_OF, tmp_path)
+        assert checked >= 30 and problems == {}, list(problems.items())[:5]
+    finally:  # the world's lake is shared with other tests: leave it as it was
+        shutil.rmtree(copies)
+        forget_people()

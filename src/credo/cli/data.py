@@ -73,6 +73,10 @@ def ingest(
 def lake_cmd(
     lake: Path | None = typer.Option(None, "--lake", help="Lake folder (default CREDO_LAKE)."),
     compact: bool = typer.Option(False, "--compact", help="Merge small files per partition."),
+    by_person: bool = typer.Option(
+        False, "--by-person",
+        help="Copy the records in person order, for reading one person at a time (a "
+             "person's what-if and path); again after each month's records arrive."),
     detail: bool = typer.Option(False, "--detail", help="A row per kind, source and month (default: per kind and source)."),
     totals: bool = typer.Option(False, "--totals", hidden=True, help="The summary (the default now)."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (schema in docs/cli-json.md)."),
@@ -82,6 +86,8 @@ def lake_cmd(
     if compact:
         removed = lk.compact()
         console.print(f"compacted: {removed:,} small files merged")
+    if by_person:
+        _copy_by_person(lk)
     rows = lake_rows(lk.summary().to_pylist(), detail)
     document = LakeOut(root=str(lk.root), version=lk.state().version,
                        records=sum(r.records for r in rows), files=sum(r.files for r in rows),
@@ -100,6 +106,21 @@ def lake_cmd(
     Console(soft_wrap=True).print(table)
     if not detail and rows:
         Console(soft_wrap=True).print("per month: credo lake --detail", highlight=False)
+
+
+def _copy_by_person(lake: Lake) -> None:
+    from credo.data.by_person import write_copy
+
+    with ConsoleProgress(console) as progress:
+        report = write_copy(lake, progress=progress)
+    records = sum(report.records.values())
+    if report.written:
+        console.print(f"copied in person order: {records:,} records of "
+                      f"{len(report.records)} kinds in {report.seconds:.1f} s "
+                      f"(lake version {report.lake_version})", highlight=False)
+    else:
+        console.print(f"the copy in person order is of the lake's version "
+                      f"({report.lake_version}): kept", highlight=False)
 
 
 def lake_rows(summary: list[dict], detail: bool) -> list[LakeRow]:

@@ -107,6 +107,11 @@ class Lake:
         """Committed Parquet files of ``kind`` (for DuckDB, Spark or pyarrow readers)."""
         return [self.root / f.path for f in self.state().of_kind(kind, until_month)]
 
+    def has_files(self, kind: str, *, until_month: str | None = None) -> bool:
+        """Whether the lake holds a file of ``kind`` (up to that month's partition)."""
+        return any(f.kind == kind and (until_month is None or f.partition <= until_month)
+                   for f in self.state().files.values())
+
     def connect(self) -> Any:
         """The Ibis DuckDB connection this lake reads with by default (one per Lake, so
         tables of different kinds can be joined)."""
@@ -125,6 +130,7 @@ class Lake:
         person_id: str | None = None,
         people: PersonRange | None = None,
         con: Any = None,
+        rows: ir.Table | None = None,
     ) -> ir.Table:
         """Records of ``kind`` as an Ibis table.
 
@@ -156,7 +162,9 @@ class Lake:
             as_of = as_of.replace(tzinfo=UTC)
         files = self.files(kind, until_month=month_of(as_of) if as_of else None)
         schema = QUARANTINE_SCHEMA if kind == QUARANTINE else sc.lake_schema(kind)
-        if files:
+        if rows is not None:
+            t = rows
+        elif files:
             t = con.read_parquet([str(p) for p in files], hive_partitioning=False)
         else:
             # No file of this kind (a source that sends none): an empty table typed as

@@ -9,6 +9,10 @@ it is compiled once per lake version, kind and date with a stand-in id, which be
 statement's parameter, on a connection the thread keeps until the lake's next version
 (with DuckDB's cache of Parquet footers on). Otherwise ``Lake.table`` reads the person
 as it always does.
+
+Where the lake has a copy in person order (:mod:`credo.data.by_person`) that still holds
+every file of the kind, the person's stored rows come from it (a row group or two
+instead of one per month's file) and the same compiled statement runs over them.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
 import sqlglot.expressions as sge
 
+from credo.data import by_person
 from credo.data.duckdb_connection import open_ibis_duckdb
 from credo.data.lake import Lake
 from credo.data.lake_log import month_of
+from credo.data.schemas import lake_schema
 
 # No person id is this (identifiers hold no control character), so the one literal of
 # the compiled query equal to it is the person's.
@@ -39,7 +46,8 @@ class _Kept:
 
     version: int
     con: Any  # an Ibis DuckDB backend
-    statements: dict[tuple[str, datetime], str] = field(default_factory=dict)
+    statements: dict[tuple[str, datetime, bool], str] = field(default_factory=dict)
+    nothing: dict[tuple[str, datetime, bool], pa.Table] = field(default_factory=dict)
 
 
 _local = threading.local()
@@ -48,19 +56,36 @@ _local = threading.local()
 def person_rows(lake: Lake, kind: str, as_of: datetime, person_id: str) -> pa.Table:
     """The person's records of ``kind`` known before ``as_of``, latest version of each:
     the rows of ``lake.table(kind, as_of=as_of, person_id=person_id)``."""
-    if not lake.stores_once(kind, as_of) or not lake.files(kind, until_month=month_of(as_of)):
+    if not lake.stores_once(kind, as_of) or not lake.has_files(kind, until_month=month_of(as_of)):
         con = open_ibis_duckdb(threads=1)
         try:
             return lake.table(kind, as_of=as_of, person_id=person_id, con=con).to_pyarrow()
         finally:
             con.disconnect()
     kept = _kept(lake)
-    key = (kind, as_of)
+    stored = by_person.person_rows(lake, kind, person_id, month_of(as_of))
+    key = (kind, as_of, stored is not None)
     if key not in kept.statements:
-        kept.statements[key] = _parameterised(
-            kept.con, lake.table(kind, as_of=as_of, person_id=_STAND_IN, con=kept.con))
-    return kept.con.con.sql(kept.statements[key], params={_PARAMETER: person_id}
-                            ).to_arrow_table()
+        rows = None if stored is None else ibis.table(lake_schema(kind), name=_rows_name(kind))
+        kept.statements[key] = _parameterised(kept.con, lake.table(
+            kind, as_of=as_of, person_id=_STAND_IN, con=kept.con, rows=rows))
+    con = kept.con.con
+    if stored is None:
+        return con.sql(kept.statements[key], params={_PARAMETER: person_id}).to_arrow_table()
+    if not stored.num_rows and key in kept.nothing:  # no row about them: none is theirs
+        return kept.nothing[key]
+    con.register(_rows_name(kind), stored)
+    try:
+        found = con.sql(kept.statements[key], params={_PARAMETER: person_id}).to_arrow_table()
+    finally:
+        con.unregister(_rows_name(kind))
+    if not stored.num_rows:
+        kept.nothing[key] = found
+    return found
+
+
+def _rows_name(kind: str) -> str:
+    return f"credo_person_{kind}"
 
 
 def _kept(lake: Lake) -> _Kept:

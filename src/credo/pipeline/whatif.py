@@ -135,7 +135,7 @@ def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Recor
     in a row; the lake only grows by new versions). Callers copy before changing them."""
     lake = _kept_lake(Path(root))
     tables = {kind: person_rows(lake, kind, as_of_instant(as_of), person_id)
-              if lake.files(kind) else pa.table({}) for kind in KINDS}
+              if lake.has_files(kind) else pa.table({}) for kind in KINDS}
     return to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
 
 

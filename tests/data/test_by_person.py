@@ -1,0 +1,178 @@
+"""The lake's copy in person order gives each person exactly the records the lake's own
+files give, and is never used once it no longer holds the lake's files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from credo.data import by_person
+from credo.data.ingest import ingest_path
+from credo.data.lake import Lake
+from credo.data.person_reads import person_rows
+from credo.data.schemas import KINDS
+from credo.errors import CredoError
+from credo.simulate.population import SimConfig, simulate
+
+from .conftest import record, records, write_csv
+
+DATES = [datetime(2024, 6, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)]
+HOSTILE = ["' OR 1=1 --", "$person", "\x00person", "", "人", "s5-p\n"]
+
+
+def _sorted(table: pa.Table) -> list[dict]:
+    return sorted(table.to_pylist(), key=lambda r: (r["source_id"], r["record_id"]))
+
+
+def _without_copy(lake: Lake, kind: str, as_of: datetime, person: str) -> list[dict]:
+    return _sorted(lake.table(kind, as_of=as_of, person_id=person).to_pyarrow())
+
+
+@pytest.fixture(scope="module")
+def world_lake(tmp_path_factory: pytest.TempPathFactory) -> Lake:
+    lake = Lake(tmp_path_factory.mktemp("by-person") / "lake")
+    simulate(SimConfig(people=400, months=30, seed=5, bad_share=0.0), lake,
+             tmp_path_factory.mktemp("truth"))
+    return lake
+
+
+def _people(lake: Lake) -> list[str]:
+    ids = pa.concat_tables([pq.read_table(f, columns=["person_id"])
+                            for f in lake.files("account")])["person_id"]
+    return sorted(set(ids.to_pylist()))
+
+
+def test_every_person_reads_what_the_lake_files_give(world_lake: Lake,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small groups (DuckDB writes at least 2,048 rows a group) and files, so a person
+    # is found among many groups and files, and at their edges.
+    monkeypatch.setattr(by_person, "ROW_GROUP_ROWS", 2_048)
+    monkeypatch.setattr(by_person, "ROW_GROUPS_PER_FILE", 3)
+    report = by_person.write_copy(world_lake)
+    assert report.records["statement"] == sum(
+        pq.read_metadata(f).num_rows for f in world_lake.files("statement"))
+    copied = list((report.path / "statement").glob("*.parquet"))
+    assert len(copied) > 2 and pq.read_metadata(copied[0]).num_row_groups == 3
+    people = _people(world_lake)
+    assert len(people) == 400
+    for person in [*people[::13], people[-1], "nobody", *HOSTILE]:
+        for kind in KINDS:
+            stored = by_person.person_rows(world_lake, kind, person, "2025-01")
+            assert stored is not None
+            for as_of in DATES:
+                assert _sorted(person_rows(world_lake, kind, as_of, person)) == \
+                    _without_copy(world_lake, kind, as_of, person), (person, kind, as_of)
+    # The copy is what was read: its rows for one person are their stored rows.
+    person = people[11]
+    stored = by_person.person_rows(world_lake, "statement", person)
+    assert stored is not None and stored.num_rows > 0
+    assert set(stored["person_id"].to_pylist()) == {person}
+
+
+@pytest.fixture
+def filled(lake: Lake, tmp_path: Path) -> Lake:
+    ingest_path(write_csv(tmp_path / "a.csv", records(400)), source="bank", kind="statement",
+                lake=lake)
+    return lake
+
+
+def test_records_after_the_copy_are_read_too(filled: Lake, tmp_path: Path) -> None:
+    by_person.write_copy(filled)
+    as_of = datetime(2025, 6, 1, tzinfo=UTC)
+    before = len(person_rows(filled, "statement", as_of, "P7"))
+    new = [record("statement", record_id=f"n{i}", person_id="P7",
+                  reported_at="2025-05-02T00:00:00Z") for i in range(3)]
+    ingest_path(write_csv(tmp_path / "new.csv", new), source="bank", kind="statement",
+                lake=filled)
+    assert by_person.person_rows(filled, "statement", "P7") is not None
+    found = _sorted(person_rows(filled, "statement", as_of, "P7"))
+    assert len(found) == before + 3
+    assert found == _without_copy(filled, "statement", as_of, "P7")
+
+
+def test_a_copy_whose_files_left_the_lake_is_not_used(filled: Lake, tmp_path: Path) -> None:
+    ingest_path(write_csv(tmp_path / "b.csv", records(60, prefix="q")), source="shop",
+                kind="statement", lake=filled)
+    by_person.write_copy(filled)
+    assert by_person.person_rows(filled, "statement", "P3") is not None
+    assert filled.compact() > 0  # the copied files are replaced by their merge
+    assert by_person.person_rows(filled, "statement", "P3") is None
+    as_of = datetime(2025, 6, 1, tzinfo=UTC)
+    assert _sorted(person_rows(filled, "statement", as_of, "P3")) == \
+        _without_copy(filled, "statement", as_of, "P3")
+    by_person.write_copy(filled)  # written again, it is used again
+    assert by_person.person_rows(filled, "statement", "P3") is not None
+
+
+@pytest.mark.parametrize("damage", ["manifest", "file", "half-written"])
+def test_a_damaged_copy_is_not_used(filled: Lake, damage: str) -> None:
+    report = by_person.write_copy(filled)
+    if damage == "manifest":
+        (report.path / by_person.MANIFEST).write_text('{"kinds": {"statement": ')
+    elif damage == "file":
+        next((report.path / "statement").glob("*.parquet")).write_bytes(b"PAR1 not parquet")
+    else:  # a copy whose writer died before its manifest: never a candidate
+        (report.path / by_person.MANIFEST).unlink()
+    assert by_person.person_rows(filled, "statement", "P3") is None
+    as_of = datetime(2025, 6, 1, tzinfo=UTC)
+    assert _sorted(person_rows(filled, "statement", as_of, "P3")) == \
+        _without_copy(filled, "statement", as_of, "P3")
+
+
+def test_the_newest_copy_is_read_and_old_ones_go(filled: Lake) -> None:
+    first = by_person.write_copy(filled)
+    unchanged = by_person.write_copy(filled)  # the lake has not changed: kept
+    assert first.written and not unchanged.written and unchanged.path == first.path
+    second = by_person.write_copy(filled, again=True).path
+    third = by_person.write_copy(filled, again=True).path
+    assert not first.path.exists() and second.exists() and third.exists()
+    manifest = json.loads((third / by_person.MANIFEST).read_text())
+    assert manifest["lake_version"] == filled.state().version
+    assert by_person.person_rows(filled, "statement", "P3") is not None
+
+
+def test_an_empty_lake_copies_nothing(lake: Lake) -> None:
+    report = by_person.write_copy(lake)
+    assert report.records == {}
+    assert by_person.person_rows(lake, "statement", "P1") is None
+
+
+def test_a_file_removed_while_copying_is_a_clear_error(filled: Lake,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = filled.files("statement")[0]
+    real = by_person._copy_kind
+
+    def compaction_meanwhile(*args: object) -> object:
+        victim.unlink()
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(by_person, "_copy_kind", compaction_meanwhile)
+    with pytest.raises(CredoError, match="went away while it was copied"):
+        by_person.write_copy(filled)
+    assert not any(p.name.startswith(".writing") for p in by_person.copies_dir(filled).iterdir())
+
+
+def _credo(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "credo", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_command_copies_once_per_lake_version(filled: Lake, tmp_path: Path) -> None:
+    run = _credo("lake", "--lake", str(filled.root), "--by-person")
+    assert run.returncode == 0, run.stderr
+    assert "copied in person order: 400 records of 1 kinds" in run.stderr
+    again = _credo("lake", "--lake", str(filled.root), "--by-person")
+    assert again.returncode == 0 and "kept" in again.stderr
+    assert len([p for p in by_person.copies_dir(filled).iterdir()]) == 1
+    # A lake that is not one: a clear error, no copy, no traceback.
+    (tmp_path / "file").write_text("x")
+    bad = _credo("lake", "--lake", str(tmp_path / "file"), "--by-person")
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "is a file, not a folder" in bad.stderr
