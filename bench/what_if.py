@@ -13,6 +13,10 @@ home with a lake, a champion and a run), timing the library call a request makes
 - the parity check: random scenarios for --parity people applied to a copy of the lake
   and scored by a real `credo run` on it, and how many differ (the goal: 0).
 
+The lake's copy in person order (`credo lake --by-person`) is written first if the lake
+has none of its version (the time it took is printed); `--no-copy` reads every person
+from the month files instead, as a lake without the copy is read.
+
     .venv/bin/python bench/what_if.py --home bench/results/world-100000-s5 --parity 1000
 """
 
@@ -41,6 +45,8 @@ from tests.pipeline.whatif_parity import (  # noqa: E402
 )
 
 from credo.config import Settings  # noqa: E402
+from credo.data import by_person  # noqa: E402
+from credo.data.lake import Lake  # noqa: E402
 from credo.layout import champion_path, run_dir, run_folders  # noqa: E402
 from credo.pipeline.rescore import latest_run_date  # noqa: E402
 from credo.pipeline.scenarios import OnTime  # noqa: E402
@@ -144,8 +150,18 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=200, help="people timed (0: skip)")
     parser.add_argument("--parity", type=int, default=1000, help="people checked (0: skip)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-copy", action="store_true",
+                        help="read people from the month files, not the copy in person order")
     args = parser.parse_args()
     print(machine_load())
+    lake = Lake(Settings(home=args.home).lake)
+    if args.no_copy:  # the reader then finds no copy, as on a lake that has none
+        by_person.person_rows = lambda *_, **__: None  # type: ignore[assignment]
+        print("reading people from the month files (no copy in person order)")
+    else:
+        report = by_person.write_copy(lake)
+        print(f"copy in person order of lake version {report.lake_version}: "
+              + (f"written in {report.seconds:.1f} s" if report.written else "already there"))
     with tempfile.TemporaryDirectory(prefix="credo-what-if-") as scratch:
         settings = work_home(args.home, Path(scratch) / "home")
         as_of = latest_run_date(settings)
