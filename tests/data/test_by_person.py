@@ -3,6 +3,7 @@ files give, and is never used once it no longer holds the lake's files."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import sys
@@ -170,9 +171,50 @@ def test_the_command_copies_once_per_lake_version(filled: Lake, tmp_path: Path) 
     assert "copied in person order: 400 records of 1 kinds" in run.stderr
     again = _credo("lake", "--lake", str(filled.root), "--by-person")
     assert again.returncode == 0 and "kept" in again.stderr
-    assert len([p for p in by_person.copies_dir(filled).iterdir()]) == 1
+    assert len([p for p in by_person.copies_dir(filled).iterdir() if p.is_dir()]) == 1
     # A lake that is not one: a clear error, no copy, no traceback.
     (tmp_path / "file").write_text("x")
     bad = _credo("lake", "--lake", str(tmp_path / "file"), "--by-person")
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "is a file, not a folder" in bad.stderr
+
+
+def test_one_writer_at_a_time_and_a_dead_writer_leaves_nothing(filled: Lake) -> None:
+    root = by_person.copies_dir(filled)
+    root.mkdir()
+    stale = root / ".writing-00000001-dead"
+    (stale / "statement").mkdir(parents=True)
+    (stale / "statement" / "data_0.parquet").write_bytes(b"half")
+    with (root / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(CredoError, match="another copy in person order"):
+            by_person.write_copy(filled)
+    report = by_person.write_copy(filled)
+    assert report.written and not stale.exists()
+    assert [p.name for p in root.iterdir() if p.is_dir()] == [report.path.name]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+        self.counts: list[tuple[int, int | None]] = []
+
+    def stage(self, name: str, total: int | None = None, unit: str = "") -> None:
+        self.stages.append(name)
+
+    def count(self, done: int, total: int | None = None) -> None:
+        self.counts.append((done, total))
+
+    def step(self, note: str = "") -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def test_progress_is_reported_per_kind(world_lake: Lake) -> None:
+    recorder = _Recorder()
+    by_person.write_copy(world_lake, progress=recorder, again=True)
+    assert recorder.stages == [f"ordering {k} records by person" for k in KINDS]
+    assert recorder.counts.count((100, 100)) >= len(KINDS)
+    assert all(0 <= done <= 100 and total == 100 for done, total in recorder.counts)

@@ -23,6 +23,8 @@ what a person's records *are* (known before T, latest version) is still decided 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -30,6 +32,7 @@ import threading
 import time
 import uuid
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -42,7 +45,7 @@ import pyarrow.parquet as pq
 from credo.data import schemas as sc
 from credo.data.duckdb_connection import open_duckdb
 from credo.data.lake import Lake
-from credo.data.lake_log import fsync_path
+from credo.data.lake_log import LakeState, fsync_path
 from credo.errors import CredoError
 from credo.progress import Reporter, Silent
 
@@ -84,6 +87,27 @@ def write_copy(lake: Lake, *, memory_limit: str = "3GB", threads: int | None = N
             return CopyReport(current[0], state.version,
                               {k: v["rows"] for k, v in manifest["kinds"].items()},
                               time.perf_counter() - start, written=False)
+    with _only_writer(root):
+        return _write(lake, state, root, memory_limit, threads, progress, start)
+
+
+@contextlib.contextmanager
+def _only_writer(root: Path) -> Iterator[None]:
+    """One copy written at a time; what a writer that died left half-written goes."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CredoError("another copy in person order is being written: "
+                             "wait for it") from None
+        for stale in root.glob(".writing-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def _write(lake: Lake, state: LakeState, root: Path, memory_limit: str,
+           threads: int | None, progress: Reporter, start: float) -> CopyReport:
     # Names sort as the copies were made: the lake's version, then the clock.
     name = f"{state.version:08d}-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
     work = root / f".writing-{name}"
@@ -91,15 +115,17 @@ def write_copy(lake: Lake, *, memory_limit: str = "3GB", threads: int | None = N
     kinds: dict[str, dict[str, Any]] = {}
     con = open_duckdb(memory_limit=memory_limit, threads=threads,
                       temp_directory=str(work / ".spill"))
+    # DuckDB counts the sort's progress (not printed) for the progress bar below.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     try:
         for kind in sc.KINDS:
             entries = state.of_kind(kind)
             if not entries:
                 continue
-            progress.stage(f"ordering {kind} records by person", total=len(entries),
-                           unit="files")
-            kinds[kind] = _copy_kind(con, lake, kind, [e.path for e in entries], work)
-            progress.count(len(entries), len(entries))
+            progress.stage(f"ordering {kind} records by person", total=100, unit="%")
+            with _reporting(con, progress):
+                kinds[kind] = _copy_kind(con, lake, kind, [e.path for e in entries], work)
     except Exception as exc:
         shutil.rmtree(work, ignore_errors=True)
         if any(not (lake.root / f).exists() for f in state.files):
@@ -122,6 +148,27 @@ def write_copy(lake: Lake, *, memory_limit: str = "3GB", threads: int | None = N
         shutil.rmtree(old, ignore_errors=True)
     return CopyReport(final, state.version, {k: v["rows"] for k, v in kinds.items()},
                       time.perf_counter() - start, written=True)
+
+
+@contextlib.contextmanager
+def _reporting(con: Any, progress: Reporter) -> Iterator[None]:
+    """Report the running statement's progress (in %) every half second."""
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.5):
+            share = con.query_progress()
+            if share >= 0:
+                progress.count(min(100, int(share)), 100)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        done.set()
+        poller.join()
+    progress.count(100, 100)
 
 
 def _copy_kind(con: Any, lake: Lake, kind: str, sources: list[str], work: Path
