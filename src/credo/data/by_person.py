@@ -52,7 +52,10 @@ from credo.progress import Reporter, Silent
 COPY_DIR = "_by_person"
 MANIFEST = "manifest.json"
 ROW_GROUP_ROWS = 4_096  # a person's rows sit in one group (two at a boundary)
-ROW_GROUPS_PER_FILE = 1_024  # about 4 million rows a file, so no footer grows large
+# 131,072 rows a file: a footer is parsed at each read (a fraction of a millisecond)
+# rather than kept, as a process keeping every footer would hold 16 KB per row group
+# (940 MB for a million people); it keeps each group's person id range only.
+ROW_GROUPS_PER_FILE = 32
 _KEPT_COPIES = 2  # the newest, and the one a reader may still be reading
 
 
@@ -235,7 +238,6 @@ class _Groups:
     """The row groups of some files, in person order, with their person id ranges."""
 
     paths: list[Path]
-    metadata: list[pq.FileMetaData]
     where: list[tuple[int, int]]  # (file, group) per group
     firsts: list[str]
     lasts: list[str]
@@ -243,14 +245,13 @@ class _Groups:
 
     @classmethod
     def of(cls, paths: list[Path], *, ordered: bool) -> _Groups:
-        metadata = [pq.read_metadata(p) for p in paths]
         where, firsts, lasts = [], [], []
-        for i, md in enumerate(metadata):
-            for g, (first, last) in enumerate(_group_ranges(md)):
+        for i, path in enumerate(paths):
+            for g, (first, last) in enumerate(_group_ranges(pq.read_metadata(path))):
                 where.append((i, g))
                 firsts.append(first)
                 lasts.append(last)
-        return cls(paths, metadata, where, firsts, lasts, ordered)
+        return cls(paths, where, firsts, lasts, ordered)
 
     def rows(self, person_id: str, columns: list[str]) -> list[pa.Table]:
         if self.ordered:  # the groups that can hold the person are contiguous
@@ -263,7 +264,7 @@ class _Groups:
         for i in held:
             if self.firsts[i] <= person_id <= self.lasts[i]:
                 f, g = self.where[i]
-                out.append(_read_group(self.paths[f], self.metadata[f], g, person_id, columns))
+                out.append(_read_group(self.paths[f], g, person_id, columns))
         return out
 
 
@@ -279,11 +280,9 @@ class _Copy:
     kinds: dict[str, _Kind]
 
 
-def _read_group(path: Path, metadata: pq.FileMetaData, group: int, person_id: str,
-                columns: list[str]) -> pa.Table:
-    # A file object per read (its footer is not parsed again): reads from many
-    # threads share nothing but the parsed footer.
-    rows = pq.ParquetFile(path, metadata=metadata).read_row_group(group, columns=columns)
+def _read_group(path: Path, group: int, person_id: str, columns: list[str]) -> pa.Table:
+    # A file object per read: reads from many threads share nothing.
+    rows = pq.ParquetFile(path).read_row_group(group, columns=columns)
     return rows.filter(pc.equal(rows["person_id"], person_id))
 
 
