@@ -172,6 +172,16 @@ def test_the_command_copies_once_per_lake_version(filled: Lake, tmp_path: Path) 
     again = _credo("lake", "--lake", str(filled.root), "--by-person")
     assert again.returncode == 0 and "kept" in again.stderr
     assert len([p for p in by_person.copies_dir(filled).iterdir() if p.is_dir()]) == 1
+    shown = _credo("lake", "--lake", str(filled.root))
+    assert f"copy in person order: of lake version {filled.state().version}" in shown.stdout
+    ingest_path(write_csv(tmp_path / "more.csv", records(30, prefix="m")), source="shop",
+                kind="statement", lake=filled)
+    shown = _credo("lake", "--lake", str(filled.root)).stdout
+    assert "1 file(s) added since are read beside it" in shown
+    assert "after the month's records arrive: credo lake --by-person" in shown
+    filled.compact()
+    shown = _credo("lake", "--lake", str(filled.root)).stdout
+    assert "statement no longer held (files compacted): credo lake --by-person" in shown
     # A lake that is not one: a clear error, no copy, no traceback.
     (tmp_path / "file").write_text("x")
     bad = _credo("lake", "--lake", str(tmp_path / "file"), "--by-person")

@@ -106,6 +106,24 @@ def lake_cmd(
     Console(soft_wrap=True).print(table)
     if not detail and rows:
         Console(soft_wrap=True).print("per month: credo lake --detail", highlight=False)
+    _copy_status(lk)
+
+
+def _copy_status(lake: Lake) -> None:
+    from credo.data.by_person import status
+
+    found = status(lake)
+    if found is None:
+        return
+    words = f"copy in person order: of lake version {found.lake_version}"
+    if found.files_since:
+        words += f", {found.files_since:,} file(s) added since are read beside it"
+    if found.not_held:
+        words += (f"; {', '.join(found.not_held)} no longer held (files compacted): "
+                  "credo lake --by-person")
+    elif found.lake_version != lake.state().version:
+        words += "; after the month's records arrive: credo lake --by-person"
+    Console(soft_wrap=True).print(words, highlight=False)
 
 
 def _copy_by_person(lake: Lake) -> None:

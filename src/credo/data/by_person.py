@@ -325,6 +325,10 @@ class _Reader:
             if len(self.plans) > 1024:
                 self.plans.clear()
             self.plans[key] = plan
+            if plan is not None and self.extra:  # forget files that left this lake
+                present = {lake.root / path for path in state.files}
+                self.extra = {p: g for p, g in self.extra.items()
+                              if p in present or lake.root not in p.parents}
         return plan
 
     def lake_file(self, path: Path) -> _Groups:
@@ -333,8 +337,6 @@ class _Reader:
         if groups is None:
             groups = _Groups.of([path], ordered=False)
             with self.lock:
-                if len(self.extra) > 4096:  # lake files go with compaction
-                    self.extra.clear()
                 self.extra[path] = groups
         return groups
 
@@ -374,3 +376,30 @@ def person_rows(lake: Lake, kind: str, person_id: str, until_month: str | None =
         parts.extend(_READER.lake_file(path).rows(person_id, columns))
     return pa.concat_tables([p.select(columns).cast(schema) for p in parts]) if parts \
         else schema.empty_table()
+
+
+@dataclass(frozen=True)
+class CopyStatus:
+    """How the newest copy stands against the lake (what ``credo lake`` tells)."""
+
+    lake_version: int  # the copy's
+    files_since: int  # lake files a person's read reads besides the copy
+    not_held: list[str]  # kinds whose copied files left the lake: read the long way
+
+
+def status(lake: Lake) -> CopyStatus | None:
+    """The newest copy's standing, or None when the lake has no usable copy."""
+    copy = _READER.copy_of(lake)
+    if copy is None:
+        return None
+    manifest = _manifest(copy.path) or {}
+    since, not_held = 0, []
+    for kind in sc.KINDS:
+        if kind not in copy.kinds:
+            continue
+        others = _READER.plan(lake, copy, kind, None)
+        if others is None:
+            not_held.append(kind)
+        else:
+            since += len(others)
+    return CopyStatus(int(manifest.get("lake_version", -1)), since, not_held)
