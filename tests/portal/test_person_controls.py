@@ -94,6 +94,41 @@ def test_a_bad_scenario_is_a_422_problem(app, carded, scenario, status, words) -
     assert words in r.text
 
 
+def test_what_if_starts_from_the_score_as_the_records_are(app, carded,
+                                                          portal_world: PortalWorld) -> None:
+    person, card = carded
+    client = TestClient(app)
+    r = client.get("/v1/me/what-if", headers=_token(app, person))
+    assert r.status_code == 200, r.text
+    start = r.json()
+    # Now is the score every scenario is compared with, the one the person is shown.
+    mine = client.get("/v1/me/score", headers=_token(app, person)).json()["score"]
+    assert start["now"]["score"] == mine["score"]
+    assert start["now"]["change"] == 0 and start["now"]["moved"] == {}
+    accounts = {a["account_id"]: a for a in start["accounts"]}
+    assert accounts[card["account_id"]]["balance_cents"] == card["balance"]
+    assert accounts[card["account_id"]]["kind"] == "credit_card"
+    assert "credit_card" in start["account_kinds"]
+    assert start["limits"]["scenarios_per_request"] == 8
+    # An account it lists is one a scenario can name, and now is the same after it.
+    after = client.post("/v1/me/what-if", headers=_token(app, person), json={"scenarios": [
+        [{"action": "pay_down", "account_id": card["account_id"], "balance_cents": 0}]]})
+    assert after.status_code == 200, after.text
+    assert after.json()["now"] == start["now"]
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_what_if_start_needs_a_score_and_the_person(app, portal_world: PortalWorld) -> None:
+    assert TestClient(app).get("/v1/me/what-if").status_code == 401
+    bad = TestClient(app).get("/v1/me/what-if", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+    newcomer = "P-no-records-yet"  # enrolled, but no account of theirs in the lake
+    portal_world.enrol(newcomer, grant=None)
+    r = TestClient(app).get("/v1/me/what-if", headers=_token(app, newcomer))
+    assert r.status_code == 404 and "no score to start from" in r.json()["detail"]
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
 def test_what_if_needs_the_person(app) -> None:
     r = TestClient(app).post("/v1/me/what-if", json={"scenarios": [[{"action": "on_time",
                                                                        "months": 3}]]})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from credo.config import Settings
-from credo.data.schemas import CREDIT_KINDS
+from credo.data.schemas import ACCOUNT_KINDS, CREDIT_KINDS
 from credo.dictionary import DIMENSION_MEANINGS, DIMENSION_TITLES, DIMENSIONS
 from credo.features.catalogue import IN_DEFAULT_WORDS
 from credo.pipeline import scenarios as sc
@@ -21,11 +21,14 @@ from credo.pipeline.whatif import NoScoreYetError, Outcome, WhatIf, person_recor
 from credo.policy.bands import BANDS
 from credo.service.errors import InvalidRequestError, NotFoundError
 from credo.service.insight.schemas import (
+    MAX_SCENARIOS_PER_REQUEST,
+    AccountOut,
     ActionIn,
     ChangesOut,
     CloseAccountIn,
     DimensionOut,
     LeaveOutIn,
+    LimitsOut,
     OnTimeIn,
     OpenAccountIn,
     OutcomeOut,
@@ -34,6 +37,7 @@ from credo.service.insight.schemas import (
     PointsOut,
     StepOut,
     WhatIfOut,
+    WhatIfStartOut,
 )
 from credo.service.scores.logic import reasons_out
 from credo.service.scores.schemas import SubScores
@@ -97,6 +101,24 @@ def run_what_if(session: Session, settings: Settings, person_id: str,
         now=outcome_out(answer.now, answer.now, [], settings.currency),
         scenarios=[outcome_out(o, answer.now, actions, settings.currency)
                    for o, actions in zip(answer.scenarios, scenarios, strict=True)],
+    )
+
+
+def what_if_start(settings: Settings, person_id: str) -> WhatIfStartOut:
+    """The score of the person's records as they are and the accounts a scenario can
+    name: what the what-if page opens with. It reads their records and scores them, so
+    the scenarios asked next only score themselves."""
+    answer = exact(settings, person_id, [])
+    return WhatIfStartOut(
+        as_of=answer.as_of, model_id=answer.model_id,
+        now=outcome_out(answer.now, answer.now, [], settings.currency),
+        accounts=[AccountOut(account_id=a.account_id, kind=a.kind, open=a.is_open,
+                             balance_cents=a.balance_cents, credit_limit_cents=a.limit_cents,
+                             currency=a.currency)
+                  for a in account_choices(settings, person_id)],
+        account_kinds=sorted(ACCOUNT_KINDS),
+        limits=LimitsOut(scenarios_per_request=MAX_SCENARIOS_PER_REQUEST,
+                         actions_per_scenario=sc.MAX_ACTIONS, months_on_time=sc.MAX_MONTHS),
     )
 
 

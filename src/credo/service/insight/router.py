@@ -7,9 +7,24 @@ from fastapi import APIRouter, Query
 from credo.service.deps import DB, Ctx, Person
 from credo.service.errors import AUTH_RESPONSES, COMMON_RESPONSES, NOT_FOUND
 from credo.service.insight import logic
-from credo.service.insight.schemas import ChangesOut, PathOut, WhatIfIn, WhatIfOut
+from credo.service.insight.schemas import (
+    ChangesOut,
+    PathOut,
+    WhatIfIn,
+    WhatIfOut,
+    WhatIfStartOut,
+)
 
 router = APIRouter(tags=["what-if"], responses={**COMMON_RESPONSES, **AUTH_RESPONSES})
+
+
+@router.get("/v1/me/what-if", response_model=WhatIfStartOut, responses=NOT_FOUND)
+def what_if_start(person: Person, ctx: Ctx) -> WhatIfStartOut:
+    """Your score as your records are, computed as each scenario's will be, and the
+    accounts a scenario can name (with their balances and limits): what to start from.
+    Your records are read and scored here, so the scenarios you ask next answer faster."""
+    ctx.limiter.check("what-if:" + person.id)
+    return logic.what_if_start(ctx.settings, person.id)
 
 
 @router.post("/v1/me/what-if", response_model=WhatIfOut, responses=NOT_FOUND)

@@ -75,6 +75,34 @@ class WhatIfOut(BaseModel):
     scenarios: list[OutcomeOut]
 
 
+class AccountOut(BaseModel):
+    account_id: str = Field(description="What a pay_down or close_account action names")
+    kind: str
+    open: bool = Field(description="Open as of the latest run's date")
+    balance_cents: int | None = Field(description="The latest statement's balance, for "
+                                                  "a credit account")
+    credit_limit_cents: int | None
+    currency: str = Field(description="The account's currency")
+
+
+class LimitsOut(BaseModel):
+    scenarios_per_request: int
+    actions_per_scenario: int
+    months_on_time: int = Field(description="The most months an on_time action can add")
+
+
+class WhatIfStartOut(BaseModel):
+    """What a person starts a what-if from: the score of their records as they are,
+    computed the way every scenario's is, and what a scenario can name."""
+
+    as_of: date = Field(description="The latest run's date: what 'now' is scored as of")
+    model_id: str
+    now: OutcomeOut
+    accounts: list[AccountOut]
+    account_kinds: list[str] = Field(description="What an open_account action can open")
+    limits: LimitsOut
+
+
 class StepOut(BaseModel):
     action: str = Field(description="What to do, in words")
     points: int = Field(description="Its own exact points, taken alone")
