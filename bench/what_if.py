@@ -7,7 +7,8 @@ home with a lake, a champion and a run), timing the library call a request makes
 - the person's first request (their records read from the lake) holding one scenario,
   and how much of it is reading the records; the same with eight scenarios;
 - the person's next request (their records and their score as they are were kept, per
-  lake version) holding one scenario, and holding eight;
+  lake version) holding one scenario, and holding eight: what follows the start of a
+  what-if (GET /v1/me/what-if, or the page opening), which is timed too;
 - per request and per scenario (a request's time divided by its scenarios): p50, p95 and
   max, and the p95 per scenario against the goal of 100 ms;
 - the parity check: random scenarios for --parity people applied to a copy of the lake
@@ -111,7 +112,7 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     # (the run's, and each number of months on time the scenarios choose).
     warm_up = [[OnTime(months)] for months in MONTHS_CHOICES]
     process_first = timed(what_if, settings, people[0], warm_up)
-    reading, first_one, next_one, first_eight, next_eight = [], [], [], [], []
+    reading, start, first_one, next_one, first_eight, next_eight = [], [], [], [], [], []
     for person in people:
         one, another, eight = plans[person]
         forget_people()
@@ -122,6 +123,8 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
         next_eight.append(timed(what_if, settings, person, eight))
         forget_people()
         first_eight.append(timed(what_if, settings, person, eight))
+        forget_people()  # what GET /v1/me/what-if (the page's opening) asks
+        start.append(timed(what_if, settings, person, []))
     per_scenario = {
         "first request, one scenario": first_one,
         "first request, eight scenarios": [t / EIGHT for t in first_eight],
@@ -136,6 +139,8 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     print(f"  first, eight scenarios:       {percentiles(first_eight)}")
     print(f"  next, one scenario:           {percentiles(next_one)}")
     print(f"  next, eight scenarios:        {percentiles(next_eight)}")
+    print(f"  the start (records read and scored as they are, no scenario): "
+          f"{percentiles(start)}")
     print(f"per scenario (goal: p95 <= {GOAL_MS} ms):")
     for name, values in per_scenario.items():
         p95 = float(np.percentile(np.array(values) * 1000, 95))
