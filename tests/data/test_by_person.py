@@ -228,3 +228,16 @@ def test_progress_is_reported_per_kind(world_lake: Lake) -> None:
     assert recorder.stages == [f"ordering {k} records by person" for k in KINDS]
     assert recorder.counts.count((100, 100)) >= len(KINDS)
     assert all(0 <= done <= 100 and total == 100 for done, total in recorder.counts)
+
+
+def test_a_copy_that_goes_away_while_in_use_is_no_error(filled: Lake) -> None:
+    as_of = datetime(2025, 6, 1, tzinfo=UTC)
+    report = by_person.write_copy(filled)
+    assert by_person.person_rows(filled, "statement", "P3") is not None  # opened, kept
+    for data in (report.path / "statement").glob("*.parquet"):
+        data.write_bytes(b"PAR1 cut short")  # as a disk fault or a deletion would leave it
+    assert by_person.person_rows(filled, "statement", "P3") is None
+    assert _sorted(person_rows(filled, "statement", as_of, "P3")) == \
+        _without_copy(filled, "statement", as_of, "P3")
+    assert by_person.write_copy(filled, again=True).written  # a newer copy is used again
+    assert by_person.person_rows(filled, "statement", "P3") is not None

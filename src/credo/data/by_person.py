@@ -309,6 +309,11 @@ class _Reader:
             self.copies[lake.root] = loaded
         return loaded
 
+    def unusable(self, lake: Lake, copy: _Copy) -> None:
+        """Stop using ``copy`` (until a newer one is written)."""
+        with self.lock:
+            self.copies[lake.root] = _Copy(copy.path, {})
+
     def plan(self, lake: Lake, copy: _Copy, kind: str, until_month: str | None
              ) -> list[Path] | None:
         state = lake.state()
@@ -341,18 +346,18 @@ class _Reader:
         return groups
 
 
-def _load(path: Path) -> _Copy | None:
-    """A copy's manifest and footers, or None for a copy that cannot be read (the lake
-    is then read as if there were none)."""
+def _load(path: Path) -> _Copy:
+    """A copy's manifest and its groups' ranges; a copy that cannot be read holds no
+    kind (the lake is then read as if there were none, and it is not tried again)."""
     manifest = _manifest(path)
     if manifest is None:
-        return None
+        return _Copy(path, {})
     try:
         kinds = {kind: _Kind(frozenset(entry["sources"]),
                              _Groups.of([path / f for f in entry["files"]], ordered=True))
                  for kind, entry in manifest["kinds"].items() if kind in sc.KINDS}
     except (OSError, ValueError, KeyError, TypeError, CredoError, pa.ArrowException):
-        return None
+        return _Copy(path, {})
     return _Copy(path, kinds)
 
 
@@ -366,12 +371,19 @@ def person_rows(lake: Lake, kind: str, person_id: str, until_month: str | None =
     T filters by the instant anyway), typed as the lake stores it; or None when no copy
     of the lake's files of that kind can be used."""
     copy = _READER.copy_of(lake)
-    others = _READER.plan(lake, copy, kind, until_month) if copy is not None else None
-    if copy is None or others is None:  # no copy, or a copied file left the lake
+    held = copy.kinds.get(kind) if copy is not None else None
+    others = _READER.plan(lake, copy, kind, until_month) if held is not None else None
+    if held is None or others is None:  # no usable copy, or a copied file left the lake
         return None
     schema = sc.lake_schema(kind)
     columns = schema.names
-    parts = copy.kinds[kind].copied.rows(person_id, columns)
+    try:
+        parts = held.copied.rows(person_id, columns)
+    except (OSError, pa.ArrowException):
+        # Removed or damaged since it was opened (two newer copies were written, or
+        # someone deleted it): the month files answer, until a newer copy is written.
+        _READER.unusable(lake, copy)
+        return None
     for path in others:
         parts.extend(_READER.lake_file(path).rows(person_id, columns))
     return pa.concat_tables([p.select(columns).cast(schema) for p in parts]) if parts \
@@ -390,7 +402,7 @@ class CopyStatus:
 def status(lake: Lake) -> CopyStatus | None:
     """The newest copy's standing, or None when the lake has no usable copy."""
     copy = _READER.copy_of(lake)
-    if copy is None:
+    if copy is None or not copy.kinds:
         return None
     manifest = _manifest(copy.path) or {}
     since, not_held = 0, []
