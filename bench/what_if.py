@@ -47,6 +47,7 @@ from tests.pipeline.whatif_parity import (  # noqa: E402
 
 from credo.config import Settings  # noqa: E402
 from credo.data import by_person  # noqa: E402
+from credo.data.by_person_writer import write_copy  # noqa: E402
 from credo.data.lake import Lake  # noqa: E402
 from credo.layout import champion_path, run_dir, run_folders  # noqa: E402
 from credo.pipeline.rescore import latest_run_date  # noqa: E402
@@ -164,7 +165,7 @@ def main() -> None:
         by_person.person_rows = lambda *_, **__: None  # type: ignore[assignment]
         print("reading people from the month files (no copy in person order)")
     else:
-        report = by_person.write_copy(lake)
+        report = write_copy(lake)
         print(f"copy in person order of lake version {report.lake_version}: "
               + (f"written in {report.seconds:.1f} s" if report.written else "already there"))
     with tempfile.TemporaryDirectory(prefix="credo-what-if-") as scratch:

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from credo.data import by_person
+from credo.data import by_person_writer as writer
 from credo.data.ingest import ingest_path
 from credo.data.lake import Lake
 from credo.data.person_reads import person_rows
@@ -54,9 +55,9 @@ def test_every_person_reads_what_the_lake_files_give(world_lake: Lake,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # Small groups (DuckDB writes at least 2,048 rows a group) and files, so a person
     # is found among many groups and files, and at their edges.
-    monkeypatch.setattr(by_person, "ROW_GROUP_ROWS", 2_048)
-    monkeypatch.setattr(by_person, "ROW_GROUPS_PER_FILE", 3)
-    report = by_person.write_copy(world_lake)
+    monkeypatch.setattr(writer, "ROW_GROUP_ROWS", 2_048)
+    monkeypatch.setattr(writer, "ROW_GROUPS_PER_FILE", 3)
+    report = writer.write_copy(world_lake)
     assert report.records["statement"] == sum(
         pq.read_metadata(f).num_rows for f in world_lake.files("statement"))
     copied = list((report.path / "statement").glob("*.parquet"))
@@ -85,7 +86,7 @@ def filled(lake: Lake, tmp_path: Path) -> Lake:
 
 
 def test_records_after_the_copy_are_read_too(filled: Lake, tmp_path: Path) -> None:
-    by_person.write_copy(filled)
+    writer.write_copy(filled)
     as_of = datetime(2025, 6, 1, tzinfo=UTC)
     before = len(person_rows(filled, "statement", as_of, "P7"))
     new = [record("statement", record_id=f"n{i}", person_id="P7",
@@ -101,20 +102,20 @@ def test_records_after_the_copy_are_read_too(filled: Lake, tmp_path: Path) -> No
 def test_a_copy_whose_files_left_the_lake_is_not_used(filled: Lake, tmp_path: Path) -> None:
     ingest_path(write_csv(tmp_path / "b.csv", records(60, prefix="q")), source="shop",
                 kind="statement", lake=filled)
-    by_person.write_copy(filled)
+    writer.write_copy(filled)
     assert by_person.person_rows(filled, "statement", "P3") is not None
     assert filled.compact() > 0  # the copied files are replaced by their merge
     assert by_person.person_rows(filled, "statement", "P3") is None
     as_of = datetime(2025, 6, 1, tzinfo=UTC)
     assert _sorted(person_rows(filled, "statement", as_of, "P3")) == \
         _without_copy(filled, "statement", as_of, "P3")
-    by_person.write_copy(filled)  # written again, it is used again
+    writer.write_copy(filled)  # written again, it is used again
     assert by_person.person_rows(filled, "statement", "P3") is not None
 
 
 @pytest.mark.parametrize("damage", ["manifest", "file", "half-written"])
 def test_a_damaged_copy_is_not_used(filled: Lake, damage: str) -> None:
-    report = by_person.write_copy(filled)
+    report = writer.write_copy(filled)
     if damage == "manifest":
         (report.path / by_person.MANIFEST).write_text('{"kinds": {"statement": ')
     elif damage == "file":
@@ -128,11 +129,11 @@ def test_a_damaged_copy_is_not_used(filled: Lake, damage: str) -> None:
 
 
 def test_the_newest_copy_is_read_and_old_ones_go(filled: Lake) -> None:
-    first = by_person.write_copy(filled)
-    unchanged = by_person.write_copy(filled)  # the lake has not changed: kept
+    first = writer.write_copy(filled)
+    unchanged = writer.write_copy(filled)  # the lake has not changed: kept
     assert first.written and not unchanged.written and unchanged.path == first.path
-    second = by_person.write_copy(filled, again=True).path
-    third = by_person.write_copy(filled, again=True).path
+    second = writer.write_copy(filled, again=True).path
+    third = writer.write_copy(filled, again=True).path
     assert not first.path.exists() and second.exists() and third.exists()
     manifest = json.loads((third / by_person.MANIFEST).read_text())
     assert manifest["lake_version"] == filled.state().version
@@ -140,7 +141,7 @@ def test_the_newest_copy_is_read_and_old_ones_go(filled: Lake) -> None:
 
 
 def test_an_empty_lake_copies_nothing(lake: Lake) -> None:
-    report = by_person.write_copy(lake)
+    report = writer.write_copy(lake)
     assert report.records == {}
     assert by_person.person_rows(lake, "statement", "P1") is None
 
@@ -148,15 +149,15 @@ def test_an_empty_lake_copies_nothing(lake: Lake) -> None:
 def test_a_file_removed_while_copying_is_a_clear_error(filled: Lake,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     victim = filled.files("statement")[0]
-    real = by_person._copy_kind
+    real = writer._copy_kind
 
     def compaction_meanwhile(*args: object) -> object:
         victim.unlink()
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(by_person, "_copy_kind", compaction_meanwhile)
+    monkeypatch.setattr(writer, "_copy_kind", compaction_meanwhile)
     with pytest.raises(CredoError, match="went away while it was copied"):
-        by_person.write_copy(filled)
+        writer.write_copy(filled)
     assert not any(p.name.startswith(".writing") for p in by_person.copies_dir(filled).iterdir())
 
 
@@ -198,8 +199,8 @@ def test_one_writer_at_a_time_and_a_dead_writer_leaves_nothing(filled: Lake) -> 
     with (root / ".lock").open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(CredoError, match="another copy in person order"):
-            by_person.write_copy(filled)
-    report = by_person.write_copy(filled)
+            writer.write_copy(filled)
+    report = writer.write_copy(filled)
     assert report.written and not stale.exists()
     assert [p.name for p in root.iterdir() if p.is_dir()] == [report.path.name]
 
@@ -224,7 +225,7 @@ class _Recorder:
 
 def test_progress_is_reported_per_kind(world_lake: Lake) -> None:
     recorder = _Recorder()
-    by_person.write_copy(world_lake, progress=recorder, again=True)
+    writer.write_copy(world_lake, progress=recorder, again=True)
     assert recorder.stages == [f"ordering {k} records by person" for k in KINDS]
     assert recorder.counts.count((100, 100)) >= len(KINDS)
     assert all(0 <= done <= 100 and total == 100 for done, total in recorder.counts)
@@ -232,12 +233,12 @@ def test_progress_is_reported_per_kind(world_lake: Lake) -> None:
 
 def test_a_copy_that_goes_away_while_in_use_is_no_error(filled: Lake) -> None:
     as_of = datetime(2025, 6, 1, tzinfo=UTC)
-    report = by_person.write_copy(filled)
+    report = writer.write_copy(filled)
     assert by_person.person_rows(filled, "statement", "P3") is not None  # opened, kept
     for data in (report.path / "statement").glob("*.parquet"):
         data.write_bytes(b"PAR1 cut short")  # as a disk fault or a deletion would leave it
     assert by_person.person_rows(filled, "statement", "P3") is None
     assert _sorted(person_rows(filled, "statement", as_of, "P3")) == \
         _without_copy(filled, "statement", as_of, "P3")
-    assert by_person.write_copy(filled, again=True).written  # a newer copy is used again
+    assert writer.write_copy(filled, again=True).written  # a newer copy is used again
     assert by_person.person_rows(filled, "statement", "P3") is not None

@@ -9,6 +9,7 @@ import pytest
 
 from credo.config import Settings
 from credo.data import by_person
+from credo.data.by_person_writer import write_copy
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
 from credo.layout import champion_path, scores_path
@@ -131,7 +132,7 @@ def test_read_from_the_lake_copied_in_person_order_the_answers_hold(scored, tmp_
     forget_people()
     before = {p: what_if(scored, p, scenarios) for p in people}
     lake = Lake(scored.lake)
-    copies = by_person.write_copy(lake).path.parent
+    copies = write_copy(lake).path.parent
     try:
         assert by_person.person_rows(lake, "statement", people[0]) is not None
         forget_people()

@@ -127,7 +127,7 @@ def _copy_status(lake: Lake) -> None:
 
 
 def _copy_by_person(lake: Lake) -> None:
-    from credo.data.by_person import write_copy
+    from credo.data.by_person_writer import write_copy
 
     with ConsoleProgress(console) as progress:
         report = write_copy(lake, progress=progress)

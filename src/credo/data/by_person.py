@@ -6,15 +6,16 @@ every kind, a row group of 65,536 rows in each, and reading one person decodes d
 them (a third of a second on a 100,000-person lake). A person's own requests (the exact
 what-if, the path to the next band) read exactly that.
 
-``write_copy`` copies every record of the lake's current files into files ordered by
-person id, in row groups of ``ROW_GROUP_ROWS`` rows, under ``_by_person/`` in the lake,
-with a manifest naming the lake files it copied. ``person_rows`` keeps each copied
-file's footer (its row groups' person id ranges) and reads the one or two row groups
-that hold the person. It answers for a kind only while every file the copy was made
-from is still in the lake: compaction replaces files, and then the copy is not used for
-that kind until it is written again. Files the lake gained since are read as well, so
-the copy never hides a record; it only stops being the fast way when the lake has grown
-much, which is why the monthly cycle writes it again after the month's records arrive.
+The copy (written by :mod:`credo.data.by_person_writer`, ``credo lake --by-person``)
+holds every record of the lake's files at one version in files ordered by person id, in
+small row groups, under ``_by_person/`` in the lake, with a manifest naming the lake
+files it copied. ``person_rows`` keeps each copied group's person id range and reads the
+one or two groups that hold the person. It answers for a kind only while every file the
+copy was made from is still in the lake: compaction replaces files, and then the copy is
+not used for that kind until it is written again. Files the lake gained since are read
+as well, so the copy never hides a record; it only stops being the fast way when the
+lake has grown much, which is why the monthly cycle writes it again after the month's
+records arrive.
 
 The rows it gives are the files' rows as they are stored (every version, every month):
 what a person's records *are* (known before T, latest version) is still decided by
@@ -23,18 +24,10 @@ what a person's records *are* (known before T, latest version) is still decided 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-import os
-import shutil
 import threading
-import time
-import uuid
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,167 +36,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from credo.data import schemas as sc
-from credo.data.duckdb_connection import open_duckdb
 from credo.data.lake import Lake
-from credo.data.lake_log import LakeState, fsync_path
 from credo.errors import CredoError
-from credo.progress import Reporter, Silent
 
 COPY_DIR = "_by_person"
 MANIFEST = "manifest.json"
-ROW_GROUP_ROWS = 4_096  # a person's rows sit in one group (two at a boundary)
-# 131,072 rows a file: a footer is parsed at each read (a fraction of a millisecond)
-# rather than kept, as a process keeping every footer would hold 16 KB per row group
-# (940 MB for a million people); it keeps each group's person id range only.
-ROW_GROUPS_PER_FILE = 32
-_KEPT_COPIES = 2  # the newest, and the one a reader may still be reading
-
-
-@dataclass(frozen=True)
-class CopyReport:
-    path: Path
-    lake_version: int
-    records: dict[str, int]  # per kind
-    seconds: float
-    written: bool  # False: the newest copy was already of the lake's version
 
 
 def copies_dir(lake: Lake) -> Path:
     return lake.root / COPY_DIR
 
 
-def write_copy(lake: Lake, *, memory_limit: str = "3GB", threads: int | None = None,
-               progress: Reporter | None = None, again: bool = False) -> CopyReport:
-    """Copy the lake's current records in person order; the previous copy is replaced.
-    A copy of the lake's current version is kept as it is unless ``again``.
-
-    Only reads the lake (no lock: a writer appending meanwhile only makes files the next
-    copy takes). A file compaction removes while it is copied is a clear error."""
-    progress = progress or Silent()
-    start = time.perf_counter()
-    state = lake.state()
-    root = copies_dir(lake)
-    current = _copies(root)[-1:]
-    if current and not again:
-        manifest = _manifest(current[0])
-        if manifest is not None and manifest.get("lake_version") == state.version:
-            return CopyReport(current[0], state.version,
-                              {k: v["rows"] for k, v in manifest["kinds"].items()},
-                              time.perf_counter() - start, written=False)
-    with _only_writer(root):
-        return _write(lake, state, root, memory_limit, threads, progress, start)
-
-
-@contextlib.contextmanager
-def _only_writer(root: Path) -> Iterator[None]:
-    """One copy written at a time; what a writer that died left half-written goes."""
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / ".lock").open("a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CredoError("another copy in person order is being written: "
-                             "wait for it") from None
-        for stale in root.glob(".writing-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        yield
-
-
-def _write(lake: Lake, state: LakeState, root: Path, memory_limit: str,
-           threads: int | None, progress: Reporter, start: float) -> CopyReport:
-    # Names sort as the copies were made: the lake's version, then the clock.
-    name = f"{state.version:08d}-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
-    work = root / f".writing-{name}"
-    work.mkdir(parents=True)
-    kinds: dict[str, dict[str, Any]] = {}
-    con = open_duckdb(memory_limit=memory_limit, threads=threads,
-                      temp_directory=str(work / ".spill"))
-    # DuckDB counts the sort's progress (not printed) for the progress bar below.
-    con.execute("SET enable_progress_bar = true")
-    con.execute("SET enable_progress_bar_print = false")
-    try:
-        for kind in sc.KINDS:
-            entries = state.of_kind(kind)
-            if not entries:
-                continue
-            progress.stage(f"ordering {kind} records by person", total=100, unit="%")
-            with _reporting(con, progress):
-                kinds[kind] = _copy_kind(con, lake, kind, [e.path for e in entries], work)
-    except Exception as exc:
-        shutil.rmtree(work, ignore_errors=True)
-        if any(not (lake.root / f).exists() for f in state.files):
-            raise CredoError("a lake file went away while it was copied (a compaction "
-                             "ran meanwhile): run the copy again") from exc
-        raise
-    finally:
-        con.close()
-    shutil.rmtree(work / ".spill", ignore_errors=True)
-    manifest = {"lake_version": state.version, "row_group_rows": ROW_GROUP_ROWS,
-                "kinds": kinds}
-    with (work / MANIFEST).open("w") as fh:
-        json.dump(manifest, fh, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    final = root / name
-    work.replace(final)  # whole or not at all: readers only look at named copies
-    fsync_path(root)
-    for old in _copies(root)[:-_KEPT_COPIES]:
-        shutil.rmtree(old, ignore_errors=True)
-    return CopyReport(final, state.version, {k: v["rows"] for k, v in kinds.items()},
-                      time.perf_counter() - start, written=True)
-
-
-@contextlib.contextmanager
-def _reporting(con: Any, progress: Reporter) -> Iterator[None]:
-    """Report the running statement's progress (in %) every half second."""
-    done = threading.Event()
-
-    def poll() -> None:
-        while not done.wait(0.5):
-            share = con.query_progress()
-            if share >= 0:
-                progress.count(min(100, int(share)), 100)
-
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
-    try:
-        yield
-    finally:
-        done.set()
-        poller.join()
-    progress.count(100, 100)
-
-
-def _copy_kind(con: Any, lake: Lake, kind: str, sources: list[str], work: Path
-               ) -> dict[str, Any]:
-    out = work / kind
-    files = "[" + ", ".join(_sql_str(lake.root / p) for p in sources) + "]"
-    columns = ", ".join(f'"{f.name}"' for f in sc.lake_schema(kind))
-    con.execute(
-        f"COPY (SELECT {columns} FROM read_parquet({files}, union_by_name=true, "
-        "hive_partitioning=false) ORDER BY person_id) "
-        f"TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
-        f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}, ROW_GROUPS_PER_FILE {ROW_GROUPS_PER_FILE})")
-    written = sorted(out.glob("*.parquet"), key=_file_number)
-    # The reader finds a person by bisecting the groups' ranges in file order: refuse a
-    # copy that is not in that order rather than have it miss records.
-    ranges = [r for f in written for r in _group_ranges(pq.ParquetFile(f).metadata)]
-    if any(later[0] < earlier[1] for earlier, later in pairwise(ranges)):
-        raise CredoError(f"the copy of {kind} records is not in person order")
-    return {"sources": sources, "files": [str(f.relative_to(work)) for f in written],
-            "rows": sum(pq.ParquetFile(f).metadata.num_rows for f in written)}
-
-
-def _file_number(path: Path) -> int:
-    digits = "".join(ch for ch in path.stem if ch.isdigit())
-    return int(digits or 0)
-
-
-def _sql_str(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _copies(root: Path) -> list[Path]:
+def copies(root: Path) -> list[Path]:
     """The complete copies, oldest first (names begin with the lake version and time)."""
     if not root.is_dir():
         return []
@@ -211,7 +55,7 @@ def _copies(root: Path) -> list[Path]:
                   if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists())
 
 
-def _manifest(path: Path) -> dict[str, Any] | None:
+def read_manifest(path: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((path / MANIFEST).read_text())
     except (OSError, ValueError):
@@ -220,7 +64,7 @@ def _manifest(path: Path) -> dict[str, Any] | None:
         manifest.get("kinds"), dict) else None
 
 
-def _group_ranges(metadata: pq.FileMetaData) -> list[tuple[str, str]]:
+def group_ranges(metadata: pq.FileMetaData) -> list[tuple[str, str]]:
     index = metadata.schema.to_arrow_schema().get_field_index("person_id")
     ranges = []
     for g in range(metadata.num_row_groups):
@@ -231,7 +75,7 @@ def _group_ranges(metadata: pq.FileMetaData) -> list[tuple[str, str]]:
     return ranges
 
 
-# -- reading ---------------------------------------------------------------------------
+# -- reading ----------------------------------------------------------------------------
 
 @dataclass
 class _Groups:
@@ -247,7 +91,7 @@ class _Groups:
     def of(cls, paths: list[Path], *, ordered: bool) -> _Groups:
         where, firsts, lasts = [], [], []
         for i, path in enumerate(paths):
-            for g, (first, last) in enumerate(_group_ranges(pq.read_metadata(path))):
+            for g, (first, last) in enumerate(group_ranges(pq.read_metadata(path))):
                 where.append((i, g))
                 firsts.append(first)
                 lasts.append(last)
@@ -298,8 +142,8 @@ class _Reader:
         self.plans: dict[tuple[Path, Path, int, str, str | None], list[Path] | None] = {}
 
     def copy_of(self, lake: Lake) -> _Copy | None:
-        copies = _copies(copies_dir(lake))
-        newest = copies[-1] if copies else None
+        found = copies(copies_dir(lake))
+        newest = found[-1] if found else None
         with self.lock:
             kept = self.copies.get(lake.root)
             if kept is not None and newest is not None and kept.path == newest:
@@ -349,7 +193,7 @@ class _Reader:
 def _load(path: Path) -> _Copy:
     """A copy's manifest and its groups' ranges; a copy that cannot be read holds no
     kind (the lake is then read as if there were none, and it is not tried again)."""
-    manifest = _manifest(path)
+    manifest = read_manifest(path)
     if manifest is None:
         return _Copy(path, {})
     try:
@@ -404,7 +248,7 @@ def status(lake: Lake) -> CopyStatus | None:
     copy = _READER.copy_of(lake)
     if copy is None or not copy.kinds:
         return None
-    manifest = _manifest(copy.path) or {}
+    manifest = read_manifest(copy.path) or {}
     since, not_held = 0, []
     for kind in sc.KINDS:
         if kind not in copy.kinds:
