@@ -242,3 +242,21 @@ def test_a_copy_that_goes_away_while_in_use_is_no_error(filled: Lake) -> None:
         _without_copy(filled, "statement", as_of, "P3")
     assert writer.write_copy(filled, again=True).written  # a newer copy is used again
     assert by_person.person_rows(filled, "statement", "P3") is not None
+
+
+def test_a_lake_file_without_person_ranges_after_the_copy_is_read_the_usual_way(
+        filled: Lake, tmp_path: Path) -> None:
+    writer.write_copy(filled)
+    as_of = datetime(2025, 6, 1, tzinfo=UTC)
+    new = [record("statement", record_id=f"s{i}", person_id="P9",
+                  reported_at="2025-05-03T00:00:00Z") for i in range(2)]
+    before = set(filled.files("statement"))
+    ingest_path(write_csv(tmp_path / "new.csv", new), source="bank", kind="statement",
+                lake=filled)
+    added = next(f for f in filled.files("statement") if f not in before)
+    table = pq.read_table(added)
+    pq.write_table(table, added, write_statistics=False)  # as another writer might
+    assert by_person.person_rows(filled, "statement", "P9") is None
+    found = _sorted(person_rows(filled, "statement", as_of, "P9"))
+    assert {"s0", "s1"} <= {r["record_id"] for r in found}
+    assert found == _without_copy(filled, "statement", as_of, "P9")

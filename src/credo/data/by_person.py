@@ -79,13 +79,14 @@ def group_ranges(metadata: pq.FileMetaData) -> list[tuple[str, str]]:
 
 @dataclass
 class _Groups:
-    """The row groups of some files, in person order, with their person id ranges."""
+    """The row groups of some files with their person id ranges (in person order when
+    ``ordered``: across a copy's files, as checked when it was written)."""
 
     paths: list[Path]
     where: list[tuple[int, int]]  # (file, group) per group
     firsts: list[str]
     lasts: list[str]
-    ordered: bool  # groups in person order (a copy's, checked when it was written)
+    ordered: bool
 
     @classmethod
     def of(cls, paths: list[Path], *, ordered: bool) -> _Groups:
@@ -131,7 +132,7 @@ def _read_group(path: Path, group: int, person_id: str, columns: list[str]) -> p
 
 
 class _Reader:
-    """The copies and lake files' footers this process has read, per lake."""
+    """The copies and lake files' row group ranges this process has read, per lake."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -228,8 +229,11 @@ def person_rows(lake: Lake, kind: str, person_id: str, until_month: str | None =
         # someone deleted it): the month files answer, until a newer copy is written.
         _READER.unusable(lake, copy)
         return None
-    for path in others:
-        parts.extend(_READER.lake_file(path).rows(person_id, columns))
+    try:
+        for path in others:
+            parts.extend(_READER.lake_file(path).rows(person_id, columns))
+    except (OSError, pa.ArrowException, CredoError):
+        return None  # a lake file without ranges, or gone since: the usual read answers
     return pa.concat_tables([p.select(columns).cast(schema) for p in parts]) if parts \
         else schema.empty_table()
 
