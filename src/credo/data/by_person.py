@@ -74,9 +74,6 @@ def group_ranges(metadata: pq.FileMetaData) -> list[tuple[str, str]]:
         ranges.append((stats.min, stats.max))
     return ranges
 
-
-# -- reading ----------------------------------------------------------------------------
-
 @dataclass
 class _Groups:
     """The row groups of some files with their person id ranges (in person order when
@@ -122,7 +119,8 @@ class _Kind:
 @dataclass
 class _Copy:
     path: Path
-    kinds: dict[str, _Kind]
+    kinds: dict[str, _Kind]  # none: a copy that cannot be used
+    lake_version: int = -1  # the lake's version it was copied from
 
 
 def _read_group(path: Path, group: int, person_id: str, columns: list[str]) -> pa.Table:
@@ -157,7 +155,7 @@ class _Reader:
     def unusable(self, lake: Lake, copy: _Copy) -> None:
         """Stop using ``copy`` (until a newer one is written)."""
         with self.lock:
-            self.copies[lake.root] = _Copy(copy.path, {})
+            self.copies[lake.root] = _Copy(copy.path, {}, copy.lake_version)
 
     def plan(self, lake: Lake, copy: _Copy, kind: str, until_month: str | None
              ) -> list[Path] | None:
@@ -201,9 +199,9 @@ def _load(path: Path) -> _Copy:
         kinds = {kind: _Kind(frozenset(entry["sources"]),
                              _Groups.of([path / f for f in entry["files"]], ordered=True))
                  for kind, entry in manifest["kinds"].items() if kind in sc.KINDS}
+        return _Copy(path, kinds, int(manifest["lake_version"]))
     except (OSError, ValueError, KeyError, TypeError, CredoError, pa.ArrowException):
         return _Copy(path, {})
-    return _Copy(path, kinds)
 
 
 _READER = _Reader()
@@ -234,7 +232,7 @@ def person_rows(lake: Lake, kind: str, person_id: str, until_month: str | None =
             parts.extend(_READER.lake_file(path).rows(person_id, columns))
     except (OSError, pa.ArrowException, CredoError):
         return None  # a lake file without ranges, or gone since: the usual read answers
-    return pa.concat_tables([p.select(columns).cast(schema) for p in parts]) if parts \
+    return pa.concat_tables([p.cast(schema) for p in parts]) if parts \
         else schema.empty_table()
 
 
@@ -252,7 +250,6 @@ def status(lake: Lake) -> CopyStatus | None:
     copy = _READER.copy_of(lake)
     if copy is None or not copy.kinds:
         return None
-    manifest = read_manifest(copy.path) or {}
     since, not_held = 0, []
     for kind in sc.KINDS:
         if kind not in copy.kinds:
@@ -262,4 +259,4 @@ def status(lake: Lake) -> CopyStatus | None:
             not_held.append(kind)
         else:
             since += len(others)
-    return CopyStatus(int(manifest.get("lake_version", -1)), since, not_held)
+    return CopyStatus(copy.lake_version, since, not_held)

@@ -28,6 +28,7 @@ from credo.data.by_person import MANIFEST, copies, copies_dir, group_ranges, rea
 from credo.data.duckdb_connection import open_duckdb
 from credo.data.lake import Lake
 from credo.data.lake_log import LakeState, fsync_path
+from credo.data.lake_writer import sql_list, sql_str
 from credo.errors import CredoError
 from credo.progress import Reporter, Silent
 
@@ -46,7 +47,6 @@ class CopyReport:
     records: dict[str, int]  # per kind
     seconds: float
     written: bool  # False: the newest copy was already of the lake's version
-
 
 
 def write_copy(lake: Lake, *, memory_limit: str = "3GB", threads: int | None = None,
@@ -154,28 +154,25 @@ def _reporting(con: Any, progress: Reporter) -> Iterator[None]:
 def _copy_kind(con: Any, lake: Lake, kind: str, sources: list[str], work: Path
                ) -> dict[str, Any]:
     out = work / kind
-    files = "[" + ", ".join(_sql_str(lake.root / p) for p in sources) + "]"
+    files = sql_list([lake.root / p for p in sources])
     columns = ", ".join(f'"{f.name}"' for f in sc.lake_schema(kind))
     con.execute(
         f"COPY (SELECT {columns} FROM read_parquet({files}, union_by_name=true, "
         "hive_partitioning=false) ORDER BY person_id) "
-        f"TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
+        f"TO {sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
         f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}, ROW_GROUPS_PER_FILE {ROW_GROUPS_PER_FILE})")
     written = sorted(out.glob("*.parquet"), key=_file_number)
     # The reader finds a person by bisecting the groups' ranges in file order: refuse a
     # copy that is not in that order rather than have it miss records.
-    ranges = [r for f in written for r in group_ranges(pq.ParquetFile(f).metadata)]
+    footers = [pq.read_metadata(f) for f in written]
+    ranges = [r for footer in footers for r in group_ranges(footer)]
     if any(later[0] < earlier[1] for earlier, later in pairwise(ranges)):
         raise CredoError(f"the copy of {kind} records is not in person order")
     return {"sources": sources, "files": [str(f.relative_to(work)) for f in written],
-            "rows": sum(pq.ParquetFile(f).metadata.num_rows for f in written)}
+            "rows": sum(footer.num_rows for footer in footers)}
 
 
 def _file_number(path: Path) -> int:
     digits = "".join(ch for ch in path.stem if ch.isdigit())
     return int(digits or 0)
-
-
-def _sql_str(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 

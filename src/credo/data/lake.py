@@ -109,8 +109,7 @@ class Lake:
 
     def has_files(self, kind: str, *, until_month: str | None = None) -> bool:
         """Whether the lake holds a file of ``kind`` (up to that month's partition)."""
-        return any(f.kind == kind and (until_month is None or f.partition <= until_month)
-                   for f in self.state().files.values())
+        return bool(self.state().of_kind(kind, until_month))
 
     def connect(self) -> Any:
         """The Ibis DuckDB connection this lake reads with by default (one per Lake, so
@@ -160,7 +159,8 @@ class Lake:
         con = con or self.connect()
         if as_of is not None and as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=UTC)
-        files = self.files(kind, until_month=month_of(as_of) if as_of else None)
+        files = [] if rows is not None else self.files(
+            kind, until_month=month_of(as_of) if as_of else None)
         schema = QUARANTINE_SCHEMA if kind == QUARANTINE else sc.lake_schema(kind)
         if rows is not None:
             t = rows

@@ -43,13 +43,13 @@ if TYPE_CHECKING:
 ROW_GROUP_ROWS = 65_536
 
 
-def _sql_str(value: str | Path) -> str:
+def sql_str(value: str | Path) -> str:
     """A SQL string literal (a path, a month), quotes doubled."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _sql_list(paths: list[Path]) -> str:
-    return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
+def sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(sql_str(p) for p in paths) + "]"
 
 
 class CommittedLake(Protocol):
@@ -223,7 +223,7 @@ class Writer:
             out = self.staging / "compact" / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             entries.sort(key=lambda e: e.path)  # paths begin with the txn: oldest first
-            srcs = _sql_list([lake.root / e.path for e in entries])
+            srcs = sql_list([lake.root / e.path for e in entries])
             # Ordered by person_id, stably (file by file, row by row within a person).
             # No hive columns: the folder's kind=... would overwrite a record's kind.
             order = "" if k == QUARANTINE else " ORDER BY person_id, filename, file_row_number"
@@ -231,7 +231,7 @@ class Writer:
                 "COPY (SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet("
                 f"{srcs}, union_by_name=true, hive_partitioning=false, filename=true, "
                 "file_row_number=true)"
-                f"{order}) TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
+                f"{order}) TO {sql_str(out)} (FORMAT parquet, COMPRESSION zstd, "
                 f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
             )
             sources: dict[str, int] = {}
@@ -293,14 +293,14 @@ class Writer:
     def _dedup_and_write(self, kind: str, staged: list[Path]) -> tuple[list[dict], CommitCounts]:
         con = self.duckdb()
         try:
-            con.execute(f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({_sql_list(staged)})")
+            con.execute(f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({sql_list(staged)})")
             existing = self.lake.files(kind)
             key_cols = "source_id VARCHAR, record_id VARCHAR, reported_at TIMESTAMPTZ, _hash BIGINT"
             con.execute(f"CREATE TEMP TABLE ek ({key_cols})")
             if existing:
                 con.execute(
                     "INSERT INTO ek SELECT e.source_id, e.record_id, e.reported_at, e._hash "
-                    f"FROM read_parquet({_sql_list(existing)}, union_by_name=true) e "
+                    f"FROM read_parquet({sql_list(existing)}, union_by_name=true) e "
                     "SEMI JOIN (SELECT DISTINCT source_id, record_id FROM s) k "
                     "ON e.source_id = k.source_id AND e.record_id = k.record_id"
                 )
@@ -330,8 +330,8 @@ class Writer:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 con.execute(
                     f"COPY (SELECT {lake_cols} FROM c WHERE {new_rows} "
-                    f"AND {sc.PARTITION_COLUMN} = {_sql_str(month)} ORDER BY person_id, _seq) "
-                    f"TO {_sql_str(out)} "
+                    f"AND {sc.PARTITION_COLUMN} = {sql_str(month)} ORDER BY person_id, _seq) "
+                    f"TO {sql_str(out)} "
                     f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
                 )
                 adds.append(self._place(out, rel, kind, month, sources))
