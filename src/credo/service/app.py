@@ -223,9 +223,18 @@ def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         from credo.service.heap import settle
+        from credo.store.checkpoint import BackgroundCheckpoints
 
+        # SQLite's log checkpointed beside the requests, not inside one's commit.
+        checkpoints = BackgroundCheckpoints.for_engine(ctx.engine)
+        if checkpoints is not None:
+            checkpoints.start()
         settle()  # everything is imported and built: keep it out of the collector's walk
-        yield
+        try:
+            yield
+        finally:
+            if checkpoints is not None:
+                checkpoints.stop()
 
     app = FastAPI(
         lifespan=lifespan,

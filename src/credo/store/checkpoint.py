@@ -1,0 +1,109 @@
+"""SQLite's write-ahead log copied into the database file off the requests' path.
+
+SQLite checkpoints (copies its log into the database file, so that the log can start
+over) inside whichever commit finds the log past 1,000 pages: that commit then writes
+and syncs the database file, which grows, so its sync waits for the filesystem's
+journal, behind whatever else the machine writes and deletes. On this machine (ext4
+with online discard) a file deleted by a batch job held such a sync for up to half a
+second, and every partner read whose audit row was in that commit waited with it.
+
+A server process runs the checkpoints itself, often and on a thread and connection of
+its own, so the log never reaches SQLite's threshold: a commit then only overwrites the
+log's pages already on disk, whose sync (``fdatasync``) needs no journal, and a slow
+checkpoint delays nobody. SQLite's own checkpoint stays on as the backstop if this one
+falls behind. Checkpoints are PASSIVE: they never wait for, or block, a reader or a
+writer, and two server processes on one database take turns (one finds the other busy
+and tries again later).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+log = logging.getLogger("credo.store.checkpoint")
+
+# Often enough that the log stays far below SQLite's 1,000 pages at a few thousand
+# commits a second (a partner read's commit adds a handful of pages).
+INTERVAL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What one checkpoint found: the log's pages and how many are now in the file."""
+
+    busy: bool  # another connection was checkpointing
+    log_pages: int
+    copied_pages: int
+
+
+class BackgroundCheckpoints:
+    """Checkpoints ``database`` every ``interval`` seconds on a thread of its own."""
+
+    def __init__(self, database: Path, interval: float = INTERVAL_SECONDS) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        self.database = database
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.completed = 0  # checkpoints run (what a test or a health check can watch)
+        self.last: Checkpoint | None = None
+
+    @classmethod
+    def for_engine(cls, engine: Engine, interval: float = INTERVAL_SECONDS
+                   ) -> BackgroundCheckpoints | None:
+        """Checkpoints for a SQLite file database; None for any other."""
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        return cls(Path(database), interval)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="credo-wal-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the checkpoint at hand (if any)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    if connection is None:
+                        connection = sqlite3.connect(self.database, check_same_thread=False)
+                    self.last = checkpoint(connection)
+                    self.completed += 1
+                except sqlite3.Error:  # SQLite's own checkpoint is the backstop meanwhile
+                    log.warning("WAL checkpoint of %s failed; trying again", self.database,
+                                exc_info=True)
+                    if connection is not None:
+                        connection.close()
+                        connection = None
+        finally:
+            if connection is not None:
+                connection.close()
+
+
+def checkpoint(connection: sqlite3.Connection) -> Checkpoint:
+    """One PASSIVE checkpoint: as much of the log as no reader still needs."""
+    busy, log_pages, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return Checkpoint(bool(busy), int(log_pages), int(copied))
