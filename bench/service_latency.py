@@ -10,7 +10,8 @@ server and the kernel included, time the hypervisor gave elsewhere not), with ho
 cores were busy; never asserts times.
 
 Then, under load: partner score requests paced at ``--rate`` per second (open loop: a
-slow answer does not slow the sender) for ``--seconds``, while ``credo simulate`` writes
+slow answer does not slow the sender) for ``--seconds``, after ``--warm-up`` seconds of
+the same requests on the same connections (not counted), while ``credo simulate`` writes
 a population into the same lake (holding its write lock) and a source pushes a record
 every quarter second: the server keeps each push in its inbox (202) and the inbox
 worker that ``credo serve`` starts ingests it into the lake when the lake is free.
@@ -230,12 +231,17 @@ def _post(host: str, path: str, key: str, body: dict) -> bytes:
 
 
 async def drive_paced(base: str, key: str, source_key: str, rate: float, seconds: float,
-                      people: int, connections: int = 32) -> dict[str, float]:
+                      people: int, warm_up: float = 0.0, connections: int = 32
+                      ) -> dict[str, float]:
     """Partner score requests sent at a fixed rate (open loop) over kept-alive
     connections, with a minimal HTTP/1.1 client so that the load generator's own cost
     stays far below the server's; each latency runs from the request's scheduled time
     (a request that waited for a free connection counts its wait). Meanwhile a source
-    pushes one record every quarter second."""
+    pushes one record every quarter second.
+
+    The first ``warm_up`` seconds are the same requests on the same connections, not
+    counted: the measured run is that of a server already serving, not of its first
+    requests (a connection's first exchange, a database thread's first connection)."""
     import httpx
 
     host, port = base.removeprefix("http://").split(":")
@@ -263,10 +269,14 @@ async def drive_paced(base: str, key: str, source_key: str, rate: float, seconds
         failures["errors"] += status != 200
         idle.put_nowait(connection)
 
+    # Made before the run: making it costs the load generator a few tens of
+    # milliseconds, which the requests sent meanwhile would count as the server's.
+    pushes_client = httpx.AsyncClient(base_url=base, timeout=30.0)
+
     async def pusher(stop: float) -> None:
         if not source_key:
             return
-        async with httpx.AsyncClient(base_url=base, timeout=30.0) as c:
+        async with pushes_client as c:
             k = 0
             while time.perf_counter() < stop:
                 k += 1
@@ -285,16 +295,27 @@ async def drive_paced(base: str, key: str, source_key: str, rate: float, seconds
                     pushes[0] = pushes.get(0, 0) + 1
                 await asyncio.sleep(0.25)
 
+    async def paced(start: float, stop: float) -> int:
+        tasks, k = [], 0
+        while (now := time.perf_counter()) < stop:
+            scheduled = start + k / rate
+            await asyncio.sleep(max(0.0, scheduled - now))
+            tasks.append(asyncio.create_task(one(requests[k % len(requests)], scheduled)))
+            k += 1
+        await asyncio.gather(*tasks)
+        return k
+
+    if warm_up > 0:
+        warm = time.perf_counter()
+        await paced(warm, warm + warm_up)
+        lat.clear()
+        failures.update(timeouts=0, errors=0)
     start = time.perf_counter()
     stop = start + seconds
-    tasks = [asyncio.create_task(pusher(stop))]
-    k = 0
-    while (now := time.perf_counter()) < stop:
-        scheduled = start + k / rate
-        await asyncio.sleep(max(0.0, scheduled - now))
-        tasks.append(asyncio.create_task(one(requests[k % len(requests)], scheduled)))
-        k += 1
-    await asyncio.gather(*tasks)
+    pushing = asyncio.create_task(pusher(stop))
+    k = await paced(start, stop)
+    await pushing
+    await pushes_client.aclose()
     while not idle.empty():
         idle.get_nowait()[1].close()
     a = np.array(lat) * 1000
@@ -307,7 +328,8 @@ def driver_main(args: argparse.Namespace) -> None:
     """Runs in its own process: the load generator must not share the server's core."""
     if args.rate:
         print(json.dumps({"paced": asyncio.run(drive_paced(
-            args.base, args.key, args.source_key, args.rate, args.seconds, args.people))}))
+            args.base, args.key, args.source_key, args.rate, args.seconds, args.people,
+            args.warm_up))}))
         return
     out = {}
     for path in ("/v1/partner/score", "/v1/partner/threshold-check"):
@@ -353,10 +375,11 @@ def run_backend(name: str, url: str, home: Path, args: argparse.Namespace) -> di
         # machine (nice 10); it still takes a core and holds the lake's write lock.
         writer = subprocess.Popen(
             ["nice", "-n", "10", sys.executable, "-m", "credo", "simulate", "--people",
-             "20000", "--months", "24", "--seed", "3"] if "writer" not in args.quiet
+             "40000", "--months", "24", "--seed", "3"] if "writer" not in args.quiet
             else ["true"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             cmd += ["--rate", str(args.rate), "--seconds", str(args.seconds),
+                    "--warm-up", str(args.warm_up),
                     "--source-key", "" if "pushes" in args.quiet else source_key(home, url)]
             done = subprocess.run(cmd, check=True, capture_output=True, text=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -379,6 +402,9 @@ def main() -> None:
     p.add_argument("--rate", type=float, default=0.0,
                    help="partner score requests per second under load (0: the plain runs)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the run under load")
+    p.add_argument("--warm-up", type=float, default=5.0,
+                   help="seconds of the same paced requests, on the same connections, before "
+                        "the measured run (the writer starts with them, the pushes after)")
     p.add_argument("--quiet", nargs="*", default=[], choices=["writer", "pushes"],
                    help="under load, leave out the lake writer or the source pushes "
                         "(to see what each costs)")
