@@ -3,9 +3,9 @@
 SQLite checkpoints (copies its log into the database file, so that the log can start
 over) inside whichever commit finds the log past 1,000 pages: that commit then writes
 and syncs the database file, which grows, so its sync waits for the filesystem's
-journal, behind whatever else the machine writes and deletes. On this machine (ext4
-with online discard) a file deleted by a batch job held such a sync for up to half a
-second, and every partner read whose audit row was in that commit waited with it.
+journal, behind whatever else the machine writes and deletes. On ext4 with online
+discard, files deleted by a batch job held such a sync for up to half a second, and
+every partner read whose audit row was in that commit waited with it.
 
 A server process runs the checkpoints itself, often and on a thread and connection of
 its own, so the log never reaches SQLite's threshold: a commit then only overwrites the
