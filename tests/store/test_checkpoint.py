@@ -80,10 +80,10 @@ def test_a_checkpoint_reports_the_log_it_copied(tmp_path: Path) -> None:
     writer.close()
 
 
-def test_a_failing_checkpoint_is_logged_and_tried_again(tmp_path: Path,
+@pytest.mark.parametrize("missing", ["no such folder/credo.db", "gone.db", "a ?#% name.db"])
+def test_a_failing_checkpoint_is_logged_and_tried_again(tmp_path: Path, missing: str,
                                                         caplog: pytest.LogCaptureFixture) -> None:
-    missing = tmp_path / "no such folder" / "credo.db"  # cannot be opened
-    checkpoints = BackgroundCheckpoints(missing, interval=0.01)
+    checkpoints = BackgroundCheckpoints(tmp_path / missing, interval=0.01)
     with caplog.at_level(logging.WARNING, logger="credo.store.checkpoint"):
         checkpoints.start()
         deadline = time.monotonic() + 10
@@ -94,6 +94,21 @@ def test_a_failing_checkpoint_is_logged_and_tried_again(tmp_path: Path,
         checkpoints.stop()
     assert sum("checkpoint" in r.getMessage() for r in caplog.records) >= 2
     assert not checkpoints.running
+    assert not (tmp_path / missing).exists()  # a database is never created by it
+
+
+def test_a_name_that_reads_as_a_uri_is_the_file_itself(tmp_path: Path) -> None:
+    db = tmp_path / "a ?mode=ro#% name.db"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x)")
+    checkpoints = BackgroundCheckpoints(db, interval=0.01)
+    checkpoints.start()
+    wait_for_checkpoint(checkpoints, 0)
+    checkpoints.stop()
+    assert checkpoints.last is not None and checkpoints.last.log_pages > 0
+    writer.close()
 
 
 @pytest.mark.parametrize("interval", [0, -1.0])

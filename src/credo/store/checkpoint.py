@@ -88,8 +88,9 @@ class BackgroundCheckpoints:
         try:
             while not self._stop.wait(self.interval):
                 try:
-                    if connection is None:
-                        connection = sqlite3.connect(self.database, check_same_thread=False)
+                    if connection is None:  # read-write, never creating the file
+                        connection = sqlite3.connect(
+                            self.database.resolve().as_uri() + "?mode=rw", uri=True)
                     self.last = checkpoint(connection)
                     self.completed += 1
                 except sqlite3.Error:  # SQLite's own checkpoint is the backstop meanwhile
