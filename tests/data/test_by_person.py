@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from credo.cli.schemas import ByPersonCopyOut, LakeOut
 from credo.data import by_person
 from credo.data import by_person_writer as writer
 from credo.data.ingest import ingest_path
@@ -166,6 +167,16 @@ def _credo(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
+def copy_of_json(lake: Lake) -> ByPersonCopyOut | None:
+    shown = _credo("lake", "--lake", str(lake.root), "--json")
+    assert shown.returncode == 0, shown.stderr
+    return LakeOut.model_validate_json(shown.stdout).by_person
+
+
+def test_a_lake_without_a_copy_says_so_in_json(filled: Lake) -> None:
+    assert copy_of_json(filled) is None
+
+
 def test_the_command_copies_once_per_lake_version(filled: Lake, tmp_path: Path) -> None:
     run = _credo("lake", "--lake", str(filled.root), "--by-person")
     assert run.returncode == 0, run.stderr
@@ -173,16 +184,23 @@ def test_the_command_copies_once_per_lake_version(filled: Lake, tmp_path: Path) 
     again = _credo("lake", "--lake", str(filled.root), "--by-person")
     assert again.returncode == 0 and "kept" in again.stderr
     assert len([p for p in by_person.copies_dir(filled).iterdir() if p.is_dir()]) == 1
+    copied = filled.state().version
     shown = _credo("lake", "--lake", str(filled.root))
-    assert f"copy in person order: of lake version {filled.state().version}" in shown.stdout
+    assert f"copy in person order: of lake version {copied}" in shown.stdout
+    assert copy_of_json(filled) == ByPersonCopyOut(lake_version=copied, files_since=0,
+                                                   not_held=[], write_again=False)
     ingest_path(write_csv(tmp_path / "more.csv", records(30, prefix="m")), source="shop",
                 kind="statement", lake=filled)
     shown = _credo("lake", "--lake", str(filled.root)).stdout
     assert "1 file(s) added since are read beside it" in shown
     assert "after the month's records arrive: credo lake --by-person" in shown
+    assert copy_of_json(filled) == ByPersonCopyOut(lake_version=copied, files_since=1,
+                                                   not_held=[], write_again=True)
     filled.compact()
     shown = _credo("lake", "--lake", str(filled.root)).stdout
     assert "statement no longer held (files compacted): credo lake --by-person" in shown
+    assert copy_of_json(filled) == ByPersonCopyOut(lake_version=copied, files_since=0,
+                                                   not_held=["statement"], write_again=True)
     # A lake that is not one: a clear error, no copy, no traceback.
     (tmp_path / "file").write_text("x")
     bad = _credo("lake", "--lake", str(tmp_path / "file"), "--by-person")

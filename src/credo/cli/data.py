@@ -10,7 +10,7 @@ from rich.table import Table
 
 from credo.cli.output import ConsoleProgress, print_json
 from credo.cli.root import app
-from credo.cli.schemas import LakeOut, LakeRow
+from credo.cli.schemas import ByPersonCopyOut, LakeOut, LakeRow
 from credo.config import Settings
 from credo.data.ingest import IngestReport, ingest_path
 from credo.data.lake import Lake
@@ -89,9 +89,10 @@ def lake_cmd(
     if by_person:
         _copy_by_person(lk)
     rows = lake_rows(lk.summary().to_pylist(), detail)
-    document = LakeOut(root=str(lk.root), version=lk.state().version,
+    version = lk.state().version
+    document = LakeOut(root=str(lk.root), version=version,
                        records=sum(r.records for r in rows), files=sum(r.files for r in rows),
-                       rows=rows)
+                       rows=rows, by_person=_copy_status(lk, version))
     if as_json:
         print_json(document)
         return
@@ -106,24 +107,31 @@ def lake_cmd(
     Console(soft_wrap=True).print(table)
     if not detail and rows:
         Console(soft_wrap=True).print("per month: credo lake --detail", highlight=False)
-    _copy_status(lk)
+    if document.by_person is not None:
+        Console(soft_wrap=True).print(_copy_words(document.by_person), highlight=False)
 
 
-def _copy_status(lake: Lake) -> None:
+def _copy_status(lake: Lake, version: int) -> ByPersonCopyOut | None:
     from credo.data.by_person import status
 
     found = status(lake)
     if found is None:
-        return
-    words = f"copy in person order: of lake version {found.lake_version}"
-    if found.files_since:
-        words += f", {found.files_since:,} file(s) added since are read beside it"
-    if found.not_held:
-        words += (f"; {', '.join(found.not_held)} no longer held (files compacted): "
+        return None
+    return ByPersonCopyOut(lake_version=found.lake_version, files_since=found.files_since,
+                           not_held=found.not_held,
+                           write_again=bool(found.not_held) or found.lake_version != version)
+
+
+def _copy_words(copy: ByPersonCopyOut) -> str:
+    words = f"copy in person order: of lake version {copy.lake_version}"
+    if copy.files_since:
+        words += f", {copy.files_since:,} file(s) added since are read beside it"
+    if copy.not_held:
+        words += (f"; {', '.join(copy.not_held)} no longer held (files compacted): "
                   "credo lake --by-person")
-    elif found.lake_version != lake.state().version:
+    elif copy.write_again:
         words += "; after the month's records arrive: credo lake --by-person"
-    Console(soft_wrap=True).print(words, highlight=False)
+    return words
 
 
 def _copy_by_person(lake: Lake) -> None:

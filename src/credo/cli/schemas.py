@@ -64,14 +64,28 @@ class LakeRow(BaseModel):
     files: int
 
 
+class ByPersonCopyOut(BaseModel):
+    """How the lake's copy in person order (``credo lake --by-person``) stands."""
+
+    lake_version: int = Field(description="the lake version the copy was made of")
+    files_since: int = Field(description="lake files added since, read beside the copy")
+    not_held: list[str] = Field(
+        description="kinds whose copied files were compacted away: read from the month "
+                    "files until the copy is written again")
+    write_again: bool = Field(
+        description="true when the lake has moved on since the copy: credo lake --by-person")
+
+
 class LakeOut(BaseModel):
-    """``credo lake --json``: the rows of the table it prints (summary or --detail)."""
+    """``credo lake --json``: the rows of the table it prints (summary or --detail), and
+    how the copy in person order stands (null when the lake has none)."""
 
     root: str
     version: int
     records: int
     files: int
     rows: list[LakeRow]
+    by_person: ByPersonCopyOut | None = None
 
 
 class SelectionOut(BaseModel):
