@@ -276,24 +276,23 @@ async def drive_paced(base: str, key: str, source_key: str, rate: float, seconds
     async def pusher(stop: float) -> None:
         if not source_key:
             return
-        async with pushes_client as c:
-            k = 0
-            while time.perf_counter() < stop:
-                k += 1
-                record = {"record_id": f"push-{k}", "person_id": "P000001",
-                          "reported_at": "2025-03-22T02:00:00Z", "account_id": "A1",
-                          "period_end": "2025-01-31", "due_date": "2025-02-21",
-                          "amount_due": 5000, "amount_paid": 5000, "paid_at": "2025-02-20",
-                          "balance": 48000, "days_past_due": 0, "status": "current",
-                          "currency": "EUR"}
-                try:
-                    r = await c.post("/v1/sources/records",
-                                     headers={"X-API-Key": source_key},
-                                     json={"kind": "statement", "records": [record]})
-                    pushes[r.status_code] = pushes.get(r.status_code, 0) + 1
-                except httpx.TimeoutException:
-                    pushes[0] = pushes.get(0, 0) + 1
-                await asyncio.sleep(0.25)
+        k = 0
+        while time.perf_counter() < stop:
+            k += 1
+            record = {"record_id": f"push-{k}", "person_id": "P000001",
+                      "reported_at": "2025-03-22T02:00:00Z", "account_id": "A1",
+                      "period_end": "2025-01-31", "due_date": "2025-02-21",
+                      "amount_due": 5000, "amount_paid": 5000, "paid_at": "2025-02-20",
+                      "balance": 48000, "days_past_due": 0, "status": "current",
+                      "currency": "EUR"}
+            try:
+                r = await pushes_client.post("/v1/sources/records",
+                                             headers={"X-API-Key": source_key},
+                                             json={"kind": "statement", "records": [record]})
+                pushes[r.status_code] = pushes.get(r.status_code, 0) + 1
+            except httpx.TimeoutException:
+                pushes[0] = pushes.get(0, 0) + 1
+            await asyncio.sleep(0.25)
 
     async def paced(start: float, stop: float) -> int:
         tasks, k = [], 0

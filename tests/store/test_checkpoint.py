@@ -21,6 +21,16 @@ ROUNDS, COMMITS_A_ROUND = 30, 10
 ROW_BYTES = 6000  # two pages a row, and a page of the table's tree: about 3 log pages a commit
 
 
+def writer_without_checkpoints(database: Path) -> sqlite3.Connection:
+    """A connection in WAL mode that never checkpoints itself (as a server's connections
+    leave it to the thread), with an empty table to write."""
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE audit (body BLOB)")
+    return writer
+
+
 def wait_for_checkpoint(checkpoints: BackgroundCheckpoints, after: int) -> None:
     """Until a checkpoint that began after ``after`` were done has finished (the one
     running at that moment may have begun before the last commit)."""
@@ -34,10 +44,7 @@ def wal_bytes_after_commits(database: Path, checkpoints: BackgroundCheckpoints |
     """The log's size on disk after rounds of commits by a connection that never
     checkpoints itself (as a server's connections leave it to the thread), the thread
     (if any) checkpointing between rounds."""
-    writer = sqlite3.connect(database, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")
-    writer.execute("CREATE TABLE audit (body BLOB)")
+    writer = writer_without_checkpoints(database)
     if checkpoints is not None:
         checkpoints.start()
     try:
@@ -68,11 +75,8 @@ def test_the_log_stays_short_while_commits_go_on(tmp_path: Path) -> None:
 
 def test_a_checkpoint_reports_the_log_it_copied(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")
-    writer.execute("CREATE TABLE t (x)")
-    writer.execute("INSERT INTO t VALUES (1)")
+    writer = writer_without_checkpoints(db)
+    writer.execute("INSERT INTO audit VALUES (1)")
     done = checkpoint(sqlite3.connect(db))
     assert not done.busy
     assert done.log_pages > 0
@@ -99,10 +103,7 @@ def test_a_failing_checkpoint_is_logged_and_tried_again(tmp_path: Path, missing:
 
 def test_a_name_that_reads_as_a_uri_is_the_file_itself(tmp_path: Path) -> None:
     db = tmp_path / "a ?mode=ro#% name.db"
-    writer = sqlite3.connect(db, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")
-    writer.execute("CREATE TABLE t (x)")
+    writer = writer_without_checkpoints(db)
     checkpoints = BackgroundCheckpoints(db, interval=0.01)
     checkpoints.start()
     wait_for_checkpoint(checkpoints, 0)

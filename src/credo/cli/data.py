@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -89,10 +90,9 @@ def lake_cmd(
     if by_person:
         _copy_by_person(lk)
     rows = lake_rows(lk.summary().to_pylist(), detail)
-    version = lk.state().version
-    document = LakeOut(root=str(lk.root), version=version,
+    document = LakeOut(root=str(lk.root), version=lk.state().version,
                        records=sum(r.records for r in rows), files=sum(r.files for r in rows),
-                       rows=rows, by_person=_copy_status(lk, version))
+                       rows=rows, by_person=_copy_status(lk))
     if as_json:
         print_json(document)
         return
@@ -111,15 +111,11 @@ def lake_cmd(
         Console(soft_wrap=True).print(_copy_words(document.by_person), highlight=False)
 
 
-def _copy_status(lake: Lake, version: int) -> ByPersonCopyOut | None:
+def _copy_status(lake: Lake) -> ByPersonCopyOut | None:
     from credo.data.by_person import status
 
     found = status(lake)
-    if found is None:
-        return None
-    return ByPersonCopyOut(lake_version=found.lake_version, files_since=found.files_since,
-                           not_held=found.not_held,
-                           write_again=bool(found.not_held) or found.lake_version != version)
+    return None if found is None else ByPersonCopyOut(**asdict(found))
 
 
 def _copy_words(copy: ByPersonCopyOut) -> str:

@@ -243,6 +243,7 @@ class CopyStatus:
     lake_version: int  # the copy's
     files_since: int  # lake files a person's read reads besides the copy
     not_held: list[str]  # kinds whose copied files left the lake: read the long way
+    write_again: bool  # the lake has moved on since the copy
 
 
 def status(lake: Lake) -> CopyStatus | None:
@@ -259,4 +260,5 @@ def status(lake: Lake) -> CopyStatus | None:
             not_held.append(kind)
         else:
             since += len(others)
-    return CopyStatus(copy.lake_version, since, not_held)
+    moved_on = copy.lake_version != lake.state().version
+    return CopyStatus(copy.lake_version, since, not_held, bool(not_held) or moved_on)

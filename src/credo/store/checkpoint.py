@@ -87,21 +87,26 @@ class BackgroundCheckpoints:
         connection: sqlite3.Connection | None = None
         try:
             while not self._stop.wait(self.interval):
-                try:
-                    if connection is None:  # read-write, never creating the file
-                        connection = sqlite3.connect(
-                            self.database.resolve().as_uri() + "?mode=rw", uri=True)
-                    self.last = checkpoint(connection)
-                    self.completed += 1
-                except sqlite3.Error:  # SQLite's own checkpoint is the backstop meanwhile
-                    log.warning("WAL checkpoint of %s failed; trying again", self.database,
-                                exc_info=True)
-                    if connection is not None:
-                        connection.close()
-                        connection = None
+                connection = self._once(connection)
         finally:
             if connection is not None:
                 connection.close()
+
+    def _once(self, connection: sqlite3.Connection | None) -> sqlite3.Connection | None:
+        """One checkpoint; the connection to use next (None after a failure)."""
+        try:
+            if connection is None:  # read-write, never creating the file
+                connection = sqlite3.connect(self.database.resolve().as_uri() + "?mode=rw",
+                                             uri=True)
+            self.last = checkpoint(connection)
+            self.completed += 1
+            return connection
+        except sqlite3.Error:  # SQLite's own checkpoint is the backstop meanwhile
+            log.warning("WAL checkpoint of %s failed; trying again", self.database,
+                        exc_info=True)
+            if connection is not None:
+                connection.close()
+            return None
 
 
 def checkpoint(connection: sqlite3.Connection) -> Checkpoint:
