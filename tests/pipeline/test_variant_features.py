@@ -1,17 +1,24 @@
 """The feature query prepared once per thread and date computes what the feature table's
-definitions compute on the same records, on every date and from any thread, and keeps
-no records once it has answered."""
+definitions compute on the same records, on every date, from any thread and in any
+time zone, and keeps no records once it has answered."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+import sqlglot
+import sqlglot.expressions as sge
 
 from credo.config import Settings
-from credo.data.schemas import KINDS
+from credo.data.schemas import KINDS, record_schema
 from credo.features.engines import DuckDBEngine
 from credo.features.table import feature_table
 from credo.pipeline import variant_features
@@ -53,11 +60,69 @@ def test_every_date_gives_what_the_definitions_give(tables, monkeypatch):
         assert found.to_pylist() == by_definitions(tables, day).to_pylist(), day
 
 
+def kept_rows() -> dict[str, int]:
+    con = variant_features._prepared().con  # this thread's connection
+    return {kind: con.execute(f"SELECT count(*) FROM {variant_features.table_name(kind)}")
+            .fetchall()[0][0] for kind in KINDS}
+
+
 def test_no_records_are_kept_after_an_answer(tables):
     variant_features.features_of(tables, RUN_AS_OF)
-    con = variant_features._prepared().con  # this thread's connection
-    kept = {name for (name,) in con.sql("SELECT view_name FROM duckdb_views()").fetchall()}
-    assert not {variant_features.table_name(kind) for kind in KINDS} & kept
+    assert kept_rows() == dict.fromkeys(KINDS, 0)
+
+
+def test_a_failed_answer_keeps_no_records_and_the_next_is_right(tables):
+    broken = {**tables, "identity": tables["identity"].drop_columns(["occurred_at"])}
+    with pytest.raises(KeyError):
+        variant_features.features_of(broken, RUN_AS_OF)
+    assert kept_rows() == dict.fromkeys(KINDS, 0)  # the kinds before it went in first
+    found = variant_features.features_of(tables, RUN_AS_OF)
+    assert found.to_pylist() == by_definitions(tables, RUN_AS_OF).to_pylist()
+
+
+def test_the_query_takes_no_part_of_a_time_zoned_instant():
+    # DuckDB binds a prepared query again at every execution when a function of a
+    # time zone (EXTRACT, DATE_TRUNC, DATE_DIFF... of a TIMESTAMPTZ) is in it, which
+    # cost more than the execution: instants are only compared, ordered, or made days.
+    instants = {field.name for kind in KINDS for field in record_schema(kind)
+                if pa.types.is_timestamp(field.type) and field.type.tz is not None}
+    assert instants  # the contract has them: the check below looks at something
+    tree = sqlglot.parse_one(variant_features.feature_sql(RUN_AS_OF), read="duckdb")
+    used = [column.parent for column in tree.find_all(sge.Column) if column.name in instants]
+    assert used
+    for parent in used:
+        made_a_day = isinstance(parent, sge.Cast) and parent.to.is_type("date")
+        assert made_a_day or not isinstance(parent, sge.Func), parent.sql("duckdb")
+
+
+_IN_ANOTHER_ZONE = """
+import sys
+from datetime import date
+import pyarrow.parquet as pq
+from credo.data.schemas import KINDS, record_schema
+from credo.pipeline.variant_features import features_of
+folder, day = sys.argv[1], date.fromisoformat(sys.argv[2])
+tables = {kind: pq.read_table(f"{folder}/{kind}.parquet") for kind in KINDS}
+pq.write_table(features_of(tables, day), f"{folder}/features.parquet")
+"""
+
+
+def test_days_are_utc_days_on_a_machine_in_another_time_zone(tables, tmp_path):
+    # A transaction at 20:00 UTC the day before the score's date happened before it;
+    # in Shanghai it is already that date, which the features must not follow.
+    evening = datetime.combine(RUN_AS_OF - timedelta(days=1), time(20), tzinfo=UTC)
+    moved = tables["transaction"].slice(0, 1)
+    field = moved.schema.field("occurred_at")
+    moved = moved.set_column(moved.schema.get_field_index("occurred_at"), field,
+                             pa.array([evening], field.type))
+    with_evening = {**tables, "transaction": pa.concat_tables([tables["transaction"], moved])}
+    expected = by_definitions(with_evening, RUN_AS_OF).to_pylist()
+    assert expected != by_definitions(tables, RUN_AS_OF).to_pylist()  # it counts
+    for kind, table in with_evening.items():
+        pq.write_table(table, tmp_path / f"{kind}.parquet")
+    subprocess.run([sys.executable, "-c", _IN_ANOTHER_ZONE, str(tmp_path), str(RUN_AS_OF)],
+                   env={**os.environ, "TZ": "Asia/Shanghai"}, check=True)
+    assert pq.read_table(tmp_path / "features.parquet").to_pylist() == expected
 
 
 def test_threads_compute_at_once(tables):

@@ -1,8 +1,9 @@
 """DuckDB, opened in one place: the lake's reader and writer and the feature engine all
 get their connections here, with the same settings.
 
-Progress bars are off (library output stays quiet); everything else is DuckDB's
-configuration, passed through (``memory_limit``, ``threads``, ``temp_directory``...).
+Progress bars are off (library output stays quiet) and time is counted in UTC, the
+contract's; everything else is DuckDB's configuration, passed through (``memory_limit``,
+``threads``, ``temp_directory``...).
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ def open_duckdb(**config: Any) -> duckdb.DuckDBPyConnection:
 
     con = duckdb.connect(config={k: v for k, v in config.items() if v is not None})
     con.execute("SET enable_progress_bar = false")
+    # The contract's instants are UTC, and so is the day of each (a record at 20:00 UTC
+    # on 31 January is January's), whatever the machine's local time zone.
+    con.execute("SET TimeZone = 'UTC'")
     return con
 
 
 def open_ibis_duckdb(**config: Any) -> Any:
-    """The same, as an Ibis backend (Ibis also counts time in UTC on it)."""
+    """The same, as an Ibis backend."""
     import ibis
 
     return ibis.duckdb.from_connection(open_duckdb(**config))

@@ -218,9 +218,13 @@ def _variability(t: ir.Table, name: str, months: int | None = None) -> ir.Floati
 def transaction_features(transactions: ir.Table, as_of: date) -> ir.Table:
     day = transactions.occurred_at.date()
     t = transactions.filter(day < ibis.date(as_of))
+    # The month of the day, not of the instant: the same month, and a query that takes
+    # parts of a time-zoned instant is bound again by DuckDB at every execution of its
+    # prepared statement (what a what-if request waits on).
+    t_day = t.occurred_at.date()
     t = t.mutate(
-        days=_days_before(as_of, t.occurred_at.date()),
-        month=(t.occurred_at.year() * 12 + t.occurred_at.month()).cast(I64),
+        days=_days_before(as_of, t_day),
+        month=(t_day.year() * 12 + t_day.month()).cast(I64),
     )
     income = t.filter(t.kind == "income")
     income6 = _monthly(income, as_of, D6, "inc6")

@@ -4,14 +4,16 @@ computed with the query prepared once per thread and as-of date.
 The query is the feature table's definitions (:func:`credo.features.table.feature_table`)
 compiled to SQL once per date: compiling them costs far more than running them on a few
 people's records. Each thread keeps one in-process DuckDB connection with the query
-prepared on it, and the records are registered under fixed names for one execution, so
-a request neither opens a database nor parses the 137 KB of SQL again.
+prepared on it and a table per record kind, which a request fills and empties, so that
+it neither opens a database nor parses the 137 KB of SQL again.
 
-DuckDB still binds the prepared query again at each execution (the registered records
-are new views), and its optimiser then spent twice as long as the execution on a few
-people's rows, to the same answer. The connection plans without it: binding and
-executing take about 60% of the time they took with it, and the feature tables are
-identical (the what-if parity test holds them to ``credo run``'s).
+DuckDB runs a prepared statement as it was planned only while nothing it reads changed
+in the catalog: registering a request's records as new views, or taking parts of a
+time-zoned instant (which the definitions avoid), has it bind the whole query again at
+every execution, which cost more than executing it. The tables stay; only their rows
+change. Its optimiser is off on this connection: on a few people's rows it spent twice
+as long as the execution, to the same answer (the what-if parity test holds the feature
+tables to ``credo run``'s).
 
 This is DuckDB whatever the settings' engine (``CREDO_ENGINE``): the rows are a few
 people's records already in memory and the answer is wanted while a request waits, which
@@ -59,18 +61,20 @@ def feature_sql(day: date) -> str:
 
 
 class _Prepared:
-    """One thread's connection and the days whose query is prepared on it (oldest use
-    first, so the least recently used day is the one deallocated)."""
+    """One thread's connection, its tables of records, and the days whose query is
+    prepared on it (oldest use first, so the least recently used day is the one
+    deallocated)."""
 
     def __init__(self) -> None:
         self.con: duckdb.DuckDBPyConnection = open_duckdb(threads=1)
         self.con.execute("PRAGMA disable_optimizer")  # see the module's note
+        for kind in KINDS:
+            self.con.from_arrow(record_schema(kind).empty_table()).create(table_name(kind))
         self.threads = 1
         self.days: OrderedDict[date, str] = OrderedDict()
 
     def statement(self, day: date) -> str:
-        """The name of the query as of ``day``, prepared now if it is not (the record
-        tables must be registered: preparing binds their names)."""
+        """The name of the query as of ``day``, prepared now if it is not."""
         if day in self.days:
             self.days.move_to_end(day)
             return self.days[day]
@@ -88,6 +92,16 @@ class _Prepared:
             self.con.execute(f"SET threads = {wanted}")
             self.threads = wanted
 
+    def fill(self, tables: dict[str, pa.Table]) -> None:
+        for kind in KINDS:
+            if tables[kind].num_rows:  # rows go in by position: the contract's order
+                rows = tables[kind].select(record_schema(kind).names)
+                self.con.from_arrow(rows).insert_into(table_name(kind))
+
+    def empty(self) -> None:
+        for kind in KINDS:
+            self.con.execute(f"TRUNCATE {table_name(kind)}")
+
 
 _local = threading.local()
 
@@ -103,12 +117,10 @@ def features_of(tables: dict[str, pa.Table], day: date) -> pa.Table:
     typed by the record contract), a row per person, as the monthly run computes it."""
     prepared = _prepared()
     prepared.use_threads(sum(t.num_rows for t in tables.values()))
-    con = prepared.con
-    for kind in KINDS:
-        con.register(table_name(kind), tables[kind])
+    name = prepared.statement(day)
     try:
-        result = con.sql(f"EXECUTE {prepared.statement(day)}").to_arrow_table()
-    finally:
-        for kind in KINDS:  # the connection outlives the request: keep no rows
-            con.unregister(table_name(kind))
+        prepared.fill(tables)
+        result = prepared.con.sql(f"EXECUTE {name}").to_arrow_table()
+    finally:  # the connection outlives the request: keep no rows, even of a failed one
+        prepared.empty()
     return normalise_features(result)
