@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ from credo.pipeline.scenarios import (
 )
 from credo.pipeline.tables import lake_tables
 from credo.pipeline.variant_features import features_of
+from credo.request_pool import side_by_side
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
 
@@ -134,9 +135,11 @@ def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Recor
     """A person's records, read once per lake version (a person tries several scenarios
     in a row; the lake only grows by new versions). Callers copy before changing them."""
     lake = _kept_lake(Path(root))
-    tables = {kind: person_rows(lake, kind, as_of_instant(as_of), person_id)
-              if lake.has_files(kind) else pa.table({}) for kind in KINDS}
-    return to_rows({k: t if t.num_columns else _empty(k) for k, t in tables.items()})
+    instant = as_of_instant(as_of)
+    read = side_by_side([partial(person_rows, lake, kind, instant, person_id)
+                         for kind in KINDS if lake.has_files(kind)])
+    tables = {kind: read.pop(0) if lake.has_files(kind) else _empty(kind) for kind in KINDS}
+    return to_rows(tables)
 
 
 class _NowOutcomes:
@@ -204,21 +207,22 @@ def _empty(kind: str) -> pa.Table:
 def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
                    ) -> list[Outcome]:
     """Each variant's records scored as of its date, in the order given: one execution
-    of the feature query per date."""
+    of the feature query per date, and the model applied once to all of them."""
     by_date: dict[date, list[int]] = {}
     for i, (_, day) in enumerate(variants):
         by_date.setdefault(day, []).append(i)
+    features = pa.concat_tables(side_by_side([
+        partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])), day)
+        for day, members in by_date.items()]))
+    check_model_features(model, features.column_names)
+    frame = features.to_pandas()
+    points = model.points_matrix(frame)
+    published = published_rows(model, frame, points=points)
     out: dict[int, Outcome] = {}
-    for day, members in by_date.items():
-        tables = to_tables(_relabelled([(i, variants[i][0]) for i in members]))
-        features = features_of(tables, day)
-        check_model_features(model, features.column_names)
-        frame = features.to_pandas()
-        points = model.points_matrix(frame)
-        published = published_rows(model, frame, points=points)
-        for row, pid in enumerate(frame["person_id"]):
-            out[int(pid.rsplit(_SEPARATOR, 1)[1])] = _outcome(
-                model, day, published.iloc[row], points[row], frame[STATUS_COLUMN].iloc[row])
+    for row, pid in enumerate(frame["person_id"]):
+        i = int(pid.rsplit(_SEPARATOR, 1)[1])
+        out[i] = _outcome(model, variants[i][1], published.iloc[row], points[row],
+                          frame[STATUS_COLUMN].iloc[row])
     missing = [i for i in range(len(variants)) if i not in out]
     if missing:
         raise NoScoreYetError("no account was known before the score's date, so there is no score")
