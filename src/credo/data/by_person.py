@@ -80,6 +80,7 @@ class _Groups:
     ``ordered``: across a copy's files, as checked when it was written)."""
 
     paths: list[Path]
+    footers: list[pq.FileMetaData]  # read once: parsing one costs more than a group
     where: list[tuple[int, int]]  # (file, group) per group
     firsts: list[str]
     lasts: list[str]
@@ -87,13 +88,14 @@ class _Groups:
 
     @classmethod
     def of(cls, paths: list[Path], *, ordered: bool) -> _Groups:
+        footers = [pq.read_metadata(path) for path in paths]
         where, firsts, lasts = [], [], []
-        for i, path in enumerate(paths):
-            for g, (first, last) in enumerate(group_ranges(pq.read_metadata(path))):
+        for i, footer in enumerate(footers):
+            for g, (first, last) in enumerate(group_ranges(footer)):
                 where.append((i, g))
                 firsts.append(first)
                 lasts.append(last)
-        return cls(paths, where, firsts, lasts, ordered)
+        return cls(paths, footers, where, firsts, lasts, ordered)
 
     def rows(self, person_id: str, columns: list[str]) -> list[pa.Table]:
         if self.ordered:  # the groups that can hold the person are contiguous
@@ -106,7 +108,7 @@ class _Groups:
         for i in held:
             if self.firsts[i] <= person_id <= self.lasts[i]:
                 f, g = self.where[i]
-                out.append(_read_group(self.paths[f], g, person_id, columns))
+                out.append(_read_group(self.paths[f], self.footers[f], g, person_id, columns))
         return out
 
 
@@ -123,9 +125,10 @@ class _Copy:
     lake_version: int = -1  # the lake's version it was copied from
 
 
-def _read_group(path: Path, group: int, person_id: str, columns: list[str]) -> pa.Table:
-    # A file object per read: reads from many threads share nothing.
-    rows = pq.ParquetFile(path).read_row_group(group, columns=columns)
+def _read_group(path: Path, footer: pq.FileMetaData, group: int, person_id: str,
+                columns: list[str]) -> pa.Table:
+    # A file object per read (reads from many threads share nothing but the footer).
+    rows = pq.ParquetFile(path, metadata=footer).read_row_group(group, columns=columns)
     return rows.filter(pc.equal(rows["person_id"], person_id))
 
 
