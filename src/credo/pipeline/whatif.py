@@ -136,10 +136,10 @@ def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Recor
     in a row; the lake only grows by new versions). Callers copy before changing them."""
     lake = _kept_lake(Path(root))
     instant = as_of_instant(as_of)
-    read = side_by_side([partial(person_rows, lake, kind, instant, person_id)
-                         for kind in KINDS if lake.has_files(kind)])
-    tables = {kind: read.pop(0) if lake.has_files(kind) else _empty(kind) for kind in KINDS}
-    return to_rows(tables)
+    kinds = [kind for kind in KINDS if lake.has_files(kind)]
+    read = dict(zip(kinds, side_by_side(
+        [partial(person_rows, lake, kind, instant, person_id) for kind in kinds]), strict=True))
+    return to_rows({kind: read[kind] if kind in read else _empty(kind) for kind in KINDS})
 
 
 class _NowOutcomes:
