@@ -58,10 +58,10 @@ from credo.pipeline.whatif import (  # noqa: E402
     person_records,
     what_if,
 )
-from credo.request_pool import on_every_thread  # noqa: E402
 from credo.service.insight.schemas import (  # noqa: E402
     MAX_SCENARIOS_PER_REQUEST as EIGHT,
 )
+from credo.worker_pool import on_every_thread  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 GOAL_MS = 100  # p95 per scenario
@@ -114,7 +114,7 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     # (the run's, and each number of months on time the scenarios choose).
     warm_up = [[OnTime(months)] for months in MONTHS_CHOICES]
     process_first = timed(what_if, settings, people[0], warm_up)
-    # Each of the request pool's threads keeps its own connection and prepared queries.
+    # Each of the worker pool's threads keeps its own connection and prepared queries.
     on_every_thread(lambda: what_if(settings, people[0], warm_up))
     reading, start, first_one, next_one, first_eight, next_eight = [], [], [], [], [], []
     for person in people:

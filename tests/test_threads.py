@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info
 
 from credo import threads
 from credo.scorecard import Scorecard
-from credo.scorecard.scoring import _on_threads
+from credo.worker_pool import on_threads
 
 SPIN = "while True: pass"
 
@@ -94,7 +94,7 @@ def test_tasks_run_once_each_in_order_on_at_most_the_given_threads(
             running[0] -= 1
         return k * k
 
-    results = _on_threads([lambda k=k: task(k) for k in range(n_tasks)], count)
+    results = on_threads([lambda k=k: task(k) for k in range(n_tasks)], count)
     assert results == [k * k for k in range(n_tasks)]
     assert most[0] <= count
 

@@ -99,7 +99,7 @@ _IN_ANOTHER_ZONE = """
 import sys
 from datetime import date
 import pyarrow.parquet as pq
-from credo.data.schemas import KINDS, record_schema
+from credo.data.schemas import KINDS
 from credo.pipeline.variant_features import features_of
 folder, day = sys.argv[1], date.fromisoformat(sys.argv[2])
 tables = {kind: pq.read_table(f"{folder}/{kind}.parquet") for kind in KINDS}

@@ -51,9 +51,9 @@ from credo.pipeline.scenarios import (
 )
 from credo.pipeline.tables import lake_tables
 from credo.pipeline.variant_features import features_of
-from credo.request_pool import side_by_side
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
+from credo.worker_pool import side_by_side
 
 MAX_SCENARIOS = 64
 _SEPARATOR = "~"  # never in a contract identifier, so a scenario's ids cannot collide

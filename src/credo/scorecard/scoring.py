@@ -1,16 +1,12 @@
 """The scoring engine: a fitted scorecard flattened into arrays for the compiled loops,
-which add every feature's points into each row's total, row ranges side by side on a
-pool of threads kept between calls.
+which add every feature's points into each row's total, row ranges side by side on
+credo's worker threads (:mod:`credo.worker_pool`).
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,10 +15,10 @@ from credo.scorecard import _kernels
 from credo.scorecard.binning import FeatureBinning
 from credo.scorecard.encoding import dictionary_parts, known_category_codes, numeric_values
 from credo.scorecard.feature import ScorecardFeature
-from credo.threads import pool_threads, usable_cores
+from credo.threads import pool_threads
+from credo.worker_pool import on_threads
 
 _ROWS_PER_TASK = 32_768
-T = TypeVar("T")
 
 
 @dataclass
@@ -98,7 +94,7 @@ class ScoringPlan:
         items = self.categorical_points
         hashed = sum(dictionary_parts(frame[b.name]) is None for b, _, _ in items)
         if parallel and hashed > 1:
-            coded = _on_threads([lambda item=item: encode(item) for item in items], threads)
+            coded = on_threads([lambda item=item: encode(item) for item in items], threads)
         else:
             coded = [encode(item) for item in items]
         columns = tuple(_read_only(numeric_values(frame[b.name], b.name))
@@ -124,50 +120,8 @@ class ScoringPlan:
         # one descheduled thread then does not hold the whole call up.
         parts = min(4 * threads, max(1, n // _ROWS_PER_TASK))
         cuts = np.linspace(0, n, parts + 1).astype(int).tolist()
-        _on_threads([lambda lo=lo, hi=hi: rows(lo, hi) for lo, hi in itertools.pairwise(cuts)],
+        on_threads([lambda lo=lo, hi=hi: rows(lo, hi) for lo, hi in itertools.pairwise(cuts)],
                     threads)
-
-
-def _on_threads(tasks: list[Callable[[], T]], threads: int) -> list[T]:
-    """Every task's result, in order, computed by ``threads`` threads (the caller and
-    ``threads - 1`` of the pool), each taking the next task as it finishes the last:
-    never more threads than the count allows, whatever the pool's size."""
-    results: list[Any] = [None] * len(tasks)
-    queue = iter(enumerate(tasks))
-    lock = threading.Lock()
-
-    def drain() -> None:
-        while True:
-            with lock:
-                task = next(queue, None)
-            if task is None:
-                return
-            results[task[0]] = task[1]()
-
-    helpers = [_scoring_pool().submit(drain) for _ in range(min(threads, len(tasks)) - 1)]
-    drain()
-    for helper in helpers:
-        # A helper still queued behind other calls' work has nothing left to do.
-        if not helper.cancel():
-            helper.result()
-    return results
-
-
-_POOL: list[ThreadPoolExecutor] = []
-_POOL_LOCK = threading.Lock()
-
-
-def _scoring_pool() -> ThreadPoolExecutor:
-    """Worker threads kept for scoring: starting threads costs milliseconds per call,
-    as much as scoring a few hundred thousand rows. Tasks given to it never wait on
-    other tasks of the pool, so concurrent callers cannot deadlock it."""
-    with _POOL_LOCK:
-        if not _POOL:
-            _POOL.append(
-                ThreadPoolExecutor(max_workers=usable_cores(),
-                                   thread_name_prefix="credo-scoring")
-            )
-        return _POOL[0]
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The request pool runs a request's pieces on its own threads, at once, in order of the
+"""The worker pool runs a request's pieces on its own threads, at once, in order of the
 calls given; an error waits for the other pieces; pieces given from its own threads run
 in turn; and a call can be made once on each of its threads."""
 
@@ -9,25 +9,25 @@ import time
 
 import pytest
 
-from credo import request_pool
+from credo import worker_pool
 
 
 def test_results_come_back_in_the_order_of_the_calls():
     # The first call finishes last: the order is the calls', not the finishing order.
     calls = [lambda: time.sleep(0.05) or "slow", lambda: "quick", lambda: 3]
-    assert request_pool.side_by_side(calls) == ["slow", "quick", 3]
+    assert worker_pool.side_by_side(calls) == ["slow", "quick", 3]
 
 
 def test_pieces_run_on_the_pool_and_at_once():
-    threads = request_pool.pool_size()
+    threads = worker_pool.pool_size()
     if threads < 2:
         pytest.skip("one usable core: the pieces run in turn")
     # Each piece waits for the other: they can only both finish if they run at once.
     meet = threading.Barrier(2, timeout=10)
-    names = request_pool.side_by_side(
+    names = worker_pool.side_by_side(
         [lambda: (meet.wait(), threading.current_thread().name)[1]] * 2)
     assert len(set(names)) == 2
-    assert all(name.startswith("credo-request") for name in names)
+    assert all(name.startswith("credo-worker") for name in names)
 
 
 def test_an_error_is_raised_once_the_other_pieces_are_done():
@@ -42,7 +42,7 @@ def test_an_error_is_raised_once_the_other_pieces_are_done():
         return "done"
 
     with pytest.raises(ValueError, match="bad piece"):
-        request_pool.side_by_side([fails, slow])
+        worker_pool.side_by_side([fails, slow])
     assert finished.is_set()
 
 
@@ -51,10 +51,10 @@ def test_pieces_given_from_the_pool_run_there_in_turn():
     # behind the outer ones, every thread would wait for a free one forever.
     def outer() -> list[str]:
         here = threading.current_thread().name
-        inner = request_pool.side_by_side([lambda: threading.current_thread().name] * 3)
+        inner = worker_pool.side_by_side([lambda: threading.current_thread().name] * 3)
         return [*inner, here]
 
-    found = request_pool.side_by_side([outer] * request_pool.pool_size())
+    found = worker_pool.side_by_side([outer] * worker_pool.pool_size())
     for names in found:
         assert set(names) == {names[-1]}  # the inner pieces ran on the outer's thread
 
@@ -67,6 +67,6 @@ def test_a_call_runs_once_on_every_thread():
         with lock:
             seen.append(threading.current_thread().name)
 
-    request_pool.on_every_thread(note)
-    assert len(seen) == request_pool.pool_size()
+    worker_pool.on_every_thread(note)
+    assert len(seen) == worker_pool.pool_size()
     assert len(set(seen)) == len(seen)
