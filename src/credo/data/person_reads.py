@@ -12,7 +12,9 @@ as it always does.
 
 Where the lake has a copy in person order (:mod:`credo.data.by_person`) that still holds
 every file of the kind, the person's stored rows come from it (a row group or two
-instead of one per month's file) and the same compiled statement runs over them.
+instead of one per month's file). Each record being stored once, they are filtered in
+memory by ``Lake.person_known`` (a statement cost 7-12 ms a kind, the filter a tenth of
+one); otherwise the same compiled statement runs over them.
 """
 
 from __future__ import annotations
@@ -62,8 +64,12 @@ def person_rows(lake: Lake, kind: str, as_of: datetime, person_id: str) -> pa.Ta
             return lake.table(kind, as_of=as_of, person_id=person_id, con=con).to_pyarrow()
         finally:
             con.disconnect()
-    kept = _kept(lake)
     stored = by_person.person_rows(lake, kind, person_id, month_of(as_of))
+    if stored is not None:
+        known = lake.person_known(kind, as_of, person_id, stored)
+        if known is not None:
+            return known
+    kept = _kept(lake)
     key = (kind, as_of, stored is not None)
     if key not in kept.statements:
         rows = None if stored is None else ibis.table(lake_schema(kind), name=_rows_name(kind))
