@@ -4,15 +4,18 @@ computed together, and an unchanged month is recognised without computing anythi
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from credo.config import Settings
+from credo.data.lake import Lake
 from credo.errors import ConfigError
 from credo.layout import features_path
 from credo.pipeline import tables
+from credo.pipeline.inputs import run_inputs
 from credo.pipeline.run import monthly_run
 from credo.pipeline.tables import Exclusions, compute_features
 from credo.pipeline.training import train_on_lake
@@ -102,6 +105,12 @@ def test_an_unchanged_month_is_recognised_without_computing_features(
     # Nothing it left out was in the lake: the same features, so the same snapshot.
     assert excluded.reused and excluded.run_id == rescored.run_id
     assert set(excluded.timings) != {"recognised"}  # but it had to compute them to know
+    # The manifest names what the run left out, beside the inputs that include it (a
+    # what-if takes a person's row of features only while theirs are the same).
+    manifest = json.loads((first.path / "manifest.json").read_text())
+    assert manifest["excluded"] == [list(key)] and manifest["excluded_records"] == 1
+    assert manifest["inputs"] == run_inputs(Lake(home.lake), RUN_AS_OF, other["model_id"],
+                                            Exclusions(frozenset({key})))
 
 
 @pytest.mark.parametrize("size", [0, -5, True, 2.5])

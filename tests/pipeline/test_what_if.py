@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pyarrow.parquet as pq
@@ -10,15 +11,19 @@ import pytest
 from credo.config import Settings
 from credo.data import by_person
 from credo.data.by_person_writer import write_copy
+from credo.data.ingest import ingest_path
 from credo.data.lake import Lake
 from credo.features.engines import DuckDBEngine
-from credo.layout import champion_path, scores_path
+from credo.layout import MANIFEST_FILE, champion_path, features_path, run_dir, scores_path
+from credo.pipeline import whatif
 from credo.pipeline.run import monthly_run
+from credo.pipeline.run_features import run_features
 from credo.pipeline.scenarios import CloseAccount, LeaveOut, OnTime, PayDown, ScenarioError
 from credo.pipeline.training import train_on_lake
-from credo.pipeline.whatif import forget_people, people_records, what_if
+from credo.pipeline.whatif import champion, forget_people, people_records, what_if
 from credo.scorecard import artifact
 
+from ..data.conftest import record, write_csv
 from .conftest import RUN_AS_OF, TRAIN_AS_OF, VALIDATE_AS_OF, World
 from .whatif_parity import check_parity
 
@@ -142,3 +147,86 @@ def test_read_from_the_lake_copied_in_person_order_the_answers_hold(scored, tmp_
     finally:  # the world's lake is shared with other tests: leave it as it was
         shutil.rmtree(copies)
         forget_people()
+
+
+def _copied(scored: Settings, tmp_path) -> Settings:
+    """A home and lake of their own, copied from ``scored`` (the world's are shared)."""
+    settings = Settings(home=tmp_path / "home", lake_path=tmp_path / "lake")
+    shutil.copytree(scored.home, settings.home)
+    shutil.copytree(scored.lake, settings.lake)
+    return settings
+
+
+def _runs_row(settings: Settings, person: str, excluded=frozenset()):
+    lake = Lake(settings.lake)
+    _, document = champion(settings)
+    _, rows = whatif._read(settings, person, RUN_AS_OF)
+    return run_features(settings, lake, RUN_AS_OF, str(document["model_id"]), person,
+                        whatif._keys(rows), excluded)
+
+
+def test_a_persons_now_from_the_runs_features_is_the_one_computed(scored, monkeypatch):
+    """Where the run read what the what-if reads, its row of features is the person's
+    now, and gives to the point what computing it gives."""
+    people = sorted(_published(scored))[11::53][:25]
+    assert all(_runs_row(scored, p) is not None for p in people)
+    scenarios = [[OnTime(6)]]
+    forget_people()
+    with_row = {p: what_if(scored, p, scenarios) for p in people}
+    monkeypatch.setattr(whatif, "run_features", lambda *_a, **_k: None)
+    forget_people()
+    computed = {p: what_if(scored, p, scenarios) for p in people}
+    forget_people()
+    assert with_row == computed
+    assert all(with_row[p].now.score == _published(scored)[p]["score"] for p in people)
+
+
+def test_the_runs_features_are_not_taken_once_they_may_differ(scored, tmp_path):
+    settings = _copied(scored, tmp_path)
+    people = sorted(_published(settings))[3::97][:3]
+    person = people[0]
+    _, rows = whatif._read(settings, person, RUN_AS_OF)
+    one = next(iter(whatif._keys(rows)))
+    assert _runs_row(settings, person) is not None
+    # A record of theirs left out since the run (a dispute): theirs is computed, not
+    # someone else's; a key that is none of their records changes nothing.
+    assert _runs_row(settings, person, frozenset({one})) is None
+    assert _runs_row(settings, people[1], frozenset({one})) is not None
+    assert _runs_row(settings, person, frozenset({("statement", "x", "nobody's")})) is not None
+    # A record reported after the run's month (a source's push today) changes nothing
+    # the run read; one reported before it does, for everyone.
+    lake = Lake(settings.lake)
+    later = record("statement", record_id="later-1", person_id=person,
+                   reported_at="2025-03-22T02:00:00Z")
+    ingest_path(write_csv(tmp_path / "later.csv", [later]), source="bank",
+                kind="statement", lake=lake)
+    forget_people()
+    assert _runs_row(settings, person) is not None
+    earlier = record("statement", record_id="earlier-1", person_id=person,
+                     reported_at="2024-12-02T02:00:00Z", period_end="2024-10-31",
+                     due_date="2024-11-21", paid_at="2024-11-18")
+    ingest_path(write_csv(tmp_path / "earlier.csv", [earlier]), source="bank",
+                kind="statement", lake=lake)
+    forget_people()
+    assert all(_runs_row(settings, p) is None for p in people)
+    assert what_if(settings, person, [[OnTime(3)]]).now.as_of == RUN_AS_OF  # computed
+
+
+@pytest.mark.parametrize("damage", ["no features", "older manifest", "other model"])
+def test_without_the_runs_features_a_what_if_computes_its_own(scored, tmp_path, damage):
+    settings = _copied(scored, tmp_path)
+    person = sorted(_published(settings))[9]
+    forget_people()
+    expected = what_if(settings, person, [[OnTime(6)]])
+    manifest = run_dir(settings, RUN_AS_OF) / MANIFEST_FILE
+    document = json.loads(manifest.read_text())
+    if damage == "no features":
+        features_path(settings, RUN_AS_OF).unlink()
+    elif damage == "older manifest":  # written before runs listed what they left out
+        del document["excluded"]
+    else:
+        document["model_id"] = "scorecard-another"
+    manifest.write_text(json.dumps(document))
+    assert _runs_row(settings, person) is None
+    forget_people()
+    assert what_if(settings, person, [[OnTime(6)]]) == expected

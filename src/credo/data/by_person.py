@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import json
 import threading
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from credo.data import schemas as sc
 from credo.data.lake import Lake
+from credo.data.person_groups import PersonGroups
 from credo.errors import CredoError
 
 COPY_DIR = "_by_person"
@@ -64,58 +62,10 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
         manifest.get("kinds"), dict) else None
 
 
-def group_ranges(metadata: pq.FileMetaData) -> list[tuple[str, str]]:
-    index = metadata.schema.to_arrow_schema().get_field_index("person_id")
-    ranges = []
-    for g in range(metadata.num_row_groups):
-        stats = metadata.row_group(g).column(index).statistics
-        if stats is None or not stats.has_min_max:
-            raise CredoError("a copied file has no person id range for a row group")
-        ranges.append((stats.min, stats.max))
-    return ranges
-
-@dataclass
-class _Groups:
-    """The row groups of some files with their person id ranges (in person order when
-    ``ordered``: across a copy's files, as checked when it was written)."""
-
-    paths: list[Path]
-    footers: list[pq.FileMetaData]  # read once: parsing one costs more than a group
-    where: list[tuple[int, int]]  # (file, group) per group
-    firsts: list[str]
-    lasts: list[str]
-    ordered: bool
-
-    @classmethod
-    def of(cls, paths: list[Path], *, ordered: bool) -> _Groups:
-        footers = [pq.read_metadata(path) for path in paths]
-        where, firsts, lasts = [], [], []
-        for i, footer in enumerate(footers):
-            for g, (first, last) in enumerate(group_ranges(footer)):
-                where.append((i, g))
-                firsts.append(first)
-                lasts.append(last)
-        return cls(paths, footers, where, firsts, lasts, ordered)
-
-    def rows(self, person_id: str, columns: list[str]) -> list[pa.Table]:
-        if self.ordered:  # the groups that can hold the person are contiguous
-            lo = bisect_left(self.lasts, person_id)
-            hi = bisect_right(self.firsts, person_id)
-            held = range(lo, max(lo, hi))
-        else:
-            held = range(len(self.where))
-        out = []
-        for i in held:
-            if self.firsts[i] <= person_id <= self.lasts[i]:
-                f, g = self.where[i]
-                out.append(_read_group(self.paths[f], self.footers[f], g, person_id, columns))
-        return out
-
-
 @dataclass
 class _Kind:
     sources: frozenset[str]
-    copied: _Groups
+    copied: PersonGroups
 
 
 @dataclass
@@ -125,20 +75,13 @@ class _Copy:
     lake_version: int = -1  # the lake's version it was copied from
 
 
-def _read_group(path: Path, footer: pq.FileMetaData, group: int, person_id: str,
-                columns: list[str]) -> pa.Table:
-    # A file object per read (reads from many threads share nothing but the footer).
-    rows = pq.ParquetFile(path, metadata=footer).read_row_group(group, columns=columns)
-    return rows.filter(pc.equal(rows["person_id"], person_id))
-
-
 class _Reader:
     """The copies and lake files' row group ranges this process has read, per lake."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.copies: dict[Path, _Copy | None] = {}
-        self.extra: dict[Path, _Groups] = {}  # a lake file not in the copy
+        self.extra: dict[Path, PersonGroups] = {}  # a lake file not in the copy
         # Per lake version, kind and month: the lake files to read besides the copy,
         # or None when the copy no longer holds the kind's files.
         self.plans: dict[tuple[Path, Path, int, str, str | None], list[Path] | None] = {}
@@ -182,11 +125,11 @@ class _Reader:
                               if p in present or lake.root not in p.parents}
         return plan
 
-    def lake_file(self, path: Path) -> _Groups:
+    def lake_file(self, path: Path) -> PersonGroups:
         with self.lock:
             groups = self.extra.get(path)
         if groups is None:
-            groups = _Groups.of([path], ordered=False)
+            groups = PersonGroups.of([path], ordered=False)
             with self.lock:
                 self.extra[path] = groups
         return groups
@@ -200,7 +143,7 @@ def _load(path: Path) -> _Copy:
         return _Copy(path, {})
     try:
         kinds = {kind: _Kind(frozenset(entry["sources"]),
-                             _Groups.of([path / f for f in entry["files"]], ordered=True))
+                             PersonGroups.of([path / f for f in entry["files"]], ordered=True))
                  for kind, entry in manifest["kinds"].items() if kind in sc.KINDS}
         return _Copy(path, kinds, int(manifest["lake_version"]))
     except (OSError, ValueError, KeyError, TypeError, CredoError, pa.ArrowException):

@@ -24,11 +24,12 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from credo.data import schemas as sc
-from credo.data.by_person import MANIFEST, copies, copies_dir, group_ranges, read_manifest
+from credo.data.by_person import MANIFEST, copies, copies_dir, read_manifest
 from credo.data.duckdb_connection import open_duckdb
 from credo.data.lake import Lake
 from credo.data.lake_log import LakeState, fsync_path
 from credo.data.lake_writer import sql_list, sql_str
+from credo.data.person_groups import group_ranges
 from credo.errors import CredoError
 from credo.progress import Reporter, Silent
 

@@ -50,6 +50,10 @@ from credo.scorecard.fingerprint import Fingerprint
 from credo.scorecard.model import Scorecard
 from credo.scorecard.sql import to_sql
 
+# The feature table's row groups: a person's row (a what-if's "now") is read from one
+# of a few thousand people, not from a range's whole group.
+FEATURE_GROUP_ROWS = 2_048
+
 
 class ScoringMismatchError(CredoError):
     """In-engine and in-memory scoring disagree: the snapshot is not written."""
@@ -136,7 +140,8 @@ def _score_partitions(
     people = in_default = 0
     for stage_name in ("features", "score_in_engine", "score_in_memory", "write"):
         timings[stage_name] = 0.0
-    with _Appender(features_file) as features_out, _Appender(draft) as scores_out:
+    with _Appender(features_file, FEATURE_GROUP_ROWS) as features_out, \
+            _Appender(draft) as scores_out:
         mark = time.perf_counter()
         tick("computing features")
         for features in feature_partitions(settings, engine, as_of, exclusions, size):
@@ -180,7 +185,7 @@ def _score_partitions(
     if previous is not None and previous.get("run_id") == run_id:
         # The features came out the same: the snapshot stands; remember the inputs.
         previous["inputs"] = inputs
-        previous["excluded_records"] = len(exclusions.keys) if exclusions else 0
+        previous.update(_excluded(exclusions))
         _write_manifest(out / MANIFEST_FILE, previous)
         return RunReport(as_of, run_id, out, previous["people"], True, timings,
                          previous.get("bands", {}))
@@ -196,7 +201,7 @@ def _score_partitions(
         "bands": {str(k): int(v) for k, v in bands.items()},
         "in_default": in_default,
         "engine": engine.name,
-        "excluded_records": len(exclusions.keys) if exclusions else 0,
+        **_excluded(exclusions),
         "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -218,6 +223,13 @@ def _explained(model: Scorecard, frame: pd.DataFrame, engine_scores: np.ndarray)
             "was not written; report this with the model file"
         )
     return published_rows(model, frame, explained, points)
+
+
+def _excluded(exclusions: Exclusions | None) -> dict[str, Any]:
+    """The records the run left out, for the manifest: a person's what-if takes their
+    row of the run's features only while their own left-out records are the same."""
+    keys = sorted(exclusions.keys) if exclusions else []
+    return {"excluded_records": len(keys), "excluded": [list(key) for key in keys]}
 
 
 def _lap(mark: float) -> float:
@@ -279,16 +291,18 @@ def _snapshot_table(frame: pd.DataFrame) -> pa.Table:
 
 
 class _Appender:
-    """A Parquet file written one table (a range of people) at a time."""
+    """A Parquet file written one table (a range of people) at a time, in row groups of
+    at most ``group_rows`` rows."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, group_rows: int | None = None) -> None:
         self.path = path
+        self.group_rows = group_rows
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, table.schema)
-        self._writer.write_table(table)
+        self._writer.write_table(table, row_group_size=self.group_rows)
 
     def __enter__(self) -> _Appender:
         return self

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -110,6 +111,14 @@ def _prepared() -> _Prepared:
     if not hasattr(_local, "prepared"):
         _local.prepared = _Prepared()
     return _local.prepared
+
+
+def prepare(days: Sequence[date]) -> None:
+    """Prepare the query as of each of ``days`` on this thread's connection, ahead of
+    the first request that needs it (which would otherwise wait a second or more)."""
+    prepared = _prepared()
+    for day in days:
+        prepared.statement(day)
 
 
 def features_of(tables: dict[str, pa.Table], day: date) -> pa.Table:

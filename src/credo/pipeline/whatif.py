@@ -13,7 +13,9 @@ person of its own in the feature table (its person and account ids suffixed), wh
 definitions allow because a person's features depend on their own records only. What
 does not change between a person's requests is kept: their records, read once per lake
 version, and their outcome as the records are, once per lake version, records left out
-and model.
+and model. That outcome's features are the latest run's row for the person where the run
+read what the what-if would (:mod:`credo.pipeline.run_features`), so that a person's
+first request executes the feature query only for their scenarios.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from credo.features.table import STATUS_COLUMN
 from credo.layout import champion_path
 from credo.pipeline.rescore import RecordKey, excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
+from credo.pipeline.run_features import run_features
 from credo.pipeline.scenarios import (
     Action,
     Records,
@@ -49,7 +52,7 @@ from credo.pipeline.scenarios import (
     to_rows,
     to_tables,
 )
-from credo.pipeline.tables import lake_tables
+from credo.pipeline.tables import lake_tables, normalise_features
 from credo.pipeline.variant_features import features_of
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
@@ -112,11 +115,25 @@ def person_records(settings: Settings, person_id: str, as_of: date,
 def _person_records(settings: Settings, person_id: str, as_of: date,
                     excluded: frozenset[RecordKey]) -> tuple[int, Records]:
     """The lake's version and the person's records read from it, disputed ones left out."""
+    version, rows = _read(settings, person_id, as_of)
+    return version, _left_out(rows, excluded)
+
+
+def _read(settings: Settings, person_id: str, as_of: date) -> tuple[int, Records]:
+    """The lake's version and every record of the person's known before ``as_of``."""
     lake = _kept_lake(settings.lake)
     version = lake.state().version
-    rows = _lake_records(str(lake.root), version, person_id, as_of)
-    return version, {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
-                            not in excluded] for kind in KINDS}
+    return version, _lake_records(str(lake.root), version, person_id, as_of)
+
+
+def _left_out(rows: Records, excluded: frozenset[RecordKey]) -> Records:
+    return {kind: [r for r in rows[kind] if (kind, r["source_id"], r["record_id"])
+                   not in excluded] for kind in KINDS}
+
+
+def _keys(rows: Records) -> frozenset[RecordKey]:
+    return frozenset((kind, r["source_id"], r["record_id"]) for kind in KINDS
+                     for r in rows[kind])
 
 
 _LAKES: dict[Path, Lake] = {}
@@ -204,17 +221,23 @@ def _empty(kind: str) -> pa.Table:
     return record_schema(kind).empty_table()
 
 
-def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
-                   ) -> list[Outcome]:
+def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
+                   known: dict[int, pa.Table] | None = None) -> list[Outcome]:
     """Each variant's records scored as of its date, in the order given: one execution
-    of the feature query per date, and the model applied once to all of them."""
+    of the feature query per date, and the model applied once to all of them. ``known``:
+    the feature row of some variants (by position) already at hand, the run's."""
+    known = known or {}
     by_date: dict[date, list[int]] = {}
     for i, (_, day) in enumerate(variants):
-        by_date.setdefault(day, []).append(i)
-    features = pa.concat_tables(side_by_side([
+        if i not in known:
+            by_date.setdefault(day, []).append(i)
+    computed = side_by_side([
         partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])), day)
-        for day, members in by_date.items()]))
-    check_model_features(model, features.column_names)
+        for day, members in by_date.items()])
+    for table in computed:
+        check_model_features(model, table.column_names)
+    features = _together([*computed, *(_relabelled_row(row, i) for i, row in known.items())],
+                         scored_columns(model))
     frame = features.to_pandas()
     points = model.points_matrix(frame)
     published = published_rows(model, frame, points=points)
@@ -227,6 +250,26 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]]
     if missing:
         raise NoScoreYetError("no account was known before the score's date, so there is no score")
     return [out[i] for i in range(len(variants))]
+
+
+def _relabelled_row(row: pa.Table, i: int) -> pa.Table:
+    """A person's feature row as variant ``i``'s (as :func:`_relabelled` names it)."""
+    ids = pa.array([f"{pid}{_SEPARATOR}{i}" for pid in row["person_id"].to_pylist()],
+                   pa.string())
+    return row.set_column(row.schema.get_field_index("person_id"), "person_id", ids)
+
+
+def scored_columns(model: Scorecard) -> list[str]:
+    """The feature table's columns that scoring and publishing a row read."""
+    return ["person_id", *model.feature_names_, STATUS_COLUMN]
+
+
+def _together(tables: list[pa.Table], columns: list[str]) -> pa.Table:
+    """Feature rows computed here and read from the run, in one table of ``columns``
+    typed as the first's."""
+    tables = [normalise_features(t.select(columns)) for t in tables]
+    schema = tables[0].schema
+    return pa.concat_tables([t if t.schema == schema else t.cast(schema) for t in tables])
 
 
 def _relabelled(members: list[tuple[int, Records]]) -> Records:
@@ -272,7 +315,8 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
     model, document = champion(settings)
     model_id = str(document.get("model_id"))
     excluded = excluded_for(settings, person_id).keys
-    version, records = _person_records(settings, person_id, as_of, excluded)
+    version, everything = _read(settings, person_id, as_of)
+    records = _left_out(everything, excluded)
     if not records["account"]:
         raise NoScoreYetError("no account on record before the latest run's date")
     variants = [apply(records, actions, as_of) for actions in scenarios]
@@ -283,7 +327,10 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
     key = (str(settings.lake), version, person_id, as_of, excluded, model_id)
     now = _NOW.get(key)
     if now is None:
-        now, *outcomes = score_variants(model, [(records, as_of), *variants])
+        row = run_features(settings, _kept_lake(settings.lake), as_of, model_id, person_id,
+                           _keys(everything), excluded, scored_columns(model))
+        now, *outcomes = score_variants(model, [(records, as_of), *variants],
+                                        known={0: row} if row is not None else None)
         _NOW.put(key, now)
     else:
         outcomes = score_variants(model, variants) if variants else []

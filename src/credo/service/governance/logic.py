@@ -200,6 +200,7 @@ def run_history(settings: Settings) -> list[dict[str, Any]]:
     previous: np.ndarray | None = None
     for folder in run_folders(settings):
         manifest = json.loads((folder / MANIFEST_FILE).read_text())
+        manifest.pop("excluded", None)  # the records' keys: the count says enough here
         current = _run_scores(folder / SCORES_FILE, manifest["run_id"])
         psi = None if previous is None else float(metrics.psi(previous, current))
         out.append({**manifest, "psi": psi,
