@@ -261,3 +261,34 @@ def test_one_live_authorization_per_person_partner_and_purpose(database_url: str
                 s.commit()
     finally:
         engine.dispose()
+
+
+def test_connections_opening_a_new_sqlite_database_side_by_side_all_succeed(tmp_path: Path):
+    """Switching a new file to WAL answers "locked" at once to a second connection doing
+    the same (SQLite's busy timeout does not apply there): every one waits its turn."""
+    import threading
+
+    from credo.store.engine import make_engine
+
+    failures: list[str] = []
+
+    def open_and_read(url: str, start: threading.Barrier) -> None:
+        engine = make_engine(url)
+        try:
+            start.wait()
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # what the test counts
+            failures.append(str(error))
+        finally:
+            engine.dispose()
+
+    for trial in range(150):  # the race is narrow: a few trials in a hundred meet it
+        url = f"sqlite:///{tmp_path / f'new-{trial}.db'}"
+        start = threading.Barrier(6)
+        threads = [threading.Thread(target=open_and_read, args=(url, start)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

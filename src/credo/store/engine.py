@@ -7,6 +7,8 @@ switched on (SQLite leaves them off). PostgreSQL URLs use psycopg 3.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from credo.errors import ConfigError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_SECONDS = 30  # a writer waits this long for another's lock, then fails
 
 
 def normalise_url(url: str) -> str:
@@ -40,7 +43,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
     elif parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_size", 10)
@@ -55,15 +58,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _into_wal(cur)
     # FULL: each commit reaches the disk before it returns, so an answer given (a
     # partner read and its audit row, a grant, a decision) survives a power cut, not
     # only a crash of credo (NORMAL's promise). In WAL mode that is one fsync of the
     # log per commit, a quarter of a millisecond here.
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cur.close()
+
+
+def _into_wal(cursor: Any, seconds: float = SQLITE_BUSY_SECONDS) -> None:
+    """WAL mode. While another connection is switching a new file to WAL, SQLite answers
+    "database is locked" at once, without waiting as its busy timeout says (connections
+    opening a fresh database side by side): try again for as long as that timeout."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
