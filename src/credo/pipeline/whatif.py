@@ -56,7 +56,7 @@ from credo.pipeline.tables import lake_tables, normalise_features
 from credo.pipeline.variant_features import features_of
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
-from credo.worker_pool import side_by_side
+from credo.worker_pool import beside, side_by_side
 
 MAX_SCENARIOS = 64
 _SEPARATOR = "~"  # never in a contract identifier, so a scenario's ids cannot collide
@@ -225,20 +225,35 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
                    known: dict[int, pa.Table] | None = None) -> list[Outcome]:
     """Each variant's records scored as of its date, in the order given: one execution
     of the feature query per date, and the model applied once to all of them. ``known``:
-    the feature row of some variants (by position) already at hand, the run's."""
+    the feature row of some variants (by position) already at hand, the run's, scored
+    while the query runs for the others."""
     known = known or {}
     by_date: dict[date, list[int]] = {}
     for i, (_, day) in enumerate(variants):
         if i not in known:
             by_date.setdefault(day, []).append(i)
-    computed = side_by_side([
-        partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])), day)
-        for day, members in by_date.items()])
+    columns = scored_columns(model)
+    computed, out = beside(
+        [partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])),
+                 day) for day, members in by_date.items()],
+        lambda: _scored(model, variants, [_relabelled_row(row, i) for i, row in known.items()],
+                        columns))
     for table in computed:
         check_model_features(model, table.column_names)
-    features = _together([*computed, *(_relabelled_row(row, i) for i, row in known.items())],
-                         scored_columns(model))
-    frame = features.to_pandas()
+    out.update(_scored(model, variants, computed, columns))
+    missing = [i for i in range(len(variants)) if i not in out]
+    if missing:
+        raise NoScoreYetError("no account was known before the score's date, so there is no score")
+    return [out[i] for i in range(len(variants))]
+
+
+def _scored(model: Scorecard, variants: Sequence[tuple[Records, date]],
+            tables: list[pa.Table], columns: list[str]) -> dict[int, Outcome]:
+    """The outcome of each variant with a row in ``tables`` (each row scored alone, so
+    rows may be scored in any grouping)."""
+    if not tables:
+        return {}
+    frame = _together(tables, columns).to_pandas()
     points = model.points_matrix(frame)
     published = published_rows(model, frame, points=points)
     out: dict[int, Outcome] = {}
@@ -246,10 +261,7 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
         i = int(pid.rsplit(_SEPARATOR, 1)[1])
         out[i] = _outcome(model, variants[i][1], published.iloc[row], points[row],
                           frame[STATUS_COLUMN].iloc[row])
-    missing = [i for i in range(len(variants)) if i not in out]
-    if missing:
-        raise NoScoreYetError("no account was known before the score's date, so there is no score")
-    return [out[i] for i in range(len(variants))]
+    return out
 
 
 def _relabelled_row(row: pa.Table, i: int) -> pa.Table:
