@@ -12,9 +12,10 @@ as it always does.
 
 Where the lake has a copy in person order (:mod:`credo.data.by_person`) that still holds
 every file of the kind, the person's stored rows come from it (a row group or two
-instead of one per month's file). Each record being stored once, they are filtered in
-memory by ``Lake.person_known`` (a statement cost 7-12 ms a kind, the filter a tenth of
-one); otherwise the same compiled statement runs over them.
+instead of one per month's file). While no file can hold a later version of a record
+stored elsewhere, ``Lake.person_known`` keeps those known at T, latest version of each,
+in memory (a statement cost 7-12 ms a kind, that a tenth of one); otherwise the same
+compiled statement runs over them.
 """
 
 from __future__ import annotations

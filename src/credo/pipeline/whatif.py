@@ -224,9 +224,9 @@ def _empty(kind: str) -> pa.Table:
 def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
                    known: dict[int, pa.Table] | None = None) -> list[Outcome]:
     """Each variant's records scored as of its date, in the order given: one execution
-    of the feature query per date, and the model applied once to all of them. ``known``:
-    the feature row of some variants (by position) already at hand, the run's, scored
-    while the query runs for the others."""
+    of the feature query per date, and the model applied once to the rows computed.
+    ``known``: the feature row of some variants (by position) already at hand, the
+    run's, scored on this thread while the query runs for the others."""
     known = known or {}
     by_date: dict[date, list[int]] = {}
     for i, (_, day) in enumerate(variants):
