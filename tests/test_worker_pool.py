@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -30,19 +31,23 @@ def test_pieces_run_on_the_pool_and_at_once():
     assert all(name.startswith("credo-worker") for name in names)
 
 
-def test_an_error_is_raised_once_the_other_pieces_are_done():
-    finished = threading.Event()
+def _fails() -> None:
+    raise ValueError("bad piece")
 
-    def fails() -> None:
-        raise ValueError("bad piece")
 
+def _slow(finished: threading.Event) -> Callable[[], str]:
     def slow() -> str:
         time.sleep(0.1)
         finished.set()
         return "done"
 
+    return slow
+
+
+def test_an_error_is_raised_once_the_other_pieces_are_done():
+    finished = threading.Event()
     with pytest.raises(ValueError, match="bad piece"):
-        worker_pool.side_by_side([fails, slow])
+        worker_pool.side_by_side([_fails, _slow(finished)])
     assert finished.is_set()
 
 
@@ -85,16 +90,7 @@ def test_the_callers_own_work_runs_beside_the_pieces():
 @pytest.mark.parametrize("failing", ["piece", "mine"])
 def test_beside_raises_once_everything_is_done(failing: str):
     finished = threading.Event()
-
-    def fails() -> None:
-        raise ValueError("bad")
-
-    def slow() -> str:
-        time.sleep(0.1)
-        finished.set()
-        return "done"
-
-    piece, mine = (fails, slow) if failing == "piece" else (slow, fails)
-    with pytest.raises(ValueError, match="bad"):
+    piece, mine = (_fails, _slow(finished)) if failing == "piece" else (_slow(finished), _fails)
+    with pytest.raises(ValueError, match="bad piece"):
         worker_pool.beside([piece], mine)
     assert finished.is_set()
