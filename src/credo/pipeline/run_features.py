@@ -59,10 +59,10 @@ class _Runs:
         manifest, features = run_dir(settings, as_of) / MANIFEST_FILE, features_path(
             settings, as_of)
         try:
-            stamp = tuple(v for p in (manifest, features)
-                          for v in (p.stat().st_mtime_ns, p.stat().st_size))
+            stats = [manifest.stat(), features.stat()]
         except OSError:
             return None
+        stamp = tuple(v for st in stats for v in (st.st_mtime_ns, st.st_size))
         with self.lock:
             kept = self.runs.get(manifest)
         if kept is not None and kept[0] == stamp:

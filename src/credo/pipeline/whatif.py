@@ -52,7 +52,7 @@ from credo.pipeline.scenarios import (
     to_rows,
     to_tables,
 )
-from credo.pipeline.tables import lake_tables, normalise_features
+from credo.pipeline.tables import lake_tables
 from credo.pipeline.variant_features import features_of
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
@@ -277,9 +277,10 @@ def scored_columns(model: Scorecard) -> list[str]:
 
 
 def _together(tables: list[pa.Table], columns: list[str]) -> pa.Table:
-    """Feature rows computed here and read from the run, in one table of ``columns``
-    typed as the first's."""
-    tables = [normalise_features(t.select(columns)) for t in tables]
+    """Feature rows computed here and read from the run (both already normalised, see
+    ``normalise_features``), in one table of ``columns`` typed as the first's (a row
+    read back from Parquet may differ in its fields' nullability only)."""
+    tables = [t.select(columns) for t in tables]
     schema = tables[0].schema
     return pa.concat_tables([t if t.schema == schema else t.cast(schema) for t in tables])
 
