@@ -186,3 +186,45 @@ def test_changes_are_exact_points_and_name_the_dimensions(app, carded) -> None:
         "credit_history", "fulfilment_capacity", "behaviour", "identity", "tenure"]
     assert all(d["measures"] for d in body["dimensions"])
     assert body["strengths"] and all(s["points"] > 0 for s in body["strengths"])
+
+
+def test_the_what_if_reads_disputes_in_the_requests_own_session(app, portal_world,
+                                                                monkeypatch) -> None:
+    """A what-if leaves out the person's disputed records as the request's session reads
+    them, and opens no database connection of its own (one per request before, a new
+    connection to the server on PostgreSQL)."""
+    person = next(p for p in portal_world.people[600:900]
+                  if portal_world.late_statement(p) is not None)
+    portal_world.enrol(person, grant=None)
+    late = portal_world.late_statement(person)
+    assert late is not None
+    record = {"kind": "statement", "source_id": late["source_id"],
+              "record_id": late["record_id"]}
+    headers = _token(app, person)
+    client = TestClient(app)
+
+    import credo.store.engine
+
+    def no_engine(*_: object, **__: object) -> None:
+        raise AssertionError("a what-if opened a database engine of its own")
+
+    monkeypatch.setattr(credo.store.engine, "make_engine", no_engine)
+    before = client.get("/v1/me/what-if", headers=headers)
+    assert before.status_code == 200, before.text
+    left_out = client.post("/v1/me/what-if", headers=headers, json={"scenarios": [
+        [{"action": "leave_out", **record}]]})
+    assert left_out.status_code == 200, left_out.text
+    assert client.get("/v1/me/path", headers=headers).status_code in (200, 404)
+    assert sign_in(app, person).get("/me/what-if").status_code == 200
+    monkeypatch.undo()  # opening a dispute rescores the person, through the pipeline
+
+    opened = client.post("/v1/me/disputes", headers=headers,
+                         json={**record, "reason": "I paid this bill on time"})
+    assert opened.status_code == 201, opened.text
+    monkeypatch.setattr(credo.store.engine, "make_engine", no_engine)
+    after = client.get("/v1/me/what-if", headers=headers)
+    assert after.status_code == 200, after.text
+    # Under dispute, the record is out of "now": the score without it, point for point.
+    scenario = left_out.json()["scenarios"][0]
+    assert after.json()["now"]["score"] == scenario["score"]
+    assert after.json()["now"]["sub_scores"] == scenario["sub_scores"]

@@ -17,7 +17,7 @@ from itertools import product
 
 from credo.config import Settings
 from credo.features.catalogue import ACTIONABLE
-from credo.pipeline.rescore import latest_run_date
+from credo.pipeline.rescore import RecordKey, latest_run_date
 from credo.pipeline.scenarios import Action, OnTime, PayDown, Records, apply
 from credo.pipeline.whatif import NoScoreYetError, Outcome, champion, person_records, score_variants
 
@@ -94,14 +94,16 @@ def _effort(actions: Sequence[Action], records: Records) -> tuple[int, int, int]
     return len(actions), months, paid
 
 
-def path_to(settings: Settings, person_id: str, target: int) -> PathPlan:
-    """The smallest set of actions that brings the person's score to ``target``."""
+def path_to(settings: Settings, person_id: str, target: int,
+            excluded: frozenset[RecordKey] | None = None) -> PathPlan:
+    """The smallest set of actions that brings the person's score to ``target``
+    (``excluded``: their records under dispute, as :func:`what_if` takes them)."""
     as_of = latest_run_date(settings)
     if as_of is None:
         raise NoScoreYetError("no monthly run yet")
     model, _ = champion(settings)
     best = {f.name: f.best_points for f in model.features_}
-    records = person_records(settings, person_id, as_of)
+    records = person_records(settings, person_id, as_of, excluded)
     if not records["account"]:
         raise NoScoreYetError("no account on record before the latest run's date")
     now = score_variants(model, [(records, as_of)])[0]

@@ -314,9 +314,11 @@ def _missing(value: Any) -> bool:
     return value is None or str(value) in ("<NA>", "nan", "None")
 
 
-def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Action]]
-            ) -> WhatIf:
+def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Action]],
+            excluded: frozenset[RecordKey] | None = None) -> WhatIf:
     """The person's score now and under each scenario, as the latest run would give it.
+    ``excluded``: the person's records under dispute, when the caller has read them (by
+    default they are read from the settings' database).
 
     Raises ``ScenarioError`` (an ``InputError``) for a scenario that cannot apply, and
     ``NoScoreYetError`` when there is no run, no champion or no account for the person."""
@@ -327,7 +329,8 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
         raise NoScoreYetError("no monthly run yet")
     model, document = champion(settings)
     model_id = str(document.get("model_id"))
-    excluded = excluded_for(settings, person_id).keys
+    if excluded is None:
+        excluded = excluded_for(settings, person_id).keys
     version, everything = _read(settings, person_id, as_of)
     records = _left_out(everything, excluded)
     if not records["account"]:

@@ -16,9 +16,10 @@ from credo.features.catalogue import IN_DEFAULT_WORDS
 from credo.pipeline import scenarios as sc
 from credo.pipeline.changes import change_since_previous_run, what_is_published
 from credo.pipeline.path import path_to
-from credo.pipeline.rescore import latest_run_date
+from credo.pipeline.rescore import RecordKey, latest_run_date
 from credo.pipeline.whatif import NoScoreYetError, Outcome, WhatIf, person_records, what_if
 from credo.policy.bands import BANDS
+from credo.service.disputes.logic import excluded_for_person
 from credo.service.errors import InvalidRequestError, NotFoundError
 from credo.service.insight.schemas import (
     MAX_SCENARIOS_PER_REQUEST,
@@ -62,12 +63,19 @@ def action_of(item: ActionIn) -> sc.Action:
     return sc.LeaveOut(item.kind, item.source_id, item.record_id)
 
 
-def exact(settings: Settings, person_id: str, scenarios: Sequence[Sequence[sc.Action]]
-          ) -> WhatIf:
+def left_out(session: Session, person_id: str) -> frozenset[RecordKey]:
+    """The person's records a dispute keeps out of scoring, read in the request's own
+    session (the pipeline would otherwise open a database connection of its own for them
+    at every request)."""
+    return frozenset(excluded_for_person(session, person_id))
+
+
+def exact(session: Session, settings: Settings, person_id: str,
+          scenarios: Sequence[Sequence[sc.Action]]) -> WhatIf:
     """The pipeline's answer, its refusals as problems: a scenario that cannot apply
     (422, saying why) or no score to start from (404)."""
     try:
-        return what_if(settings, person_id, scenarios)
+        return what_if(settings, person_id, scenarios, left_out(session, person_id))
     except sc.ScenarioError as error:
         raise InvalidRequestError(str(error)) from None
     except NoScoreYetError:
@@ -90,7 +98,7 @@ def run_what_if(session: Session, settings: Settings, person_id: str,
                 scenarios: Sequence[Sequence[sc.Action]]) -> WhatIfOut:
     """The person's score now and under each scenario; the question is audited (what was
     asked, never an answer that could be mistaken for a published score)."""
-    answer = exact(settings, person_id, scenarios)
+    answer = exact(session, settings, person_id, scenarios)
     audit.record(session, actor_role="person", actor_id=person_id, action="score.what_if",
                  person_id=person_id,
                  scenarios=[[a.describe(settings.currency) for a in actions]
@@ -104,18 +112,18 @@ def run_what_if(session: Session, settings: Settings, person_id: str,
     )
 
 
-def what_if_start(settings: Settings, person_id: str) -> WhatIfStartOut:
+def what_if_start(session: Session, settings: Settings, person_id: str) -> WhatIfStartOut:
     """The score of the person's records as they are and the accounts a scenario can
     name: what the what-if page opens with. It reads their records and scores them, so
     the scenarios asked next only score themselves."""
-    answer = exact(settings, person_id, [])
+    answer = exact(session, settings, person_id, [])
     return WhatIfStartOut(
         as_of=answer.as_of, model_id=answer.model_id,
         now=outcome_out(answer.now, answer.now, [], settings.currency),
         accounts=[AccountOut(account_id=a.account_id, kind=a.kind, open=a.is_open,
                              balance_cents=a.balance_cents, credit_limit_cents=a.limit_cents,
                              currency=a.currency)
-                  for a in account_choices(settings, person_id)],
+                  for a in account_choices(session, settings, person_id)],
         account_kinds=sorted(ACCOUNT_KINDS),
         limits=LimitsOut(scenarios_per_request=MAX_SCENARIOS_PER_REQUEST,
                          actions_per_scenario=sc.MAX_ACTIONS, months_on_time=sc.MAX_MONTHS),
@@ -134,12 +142,13 @@ class AccountChoice:
     currency: str  # the account's
 
 
-def account_choices(settings: Settings, person_id: str) -> list[AccountChoice]:
+def account_choices(session: Session, settings: Settings, person_id: str
+                    ) -> list[AccountChoice]:
     """The accounts a scenario may name: those the latest run read for the person."""
     as_of = latest_run_date(settings)
     if as_of is None:
         return []
-    records = person_records(settings, person_id, as_of)
+    records = person_records(settings, person_id, as_of, left_out(session, person_id))
     latest: dict[str, dict] = {}
     for s in records["statement"]:
         if s["period_end"] < as_of and (s["account_id"] not in latest
@@ -196,7 +205,7 @@ def path(session: Session, settings: Settings, person_id: str, target: int | Non
         chosen = next((t for t in known if t.score == target),
                       Target(target, f"a score of {target}"))
     try:
-        plan = path_to(settings, person_id, chosen.score)
+        plan = path_to(settings, person_id, chosen.score, left_out(session, person_id))
     except NoScoreYetError:
         raise NotFoundError(NO_SCORE) from None
     audit.record(session, actor_role="person", actor_id=person_id, action="score.path",

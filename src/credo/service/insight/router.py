@@ -19,12 +19,12 @@ router = APIRouter(tags=["what-if"], responses={**COMMON_RESPONSES, **AUTH_RESPO
 
 
 @router.get("/v1/me/what-if", response_model=WhatIfStartOut, responses=NOT_FOUND)
-def what_if_start(person: Person, ctx: Ctx) -> WhatIfStartOut:
+def what_if_start(person: Person, ctx: Ctx, session: DB) -> WhatIfStartOut:
     """Your score as your records are, computed as each scenario's will be, and the
     accounts a scenario can name (with their balances and limits): what to start from.
     Your records are read and scored here, so the scenarios you ask next answer faster."""
     ctx.limiter.check("what-if:" + person.id)
-    return logic.what_if_start(ctx.settings, person.id)
+    return logic.what_if_start(session, ctx.settings, person.id)
 
 
 @router.post("/v1/me/what-if", response_model=WhatIfOut, responses=NOT_FOUND)
