@@ -84,6 +84,10 @@ def test_a_checkpoint_reports_the_log_it_copied(tmp_path: Path) -> None:
     writer.close()
 
 
+def said(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "credo.store.checkpoint"]
+
+
 @pytest.mark.parametrize("missing", ["no such folder/credo.db", "gone.db", "a ?#% name.db"])
 def test_a_failing_checkpoint_is_logged_and_tried_again(tmp_path: Path, missing: str,
                                                         caplog: pytest.LogCaptureFixture) -> None:
@@ -91,14 +95,60 @@ def test_a_failing_checkpoint_is_logged_and_tried_again(tmp_path: Path, missing:
     with caplog.at_level(logging.WARNING, logger="credo.store.checkpoint"):
         checkpoints.start()
         deadline = time.monotonic() + 10
-        while (sum("checkpoint" in r.getMessage() for r in caplog.records) < 2
-               and time.monotonic() < deadline):
+        while checkpoints.failures < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert checkpoints.running  # the failures did not end the thread
         checkpoints.stop()
-    assert sum("checkpoint" in r.getMessage() for r in caplog.records) >= 2
+    assert checkpoints.failures >= 3
+    first, *_ = said(caplog)
+    assert "failed (1 in a row)" in first.getMessage() and first.exc_info is not None
     assert not checkpoints.running
     assert not (tmp_path / missing).exists()  # a database is never created by it
+
+
+def test_failures_in_a_row_are_said_once_a_minute_and_tried_later_and_later(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    checkpoints = BackgroundCheckpoints(tmp_path / "gone.db", interval=0.1,
+                                        clock=lambda: now[0])
+    assert checkpoints.delay() == 0.1
+    with caplog.at_level(logging.WARNING, logger="credo.store.checkpoint"):
+        for _ in range(600):  # a minute of failures at one a tenth of a second
+            assert checkpoints._once(None) is None
+            now[0] += 0.1
+        assert len(said(caplog)) == 1  # was 600 warnings, each with its traceback
+        now[0] += 1.0
+        checkpoints._once(None)
+    assert [r.getMessage().split(" failed ")[1] for r in said(caplog)] == [
+        "(1 in a row); trying again in 0.2 s", "(601 in a row); trying again in 30.0 s"]
+    assert not said(caplog)[1].exc_info  # the cause was said with the first
+    # Each failure doubles the wait, up to half a minute.
+    fresh = BackgroundCheckpoints(tmp_path / "gone.db", interval=0.1)
+    waits = []
+    for _ in range(12):
+        fresh._once(None)
+        waits.append(fresh.delay())
+    assert waits == sorted(waits) and waits[0] == 0.2 and waits[-1] == 30.0
+
+
+def test_a_checkpoint_that_works_again_says_so_and_waits_the_interval(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "late.db"
+    checkpoints = BackgroundCheckpoints(db, interval=0.1)
+    for _ in range(5):
+        checkpoints._once(None)
+    writer = writer_without_checkpoints(db)  # the database is there now
+    writer.execute("INSERT INTO audit VALUES (1)")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="credo.store.checkpoint"):
+        connection = checkpoints._once(None)
+    assert connection is not None
+    connection.close()
+    writer.close()
+    assert checkpoints.failures == 0 and checkpoints.delay() == 0.1
+    assert checkpoints.completed == 1 and checkpoints.last is not None
+    assert [r.getMessage() for r in said(caplog)] == [
+        f"WAL checkpoints of {db} work again, after 5 failures"]
 
 
 def test_a_name_that_reads_as_a_uri_is_the_file_itself(tmp_path: Path) -> None:

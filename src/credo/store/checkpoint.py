@@ -14,6 +14,11 @@ checkpoint delays nobody. SQLite's own checkpoint stays on as the backstop if th
 falls behind. Checkpoints are PASSIVE: they never wait for, or block, a reader or a
 writer, and two server processes on one database take turns (one finds the other busy
 and tries again later).
+
+A checkpoint that fails (the file gone, the disk full) is tried again later and later,
+up to every ``MAX_BACKOFF_SECONDS``, and said in the log once a minute at most, with the
+count: tried every tenth of a second and logged each time, one failure filled the log
+with ten warnings a second. The first checkpoint that succeeds again says so.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +38,8 @@ log = logging.getLogger("credo.store.checkpoint")
 # Often enough that the log stays far below SQLite's 1,000 pages at a few thousand
 # commits a second (a partner read's commit adds a handful of pages).
 INTERVAL_SECONDS = 0.1
+MAX_BACKOFF_SECONDS = 30.0  # the longest wait after failures in a row
+FAILURE_LOG_SECONDS = 60.0  # failures in a row are said at most this often
 
 
 @dataclass(frozen=True)
@@ -45,15 +54,19 @@ class Checkpoint:
 class BackgroundCheckpoints:
     """Checkpoints ``database`` every ``interval`` seconds on a thread of its own."""
 
-    def __init__(self, database: Path, interval: float = INTERVAL_SECONDS) -> None:
+    def __init__(self, database: Path, interval: float = INTERVAL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
         self.database = database
         self.interval = interval
+        self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.completed = 0  # checkpoints run (what a test or a health check can watch)
         self.last: Checkpoint | None = None
+        self.failures = 0  # in a row, since the last checkpoint that succeeded
+        self._said_at: float | None = None  # when failures were last logged
 
     @classmethod
     def for_engine(cls, engine: Engine, interval: float = INTERVAL_SECONDS
@@ -86,11 +99,17 @@ class BackgroundCheckpoints:
     def _run(self) -> None:
         connection: sqlite3.Connection | None = None
         try:
-            while not self._stop.wait(self.interval):
+            while not self._stop.wait(self.delay()):
                 connection = self._once(connection)
         finally:
             if connection is not None:
                 connection.close()
+
+    def delay(self) -> float:
+        """The wait before the next checkpoint: the interval, doubled for each failure in
+        a row, at most ``MAX_BACKOFF_SECONDS`` (or the interval, if that is longer)."""
+        return min(self.interval * 2.0 ** min(self.failures, 30),
+                   max(self.interval, MAX_BACKOFF_SECONDS))
 
     def _once(self, connection: sqlite3.Connection | None) -> sqlite3.Connection | None:
         """One checkpoint; the connection to use next (None after a failure)."""
@@ -99,14 +118,27 @@ class BackgroundCheckpoints:
                 connection = sqlite3.connect(self.database.resolve().as_uri() + "?mode=rw",
                                              uri=True)
             self.last = checkpoint(connection)
-            self.completed += 1
-            return connection
         except sqlite3.Error:  # SQLite's own checkpoint is the backstop meanwhile
-            log.warning("WAL checkpoint of %s failed; trying again", self.database,
-                        exc_info=True)
+            self._failed()
             if connection is not None:
                 connection.close()
             return None
+        self.completed += 1
+        if self.failures:
+            log.warning("WAL checkpoints of %s work again, after %d failures",
+                        self.database, self.failures)
+            self.failures, self._said_at = 0, None
+        return connection
+
+    def _failed(self) -> None:
+        self.failures += 1
+        now = self._clock()
+        if self._said_at is not None and now - self._said_at < FAILURE_LOG_SECONDS:
+            return
+        self._said_at = now
+        log.warning("WAL checkpoint of %s failed (%d in a row); trying again in %.1f s",
+                    self.database, self.failures, self.delay(),
+                    exc_info=self.failures == 1)  # the cause once; then only the count
 
 
 def checkpoint(connection: sqlite3.Connection) -> Checkpoint:
