@@ -51,6 +51,9 @@ def test_an_error_is_raised_once_the_other_pieces_are_done():
     assert finished.is_set()
 
 
+# A deadlock would hold the pool's threads for good (and the interpreter at its exit):
+# after two minutes the run ends, failed, with every thread's stack.
+@pytest.mark.timeout(120, method="thread")
 def test_pieces_given_from_the_pool_run_there_in_turn():
     # As many outer pieces as threads, each giving pieces of its own: were those queued
     # behind the outer ones, every thread would wait for a free one forever.
