@@ -16,9 +16,9 @@ from credo.service.context import Rescorer, ServiceContext
 
 
 def create_app(settings: Settings | None = None, *, rescorer: Rescorer | None = None,
-               context: ServiceContext | None = None) -> FastAPI:
+               context: ServiceContext | None = None, warm_what_if: bool = False) -> FastAPI:
     """The API over the operational store, and the person's pages and the operator's
-    console over the same service logic."""
-    app = create_api(settings, rescorer=rescorer, context=context)
+    console over the same service logic (``warm_what_if``: see ``create_api``)."""
+    app = create_api(settings, rescorer=rescorer, context=context, warm_what_if=warm_what_if)
     install_portal(app)
     return app

@@ -2,4 +2,5 @@
 
 from credo.app import create_app
 
-app = create_app()
+# A server's processes prepare the what-if's feature query as they start.
+app = create_app(warm_what_if=True)

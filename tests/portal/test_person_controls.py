@@ -228,3 +228,26 @@ def test_the_what_if_reads_disputes_in_the_requests_own_session(app, portal_worl
     scenario = left_out.json()["scenarios"][0]
     assert after.json()["now"]["score"] == scenario["score"]
     assert after.json()["now"]["sub_scores"] == scenario["sub_scores"]
+
+
+def test_a_server_prepares_the_what_if_as_it_starts(portal_world: PortalWorld) -> None:
+    """``credo serve``'s app prepares the feature query for the latest run's date on each
+    worker thread once it starts, so that its first what-if does not wait for it."""
+    from credo.pipeline import variant_features
+    from credo.worker_pool import on_every_thread
+
+    as_of = latest_run_date(portal_world.settings)
+    variant_features.feature_sql.cache_clear()
+    on_every_thread(lambda: variant_features._prepared().days.clear())
+    served = create_app(context=portal_world.context(), warm_what_if=True)
+    with TestClient(served):
+        served.state.what_if_warm_up.join(timeout=300)
+        assert not served.state.what_if_warm_up.is_alive()
+    ready: list[bool] = []
+    on_every_thread(lambda: ready.append(as_of in variant_features._prepared().days))
+    assert ready and all(ready)
+    assert variant_features.feature_sql.cache_info().currsize >= 1
+    # An app made without it (as the tests' and library users' are) starts no such work.
+    plain = create_app(context=portal_world.context())
+    with TestClient(plain):
+        assert not hasattr(plain.state, "what_if_warm_up")

@@ -24,6 +24,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from credo.config import Settings
 from credo.data.lake import Lake
@@ -39,7 +41,7 @@ from credo.data.schemas import KINDS, record_schema
 from credo.dictionary import DIMENSIONS
 from credo.features.engines import open_engine
 from credo.features.table import STATUS_COLUMN
-from credo.layout import champion_path
+from credo.layout import champion_path, scores_path
 from credo.pipeline.rescore import RecordKey, excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
 from credo.pipeline.run_features import run_features
@@ -53,10 +55,10 @@ from credo.pipeline.scenarios import (
     to_tables,
 )
 from credo.pipeline.tables import lake_tables
-from credo.pipeline.variant_features import features_of
+from credo.pipeline.variant_features import features_of, prepare
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
-from credo.worker_pool import beside, side_by_side
+from credo.worker_pool import beside, on_every_thread, side_by_side
 
 MAX_SCENARIOS = 64
 _SEPARATOR = "~"  # never in a contract identifier, so a scenario's ids cannot collide
@@ -186,6 +188,28 @@ class _NowOutcomes:
 
 
 _NOW = _NowOutcomes()
+
+
+def warm(settings: Settings) -> bool:
+    """Make ready what a what-if as of the latest run needs before any request asks: the
+    champion loaded, the feature query compiled and prepared on each of the worker pool's
+    threads for the run's date, and one person's start asked (the lake's state and
+    files opened, the model's compiled binning loaded): a process's first what-if
+    otherwise waits seconds for them. False when there is no run or no champion yet."""
+    as_of = latest_run_date(settings)
+    if as_of is None:
+        return False
+    try:
+        champion(settings)
+    except NoScoreYetError:
+        return False
+    on_every_thread(lambda: prepare([as_of]))
+    scored = pq.ParquetFile(scores_path(settings, as_of))
+    if scored.metadata.num_rows:
+        first = scored.read_row_group(0, columns=["person_id"])["person_id"][0].as_py()
+        with suppress(NoScoreYetError):
+            what_if(settings, first, [])
+    return True
 
 
 def forget_people() -> None:

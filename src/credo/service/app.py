@@ -7,6 +7,7 @@ The whole web application (this API and the portal's pages) is put together in
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -198,12 +199,24 @@ def _install_handlers(app: FastAPI) -> None:
                        request)
 
 
+def _warm_what_if(settings: Settings) -> None:
+    from credo.pipeline.whatif import warm
+
+    try:
+        warm(settings)
+    except Exception:  # the first what-if prepares what it needs itself
+        log.exception("preparing the what-if at start failed")
+
+
 def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = None,
-               context: ServiceContext | None = None) -> FastAPI:
+               context: ServiceContext | None = None, warm_what_if: bool = False) -> FastAPI:
     """The HTTP API over the operational store (migrated to the latest schema first).
 
     Routers added to the app before it serves its first request are covered by the
-    same body limits and cache headers."""
+    same body limits and cache headers. ``warm_what_if``: once started, prepare the
+    what-if's feature query in the background (``credo serve`` does), so that the
+    process's first what-if does not wait seconds for it; ``app.state.what_if_warm_up``
+    is the thread doing it."""
     from credo.service.audit.router import router as audit_router
     from credo.service.authorizations.router import router as authorizations_router
     from credo.service.controls.router import router as controls_router
@@ -221,7 +234,7 @@ def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = 
     ctx = context or ServiceContext.build(settings or Settings.from_env(), rescorer=rescorer)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
         from credo.service.heap import settle
         from credo.store.checkpoint import BackgroundCheckpoints
 
@@ -230,6 +243,11 @@ def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = 
         if checkpoints is not None:
             checkpoints.start()
         settle()  # everything is imported and built: keep it out of the collector's walk
+        if warm_what_if:
+            served.state.what_if_warm_up = threading.Thread(
+                target=_warm_what_if, args=(ctx.settings,), name="credo-what-if-warm-up",
+                daemon=True)
+            served.state.what_if_warm_up.start()
         try:
             yield
         finally:
