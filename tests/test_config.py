@@ -126,6 +126,14 @@ def test_the_database_thread_count_follows_the_database_unless_set(monkeypatch, 
         assert ctx.db_threads == 1  # SQLite writes one transaction at a time
     finally:
         ctx.close()
+    # On a database server, two: one group's statements run while another's commits.
+    # (Nothing is asked of the server: the engine connects only when it is used.)
+    server = Settings(home=tmp_path, database_url="postgresql://credo@127.0.0.1:1/credo")
+    ctx = ServiceContext.build(server, migrate=False)
+    try:
+        assert ctx.db_threads == 2
+    finally:
+        ctx.close()
     monkeypatch.setenv("CREDO_DB_THREADS", "7")
     ctx = ServiceContext.build(settings)
     try:

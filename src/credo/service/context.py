@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from credo.config import Settings
 from credo.data.lake import Lake
-from credo.service.config import ServiceConfig
+from credo.service.config import DB_SERVER_THREADS, ServiceConfig
 from credo.service.errors import ProblemError
 from credo.service.ratelimit import RateLimiter
 from credo.service.security import pepper_for
@@ -104,7 +104,7 @@ class ServiceContext:
     def db_threads(self) -> int:
         if self.config.db_threads is not None:
             return self.config.db_threads
-        return 1 if self.engine.dialect.name == "sqlite" else 4
+        return 1 if self.engine.dialect.name == "sqlite" else DB_SERVER_THREADS
 
     @property
     def group_commit(self) -> GroupCommitter:
