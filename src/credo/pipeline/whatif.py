@@ -204,8 +204,9 @@ def warm(settings: Settings) -> bool:
     except NoScoreYetError:
         return False
     on_every_thread(lambda: prepare([as_of]))
-    scored = pq.ParquetFile(scores_path(settings, as_of))
-    if scored.metadata.num_rows:
+    scores = scores_path(settings, as_of)
+    scored = pq.ParquetFile(scores) if scores.exists() else None
+    if scored is not None and scored.metadata.num_rows:
         first = scored.read_row_group(0, columns=["person_id"])["person_id"][0].as_py()
         with suppress(NoScoreYetError):
             what_if(settings, first, [])
