@@ -72,7 +72,8 @@ def _page(request: Request, visitor: PersonVisitor, ctx: Ctx, session: DB, *,
                                    "plan": None}
     return page(request, "me_what_if.html", status=status, visitor=visitor,
                 targets=logic.targets(session, ctx.settings, visitor.id),
-                accounts=logic.account_choices(session, ctx.settings, visitor.id),
+                accounts=logic.account_choices(ctx.settings, visitor.id,
+                                               logic.left_out(session, visitor.id)),
                 kinds=ACCOUNT_KINDS, months=MONTH_CHOICES, descriptions=DESCRIPTIONS,
                 currency=ctx.settings.currency,
                 **{**defaults, **values})

@@ -70,12 +70,12 @@ def left_out(session: Session, person_id: str) -> frozenset[RecordKey]:
     return frozenset(excluded_for_person(session, person_id))
 
 
-def exact(session: Session, settings: Settings, person_id: str,
-          scenarios: Sequence[Sequence[sc.Action]]) -> WhatIf:
+def exact(settings: Settings, person_id: str, scenarios: Sequence[Sequence[sc.Action]],
+          excluded: frozenset[RecordKey]) -> WhatIf:
     """The pipeline's answer, its refusals as problems: a scenario that cannot apply
     (422, saying why) or no score to start from (404)."""
     try:
-        return what_if(settings, person_id, scenarios, left_out(session, person_id))
+        return what_if(settings, person_id, scenarios, excluded)
     except sc.ScenarioError as error:
         raise InvalidRequestError(str(error)) from None
     except NoScoreYetError:
@@ -98,7 +98,7 @@ def run_what_if(session: Session, settings: Settings, person_id: str,
                 scenarios: Sequence[Sequence[sc.Action]]) -> WhatIfOut:
     """The person's score now and under each scenario; the question is audited (what was
     asked, never an answer that could be mistaken for a published score)."""
-    answer = exact(session, settings, person_id, scenarios)
+    answer = exact(settings, person_id, scenarios, left_out(session, person_id))
     audit.record(session, actor_role="person", actor_id=person_id, action="score.what_if",
                  person_id=person_id,
                  scenarios=[[a.describe(settings.currency) for a in actions]
@@ -116,14 +116,15 @@ def what_if_start(session: Session, settings: Settings, person_id: str) -> WhatI
     """The score of the person's records as they are and the accounts a scenario can
     name: what the what-if page opens with. It reads their records and scores them, so
     the scenarios asked next only score themselves."""
-    answer = exact(session, settings, person_id, [])
+    excluded = left_out(session, person_id)  # read once for both
+    answer = exact(settings, person_id, [], excluded)
     return WhatIfStartOut(
         as_of=answer.as_of, model_id=answer.model_id,
         now=outcome_out(answer.now, answer.now, [], settings.currency),
         accounts=[AccountOut(account_id=a.account_id, kind=a.kind, open=a.is_open,
                              balance_cents=a.balance_cents, credit_limit_cents=a.limit_cents,
                              currency=a.currency)
-                  for a in account_choices(session, settings, person_id)],
+                  for a in account_choices(settings, person_id, excluded)],
         account_kinds=sorted(ACCOUNT_KINDS),
         limits=LimitsOut(scenarios_per_request=MAX_SCENARIOS_PER_REQUEST,
                          actions_per_scenario=sc.MAX_ACTIONS, months_on_time=sc.MAX_MONTHS),
@@ -142,13 +143,14 @@ class AccountChoice:
     currency: str  # the account's
 
 
-def account_choices(session: Session, settings: Settings, person_id: str
+def account_choices(settings: Settings, person_id: str, excluded: frozenset[RecordKey]
                     ) -> list[AccountChoice]:
-    """The accounts a scenario may name: those the latest run read for the person."""
+    """The accounts a scenario may name: those the latest run read for the person
+    (``excluded``: their disputed records, :func:`left_out`)."""
     as_of = latest_run_date(settings)
     if as_of is None:
         return []
-    records = person_records(settings, person_id, as_of, left_out(session, person_id))
+    records = person_records(settings, person_id, as_of, excluded)
     latest: dict[str, dict] = {}
     for s in records["statement"]:
         if s["period_end"] < as_of and (s["account_id"] not in latest
