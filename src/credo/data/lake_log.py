@@ -86,10 +86,18 @@ def log_names(log_dir: Path) -> list[str]:
     )
 
 
-def replay(log_dir: Path, names: Sequence[str]) -> LakeState:
-    """The committed state after the commits ``names``, in order."""
-    state = LakeState(version=0)
+def replay(log_dir: Path, names: Sequence[str], since: LakeState | None = None
+           ) -> LakeState:
+    """The committed state after the commits ``names``, in order; with ``since`` (the
+    state after the first of them, left unchanged), only the commits after it are read:
+    a lake's log is only ever appended to."""
+    if since is None:
+        state = LakeState(version=0)
+    else:
+        state = LakeState(since.version, dict(since.files), set(since.versioned))
     for name in names:
+        if int(name[:-5]) <= state.version:
+            continue
         entry = json.loads((log_dir / name).read_text())
         removed = entry.get("remove", [])
         versioned = _adds_versions(entry) or any(p in state.versioned for p in removed)

@@ -290,11 +290,19 @@ class Writer:
         self._new_txn()
         return counts
 
+    def _files_of_sources(self, kind: str, sources: set[str]) -> list[Path]:
+        """The committed files of ``kind`` that may hold a record of these sources: a
+        record's key begins with its source, so only they can hold an earlier version
+        (a source's push is checked against its own files, not the whole lake)."""
+        return [self.lake.root / f.path for f in self.lake.state().of_kind(kind)
+                if not f.sources or not sources.isdisjoint(f.sources)]
+
     def _dedup_and_write(self, kind: str, staged: list[Path]) -> tuple[list[dict], CommitCounts]:
         con = self.duckdb()
         try:
             con.execute(f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({sql_list(staged)})")
-            existing = self.lake.files(kind)
+            existing = self._files_of_sources(kind, {
+                s for (s,) in con.execute("SELECT DISTINCT source_id FROM s").fetchall()})
             key_cols = "source_id VARCHAR, record_id VARCHAR, reported_at TIMESTAMPTZ, _hash BIGINT"
             con.execute(f"CREATE TEMP TABLE ek ({key_cols})")
             if existing:
