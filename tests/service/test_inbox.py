@@ -149,3 +149,23 @@ def test_pushed_records_in_another_currency_are_quarantined_with_the_reason(
     assert body["outcome"]["accepted"] == 1 and body["outcome"]["quarantined"] == 1
     assert any("reporting currency EUR" in reason for reason in body["outcome"]["reasons"])
     assert world.ctx.lake.table("statement").count().execute() == 1
+
+
+def test_a_small_push_shares_the_reads_commit_and_a_big_one_has_its_own(
+        world: World) -> None:
+    from credo.service.sources.router import SHARED_COMMIT_RECORDS
+
+    def pushed(n: int) -> int:
+        """Batches the group commit committed while ``n`` records were pushed."""
+        before = world.ctx.group_commit.batches
+        body = {"kind": "statement", "records": [
+            {**STATEMENT, "record_id": f"st-{n}-{i}"} for i in range(n)]}
+        r = world.client.post("/v1/sources/records", headers=world.source(), json=body)
+        assert r.status_code == 202, r.text
+        with world.ctx.session() as s:
+            assert s.get(Push, r.json()["id"]).record_count == n
+        return world.ctx.group_commit.batches - before
+
+    assert pushed(1) == 1
+    assert pushed(SHARED_COMMIT_RECORDS) == 1
+    assert pushed(SHARED_COMMIT_RECORDS + 1) == 0

@@ -78,3 +78,61 @@ def test_reads_waiting_together_write_their_rows_with_one_statement_each(
     finally:
         committer.close()
     assert seen == ["SELECT"] * 5 + ["INSERT", "INSERT"]
+
+
+def test_a_small_push_waiting_beside_reads_is_kept_with_their_rows(world: World) -> None:
+    """A source's one-record push shares the partner reads' batch: inside it, it only
+    reads (its key, its waiting batches), and its row and audit row are written with
+    the batch's, after every unit has read: on SQLite the write lock is taken once, for
+    the batch's writes, never in the middle of another read."""
+    import threading
+    from functools import partial
+
+    from credo.service.errors import ProblemError
+    from credo.service.scores.router import _read_score
+    from credo.service.scores.schemas import ScoreRequest
+    from credo.service.sources.router import _keep
+    from credo.service.sources.schemas import PushIn
+    from credo.store.group_commit import GroupCommitter
+    from credo.store.models import AuditEvent, Push
+
+    from .test_inbox import STATEMENT
+
+    world.grant()
+    world.score()
+    committer = GroupCommitter(world.ctx.engine, threads=1, expected=(ProblemError,))
+    key = world.partner()["X-API-Key"]
+    source_key = world.source()["X-API-Key"]
+    go, started = threading.Event(), threading.Event()
+
+    def first(_session) -> None:  # type: ignore[no-untyped-def]
+        started.set()
+        go.wait(10)
+
+    kept = []
+
+    def batch() -> None:
+        head = committer.submit(first)
+        assert started.wait(10)
+        read = partial(_read_score, world.ctx, ScoreRequest(person_id="P1", purpose="loan"),
+                       key)
+        units = [committer.submit(read),
+                 committer.submit(partial(_keep, world.ctx, PushIn(
+                     kind="statement", records=[{**STATEMENT}]), source_key)),
+                 committer.submit(read)]
+        go.set()
+        head.result(10)
+        kept.append(units[1].result(10))
+        assert units[0].result(10).score == units[2].result(10).score
+
+    try:
+        seen = statements_of(world, batch)
+    finally:
+        committer.close()
+    first_write = seen.index("INSERT")
+    assert "INSERT" not in seen[:first_write] and set(seen[first_write:]) == {"INSERT"}
+    assert seen.count("INSERT") == 3  # pushes, audit rows, notices: one statement each
+    with world.ctx.session() as s:
+        push = s.get(Push, kept[0].id)
+        assert push is not None and push.state == "pending" and push.record_count == 1
+        assert s.query(AuditEvent).filter(AuditEvent.action == "records.push").count() == 1

@@ -51,15 +51,21 @@ def presented_digest(ctx: ServiceContext, role: str, key: str | None) -> str:
     return digest
 
 
+def active_principal(ctx: ServiceContext, session: Session, role: str, key: str | None
+                     ) -> Principal:
+    """``key_principal``, refused when its owner is suspended."""
+    principal = key_principal(ctx, session, role, key)
+    if not principal.active:
+        from credo.service.errors import NoAuthorizationError
+        from credo.service.scores.logic import SUSPENDED
+
+        raise NoAuthorizationError(SUSPENDED)
+    return principal
+
+
 def _key_principal(role: str):
     def dependency(ctx: Ctx, session: DB, key: ApiKeyValue = None) -> Principal:
-        principal = key_principal(ctx, session, role, key)
-        if not principal.active:
-            from credo.service.errors import NoAuthorizationError
-            from credo.service.scores.logic import SUSPENDED
-
-            raise NoAuthorizationError(SUSPENDED)
-        return principal
+        return active_principal(ctx, session, role, key)
 
     return dependency
 

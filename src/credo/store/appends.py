@@ -1,4 +1,5 @@
-"""Rows a unit of work appends and never reads back: its audit row, a notice.
+"""Rows a unit of work appends and never reads back: its audit row, a notice, a source's
+pushed batch.
 
 ``append`` writes the row at once in the session's transaction, unless the session
 belongs to a group-commit batch that gathers appends (``gathering``). Then the row waits

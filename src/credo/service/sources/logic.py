@@ -1,8 +1,9 @@
 """Sources: registered by an operator; they push records over HTTP.
 
 A push is kept in the store's inbox (``pushes``) in one transaction with its audit row
-and answered at once (202, with the batch's id); the inbox worker
-(``credo.service.sources.inbox``, its own process) ingests it through
+(a small one in the partner reads' group commit, see the router) and answered at once
+(202, with the batch's id); the inbox worker (``credo.service.sources.inbox``, its own
+process) ingests it through
 ``credo.data.ingest.ingest_path``, the very function behind ``credo ingest``, so the
 validation, idempotency (re-sending is a no-op) and quarantine are the file path's, and
 then rescores the people it concerns. The service process never touches the lake: a
@@ -14,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from credo.service.errors import ConflictError, UnavailableError
@@ -22,7 +23,8 @@ from credo.service.ids import check_id
 from credo.service.keys import issue_key, revoke_keys
 from credo.service.rows import owned
 from credo.store import audit
-from credo.store.models import Push, Source
+from credo.store.appends import append
+from credo.store.models import Push, Source, now
 
 
 def register_source(session: Session, pepper: bytes, source_id: str, name: str,
@@ -67,7 +69,8 @@ def accept_push(session: Session, source_id: str, kind: str,
     The batch and its audit row are one transaction: once the source has its answer,
     the records are durable and will reach the lake (validated, deduplicated and
     quarantined exactly as ``credo ingest`` does). A source far ahead of the worker
-    (``MAX_WAITING_PER_SOURCE`` batches waiting) is asked to send again later.
+    (``MAX_WAITING_PER_SOURCE`` batches waiting) is asked to send again later (batches
+    kept in the same group commit are not counted yet: the cap is a brake, not a quota).
     """
     waiting = session.scalar(select(func.count()).select_from(Push).where(
         Push.source_id == source_id, Push.state.in_(("pending", "ingesting"))))
@@ -76,13 +79,19 @@ def accept_push(session: Session, source_id: str, kind: str,
             f"{waiting:,} batches of this source are waiting to be ingested; nothing was "
             "written: send the same records again after the Retry-After seconds",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    push = Push(id=str(uuid.uuid4()), source_id=source_id, kind=kind, records=records,
-                record_count=len(records), state="pending", attempts=0)
-    session.add(push)
+    values = {"id": str(uuid.uuid4()), "source_id": source_id, "kind": kind,
+              "records": records, "record_count": len(records), "state": "pending",
+              "attempts": 0, "received_at": now()}
+    # Appended, not added to the session: in a group commit the batch writes it with its
+    # other rows, under SQLite's write lock, after its units have read.
+    append(session, _INSERT_PUSH, values)
     audit.record(session, actor_role="source", actor_id=source_id, action="records.push",
-                 kind=kind, push_id=push.id, records=len(records))
+                 kind=kind, push_id=values["id"], records=len(records))
     session.commit()
-    return push
+    return Push(**values)
+
+
+_INSERT_PUSH = insert(Push)
 
 
 def push_of(session: Session, source_id: str, push_id: str) -> Push:
