@@ -72,16 +72,15 @@ def test_a_sources_records_are_checked_against_its_own_files(
         lake: Lake, tmp_path: Path) -> None:
     ingest(lake, write_csv(tmp_path / "a.csv", records(5)), source="bank1")
     ingest(lake, write_csv(tmp_path / "b.csv", records(5)), source="bank2")
-    with lake.writer() as writer:
-        files = writer._files_of_sources("statement", {"bank1"})
-        assert files and all(
-            set(lake.state().files[p.relative_to(lake.root).as_posix()].sources) == {"bank1"}
-            for p in files)
-        # A file whose sources the log does not name may hold anyone's: checked too.
-        state = lake.state()
-        unnamed = next(p for p, f in state.files.items() if "bank2" in f.sources)
-        state.files[unnamed] = dataclasses.replace(state.files[unnamed], sources={})
-        assert lake.root / unnamed in writer._files_of_sources("statement", {"bank1"})
+    files = lake.files("statement", sources={"bank1"})
+    assert files and all(
+        set(lake.state().files[p.relative_to(lake.root).as_posix()].sources) == {"bank1"}
+        for p in files)
+    # A file whose sources the log does not name may hold anyone's: checked too.
+    state = lake.state()
+    unnamed = next(p for p, f in state.files.items() if "bank2" in f.sources)
+    state.files[unnamed] = dataclasses.replace(state.files[unnamed], sources={})
+    assert lake.root / unnamed in lake.files("statement", sources={"bank1"})
     # The same records again: each source's are its own duplicates.
     again = ingest(Lake(lake.root), write_csv(tmp_path / "a2.csv", records(5)), source="bank2")
     assert (again.accepted, again.duplicate) == (0, 5)

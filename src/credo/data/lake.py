@@ -106,14 +106,19 @@ class Lake:
         cached = self._cache
         if cached is not None and cached[0] == names:
             return cached[1]
-        grown = cached is not None and names[:len(cached[0])] == cached[0]
-        state = replay(self.log_dir, names, since=cached[1] if grown else None)
+        if cached is not None and names[:len(cached[0])] == cached[0]:
+            # A log is only appended to: read the commits made since.
+            state = replay(self.log_dir, names[len(cached[0]):], since=cached[1])
+        else:  # first look, or not the log seen before (a restored backup): all of it
+            state = replay(self.log_dir, names)
         self._cache = (names, state)
         return state
 
-    def files(self, kind: str, *, until_month: str | None = None) -> list[Path]:
-        """Committed Parquet files of ``kind`` (for DuckDB, Spark or pyarrow readers)."""
-        return [self.root / f.path for f in self.state().of_kind(kind, until_month)]
+    def files(self, kind: str, *, until_month: str | None = None,
+              sources: set[str] | None = None) -> list[Path]:
+        """Committed Parquet files of ``kind`` (for DuckDB, Spark or pyarrow readers); see
+        ``LakeState.of_kind`` for ``until_month`` and ``sources``."""
+        return [self.root / f.path for f in self.state().of_kind(kind, until_month, sources)]
 
     def has_files(self, kind: str, *, until_month: str | None = None) -> bool:
         """Whether the lake holds a file of ``kind`` (up to that month's partition)."""

@@ -45,10 +45,16 @@ class LakeState:
     # several versions always has one in a file named here.
     versioned: set[str] = field(default_factory=set)
 
-    def of_kind(self, kind: str, until_month: str | None = None) -> list[FileEntry]:
+    def of_kind(self, kind: str, until_month: str | None = None,
+                sources: set[str] | None = None) -> list[FileEntry]:
+        """The files of ``kind`` (up to that month's partition; with ``sources``, only
+        those that may hold a record of them: a file whose sources the log does not
+        name may hold anyone's)."""
         out = [f for f in self.files.values() if f.kind == kind]
         if until_month is not None:
             out = [f for f in out if f.partition <= until_month]
+        if sources is not None:
+            out = [f for f in out if not f.sources or not sources.isdisjoint(f.sources)]
         return sorted(out, key=lambda f: f.path)
 
     def versioned_of_kind(self, kind: str, until_month: str | None = None) -> list[FileEntry]:
@@ -88,16 +94,11 @@ def log_names(log_dir: Path) -> list[str]:
 
 def replay(log_dir: Path, names: Sequence[str], since: LakeState | None = None
            ) -> LakeState:
-    """The committed state after the commits ``names``, in order; with ``since`` (the
-    state after the first of them, left unchanged), only the commits after it are read:
-    a lake's log is only ever appended to."""
-    if since is None:
-        state = LakeState(version=0)
-    else:
-        state = LakeState(since.version, dict(since.files), set(since.versioned))
+    """The committed state after the commits ``names``, in order, applied to ``since``
+    (left unchanged; None: the empty lake)."""
+    state = (LakeState(version=0) if since is None
+             else LakeState(since.version, dict(since.files), set(since.versioned)))
     for name in names:
-        if int(name[:-5]) <= state.version:
-            continue
         entry = json.loads((log_dir / name).read_text())
         removed = entry.get("remove", [])
         versioned = _adds_versions(entry) or any(p in state.versioned for p in removed)

@@ -62,7 +62,8 @@ class CommittedLake(Protocol):
 
     def state(self) -> LakeState: ...
 
-    def files(self, kind: str, *, until_month: str | None = None) -> list[Path]: ...
+    def files(self, kind: str, *, until_month: str | None = None,
+              sources: set[str] | None = None) -> list[Path]: ...
 
     def append_commit(self, entry: dict[str, Any]) -> int: ...
 
@@ -185,9 +186,7 @@ class Writer:
         if not self._quarantine:
             return QUARANTINE_SCHEMA.empty_table()
         q = pa.concat_tables(self._quarantine)
-        sources = set(q.column("source_id").to_pylist())
-        files = [self.lake.root / f.path for f in self.lake.state().of_kind(QUARANTINE)
-                 if set(f.sources) & sources]
+        files = self.lake.files(QUARANTINE, sources=set(q.column("source_id").to_pylist()))
         if files:
             seen = pq.read_table(files, columns=["_hash"]).column("_hash")
             q = q.filter(pc.invert(pc.is_in(q.column("_hash"), seen.combine_chunks())))
@@ -290,18 +289,14 @@ class Writer:
         self._new_txn()
         return counts
 
-    def _files_of_sources(self, kind: str, sources: set[str]) -> list[Path]:
-        """The committed files of ``kind`` that may hold a record of these sources: a
-        record's key begins with its source, so only they can hold an earlier version
-        (a source's push is checked against its own files, not the whole lake)."""
-        return [self.lake.root / f.path for f in self.lake.state().of_kind(kind)
-                if not f.sources or not sources.isdisjoint(f.sources)]
-
     def _dedup_and_write(self, kind: str, staged: list[Path]) -> tuple[list[dict], CommitCounts]:
         con = self.duckdb()
         try:
             con.execute(f"CREATE TEMP TABLE s AS SELECT * FROM read_parquet({sql_list(staged)})")
-            existing = self._files_of_sources(kind, {
+            # A record's key begins with its source: only the files of the batch's
+            # sources can hold an earlier version (a push is checked against its
+            # source's files, not the whole lake).
+            existing = self.lake.files(kind, sources={
                 s for (s,) in con.execute("SELECT DISTINCT source_id FROM s").fetchall()})
             key_cols = "source_id VARCHAR, record_id VARCHAR, reported_at TIMESTAMPTZ, _hash BIGINT"
             con.execute(f"CREATE TEMP TABLE ek ({key_cols})")

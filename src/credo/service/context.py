@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -125,6 +126,15 @@ class ServiceContext:
         each: one commit for every read waiting is one sync of the disk for them all, and
         a few threads do not fight over the interpreter's lock."""
         return await asyncio.wrap_future(self.group_commit.submit(work))
+
+    async def in_own_session(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` with a session of its own (it commits itself) in FastAPI's
+        threads: for work too big to keep the reads of a group commit waiting."""
+        def run() -> T:
+            with self.session() as session:
+                return work(session)
+
+        return await run_in_threadpool(run)
 
     def close(self) -> None:
         if self._group_commit is not None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from credo.service.context import ServiceContext
 from credo.service.deps import DB, ApiKeyValue, Ctx, Source, active_principal
@@ -51,7 +49,7 @@ async def push(body: PushIn, ctx: Ctx, response: Response, key: ApiKeyValue = No
     # while partners are being answered. A big one is written alone, so that partners'
     # answers never wait for its rows.
     out = await (ctx.in_group_commit(keep) if len(body.records) <= SHARED_COMMIT_RECORDS
-                 else run_in_threadpool(_alone, ctx, keep))
+                 else ctx.in_own_session(keep))
     response.headers["Location"] = f"/v1/sources/pushes/{out.id}"
     return out
 
@@ -59,11 +57,6 @@ async def push(body: PushIn, ctx: Ctx, response: Response, key: ApiKeyValue = No
 def _keep(ctx: ServiceContext, body: PushIn, key: str | None, session: Session) -> PushOut:
     source = active_principal(ctx, session, "source", key)
     return _out(logic.accept_push(session, source.id, body.kind, body.records))
-
-
-def _alone(ctx: ServiceContext, keep: Callable[[Session], PushOut]) -> PushOut:
-    with ctx.session() as session:
-        return keep(session)
 
 
 @router.get("/v1/sources/pushes/{push_id}", response_model=PushOut, responses={
