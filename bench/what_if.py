@@ -61,6 +61,7 @@ from credo.pipeline.whatif import (  # noqa: E402
     forget_people,
     people_records,
     person_records,
+    scored_columns,
     what_if,
 )
 from credo.service.insight.schemas import (  # noqa: E402
@@ -136,6 +137,7 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     plans = {p: [random_scenario(rng, found[p], as_of) for _ in range(2)]
              + [[random_scenario(rng, found[p], as_of) for _ in range(EIGHT)]]
              for p in people}
+    model, _ = champion(settings)
     # A server's first requests prepare the feature query for each date they ask about
     # (the run's, and each number of months on time the scenarios choose).
     warm_up = [[OnTime(months)] for months in MONTHS_CHOICES]
@@ -143,7 +145,8 @@ def latency(settings: Settings, people: list[str], rng: random.Random) -> None:
     # Each of the worker pool's threads keeps its own connection and prepared queries,
     # among them the run's date's, which a scenario that is not "months on time" needs
     # (a person's outcome as they are is usually the run's, with no query).
-    on_every_thread(lambda: (prepare([as_of]), what_if(settings, people[0], warm_up)))
+    on_every_thread(lambda: (prepare([as_of], scored_columns(model)),
+                              what_if(settings, people[0], warm_up)))
     reading, start, first_one, next_one, first_eight, next_eight = [], [], [], [], [], []
     for person in people:
         one, another, eight = plans[person]

@@ -60,6 +60,32 @@ def test_every_date_gives_what_the_definitions_give(tables, monkeypatch):
         assert found.to_pylist() == by_definitions(tables, day).to_pylist(), day
 
 
+# A few features of each record pass, the ratio across kinds, and the default status.
+SOME_COLUMNS = ("person_id", "late30_12m", "accounts_opened_12m", "income_monthly_6m",
+                "id_verified", "bankruptcies", "debt_service_to_income",
+                "default_status")
+
+
+def test_a_query_of_some_columns_gives_their_values_and_computes_no_other(tables):
+    missing = set(SOME_COLUMNS) - set(variant_features.ALL_COLUMNS)
+    assert not missing  # the catalogue still has them: the test asks for real columns
+    for day in (RUN_AS_OF, add_months(RUN_AS_OF, 6)):
+        found = variant_features.features_of(tables, day, SOME_COLUMNS)
+        assert found.column_names == list(SOME_COLUMNS)
+        assert found.to_pylist() == by_definitions(tables, day).select(SOME_COLUMNS).to_pylist()
+    tree = sqlglot.parse_one(variant_features.feature_sql(RUN_AS_OF, SOME_COLUMNS),
+                             read="duckdb")
+    named = {alias.alias for alias in tree.find_all(sge.Alias)}
+    left_out = set(variant_features.ALL_COLUMNS) - set(SOME_COLUMNS)
+    assert named & set(SOME_COLUMNS) == set(SOME_COLUMNS)
+    assert not named & left_out  # no subquery computes a column no one reads
+
+
+def test_a_query_without_the_person_id_is_refused(tables):
+    with pytest.raises(ValueError, match="person"):
+        variant_features.features_of(tables, RUN_AS_OF, ("late30_12m",))
+
+
 def kept_rows() -> dict[str, int]:
     con = variant_features._prepared().con  # this thread's connection
     return {kind: con.execute(f"SELECT count(*) FROM {variant_features.table_name(kind)}")

@@ -238,13 +238,14 @@ def test_a_server_prepares_the_what_if_as_it_starts(portal_world: PortalWorld) -
 
     as_of = latest_run_date(portal_world.settings)
     variant_features.feature_sql.cache_clear()
-    on_every_thread(lambda: variant_features._prepared().days.clear())
+    on_every_thread(lambda: variant_features._prepared().queries.clear())
     served = create_app(context=portal_world.context(), warm_what_if=True)
     with TestClient(served):
         served.state.what_if_warm_up.join(timeout=300)
         assert not served.state.what_if_warm_up.is_alive()
     ready: list[bool] = []
-    on_every_thread(lambda: ready.append(as_of in variant_features._prepared().days))
+    on_every_thread(lambda: ready.append(
+        any(day == as_of for day, _ in variant_features._prepared().queries)))
     assert ready and all(ready)
     assert variant_features.feature_sql.cache_info().currsize >= 1
     # An app made without it (as the tests' and library users' are) starts no such work.

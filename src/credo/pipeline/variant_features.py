@@ -7,6 +7,14 @@ people's records. Each thread keeps one in-process DuckDB connection with the qu
 prepared on it and a table per record kind, which a request fills and empties, so that
 it neither opens a database nor parses the 137 KB of SQL again.
 
+A request needs only the columns the champion reads (a few dozen of the catalogue's
+features and the default status), and since DuckDB's optimiser is off here (below) it would
+carry every feature and helper column through every join of the query. So the query is
+compiled for the columns asked for, and every column no outer query reads is removed from
+its subqueries once at compile time (SQLGlot's projection pushdown): the statement
+materialises a third of the columns and runs in two thirds of the time, with the same
+values (a test holds the two to each other).
+
 DuckDB runs a prepared statement as it was planned only while nothing it reads changed
 in the catalog: registering a request's records as new views, or taking parts of a
 time-zoned instant (which the definitions avoid), has it bind the whole query again at
@@ -32,10 +40,15 @@ from typing import TYPE_CHECKING
 
 import ibis
 import pyarrow as pa
+import sqlglot
+from ibis.backends.sql.datatypes import DuckDBType
+from sqlglot.optimizer.pushdown_projections import pushdown_projections
+from sqlglot.optimizer.qualify import qualify
 
 from credo.data.duckdb_connection import open_duckdb
 from credo.data.schemas import KINDS, record_schema
-from credo.features.table import feature_table
+from credo.features.catalogue import FEATURE_NAMES
+from credo.features.table import STATUS_COLUMN, feature_table
 from credo.pipeline.scenarios import MAX_MONTHS
 from credo.pipeline.tables import normalise_features
 from credo.threads import threads_for
@@ -46,6 +59,8 @@ if TYPE_CHECKING:
 # Dates whose query is kept: the run's and each month a scenario may look ahead
 # (compiling one date's query takes a second or more, so none is compiled twice).
 PREPARED_DAYS = MAX_MONTHS + 1
+# The feature table's columns, all of them: what a query computes when not told less.
+ALL_COLUMNS = ("person_id", *FEATURE_NAMES, STATUS_COLUMN)
 
 
 def table_name(kind: str) -> str:
@@ -53,17 +68,30 @@ def table_name(kind: str) -> str:
 
 
 @lru_cache(maxsize=PREPARED_DAYS)
-def feature_sql(day: date) -> str:
-    """The feature table's query as of ``day`` over the five record kinds, compiled once
-    from the same definitions the run executes."""
+def feature_sql(day: date, columns: tuple[str, ...] = ALL_COLUMNS) -> str:
+    """The feature table's query as of ``day`` over the five record kinds, ``columns``
+    of it, compiled once from the same definitions the run executes, with what no outer
+    query reads left out of its subqueries."""
+    if "person_id" not in columns:
+        raise ValueError("a feature query's rows need the person's id")
     tables = {kind: ibis.table(ibis.schema(record_schema(kind)), name=table_name(kind))
               for kind in KINDS}
-    return str(ibis.to_sql(feature_table(tables, day), dialect="duckdb"))
+    # Parsed from the SQL text, not taken from Ibis's tree: that tree shares nodes
+    # between the places that read one subquery, which the pushdown would prune as one.
+    sql = ibis.to_sql(feature_table(tables, day).select(*columns), dialect="duckdb")
+    tree = sqlglot.parse_one(str(sql), read="duckdb")
+    schema = {table_name(kind): {name: DuckDBType.to_string(dtype)
+                                 for name, dtype in ibis.schema(record_schema(kind)).items()}
+              for kind in KINDS}
+    # Qualifying names every column by its table (stars expanded from the record
+    # schemas), which the pushdown needs to know what each subquery's reader reads.
+    qualified = qualify(tree, dialect="duckdb", schema=schema, quote_identifiers=True)
+    return pushdown_projections(qualified).sql(dialect="duckdb")
 
 
 class _Prepared:
-    """One thread's connection, its tables of records, and the days whose query is
-    prepared on it (oldest use first, so the least recently used day is the one
+    """One thread's connection, its tables of records, and the queries (a date and its
+    columns) prepared on it (oldest use first, so the least recently used one is
     deallocated)."""
 
     def __init__(self) -> None:
@@ -72,18 +100,21 @@ class _Prepared:
         for kind in KINDS:
             self.con.from_arrow(record_schema(kind).empty_table()).create(table_name(kind))
         self.threads = 1
-        self.days: OrderedDict[date, str] = OrderedDict()
+        self.queries: OrderedDict[tuple[date, tuple[str, ...]], str] = OrderedDict()
+        self.named = 0
 
-    def statement(self, day: date) -> str:
-        """The name of the query as of ``day``, prepared now if it is not."""
-        if day in self.days:
-            self.days.move_to_end(day)
-            return self.days[day]
-        name = f"credo_features_{day:%Y%m%d}"
-        self.con.execute(f"PREPARE {name} AS {feature_sql(day)}")
-        self.days[day] = name
-        if len(self.days) > PREPARED_DAYS:
-            _, oldest = self.days.popitem(last=False)
+    def statement(self, day: date, columns: tuple[str, ...]) -> str:
+        """The name of the query of ``columns`` as of ``day``, prepared now if it is not."""
+        key = (day, columns)
+        if key in self.queries:
+            self.queries.move_to_end(key)
+            return self.queries[key]
+        self.named += 1
+        name = f"credo_features_{day:%Y%m%d}_{self.named}"
+        self.con.execute(f"PREPARE {name} AS {feature_sql(day, columns)}")
+        self.queries[key] = name
+        if len(self.queries) > PREPARED_DAYS:
+            _, oldest = self.queries.popitem(last=False)
             self.con.execute(f"DEALLOCATE PREPARE {oldest}")
         return name
 
@@ -113,20 +144,23 @@ def _prepared() -> _Prepared:
     return _local.prepared
 
 
-def prepare(days: Sequence[date]) -> None:
-    """Prepare the query as of each of ``days`` on this thread's connection, ahead of
-    the first request that needs it (which would otherwise wait a second or more)."""
+def prepare(days: Sequence[date], columns: Sequence[str] = ALL_COLUMNS) -> None:
+    """Prepare the query of ``columns`` as of each of ``days`` on this thread's
+    connection, ahead of the first request that needs it (which would otherwise wait a
+    second or more)."""
     prepared = _prepared()
     for day in days:
-        prepared.statement(day)
+        prepared.statement(day, tuple(columns))
 
 
-def features_of(tables: dict[str, pa.Table], day: date) -> pa.Table:
+def features_of(tables: dict[str, pa.Table], day: date,
+                columns: Sequence[str] = ALL_COLUMNS) -> pa.Table:
     """The feature table as of ``day`` of the records in ``tables`` (one per kind,
-    typed by the record contract), a row per person, as the monthly run computes it."""
+    typed by the record contract), a row per person, as the monthly run computes it:
+    ``columns`` of it (``person_id`` among them), by default all."""
     prepared = _prepared()
     prepared.use_threads(sum(t.num_rows for t in tables.values()))
-    name = prepared.statement(day)
+    name = prepared.statement(day, tuple(columns))
     try:
         prepared.fill(tables)
         result = prepared.con.sql(f"EXECUTE {name}").to_arrow_table()

@@ -8,9 +8,10 @@ the monthly run publishes (:func:`credo.pipeline.run.published_rows`). So a scen
 score is the score ``credo run`` would give those records, to the point.
 
 Scenarios scored as of the same date are computed in one execution of the feature query
-(prepared once per thread and date: :mod:`credo.pipeline.variant_features`): each is a
-person of its own in the feature table (its person and account ids suffixed), which the
-definitions allow because a person's features depend on their own records only. What
+(prepared once per thread and date, for the columns the model reads:
+:mod:`credo.pipeline.variant_features`): each is a person of its own in the feature
+table (its person and account ids suffixed), which the definitions allow because a
+person's features depend on their own records only. What
 does not change between a person's requests is kept: their records, read once per lake
 version, and their outcome as the records are, once per lake version, records left out
 and model. That outcome's features are the latest run's row for the person where the run
@@ -200,10 +201,10 @@ def warm(settings: Settings) -> bool:
     if as_of is None:
         return False
     try:
-        champion(settings)
+        model, _ = champion(settings)
     except NoScoreYetError:
         return False
-    on_every_thread(lambda: prepare([as_of]))
+    on_every_thread(lambda: prepare([as_of], scored_columns(model)))
     scores = scores_path(settings, as_of)
     scored = pq.ParquetFile(scores) if scores.exists() else None
     if scored is not None and scored.metadata.num_rows:
@@ -260,7 +261,7 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
     columns = scored_columns(model)
     computed, out = beside(
         [partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])),
-                 day) for day, members in by_date.items()],
+                 day, columns) for day, members in by_date.items()],
         lambda: _scored(model, variants, [_relabelled_row(row, i) for i, row in known.items()],
                         columns))
     for table in computed:
