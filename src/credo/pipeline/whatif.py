@@ -59,7 +59,7 @@ from credo.pipeline.tables import lake_tables
 from credo.pipeline.variant_features import features_of, prepare
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
-from credo.worker_pool import beside, on_every_thread, side_by_side
+from credo.worker_pool import on_every_thread, side_by_side
 
 MAX_SCENARIOS = 64
 _SEPARATOR = "~"  # never in a contract identifier, so a scenario's ids cannot collide
@@ -252,21 +252,22 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
     """Each variant's records scored as of its date, in the order given: one execution
     of the feature query per date, and the model applied once to the rows computed.
     ``known``: the feature row of some variants (by position) already at hand, the
-    run's, scored on this thread while the query runs for the others."""
+    run's, scored with the rows computed (one call of the model: on one row it costs
+    milliseconds, mostly the same whatever the rows; run beside the query, it only took
+    the interpreter from it)."""
     known = known or {}
     by_date: dict[date, list[int]] = {}
     for i, (_, day) in enumerate(variants):
         if i not in known:
             by_date.setdefault(day, []).append(i)
     columns = scored_columns(model)
-    computed, out = beside(
+    computed = side_by_side(
         [partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])),
-                 day, columns) for day, members in by_date.items()],
-        lambda: _scored(model, variants, [_relabelled_row(row, i) for i, row in known.items()],
-                        columns))
+                 day, columns) for day, members in by_date.items()])
     for table in computed:
         check_model_features(model, table.column_names)
-    out.update(_scored(model, variants, computed, columns))
+    out = _scored(model, variants,
+                  [*computed, *(_relabelled_row(row, i) for i, row in known.items())], columns)
     missing = [i for i in range(len(variants)) if i not in out]
     if missing:
         raise NoScoreYetError("no account was known before the score's date, so there is no score")
