@@ -78,22 +78,3 @@ def test_a_call_runs_once_on_every_thread():
     worker_pool.on_every_thread(note)
     assert len(seen) == worker_pool.pool_size()
     assert len(set(seen)) == len(seen)
-
-
-def test_the_callers_own_work_runs_beside_the_pieces():
-    # The piece waits for the caller's work: both can only finish if they run at once.
-    meet = threading.Barrier(2, timeout=10)
-    pieces, mine = worker_pool.beside(
-        [lambda: (meet.wait(), threading.current_thread().name)[1], lambda: 7],
-        lambda: (meet.wait(), threading.current_thread().name)[1])
-    assert pieces[0].startswith("credo-worker") and pieces[1] == 7
-    assert mine == threading.current_thread().name
-
-
-@pytest.mark.parametrize("failing", ["piece", "mine"])
-def test_beside_raises_once_everything_is_done(failing: str):
-    finished = threading.Event()
-    piece, mine = (_fails, _slow(finished)) if failing == "piece" else (_slow(finished), _fails)
-    with pytest.raises(ValueError, match="bad piece"):
-        worker_pool.beside([piece], mine)
-    assert finished.is_set()

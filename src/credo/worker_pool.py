@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from credo.threads import usable_cores
 
 T = TypeVar("T")
-U = TypeVar("U")
 
 _NAME = "credo-worker"
 _POOL: list[tuple[ThreadPoolExecutor, int]] = []  # made at first use, with its size
@@ -85,23 +84,6 @@ def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
         if error is not None:
             raise error
     return [future.result() for future in futures]
-
-
-def beside(calls: Sequence[Callable[[], T]], meanwhile: Callable[[], U]) -> tuple[list[T], U]:
-    """``side_by_side(calls)``, while the caller's thread runs ``meanwhile`` (work that
-    keeps nothing per thread): both results once all of it is done."""
-    if _on_pool_thread() or not calls:
-        return [call() for call in calls], meanwhile()
-    pool = _pool()
-    futures: list[Future[T]] = [pool.submit(call) for call in calls]
-    try:
-        mine = meanwhile()
-    finally:  # the calls finish before anything is raised, as in side_by_side
-        errors = [future.exception() for future in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [future.result() for future in futures], mine
 
 
 def on_every_thread(call: Callable[[], object]) -> None:
