@@ -20,7 +20,7 @@ import sqlglot.expressions as sge
 from credo.config import Settings
 from credo.data.schemas import KINDS, record_schema
 from credo.features.engines import DuckDBEngine
-from credo.features.table import feature_table
+from credo.features.table import FEATURE_TABLE_COLUMNS, feature_table
 from credo.pipeline import variant_features
 from credo.pipeline.scenarios import add_months, to_tables
 from credo.pipeline.tables import normalise_features
@@ -67,7 +67,7 @@ SOME_COLUMNS = ("person_id", "late30_12m", "accounts_opened_12m", "income_monthl
 
 
 def test_a_query_of_some_columns_gives_their_values_and_computes_no_other(tables):
-    missing = set(SOME_COLUMNS) - set(variant_features.ALL_COLUMNS)
+    missing = set(SOME_COLUMNS) - set(FEATURE_TABLE_COLUMNS)
     assert not missing  # the catalogue still has them: the test asks for real columns
     for day in (RUN_AS_OF, add_months(RUN_AS_OF, 6)):
         found = variant_features.features_of(tables, day, SOME_COLUMNS)
@@ -76,7 +76,7 @@ def test_a_query_of_some_columns_gives_their_values_and_computes_no_other(tables
     tree = sqlglot.parse_one(variant_features.feature_sql(RUN_AS_OF, SOME_COLUMNS),
                              read="duckdb")
     named = {alias.alias for alias in tree.find_all(sge.Alias)}
-    left_out = set(variant_features.ALL_COLUMNS) - set(SOME_COLUMNS)
+    left_out = set(FEATURE_TABLE_COLUMNS) - set(SOME_COLUMNS)
     assert named & set(SOME_COLUMNS) == set(SOME_COLUMNS)
     assert not named & left_out  # no subquery computes a column no one reads
 

@@ -20,6 +20,8 @@ from credo.features import definitions as d
 from credo.features.catalogue import CATALOGUE, FEATURE_NAMES
 
 STATUS_COLUMN = "default_status"
+# The feature table's columns, in order.
+FEATURE_TABLE_COLUMNS = ("person_id", *FEATURE_NAMES, STATUS_COLUMN)
 
 
 def _filled(column: ir.Column, fill: int | float) -> ir.Column:
@@ -40,7 +42,7 @@ def feature_table(tables: dict[str, ir.Table], as_of: date) -> ir.Table:
         out = d.join_on_person(out, part)
     fills = {f.name: _filled(out[f.name], f.fill) for f in CATALOGUE if f.fill is not None}
     out = out.mutate(**fills, **d.ACROSS_KINDS.compute(out))
-    return out.select("person_id", *FEATURE_NAMES, STATUS_COLUMN).order_by("person_id")
+    return out.select(*FEATURE_TABLE_COLUMNS).order_by("person_id")
 
 
 def outcome_table(tables: dict[str, ir.Table], as_of: date, horizon_days: int = 365) -> ir.Table:

@@ -47,8 +47,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from credo.data.duckdb_connection import open_duckdb
 from credo.data.schemas import KINDS, record_schema
-from credo.features.catalogue import FEATURE_NAMES
-from credo.features.table import STATUS_COLUMN, feature_table
+from credo.features.table import FEATURE_TABLE_COLUMNS, feature_table
 from credo.pipeline.scenarios import MAX_MONTHS
 from credo.pipeline.tables import normalise_features
 from credo.threads import threads_for
@@ -59,8 +58,6 @@ if TYPE_CHECKING:
 # Dates whose query is kept: the run's and each month a scenario may look ahead
 # (compiling one date's query takes a second or more, so none is compiled twice).
 PREPARED_DAYS = MAX_MONTHS + 1
-# The feature table's columns, all of them: what a query computes when not told less.
-ALL_COLUMNS = ("person_id", *FEATURE_NAMES, STATUS_COLUMN)
 
 
 def table_name(kind: str) -> str:
@@ -68,7 +65,7 @@ def table_name(kind: str) -> str:
 
 
 @lru_cache(maxsize=PREPARED_DAYS)
-def feature_sql(day: date, columns: tuple[str, ...] = ALL_COLUMNS) -> str:
+def feature_sql(day: date, columns: tuple[str, ...] = FEATURE_TABLE_COLUMNS) -> str:
     """The feature table's query as of ``day`` over the five record kinds, ``columns``
     of it, compiled once from the same definitions the run executes, with what no outer
     query reads left out of its subqueries."""
@@ -144,7 +141,7 @@ def _prepared() -> _Prepared:
     return _local.prepared
 
 
-def prepare(days: Sequence[date], columns: Sequence[str] = ALL_COLUMNS) -> None:
+def prepare(days: Sequence[date], columns: Sequence[str] = FEATURE_TABLE_COLUMNS) -> None:
     """Prepare the query of ``columns`` as of each of ``days`` on this thread's
     connection, ahead of the first request that needs it (which would otherwise wait a
     second or more)."""
@@ -154,7 +151,7 @@ def prepare(days: Sequence[date], columns: Sequence[str] = ALL_COLUMNS) -> None:
 
 
 def features_of(tables: dict[str, pa.Table], day: date,
-                columns: Sequence[str] = ALL_COLUMNS) -> pa.Table:
+                columns: Sequence[str] = FEATURE_TABLE_COLUMNS) -> pa.Table:
     """The feature table as of ``day`` of the records in ``tables`` (one per kind,
     typed by the record contract), a row per person, as the monthly run computes it:
     ``columns`` of it (``person_id`` among them), by default all."""

@@ -11,12 +11,12 @@ Scenarios scored as of the same date are computed in one execution of the featur
 (prepared once per thread and date, for the columns the model reads:
 :mod:`credo.pipeline.variant_features`): each is a person of its own in the feature
 table (its person and account ids suffixed), which the definitions allow because a
-person's features depend on their own records only. What
-does not change between a person's requests is kept: their records, read once per lake
-version, and their outcome as the records are, once per lake version, records left out
-and model. That outcome's features are the latest run's row for the person where the run
-read what the what-if would (:mod:`credo.pipeline.run_features`), so that a person's
-first request executes the feature query only for their scenarios.
+person's features depend on their own records only. What does not change between a
+person's requests is kept: their records, read once per lake version, and their outcome
+as the records are, once per lake version, records left out and model. That outcome's
+features are the latest run's row for the person where the run read what the what-if
+would (:mod:`credo.pipeline.run_features`), so that a person's first request executes
+the feature query only for their scenarios.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from credo.data.person_reads import person_rows
 from credo.data.schemas import KINDS, record_schema
 from credo.dictionary import DIMENSIONS
 from credo.features.engines import open_engine
-from credo.features.table import STATUS_COLUMN
+from credo.features.table import FEATURE_TABLE_COLUMNS, STATUS_COLUMN
 from credo.layout import champion_path, scores_path
 from credo.pipeline.rescore import RecordKey, excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
@@ -264,8 +264,6 @@ def score_variants(model: Scorecard, variants: Sequence[tuple[Records, date]],
     computed = side_by_side(
         [partial(features_of, to_tables(_relabelled([(i, variants[i][0]) for i in members])),
                  day, columns) for day, members in by_date.items()])
-    for table in computed:
-        check_model_features(model, table.column_names)
     out = _scored(model, variants,
                   [*computed, *(_relabelled_row(row, i) for i, row in known.items())], columns)
     missing = [i for i in range(len(variants)) if i not in out]
@@ -299,7 +297,10 @@ def _relabelled_row(row: pa.Table, i: int) -> pa.Table:
 
 
 def scored_columns(model: Scorecard) -> list[str]:
-    """The feature table's columns that scoring and publishing a row read."""
+    """The feature table's columns that scoring and publishing a row read (the feature
+    query is compiled for them: a model feature the catalogue does not compute is
+    refused here, with what to do about it)."""
+    check_model_features(model, list(FEATURE_TABLE_COLUMNS))
     return ["person_id", *model.feature_names_, STATUS_COLUMN]
 
 
