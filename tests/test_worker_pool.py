@@ -1,6 +1,7 @@
 """The worker pool runs a request's pieces on its own threads, at once, in order of the
 calls given; an error waits for the other pieces; pieces given from its own threads run
-in turn; and a call can be made once on each of its threads."""
+in turn; a call can be made once on each of its threads; and the caller can do a piece
+of its own meanwhile."""
 
 from __future__ import annotations
 
@@ -78,3 +79,27 @@ def test_a_call_runs_once_on_every_thread():
     worker_pool.on_every_thread(note)
     assert len(seen) == worker_pool.pool_size()
     assert len(set(seen)) == len(seen)
+
+
+def test_the_callers_own_piece_runs_on_its_thread_while_the_pool_runs_the_others():
+    # The caller's piece waits for a pool piece: both finish only if they run at once.
+    meet = threading.Barrier(2, timeout=10)
+    mine, theirs = worker_pool.side_by_side_here(
+        lambda: (meet.wait(), threading.current_thread().name)[1],
+        [lambda: (meet.wait(), threading.current_thread().name)[1]])
+    assert mine == threading.current_thread().name
+    assert theirs[0].startswith("credo-worker")
+
+
+def test_an_error_of_the_callers_piece_waits_for_the_pools():
+    finished = threading.Event()
+    with pytest.raises(ValueError, match="bad piece"):
+        worker_pool.side_by_side_here(_fails, [_slow(finished)])
+    assert finished.is_set()
+
+
+def test_an_error_of_a_pool_piece_is_raised_after_the_callers_piece():
+    finished = threading.Event()
+    with pytest.raises(ValueError, match="bad piece"):
+        worker_pool.side_by_side_here(_slow(finished), [_fails])
+    assert finished.is_set()

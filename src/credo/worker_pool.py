@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from credo.threads import usable_cores
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 _NAME = "credo-worker"
 _POOL: list[tuple[ThreadPoolExecutor, int]] = []  # made at first use, with its size
@@ -76,14 +77,27 @@ def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
     """Every call's result, in order, the calls run on the pool's threads at once (so
     what they keep per thread stays on the pool's threads). When a call raises, the
     others still finish before the first error is raised."""
+    return side_by_side_here(lambda: None, calls)[1]
+
+
+def side_by_side_here(here: Callable[[], U], calls: Sequence[Callable[[], T]]
+                      ) -> tuple[U, list[T]]:
+    """``here``'s result, computed on the caller's thread while the pool runs ``calls``
+    (as :func:`side_by_side` does), and theirs: work the caller would otherwise wait
+    through. When anything raises, the rest still finish before the first error is
+    raised (``here``'s first)."""
     if _on_pool_thread():
-        return [call() for call in calls]
+        return here(), [call() for call in calls]
     pool = _pool()
     futures: list[Future[T]] = [pool.submit(call) for call in calls]
-    for error in [future.exception() for future in futures]:
+    try:
+        mine = here()
+    finally:
+        errors = [future.exception() for future in futures]
+    for error in errors:
         if error is not None:
             raise error
-    return [future.result() for future in futures]
+    return mine, [future.result() for future in futures]
 
 
 def on_every_thread(call: Callable[[], object]) -> None:

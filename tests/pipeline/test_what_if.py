@@ -160,7 +160,7 @@ def _copied(scored: Settings, tmp_path) -> Settings:
 def _runs_row(settings: Settings, person: str, excluded=frozenset()):
     lake = Lake(settings.lake)
     _, document = champion(settings)
-    _, rows = whatif._read(settings, person, RUN_AS_OF)
+    rows = whatif._read(settings, person, RUN_AS_OF).records
     return run_features(settings, lake, RUN_AS_OF, str(document["model_id"]), person,
                         whatif._keys(rows), excluded)
 
@@ -173,7 +173,7 @@ def test_a_persons_now_from_the_runs_features_is_the_one_computed(scored, monkey
     scenarios = [[OnTime(6)]]
     forget_people()
     with_row = {p: what_if(scored, p, scenarios) for p in people}
-    monkeypatch.setattr(whatif, "run_features", lambda *_a, **_k: None)
+    monkeypatch.setattr(whatif, "run_row", lambda *_a, **_k: None)
     forget_people()
     computed = {p: what_if(scored, p, scenarios) for p in people}
     forget_people()
@@ -185,7 +185,7 @@ def test_the_runs_features_are_not_taken_once_they_may_differ(scored, tmp_path):
     settings = _copied(scored, tmp_path)
     people = sorted(_published(settings))[3::97][:3]
     person = people[0]
-    _, rows = whatif._read(settings, person, RUN_AS_OF)
+    rows = whatif._read(settings, person, RUN_AS_OF).records
     one = next(iter(whatif._keys(rows)))
     assert _runs_row(settings, person) is not None
     # A record of theirs left out since the run (a dispute): theirs is computed, not

@@ -21,6 +21,7 @@ opens only partitions up to T's month.
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import os
 import shutil
@@ -92,6 +93,7 @@ class Lake:
         self._cache: tuple[tuple[str, ...], LakeState] | None = None
         self._con: Any = None
         self._moved: dict[tuple[str, datetime | None, int], pa.Table | None] = {}
+        self._pinned: tuple[Lake, LakeState] | None = None  # see pinned()
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -102,6 +104,8 @@ class Lake:
         """The committed state (version and files): replay of the log, from the state
         last seen when the log has only grown since (a writer's commits, one after the
         other, each read once)."""
+        if self._pinned is not None:
+            return self._pinned[1]
         names = tuple(log_names(self.log_dir))
         cached = self._cache
         if cached is not None and cached[0] == names:
@@ -113,6 +117,15 @@ class Lake:
             state = replay(self.log_dir, names)
         self._cache = (names, state)
         return state
+
+    def pinned(self) -> Lake:
+        """This lake held at its current version, for a read of many steps (a person's
+        five kinds): its ``state()`` answers from memory, so the log is listed once and
+        every step sees the same version. It shares this lake's connection and what it
+        found per version; it is meant to be dropped after the read."""
+        view = copy.copy(self)
+        view._pinned = (self, self.state())
+        return view
 
     def files(self, kind: str, *, until_month: str | None = None,
               sources: set[str] | None = None) -> list[Path]:
@@ -129,6 +142,8 @@ class Lake:
         tables of different kinds can be joined)."""
         from credo.data.duckdb_connection import open_ibis_duckdb
 
+        if self._pinned is not None:  # one connection per lake, not per read
+            return self._pinned[0].connect()
         if self._con is None:
             self._con = open_ibis_duckdb()
         return self._con

@@ -44,12 +44,25 @@ class LakeState:
     # them. Every other file holds records new to the lake, once each, so a record with
     # several versions always has one in a file named here.
     versioned: set[str] = field(default_factory=set)
+    # A kind's files up to a month, found once per state: a person's read asks a dozen
+    # times, and a state is not changed once replayed.
+    _of_kind: dict[tuple[str, str | None], list[FileEntry]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def of_kind(self, kind: str, until_month: str | None = None,
                 sources: set[str] | None = None) -> list[FileEntry]:
         """The files of ``kind`` (up to that month's partition; with ``sources``, only
         those that may hold a record of them: a file whose sources the log does not
         name may hold anyone's)."""
+        if sources is None:
+            key = (kind, until_month)
+            if key not in self._of_kind:
+                self._of_kind[key] = self._files_of_kind(kind, until_month, None)
+            return list(self._of_kind[key])
+        return self._files_of_kind(kind, until_month, sources)
+
+    def _files_of_kind(self, kind: str, until_month: str | None,
+                       sources: set[str] | None) -> list[FileEntry]:
         out = [f for f in self.files.values() if f.kind == kind]
         if until_month is not None:
             out = [f for f in out if f.partition <= until_month]

@@ -100,6 +100,41 @@ def _load(manifest: Path, features: Path) -> _Run | None:
 _RUNS = _Runs()
 
 
+@dataclass(frozen=True)
+class RunRow:
+    """The person's row of a run's features, read; :meth:`holds` says whether it is
+    theirs now (the row is read beside their records, which the checks need)."""
+
+    as_of: date
+    run: _Run
+    row: pa.Table
+
+    def holds(self, lake: Lake, records: frozenset[RecordKey],
+              excluded: frozenset[RecordKey]) -> pa.Table | None:
+        """The row, where it is what ``records`` (every one of the person's known before
+        the run's date), with ``excluded`` left out, give; otherwise None."""
+        if self.run.excluded & records != excluded & records:
+            return None
+        if not _RUNS.inputs_hold(lake, self.as_of, self.run):
+            return None
+        return self.row
+
+
+def run_row(settings: Settings, as_of: date, model_id: str, person_id: str,
+            columns: list[str] | None = None) -> RunRow | None:
+    """The person's row (its ``columns``, or all) of the run as of ``as_of``, when the
+    run's model is ``model_id`` and its files can be read."""
+    run = _RUNS.run(settings, as_of)
+    if run is None or run.model_id != model_id:
+        return None
+    try:
+        parts = run.features.rows(person_id, columns)
+    except (OSError, KeyError, pa.ArrowException):  # replaced since it was opened
+        return None
+    rows = pa.concat_tables(parts) if parts else None
+    return RunRow(as_of, run, rows) if rows is not None and rows.num_rows == 1 else None
+
+
 def run_features(settings: Settings, lake: Lake, as_of: date, model_id: str,
                  person_id: str, records: frozenset[RecordKey],
                  excluded: frozenset[RecordKey], columns: list[str] | None = None
@@ -107,16 +142,5 @@ def run_features(settings: Settings, lake: Lake, as_of: date, model_id: str,
     """The person's row of the run's features as of ``as_of`` (its ``columns``, or all),
     or None where the run's row may not be what their ``records`` (every one known
     before ``as_of``), with ``excluded`` left out, give under the model ``model_id``."""
-    run = _RUNS.run(settings, as_of)
-    if run is None or run.model_id != model_id:
-        return None
-    if run.excluded & records != excluded & records:
-        return None
-    if not _RUNS.inputs_hold(lake, as_of, run):
-        return None
-    try:
-        parts = run.features.rows(person_id, columns)
-    except (OSError, KeyError, pa.ArrowException):  # replaced since it was opened
-        return None
-    rows = pa.concat_tables(parts) if parts else None
-    return rows if rows is not None and rows.num_rows == 1 else None
+    found = run_row(settings, as_of, model_id, person_id, columns)
+    return found.holds(lake, records, excluded) if found is not None else None

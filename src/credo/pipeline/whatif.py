@@ -24,11 +24,11 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ from credo.features.table import FEATURE_TABLE_COLUMNS, STATUS_COLUMN
 from credo.layout import champion_path, scores_path
 from credo.pipeline.rescore import RecordKey, excluded_for, latest_run_date
 from credo.pipeline.run import check_model_features, published_rows
-from credo.pipeline.run_features import run_features
+from credo.pipeline.run_features import RunRow, run_row
 from credo.pipeline.scenarios import (
     Action,
     Records,
@@ -59,7 +59,7 @@ from credo.pipeline.tables import lake_tables
 from credo.pipeline.variant_features import features_of, prepare
 from credo.scorecard import artifact
 from credo.scorecard.model import Scorecard
-from credo.worker_pool import on_every_thread, side_by_side
+from credo.worker_pool import on_every_thread, side_by_side, side_by_side_here
 
 MAX_SCENARIOS = 64
 _SEPARATOR = "~"  # never in a contract identifier, so a scenario's ids cannot collide
@@ -118,15 +118,52 @@ def person_records(settings: Settings, person_id: str, as_of: date,
 def _person_records(settings: Settings, person_id: str, as_of: date,
                     excluded: frozenset[RecordKey]) -> tuple[int, Records]:
     """The lake's version and the person's records read from it, disputed ones left out."""
-    version, rows = _read(settings, person_id, as_of)
-    return version, _left_out(rows, excluded)
+    found = _read(settings, person_id, as_of)
+    return found.version, _left_out(found.records, excluded)
 
 
-def _read(settings: Settings, person_id: str, as_of: date) -> tuple[int, Records]:
-    """The lake's version and every record of the person's known before ``as_of``."""
-    lake = _kept_lake(settings.lake)
+@dataclass(frozen=True)
+class _Read:
+    """What a request read about the person (see :func:`_read`)."""
+
+    lake: Lake  # held at the version read
+    version: int
+    records: Records  # every record known before the date, none left out
+    excluded: frozenset[RecordKey] | None  # read here when asked
+    run_row: RunRow | None  # the run's row of the person, read with the records
+    run_row_read: bool
+
+
+def _read(settings: Settings, person_id: str, as_of: date, *,
+          run_row_of: Callable[[], RunRow | None] | None = None,
+          excluded_of: Callable[[], frozenset[RecordKey]] | None = None) -> _Read:
+    """The lake's version and every record of the person's known before ``as_of``, read
+    once per lake version (a person tries several scenarios in a row; the lake only
+    grows by new versions; callers copy before changing them). Read beside them where
+    asked: the run's row of the person with the records (``run_row_of``: where they are
+    not kept, the request is the person's first of this version), and the records under
+    dispute (``excluded_of``) on this thread while the pool reads."""
+    lake = _kept_lake(settings.lake).pinned()  # the log listed once for the five kinds
     version = lake.state().version
-    return version, _lake_records(str(lake.root), version, person_id, as_of)
+    key = (str(lake.root), version, person_id, as_of)
+    records = _RECORDS.get(key)
+    kinds: list[str] = []
+    calls: list[Callable[[], Any]] = []
+    if records is None:
+        instant = as_of_instant(as_of)
+        kinds = [kind for kind in KINDS if lake.has_files(kind)]
+        calls = [partial(person_rows, lake, kind, instant, person_id) for kind in kinds]
+        if run_row_of is not None:
+            calls.append(run_row_of)
+    excluded, found = side_by_side_here(excluded_of or (lambda: None), calls)
+    row_read = records is None and run_row_of is not None
+    row = found.pop() if row_read else None
+    if records is None:
+        read = dict(zip(kinds, found, strict=True))
+        records = to_rows({kind: read[kind] if kind in read else _empty(kind)
+                           for kind in KINDS})
+        _RECORDS.put(key, records)
+    return _Read(lake, version, records, excluded, row, row_read)
 
 
 def _left_out(rows: Records, excluded: frozenset[RecordKey]) -> Records:
@@ -150,36 +187,24 @@ def _kept_lake(root: Path) -> Lake:
     return _LAKES[root]
 
 
-@lru_cache(maxsize=1024)
-def _lake_records(root: str, version: int, person_id: str, as_of: date) -> Records:
-    """A person's records, read once per lake version (a person tries several scenarios
-    in a row; the lake only grows by new versions). Callers copy before changing them."""
-    lake = _kept_lake(Path(root))
-    instant = as_of_instant(as_of)
-    kinds = [kind for kind in KINDS if lake.has_files(kind)]
-    read = dict(zip(kinds, side_by_side(
-        [partial(person_rows, lake, kind, instant, person_id) for kind in kinds]), strict=True))
-    return to_rows({kind: read[kind] if kind in read else _empty(kind) for kind in KINDS})
-
-
-class _NowOutcomes:
-    """The person's outcome as their records are, per lake version, exclusions and
-    model: what a person's next scenarios are compared with, scored once."""
+class _Kept:
+    """What is kept per person (their records, their outcome as they are), the least
+    recently used dropped beyond ``size``."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[Any, ...], Outcome] = OrderedDict()
+        self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> Outcome | None:
+    def get(self, key: tuple[Any, ...]) -> Any:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
             return self.items.get(key)
 
-    def put(self, key: tuple[Any, ...], outcome: Outcome) -> None:
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
         with self.lock:
-            self.items[key] = outcome
+            self.items[key] = value
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
@@ -188,7 +213,10 @@ class _NowOutcomes:
             self.items.clear()
 
 
-_NOW = _NowOutcomes()
+# Per lake version and person: their records, and their outcome as the records are (per
+# records left out and model too), what their next scenarios are compared with.
+_RECORDS = _Kept()
+_NOW = _Kept()
 
 
 def warm(settings: Settings) -> bool:
@@ -216,7 +244,7 @@ def warm(settings: Settings) -> bool:
 
 def forget_people() -> None:
     """Drop the records and outcomes kept per person (a benchmark's first request)."""
-    _lake_records.cache_clear()
+    _RECORDS.clear()
     _NOW.clear()
 
 
@@ -357,9 +385,14 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
         raise NoScoreYetError("no monthly run yet")
     model, document = champion(settings)
     model_id = str(document.get("model_id"))
-    if excluded is None:
-        excluded = excluded_for(settings, person_id).keys
-    version, everything = _read(settings, person_id, as_of)
+    columns = scored_columns(model)
+    found = _read(settings, person_id, as_of,
+                  run_row_of=partial(run_row, settings, as_of, model_id, person_id, columns),
+                  excluded_of=None if excluded is not None
+                  else lambda: excluded_for(settings, person_id).keys)
+    excluded = excluded if excluded is not None else found.excluded
+    assert excluded is not None
+    everything = found.records
     records = _left_out(everything, excluded)
     if not records["account"]:
         raise NoScoreYetError("no account on record before the latest run's date")
@@ -368,11 +401,13 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
         if not any(a["opened_at"] < day for a in changed["account"]):
             raise ScenarioError(f"scenario {number} leaves no account on record, so there "
                                 "would be no score: keep at least one account")
-    key = (str(settings.lake), version, person_id, as_of, excluded, model_id)
+    key = (str(settings.lake), found.version, person_id, as_of, excluded, model_id)
     now = _NOW.get(key)
     if now is None:
-        row = run_features(settings, _kept_lake(settings.lake), as_of, model_id, person_id,
-                           _keys(everything), excluded, scored_columns(model))
+        candidate = found.run_row if found.run_row_read else run_row(
+            settings, as_of, model_id, person_id, columns)
+        row = candidate.holds(found.lake, _keys(everything), excluded) \
+            if candidate is not None else None
         now, *outcomes = score_variants(model, [(records, as_of), *variants],
                                         known={0: row} if row is not None else None)
         _NOW.put(key, now)
