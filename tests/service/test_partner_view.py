@@ -112,3 +112,33 @@ def test_the_lookup_with_the_key_is_the_key_check_and_the_lookup(world: World) -
             partner_lookup(s, digest["partner-A"], "P1", "loan")
         partner, view = partner_lookup(s, digest["partner-B"], "P1", "rental_deposit_waiver")
         assert not partner.active and view.authorization is not None
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asks=st.lists(st.tuples(
+    st.sampled_from(["partner-A", "partner-B", "source", "unknown"]),
+    st.sampled_from(["P1", "P2", "nobody", "P1' OR '1'='1"]),
+    st.sampled_from(["loan", "rental_deposit_waiver", "marketing"])), min_size=1, max_size=15))
+def test_many_lookups_in_one_statement_are_each_lookup_alone(world: World, asks: list) -> None:
+    """A group commit's batch reads its partner reads' rows with one statement
+    (``partner_rows``): each row, in the order asked, is the one ``partner_lookup``'s
+    statement gives alone, whoever asks about whom (same asks twice, keys not valid,
+    purposes refused, ids no one has)."""
+    from credo.service.scores.logic import _PARTNER_READ, partner_rows
+    from credo.service.security import hash_secret
+
+    world.grant("P1", "pt-a", "loan")  # a second time: the same one, extended
+    world.grant("P1", "pt-b", "rental_deposit_waiver", scope="threshold_only")
+    keys = {**world.keys, "unknown": "credo_pk_nobody"}
+    lookups = [(hash_secret(keys[who], world.ctx.pepper), person, purpose)
+               for who, person, purpose in asks]
+    with world.ctx.session() as s:
+        connection = s.connection()
+        together = partner_rows(connection, lookups)
+        alone = [connection.execute(_PARTNER_READ, {
+            "digest": digest, "role": "partner", "person_id": person, "purpose": purpose,
+            "at": now()}).one() for digest, person, purpose in lookups]
+    assert len(together) == len(lookups)
+    for row, single in zip(together, alone, strict=True):
+        assert tuple(row)[:-1] == tuple(single)  # the last column: its place in the batch

@@ -1,6 +1,7 @@
 """Group commit on SQLite and PostgreSQL: units waiting together share one commit, each
 answer comes after its rows are durable, an expected error keeps its unit's rows, and
-anything else runs every unit of the batch alone, so no row is lost or written twice."""
+anything else runs every unit of the batch alone, so no row is lost or written twice; the
+reads its units need first are made once for the batch."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from credo.store import audit
-from credo.store.group_commit import GroupCommitter
+from credo.store.group_commit import Ahead, GroupCommitter, ahead_of
 from credo.store.models import AuditEvent
 
 
@@ -354,3 +355,69 @@ def test_on_sqlite_units_read_while_another_process_writes(tmp_path) -> None:
     finally:
         committer.close()
         engine.dispose()
+
+
+def reads_ahead(action: str) -> Callable[[Session], object]:
+    """A unit that writes its row and answers with the value read ahead for it."""
+    def work(session: Session) -> object:
+        writes(action)(session)
+        return ahead_of(session)
+
+    return work
+
+
+def held_with_ahead(committer: GroupCommitter, units: list[tuple[Callable, Ahead | None]]
+                    ) -> tuple[Future, list[Future]]:
+    """As ``held_batch``, each unit with its read ahead (or none)."""
+    go, started = threading.Event(), threading.Event()
+
+    def first(session: Session) -> str:
+        started.set()
+        go.wait(10)
+        return "first"
+
+    head = committer.submit(first)
+    assert started.wait(10)
+    rest = [committer.submit(work, ahead) for work, ahead in units]
+    go.set()
+    return head, rest
+
+
+def test_a_batch_reads_ahead_once_for_all_its_units_in_their_order(
+        engine: Engine, committer: GroupCommitter) -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def squares(connection, keys: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
+        calls.append(("squares", keys))
+        # on the batch's connection, in its transaction
+        return [connection.execute(select(literal(k) * literal(k))).scalar_one() for k in keys]
+
+    def named(connection, keys: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+        calls.append(("named", keys))
+        return [f"<{k}>" for k in keys]
+
+    head, rest = held_with_ahead(committer, [
+        (reads_ahead("r.1"), Ahead(squares, 3)), (reads_ahead("r.2"), Ahead(named, "x")),
+        (reads_ahead("r.3"), None), (reads_ahead("r.4"), Ahead(squares, 5)),
+        (reads_ahead("r.5"), Ahead(named, "y"))])
+    head.result(10)
+    assert [f.result(10) for f in rest] == [9, "<x>", None, 25, "<y>"]
+    assert sorted(calls) == [("named", ["x", "y"]), ("squares", [3, 5])]
+    assert committer.batches == 2
+    assert sum(rows(engine, f"r.{i}") for i in range(1, 6)) == 5
+
+
+@pytest.mark.parametrize("failure", ["raises", "one value short"])
+def test_a_read_ahead_that_fails_runs_each_unit_alone_reading_for_itself(
+        engine: Engine, committer: GroupCommitter, failure: str) -> None:
+    def broken(_connection, keys: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
+        if failure == "raises":
+            raise ZeroDivisionError("a bug")
+        return keys[1:]
+
+    head, rest = held_with_ahead(committer, [(reads_ahead(f"alone.{i}"), Ahead(broken, i))
+                                             for i in range(3)])
+    head.result(10)
+    # Alone, no value is read ahead: the units read for themselves (here: None).
+    assert [f.result(10) for f in rest] == [None, None, None]
+    assert [rows(engine, f"alone.{i}") for i in range(3)] == [1, 1, 1]

@@ -199,6 +199,16 @@ def _install_handlers(app: FastAPI) -> None:
                        request)
 
 
+def _warm_partner_reads(ctx: ServiceContext) -> None:
+    from credo.service.scores.logic import warm_partner_reads
+
+    try:
+        with ctx.engine.connect() as connection:
+            warm_partner_reads(connection)
+    except Exception:  # the first reads compile what they need themselves
+        log.exception("preparing the partner reads at start failed")
+
+
 def _warm_what_if(settings: Settings) -> None:
     from credo.pipeline.whatif import warm
 
@@ -242,6 +252,7 @@ def create_api(settings: Settings | None = None, *, rescorer: Rescorer | None = 
         checkpoints = BackgroundCheckpoints.for_engine(ctx.engine)
         if checkpoints is not None:
             checkpoints.start()
+        _warm_partner_reads(ctx)
         settle()  # everything is imported and built: keep it out of the collector's walk
         if warm_what_if:
             served.state.what_if_warm_up = threading.Thread(

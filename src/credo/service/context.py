@@ -24,7 +24,7 @@ from credo.service.errors import ProblemError
 from credo.service.ratelimit import RateLimiter
 from credo.service.security import pepper_for
 from credo.store.engine import make_engine, session_factory, upgrade
-from credo.store.group_commit import GroupCommitter
+from credo.store.group_commit import Ahead, GroupCommitter
 
 # rescore(person_id) -> a score entry (the snapshot contract's fields) or None if it
 # cannot be computed now; None leaves a "rescore pending" entry in the history.
@@ -118,14 +118,16 @@ class ServiceContext:
                                                         expected=(ProblemError,))
         return self._group_commit
 
-    async def in_group_commit(self, work: Callable[[Session], T]) -> T:
+    async def in_group_commit(self, work: Callable[[Session], T],
+                              ahead: Ahead[Any] | None = None) -> T:
         """Run ``work`` with a session off the event loop, its rows committed with those
         of the reads waiting beside it; the answer comes once they are on disk.
 
         The partner reads use this rather than FastAPI's pool of 40 threads and a commit
         each: one commit for every read waiting is one sync of the disk for them all, and
-        a few threads do not fight over the interpreter's lock."""
-        return await asyncio.wrap_future(self.group_commit.submit(work))
+        a few threads do not fight over the interpreter's lock. ``ahead``: a read the
+        work needs first, made for the batch's units in one statement."""
+        return await asyncio.wrap_future(self.group_commit.submit(work, ahead))
 
     async def in_own_session(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` with a session of its own (it commits itself) in FastAPI's
