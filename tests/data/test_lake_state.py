@@ -103,3 +103,26 @@ def test_a_writer_deletes_what_no_commit_names_and_keeps_the_rest(
         pass
     assert not any(s.exists() for s in strays)
     assert all((lake.root / p).is_file() for p in committed)
+
+
+def test_a_pinned_lake_answers_its_version_while_the_lake_moves_on(
+        lake: Lake, tmp_path: Path) -> None:
+    ingest(lake, write_csv(tmp_path / "a.csv", records(5)))
+    pinned = lake.pinned()
+    ingest(Lake(lake.root), write_csv(tmp_path / "b.csv", records(4, prefix="s")))
+    assert pinned.state().version == 1 and lake.state().version == 2
+    assert len(pinned.files("statement")) == 1 and len(lake.files("statement")) == 2
+    # a read made through it sees one version from its first step to its last
+    assert len(pinned.table("statement").to_pyarrow()) == 5
+    assert pinned.connect() is lake.connect()  # no connection of its own to close
+
+
+def test_a_kinds_files_are_found_once_per_state_and_handed_out_as_copies(
+        lake: Lake, tmp_path: Path) -> None:
+    ingest(lake, write_csv(tmp_path / "a.csv", records(5)))
+    state = lake.state()
+    first = state.of_kind("statement")
+    first.clear()  # a caller changing its list changes no other caller's
+    assert [f.path for f in state.of_kind("statement")] == list(state.files)
+    assert state.of_kind("statement", "2000-01") == []
+    assert state.of_kind("account") == []

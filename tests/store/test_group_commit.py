@@ -54,11 +54,15 @@ def commits(engine: Engine) -> list[int]:
     return seen
 
 
-def held_batch(committer: GroupCommitter, units: list[Callable[[Session], object]],
+Unit = Callable[[Session], object]
+
+
+def held_batch(committer: GroupCommitter, units: list[Unit | tuple[Unit, Ahead | None]],
                meanwhile: Callable[[list[Future]], object] = lambda _rest: None,
                ) -> tuple[Future, list[Future]]:
-    """A first unit that waits until the others are queued, then the others: they are
-    one batch. ``meanwhile`` sees the others' futures before the first lets go."""
+    """A first unit that waits until the others are queued, then the others (each alone
+    or with its read ahead): they are one batch. ``meanwhile`` sees the others' futures
+    before the first lets go."""
     go = threading.Event()
     started = threading.Event()
 
@@ -69,7 +73,8 @@ def held_batch(committer: GroupCommitter, units: list[Callable[[Session], object
 
     head = committer.submit(first)
     assert started.wait(10)
-    rest = [committer.submit(u) for u in units]
+    rest = [committer.submit(*u) if isinstance(u, tuple) else committer.submit(u)
+            for u in units]
     meanwhile(rest)
     go.set()
     return head, rest
@@ -366,23 +371,6 @@ def reads_ahead(action: str) -> Callable[[Session], object]:
     return work
 
 
-def held_with_ahead(committer: GroupCommitter, units: list[tuple[Callable, Ahead | None]]
-                    ) -> tuple[Future, list[Future]]:
-    """As ``held_batch``, each unit with its read ahead (or none)."""
-    go, started = threading.Event(), threading.Event()
-
-    def first(session: Session) -> str:
-        started.set()
-        go.wait(10)
-        return "first"
-
-    head = committer.submit(first)
-    assert started.wait(10)
-    rest = [committer.submit(work, ahead) for work, ahead in units]
-    go.set()
-    return head, rest
-
-
 def test_a_batch_reads_ahead_once_for_all_its_units_in_their_order(
         engine: Engine, committer: GroupCommitter) -> None:
     calls: list[tuple[str, list[str]]] = []
@@ -396,7 +384,7 @@ def test_a_batch_reads_ahead_once_for_all_its_units_in_their_order(
         calls.append(("named", keys))
         return [f"<{k}>" for k in keys]
 
-    head, rest = held_with_ahead(committer, [
+    head, rest = held_batch(committer, [
         (reads_ahead("r.1"), Ahead(squares, 3)), (reads_ahead("r.2"), Ahead(named, "x")),
         (reads_ahead("r.3"), None), (reads_ahead("r.4"), Ahead(squares, 5)),
         (reads_ahead("r.5"), Ahead(named, "y"))])
@@ -415,7 +403,7 @@ def test_a_read_ahead_that_fails_runs_each_unit_alone_reading_for_itself(
             raise ZeroDivisionError("a bug")
         return keys[1:]
 
-    head, rest = held_with_ahead(committer, [(reads_ahead(f"alone.{i}"), Ahead(broken, i))
+    head, rest = held_batch(committer, [(reads_ahead(f"alone.{i}"), Ahead(broken, i))
                                              for i in range(3)])
     head.result(10)
     # Alone, no value is read ahead: the units read for themselves (here: None).

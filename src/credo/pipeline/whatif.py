@@ -16,7 +16,10 @@ person's requests is kept: their records, read once per lake version, and their 
 as the records are, once per lake version, records left out and model. That outcome's
 features are the latest run's row for the person where the run read what the what-if
 would (:mod:`credo.pipeline.run_features`), so that a person's first request executes
-the feature query only for their scenarios.
+the feature query only for their scenarios. A first request reads the person's five
+kinds of records and that row side by side on the worker pool (and, where the caller has
+not read them, the records under dispute on its own thread meanwhile), from one version
+of the lake.
 """
 
 from __future__ import annotations
@@ -390,8 +393,8 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
                   run_row_of=partial(run_row, settings, as_of, model_id, person_id, columns),
                   excluded_of=None if excluded is not None
                   else lambda: excluded_for(settings, person_id).keys)
-    excluded = excluded if excluded is not None else found.excluded
-    assert excluded is not None
+    if excluded is None:  # read by ``excluded_of`` above
+        excluded = found.excluded if found.excluded is not None else frozenset()
     everything = found.records
     records = _left_out(everything, excluded)
     if not records["account"]:
