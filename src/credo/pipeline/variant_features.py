@@ -129,7 +129,6 @@ class _Prepared:
                 self.con.from_arrow(rows).insert_into(table_name(kind))
 
 
-
 _local = threading.local()
 
 

@@ -163,15 +163,13 @@ def partner_lookup(session: Session, digest: str, person_id: str, purpose: str,
     if row is None:
         # On the session's connection, not through the ORM: a plain statement needs
         # none of its work (a fifth of the read's own time under load, on PostgreSQL).
-        row = session.connection().execute(_PARTNER_READ, {
-            "digest": digest, "role": "partner", "person_id": person_id, "purpose": purpose,
-            "at": now()}).one()
+        [row] = partner_rows(session.connection(), [(digest, person_id, purpose)])
     return principal_of_row("partner", digest, row), _view_of(row)
 
 
 Lookup = tuple[str, str, str]  # a partner read's key digest, person id and purpose
 _SLOT = "lookup_slot"
-_PER_LOOKUP = ("digest", "role", "person_id", "purpose")  # "at" is the batch's
+_PER_LOOKUP = ("digest", "person_id", "purpose")  # "at" and "role" are shared
 # A batch's lookups go in statements of these many (largest first): one statement for
 # eight costs each about half of its own, and more gain little. Few sizes, so that each
 # is compiled once (tens of milliseconds) and prepared by PostgreSQL soon.
@@ -202,10 +200,10 @@ def partner_rows(connection: Connection, lookups: list[Lookup]) -> list[Any]:
     while len(rows) < len(lookups):
         left = len(lookups) - len(rows)
         count = next(n for n in LOOKUPS_PER_STATEMENT if n <= left)
-        values: dict[str, Any] = {"at": at}
+        values: dict[str, Any] = {"at": at, "role": "partner"}
         for i, (digest, person_id, purpose) in enumerate(lookups[len(rows):len(rows) + count]):
-            values.update({f"n{i}_digest": digest, f"n{i}_role": "partner",
-                           f"n{i}_person_id": person_id, f"n{i}_purpose": purpose})
+            values.update({f"n{i}_digest": digest, f"n{i}_person_id": person_id,
+                           f"n{i}_purpose": purpose})
         found = {row._mapping[_SLOT]: row for row in connection.execute(
             _partner_reads_statement(count), values)}
         rows.extend(found[i] for i in range(count))
