@@ -8,11 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from credo.service.authorizations.logic import live
+from credo.service.errors import NotAuthenticatedError
+from credo.service.keys import principal_of_digest, principal_of_row
 from credo.service.people.logic import enroll
 from credo.service.scores.logic import current, partner_view
 from credo.store.models import Authorization, PersonControls, ScoreRecord, now
@@ -82,10 +85,7 @@ def test_the_lookup_with_the_key_is_the_key_check_and_the_lookup(world: World) -
     and the lookup for that partner: another partner's key sees its own authorizations,
     a revoked, unknown or other role's key is refused, a suspended partner is known as
     suspended."""
-    import pytest
-
-    from credo.service.errors import NotAuthenticatedError
-    from credo.service.keys import principal_of_digest, revoke_keys
+    from credo.service.keys import revoke_keys
     from credo.service.partners.logic import set_active
     from credo.service.scores.logic import partner_lookup
     from credo.service.security import hash_secret
@@ -122,10 +122,10 @@ def test_the_lookup_with_the_key_is_the_key_check_and_the_lookup(world: World) -
     st.sampled_from(["loan", "rental_deposit_waiver", "marketing"])), min_size=1, max_size=15))
 def test_many_lookups_in_one_statement_are_each_lookup_alone(world: World, asks: list) -> None:
     """A group commit's batch reads its partner reads' rows with one statement
-    (``partner_rows``): each row, in the order asked, is the one ``partner_lookup``'s
-    statement gives alone, whoever asks about whom (same asks twice, keys not valid,
+    (``partner_rows``): each row, in the order asked, says what the key's own lookup and
+    ``partner_view`` say alone, whoever asks about whom (same asks twice, keys not valid,
     purposes refused, ids no one has)."""
-    from credo.service.scores.logic import _PARTNER_READ, partner_rows
+    from credo.service.scores.logic import _view_of, partner_rows
     from credo.service.security import hash_secret
 
     world.grant("P1", "pt-a", "loan")  # a second time: the same one, extended
@@ -134,11 +134,14 @@ def test_many_lookups_in_one_statement_are_each_lookup_alone(world: World, asks:
     lookups = [(hash_secret(keys[who], world.ctx.pepper), person, purpose)
                for who, person, purpose in asks]
     with world.ctx.session() as s:
-        connection = s.connection()
-        together = partner_rows(connection, lookups)
-        alone = [connection.execute(_PARTNER_READ, {
-            "digest": digest, "role": "partner", "person_id": person, "purpose": purpose,
-            "at": now()}).one() for digest, person, purpose in lookups]
-    assert len(together) == len(lookups)
-    for row, single in zip(together, alone, strict=True):
-        assert tuple(row)[:-1] == tuple(single)  # the last column: its place in the batch
+        together = partner_rows(s.connection(), lookups)
+        assert len(together) == len(lookups)
+        for row, (digest, person, purpose) in zip(together, lookups, strict=True):
+            try:
+                alone = principal_of_digest(s, "partner", digest)
+            except NotAuthenticatedError:
+                with pytest.raises(NotAuthenticatedError):
+                    principal_of_row("partner", digest, row)
+                continue
+            assert principal_of_row("partner", digest, row) == alone
+            assert _view_of(row) == partner_view(s, person, alone.id, purpose)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from credo.service.errors import NotAuthenticatedError, NotFoundError
@@ -48,14 +48,11 @@ def revoke_keys(session: Session, role: str, owner_id: str, prefix: str | None =
 
 
 # Built once: this runs on every authenticated request.
-_LIVE_KEY = (ApiKey.key_hash == bindparam("digest"), ApiKey.role == bindparam("role"),
-             ApiKey.revoked_at.is_(None))
+LIVE_KEY = and_(ApiKey.key_hash == bindparam("digest"), ApiKey.role == bindparam("role"),
+                ApiKey.revoked_at.is_(None))
+PARTNER_OF_KEY = (Partner.id == ApiKey.owner_id) & (ApiKey.role == "partner")
 KEY = (select(ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes)
-       .outerjoin(Partner, (Partner.id == ApiKey.owner_id) & (ApiKey.role == "partner"))
-       .where(*_LIVE_KEY))
-# The owner of the live key, as a value inside another statement (a partner read asks
-# for the key and what the read needs about the person at once).
-KEY_OWNER = select(ApiKey.owner_id).where(*_LIVE_KEY).scalar_subquery()
+       .outerjoin(Partner, PARTNER_OF_KEY).where(LIVE_KEY))
 
 
 def missing_key(role: str) -> NotAuthenticatedError:

@@ -16,8 +16,18 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, literal, select, true, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    String,
+    bindparam,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from credo.policy import benefits
@@ -35,7 +45,7 @@ from credo.service.errors import (
     PurposeNotDeclaredError,
     ThresholdOnlyError,
 )
-from credo.service.keys import KEY, KEY_OWNER, Principal, principal_of_row
+from credo.service.keys import LIVE_KEY, PARTNER_OF_KEY, Principal, principal_of_row
 from credo.service.scores.schemas import (
     AdverseReason,
     Benefits,
@@ -48,7 +58,14 @@ from credo.service.scores.schemas import (
     ThresholdOut,
 )
 from credo.store import audit, notify
-from credo.store.models import Partner, PersonControls, ScoreRecord, now
+from credo.store.models import (
+    ApiKey,
+    Authorization,
+    Partner,
+    PersonControls,
+    ScoreRecord,
+    now,
+)
 from credo.store.notify import EMAIL_WANTED
 
 NO_AUTHORIZATION = (
@@ -128,24 +145,6 @@ def _partner_view_statement():
 _PARTNER_VIEW = _partner_view_statement()
 
 
-def _partner_read_statement():
-    # The same lookup for the partner whose key was presented, with the key's row: the
-    # partner's id inside it is the key's owner (``KEY_OWNER``), so that a read asks the
-    # database once for the key and the person both.
-    def owner_for_partner_id(element: object) -> object:
-        if isinstance(element, BindParameter) and element.key == "partner_id":
-            return KEY_OWNER
-        return None
-
-    key = KEY.subquery("key")
-    view = replacement_traverse(_PARTNER_VIEW, {}, owner_for_partner_id)  # a copy
-    return (view.add_columns(key.c.key_hash, key.c.owner_id, key.c.active, key.c.purposes)
-            .outerjoin(key, true()))
-
-
-_PARTNER_READ = _partner_read_statement()
-
-
 def partner_view(session: Session, person_id: str, partner_id: str, purpose: str
                  ) -> PartnerView:
     """``live``, the freeze and fraud alert, ``EMAIL_WANTED`` and ``current`` for one
@@ -169,32 +168,60 @@ def partner_lookup(session: Session, digest: str, person_id: str, purpose: str,
 
 Lookup = tuple[str, str, str]  # a partner read's key digest, person id and purpose
 _SLOT = "lookup_slot"
-_PER_LOOKUP = ("digest", "person_id", "purpose")  # "at" and "role" are shared
 # A batch's lookups go in statements of these many (largest first): one statement for
 # eight costs each about half of its own, and more gain little. Few sizes, so that each
-# is compiled once (tens of milliseconds) and prepared by PostgreSQL soon.
+# is compiled once and prepared by PostgreSQL soon.
 LOOKUPS_PER_STATEMENT = (8, 4, 2, 1)
 
 
 @lru_cache(maxsize=len(LOOKUPS_PER_STATEMENT))
 def _partner_reads_statement(count: int) -> Any:
-    # ``count`` copies of the partner read's lookup, each with parameters of its own and
-    # its position, in one statement (UNION ALL: SQLite and PostgreSQL alike).
-    def numbered(i: int) -> Any:
-        def rename(element: object) -> object:
-            if isinstance(element, BindParameter) and element.key in _PER_LOOKUP:
-                return bindparam(f"n{i}_{element.key}", type_=element.type)
+    # ``count`` lookups as rows of parameters, each joined to its key, its partner, the
+    # authorization ``LIVE`` finds, the person's controls and the latest score (``_LATEST``):
+    # the same rules as ``KEY`` and ``_PARTNER_VIEW``, their parameters turned into the
+    # lookup's columns. Correlated by id rather than LATERAL, which SQLite lacks. The
+    # statement stays short whatever ``count`` (the driver caches only short statements'
+    # parsing, and eight copies of a single lookup were eight times as long).
+    lookup = union_all(*(
+        select(literal_column(str(i)).label(_SLOT),
+               *(bindparam(f"n{i}_{name}", type_=String).label(name)
+                 for name in ("digest", "person_id", "purpose")))
+        for i in range(count))).cte("lookup")
+
+    def with_lookup(statement: Any, columns: dict[str, Any]) -> Any:
+        def swap(element: object) -> object:
+            if isinstance(element, BindParameter) and element.key in columns:
+                return columns[element.key]
             return None
 
-        return replacement_traverse(_PARTNER_READ, {}, rename).add_columns(
-            literal(i).label(_SLOT))
+        return replacement_traverse(statement, {}, swap)
 
-    return union_all(*(numbered(i) for i in range(count)))
+    live = with_lookup(LIVE.with_only_columns(Authorization.id), {
+        "person_id": lookup.c.person_id, "purpose": lookup.c.purpose,
+        "partner_id": ApiKey.owner_id})
+    latest_id = with_lookup(_LATEST.with_only_columns(ScoreRecord.id),
+                            {"person_id": lookup.c.person_id})
+    auth = aliased(Authorization, name="auth")
+    latest = aliased(ScoreRecord, name="latest")
+    return (select(auth.id, auth.scope, PersonControls.frozen_at,
+                   PersonControls.fraud_alert_at, EMAIL_WANTED.label("email"),
+                   *(getattr(latest, f).label(c) for f, c in zip(SCORE_FIELDS, SCORE_COLUMNS,
+                                                                 strict=True)),
+                   ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes,
+                   lookup.c[_SLOT])
+            .select_from(lookup)
+            .outerjoin(ApiKey, with_lookup(LIVE_KEY, {"digest": lookup.c.digest}))
+            .outerjoin(Partner, PARTNER_OF_KEY)
+            .outerjoin(auth, auth.id == live.scalar_subquery().correlate_except(Authorization))
+            .outerjoin(PersonControls, PersonControls.person_id == lookup.c.person_id)
+            .outerjoin(latest,
+                       latest.id == latest_id.scalar_subquery().correlate_except(ScoreRecord)))
 
 
 def partner_rows(connection: Connection, lookups: list[Lookup]) -> list[Any]:
-    """The row of ``partner_lookup``'s statement for each of ``lookups``, in order, read
-    with a statement per up to eight of them (the reads of a group commit's batch)."""
+    """The row of the partner read's lookup (the key's ``KEY`` row and ``partner_view``'s
+    for its owner) for each of ``lookups``, in order, read with a statement per up to
+    eight of them (the reads of a group commit's batch)."""
     rows: list[Any] = []
     at = now()
     while len(rows) < len(lookups):
