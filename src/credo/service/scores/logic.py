@@ -187,19 +187,10 @@ def _partner_reads_statement(count: int) -> Any:
                *(bindparam(f"n{i}_{name}", type_=String).label(name)
                  for name in ("digest", "person_id", "purpose")))
         for i in range(count))).cte("lookup")
-
-    def with_lookup(statement: Any, columns: dict[str, Any]) -> Any:
-        def swap(element: object) -> object:
-            if isinstance(element, BindParameter) and element.key in columns:
-                return columns[element.key]
-            return None
-
-        return replacement_traverse(statement, {}, swap)
-
-    live = with_lookup(LIVE.with_only_columns(Authorization.id), {
+    live = _bound_to(LIVE.with_only_columns(Authorization.id), {
         "person_id": lookup.c.person_id, "purpose": lookup.c.purpose,
         "partner_id": ApiKey.owner_id})
-    latest_id = with_lookup(_LATEST.with_only_columns(ScoreRecord.id),
+    latest_id = _bound_to(_LATEST.with_only_columns(ScoreRecord.id),
                             {"person_id": lookup.c.person_id})
     auth = aliased(Authorization, name="auth")
     latest = aliased(ScoreRecord, name="latest")
@@ -210,12 +201,23 @@ def _partner_reads_statement(count: int) -> Any:
                    ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes,
                    lookup.c[_SLOT])
             .select_from(lookup)
-            .outerjoin(ApiKey, with_lookup(LIVE_KEY, {"digest": lookup.c.digest}))
+            .outerjoin(ApiKey, _bound_to(LIVE_KEY, {"digest": lookup.c.digest}))
             .outerjoin(Partner, PARTNER_OF_KEY)
             .outerjoin(auth, auth.id == live.scalar_subquery().correlate_except(Authorization))
             .outerjoin(PersonControls, PersonControls.person_id == lookup.c.person_id)
             .outerjoin(latest,
                        latest.id == latest_id.scalar_subquery().correlate_except(ScoreRecord)))
+
+
+def _bound_to(statement: Any, columns: dict[str, Any]) -> Any:
+    """A copy of ``statement`` with each parameter named in ``columns`` replaced by that
+    column."""
+    def swap(element: object) -> object:
+        if isinstance(element, BindParameter) and element.key in columns:
+            return columns[element.key]
+        return None
+
+    return replacement_traverse(statement, {}, swap)
 
 
 def partner_rows(connection: Connection, lookups: list[Lookup]) -> list[Any]:
@@ -238,7 +240,7 @@ def partner_rows(connection: Connection, lookups: list[Lookup]) -> list[Any]:
 
 
 def warm_partner_reads(connection: Connection) -> None:
-    """Compile the statements of ``partner_rows`` (tens of milliseconds each) before a
+    """Compile the statements of ``partner_rows`` (several milliseconds each) before a
     request waits for them: each run once, for a key no one has."""
     partner_rows(connection, [("", "", "")] * sum(LOOKUPS_PER_STATEMENT))
 
