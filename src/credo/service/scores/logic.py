@@ -174,39 +174,53 @@ _SLOT = "lookup_slot"
 LOOKUPS_PER_STATEMENT = (8, 4, 2, 1)
 
 
-@lru_cache(maxsize=len(LOOKUPS_PER_STATEMENT))
-def _partner_reads_statement(count: int) -> Any:
+@lru_cache(maxsize=2 * len(LOOKUPS_PER_STATEMENT))
+def _partner_reads_statement(count: int, lateral: bool) -> Any:
     # ``count`` lookups as rows of parameters, each joined to its key, its partner, the
     # authorization ``LIVE`` finds, the person's controls and the latest score (``_LATEST``):
     # the same rules as ``KEY`` and ``_PARTNER_VIEW``, their parameters turned into the
-    # lookup's columns. Correlated by id rather than LATERAL, which SQLite lacks. The
-    # statement stays short whatever ``count`` (the driver caches only short statements'
-    # parsing, and eight copies of a single lookup were eight times as long).
+    # lookup's columns. The statement stays short whatever ``count`` (the driver caches
+    # only short statements' parsing; eight copies of a single lookup were eight times as
+    # long).
     lookup = union_all(*(
         select(literal_column(str(i)).label(_SLOT),
                *(bindparam(f"n{i}_{name}", type_=String).label(name)
                  for name in ("digest", "person_id", "purpose")))
         for i in range(count))).cte("lookup")
-    live = _bound_to(LIVE.with_only_columns(Authorization.id), {
-        "person_id": lookup.c.person_id, "purpose": lookup.c.purpose,
-        "partner_id": ApiKey.owner_id})
-    latest_id = _bound_to(_LATEST.with_only_columns(ScoreRecord.id),
-                            {"person_id": lookup.c.person_id})
-    auth = aliased(Authorization, name="auth")
-    latest = aliased(ScoreRecord, name="latest")
-    return (select(auth.id, auth.scope, PersonControls.frozen_at,
-                   PersonControls.fraud_alert_at, EMAIL_WANTED.label("email"),
-                   *(getattr(latest, f).label(c) for f, c in zip(SCORE_FIELDS, SCORE_COLUMNS,
-                                                                 strict=True)),
+    live = _bound_to(LIVE, {"person_id": lookup.c.person_id, "purpose": lookup.c.purpose,
+                            "partner_id": ApiKey.owner_id})
+    latest = _bound_to(_LATEST, {"person_id": lookup.c.person_id})
+    if lateral:
+        # PostgreSQL: each found by its own index lookup per row (LATERAL). Joined by id
+        # instead, its planner hashed the whole authorizations and score tables whenever
+        # they were small enough, a hundred times the lookups' own work.
+        auth = live.lateral("auth")
+        score = latest.with_only_columns(*(getattr(ScoreRecord, f) for f in SCORE_FIELDS)
+                                         ).lateral("latest")
+        auth_columns, auth_on = (auth.c.id, auth.c.scope), true()
+        score_columns, score_on = [score.c[f] for f in SCORE_FIELDS], true()
+    else:
+        # SQLite, which has no LATERAL and runs a correlated subquery per row: by id.
+        auth = aliased(Authorization, name="auth")
+        score = aliased(ScoreRecord, name="latest")
+        auth_columns = (auth.id, auth.scope)
+        auth_on = auth.id == (live.with_only_columns(Authorization.id).scalar_subquery()
+                              .correlate_except(Authorization))
+        score_columns = [getattr(score, f) for f in SCORE_FIELDS]
+        score_on = score.id == (latest.with_only_columns(ScoreRecord.id).scalar_subquery()
+                                .correlate_except(ScoreRecord))
+    return (select(*auth_columns, PersonControls.frozen_at, PersonControls.fraud_alert_at,
+                   EMAIL_WANTED.label("email"),
+                   *(c.label(name) for c, name in zip(score_columns, SCORE_COLUMNS,
+                                                      strict=True)),
                    ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes,
                    lookup.c[_SLOT])
             .select_from(lookup)
             .outerjoin(ApiKey, _bound_to(LIVE_KEY, {"digest": lookup.c.digest}))
             .outerjoin(Partner, PARTNER_OF_KEY)
-            .outerjoin(auth, auth.id == live.scalar_subquery().correlate_except(Authorization))
+            .outerjoin(auth, auth_on)
             .outerjoin(PersonControls, PersonControls.person_id == lookup.c.person_id)
-            .outerjoin(latest,
-                       latest.id == latest_id.scalar_subquery().correlate_except(ScoreRecord)))
+            .outerjoin(score, score_on))
 
 
 def _bound_to(statement: Any, columns: dict[str, Any]) -> Any:
@@ -233,8 +247,8 @@ def partner_rows(connection: Connection, lookups: list[Lookup]) -> list[Any]:
         for i, (digest, person_id, purpose) in enumerate(lookups[len(rows):len(rows) + count]):
             values.update({f"n{i}_digest": digest, f"n{i}_person_id": person_id,
                            f"n{i}_purpose": purpose})
-        found = {row._mapping[_SLOT]: row for row in connection.execute(
-            _partner_reads_statement(count), values)}
+        statement = _partner_reads_statement(count, connection.dialect.name == "postgresql")
+        found = {row._mapping[_SLOT]: row for row in connection.execute(statement, values)}
         rows.extend(found[i] for i in range(count))
     return rows
 
