@@ -132,7 +132,7 @@ class _Read:
     lake: Lake  # held at the version read
     version: int
     records: Records  # every record known before the date, none left out
-    excluded: frozenset[RecordKey] | None  # read here when asked
+    excluded: frozenset[RecordKey]  # read here when asked (``excluded_of``), else empty
     run_row: RunRow | None  # the run's row of the person, read with the records
     run_row_read: bool
 
@@ -158,7 +158,7 @@ def _read(settings: Settings, person_id: str, as_of: date, *,
         calls = [partial(person_rows, lake, kind, instant, person_id) for kind in kinds]
         if run_row_of is not None:
             calls.append(run_row_of)
-    excluded, found = side_by_side_here(excluded_of or (lambda: None), calls)
+    excluded, found = side_by_side_here(excluded_of or frozenset, calls)
     row_read = records is None and run_row_of is not None
     row = found.pop() if row_read else None
     if records is None:
@@ -394,7 +394,7 @@ def what_if(settings: Settings, person_id: str, scenarios: Sequence[Sequence[Act
                   excluded_of=None if excluded is not None
                   else lambda: excluded_for(settings, person_id).keys)
     if excluded is None:  # read by ``excluded_of`` above
-        excluded = found.excluded if found.excluded is not None else frozenset()
+        excluded = found.excluded
     everything = found.records
     records = _left_out(everything, excluded)
     if not records["account"]:

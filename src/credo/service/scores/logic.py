@@ -123,6 +123,14 @@ class PartnerView:
     entry: ScoreInForce | None
 
 
+def _view_columns(auth_id: Any, auth_scope: Any, score: list[Any]) -> list[Any]:
+    # A ``PartnerView``'s row, as ``_view_of`` reads it: the authorization, the person's
+    # controls (joined by the statement) and the latest score's fields.
+    return [auth_id, auth_scope, PersonControls.frozen_at, PersonControls.fraud_alert_at,
+            EMAIL_WANTED.label("email"),
+            *(c.label(name) for c, name in zip(score, SCORE_COLUMNS, strict=True))]
+
+
 def _partner_view_statement():
     # The authorization check and the latest score are the statements ``live`` and
     # ``current`` run, joined with the person's controls to one row, so that a read is
@@ -132,10 +140,8 @@ def _partner_view_statement():
     auth = LIVE.subquery("auth")
     latest = _LATEST.subquery("latest")
     one = select(literal(1).label("one")).subquery("one")
-    return (select(auth.c.id, auth.c.scope, PersonControls.frozen_at,
-                   PersonControls.fraud_alert_at, EMAIL_WANTED.label("email"),
-                   *(latest.c[f].label(c) for f, c in zip(SCORE_FIELDS, SCORE_COLUMNS,
-                                                          strict=True)))
+    return (select(*_view_columns(auth.c.id, auth.c.scope,
+                                  [latest.c[f] for f in SCORE_FIELDS]))
             .select_from(one)
             .outerjoin(auth, true())
             .outerjoin(PersonControls, PersonControls.person_id == bindparam("person_id"))
@@ -209,10 +215,7 @@ def _partner_reads_statement(count: int, lateral: bool) -> Any:
         score_columns = [getattr(score, f) for f in SCORE_FIELDS]
         score_on = score.id == (latest.with_only_columns(ScoreRecord.id).scalar_subquery()
                                 .correlate_except(ScoreRecord))
-    return (select(*auth_columns, PersonControls.frozen_at, PersonControls.fraud_alert_at,
-                   EMAIL_WANTED.label("email"),
-                   *(c.label(name) for c, name in zip(score_columns, SCORE_COLUMNS,
-                                                      strict=True)),
+    return (select(*_view_columns(*auth_columns, score_columns),
                    ApiKey.key_hash, ApiKey.owner_id, Partner.active, Partner.purposes,
                    lookup.c[_SLOT])
             .select_from(lookup)
