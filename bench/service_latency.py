@@ -414,7 +414,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=1,
                    help="runs of each database, each with a fresh store and server; "
                         "with more than one, each row's median and the rounds meeting the "
-                        "goal at the end")
+                        "goal at the end (of the plain runs, not of --rate)")
     p.add_argument("--rate", type=float, default=0.0,
                    help="partner score requests per second under load (0: the plain runs)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the run under load")
@@ -470,7 +470,7 @@ def main() -> None:
         for k, v in res.items():
             path, c = k.split("|")
             rows.setdefault((backend, path, c), []).append(v)
-            print(f"{backend:<11}{path:<29}{c:>8}{v['p50']:>9.2f}{v['p99']:>9.2f}"
+            print(f"{_label(backend, path, c)}{v['p50']:>9.2f}{v['p99']:>9.2f}"
                   f"{v['rps']:>9.0f}{v['cpu_ms']:>19.2f}{v['client_cpu_ms']:>8.2f}"
                   f"{v['machine_cpu_ms']:>9.2f}{v['cores_busy']:>12.2f}", flush=True)
     if args.rounds > 1 and not args.rate:
@@ -478,6 +478,11 @@ def main() -> None:
 
 
 GOAL_CLIENTS, GOAL_RPS, GOAL_P99_MS = "16", 1000.0, 50.0
+
+
+def _label(backend: str, path: str, clients: str) -> str:
+    # The columns that name a row, in the table and in the summary over rounds.
+    return f"{backend:<11}{path:<29}{clients:>8}"
 
 
 def meets_goal(v: dict) -> bool:
@@ -494,7 +499,7 @@ def print_rounds(rows: dict[tuple[str, str, str], list[dict]]) -> None:
         p99 = [v["p99"] for v in runs]
         goal = (f"; goal met in {sum(map(meets_goal, runs))} of {len(runs)}"
                 if c == GOAL_CLIENTS else "")
-        print(f"{backend:<11}{path:<29}{c:>8}  req/s median {statistics.median(rps):,.0f} "
+        print(f"{_label(backend, path, c)}  req/s median {statistics.median(rps):,.0f} "
               f"({min(rps):,.0f}-{max(rps):,.0f}), p99 median "
               f"{statistics.median(p99):.1f} ms ({min(p99):.1f}-{max(p99):.1f}){goal}",
               flush=True)
